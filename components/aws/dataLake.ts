@@ -1,0 +1,122 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { eventLogPrefix } from "../config/names";
+import { StorageConfig } from "../config/schema";
+import { tlsOnlyBucketPolicy } from "./iamPolicies";
+
+export type BucketPurpose = "warehouse" | "eventLogs" | "airflowLogs" | "backups";
+
+export interface LifecycleRule {
+    readonly id: string;
+    /** Object-key prefix the rule applies to; "" for the whole bucket. */
+    readonly prefix: string;
+    readonly abortIncompleteMultipartUploadDays?: number;
+    readonly expirationDays?: number;
+    readonly noncurrentVersionExpirationDays?: number;
+}
+
+export interface BucketPlan {
+    readonly purpose: BucketPurpose;
+    /** Short name used in the bucket's resource and physical name. */
+    readonly slug: string;
+    readonly versioned: boolean;
+    readonly lifecycleRules: LifecycleRule[];
+}
+
+/**
+ * The data-lake buckets and their retention: table data and backups are versioned; event logs,
+ * Airflow logs and backups expire; every bucket aborts abandoned multipart uploads.
+ */
+export function bucketPlans(s: StorageConfig): BucketPlan[] {
+    const abort: LifecycleRule = { id: "abort-incomplete-multipart-uploads", prefix: "", abortIncompleteMultipartUploadDays: s.abortIncompleteMultipartUploadDays };
+    const noncurrent: LifecycleRule = { id: "expire-noncurrent-versions", prefix: "", noncurrentVersionExpirationDays: s.noncurrentVersionRetentionDays };
+    return [
+        { purpose: "warehouse", slug: "warehouse", versioned: true, lifecycleRules: [abort, noncurrent] },
+        {
+            purpose: "eventLogs",
+            slug: "event-logs",
+            versioned: false,
+            lifecycleRules: [abort, { id: "expire-event-logs", prefix: eventLogPrefix, expirationDays: s.eventLogRetentionDays }],
+        },
+        { purpose: "airflowLogs", slug: "airflow-logs", versioned: false, lifecycleRules: [abort, { id: "expire-airflow-logs", prefix: "", expirationDays: s.airflowLogRetentionDays }] },
+        {
+            purpose: "backups",
+            slug: "backups",
+            versioned: true,
+            lifecycleRules: [
+                abort,
+                { id: "expire-backups", prefix: "", expirationDays: s.backupRetentionDays },
+                { ...noncurrent, noncurrentVersionExpirationDays: Math.min(s.noncurrentVersionRetentionDays, s.backupRetentionDays) },
+            ],
+        },
+    ];
+}
+
+export interface DataLakeArgs {
+    /** Platform id (`<platformName>-<stack>`), the prefix of the bucket names. */
+    readonly platformId: string;
+    readonly config: StorageConfig;
+    readonly kmsKeyArn: pulumi.Input<string>;
+    /** Protect buckets from deletion by Pulumi. */
+    readonly protect: boolean;
+}
+
+export interface BucketRef {
+    readonly name: pulumi.Output<string>;
+    readonly arn: pulumi.Output<string>;
+}
+
+/**
+ * S3 buckets of the data lake. Every bucket blocks all public access, is encrypted with the
+ * platform key (SSE-KMS with a bucket key), enforces bucket-owner ownership, refuses requests
+ * without TLS and carries lifecycle rules. forceDestroy follows the stack config (never in prod).
+ */
+export class DataLake extends pulumi.ComponentResource {
+    readonly buckets: Record<BucketPurpose, BucketRef>;
+
+    constructor(name: string, args: DataLakeArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("spark-k8s:aws:DataLake", name, {}, opts);
+        const parent = { parent: this };
+        const refs: Partial<Record<BucketPurpose, BucketRef>> = {};
+        for (const plan of bucketPlans(args.config)) {
+            const id = `${name}-${plan.slug}`;
+            const bucket = new aws.s3.Bucket(id, {
+                bucketPrefix: `${args.platformId}-${plan.slug}-`,
+                forceDestroy: args.config.forceDestroy,
+            }, { parent: this, protect: args.protect });
+            const publicAccess = new aws.s3.BucketPublicAccessBlock(id, {
+                bucket: bucket.id,
+                blockPublicAcls: true,
+                blockPublicPolicy: true,
+                ignorePublicAcls: true,
+                restrictPublicBuckets: true,
+            }, parent);
+            new aws.s3.BucketOwnershipControls(id, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, parent);
+            new aws.s3.BucketServerSideEncryptionConfiguration(id, {
+                bucket: bucket.id,
+                rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn }, bucketKeyEnabled: true }],
+            }, parent);
+            const versioning = plan.versioned
+                ? new aws.s3.BucketVersioning(id, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, parent)
+                : undefined;
+            new aws.s3.BucketPolicy(id, {
+                bucket: bucket.id,
+                policy: bucket.arn.apply((arn) => JSON.stringify(tlsOnlyBucketPolicy(arn))),
+            }, { parent: this, dependsOn: [publicAccess] });
+            new aws.s3.BucketLifecycleConfiguration(id, {
+                bucket: bucket.id,
+                rules: plan.lifecycleRules.map((r) => ({
+                    id: r.id,
+                    status: "Enabled",
+                    filter: { prefix: r.prefix },
+                    abortIncompleteMultipartUpload: r.abortIncompleteMultipartUploadDays ? { daysAfterInitiation: r.abortIncompleteMultipartUploadDays } : undefined,
+                    expiration: r.expirationDays ? { days: r.expirationDays } : undefined,
+                    noncurrentVersionExpiration: r.noncurrentVersionExpirationDays ? { noncurrentDays: r.noncurrentVersionExpirationDays } : undefined,
+                })),
+            }, { parent: this, dependsOn: versioning ? [versioning] : [] });
+            refs[plan.purpose] = { name: bucket.bucket, arn: bucket.arn };
+        }
+        this.buckets = refs as Record<BucketPurpose, BucketRef>;
+        this.registerOutputs({ buckets: this.buckets });
+    }
+}

@@ -1,0 +1,168 @@
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ClusterConfig } from "../config/schema";
+import { clusterKmsPolicy, serviceTrustPolicy } from "./iamPolicies";
+
+export interface EksClusterArgs {
+    /** Cluster name (`<platformName>-<stack>`). */
+    readonly clusterName: string;
+    readonly config: ClusterConfig;
+    /** Private subnets for the control-plane ENIs. */
+    readonly subnetIds: pulumi.Input<string[]>;
+    readonly kmsKeyArn: pulumi.Input<string>;
+    readonly region: string;
+    readonly partition: pulumi.Input<string>;
+    /** EKS deletion protection and Pulumi protect. */
+    readonly deletionProtection: boolean;
+}
+
+/** EKS add-ons that must run before nodes join (networking and credentials on every node). */
+export const preNodeAddons = { vpcCni: "vpc-cni", kubeProxy: "kube-proxy", podIdentityAgent: "eks-pod-identity-agent" } as const;
+/** EKS add-ons whose pods need nodes to schedule on. */
+export const postNodeAddons = { coredns: "coredns", ebsCsiDriver: "aws-ebs-csi-driver" } as const;
+
+export const clusterAdminPolicyArn = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
+
+/** A kubeconfig that authenticates with `aws eks get-token`, so it holds no long-lived credential. */
+export function buildKubeconfig(a: { clusterName: string; endpoint: string; certificateAuthority: string; region: string }): string {
+    return JSON.stringify({
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [{ name: a.clusterName, cluster: { server: a.endpoint, "certificate-authority-data": a.certificateAuthority } }],
+        contexts: [{ name: a.clusterName, context: { cluster: a.clusterName, user: a.clusterName } }],
+        "current-context": a.clusterName,
+        users: [
+            {
+                name: a.clusterName,
+                user: {
+                    exec: {
+                        apiVersion: "client.authentication.k8s.io/v1beta1",
+                        command: "aws",
+                        args: ["eks", "get-token", "--cluster-name", a.clusterName, "--region", a.region, "--output", "json"],
+                    },
+                },
+            },
+        ],
+    });
+}
+
+/**
+ * The EKS control plane: secrets envelope-encrypted with the platform key, control-plane logs, a
+ * private endpoint (public only for configured CIDRs), API access entries for admin roles, the
+ * add-ons nodes need, a default encrypted gp3 StorageClass, and a Kubernetes provider for what
+ * follows.
+ */
+export class EksCluster extends pulumi.ComponentResource {
+    readonly clusterName: pulumi.Output<string>;
+    readonly endpoint: pulumi.Output<string>;
+    readonly version: pulumi.Output<string>;
+    readonly clusterSecurityGroupId: pulumi.Output<string>;
+    /** Kubeconfig for the cluster; a Pulumi secret. */
+    readonly kubeconfig: pulumi.Output<string>;
+    readonly provider: k8s.Provider;
+    /** The add-ons created before nodes, for ordering node groups after them. */
+    readonly addons: aws.eks.Addon[];
+
+    constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("spark-k8s:aws:EksCluster", name, {}, opts);
+        const c = args.config;
+        const parent = { parent: this };
+
+        const role = new aws.iam.Role(`${name}-cluster`, {
+            assumeRolePolicy: JSON.stringify(serviceTrustPolicy("eks.amazonaws.com", true)),
+            description: `EKS control plane of ${args.clusterName}`,
+        }, parent);
+        const policyAttachment = new aws.iam.RolePolicyAttachment(`${name}-cluster`, {
+            role: role.name,
+            policyArn: pulumi.interpolate`arn:${args.partition}:iam::aws:policy/AmazonEKSClusterPolicy`,
+        }, parent);
+        const kmsPolicy = new aws.iam.RolePolicy(`${name}-cluster-kms`, {
+            role: role.id,
+            policy: pulumi.output(args.kmsKeyArn).apply((arn) => JSON.stringify(clusterKmsPolicy(arn))),
+        }, parent);
+
+        const cluster = new aws.eks.Cluster(name, {
+            name: args.clusterName,
+            version: c.kubernetesVersion,
+            roleArn: role.arn,
+            vpcConfig: {
+                subnetIds: args.subnetIds,
+                endpointPrivateAccess: true,
+                endpointPublicAccess: c.endpointPublicAccess,
+                publicAccessCidrs: c.endpointPublicAccess ? c.publicAccessCidrs : undefined,
+            },
+            encryptionConfig: { provider: { keyArn: args.kmsKeyArn }, resources: ["secrets"] },
+            enabledClusterLogTypes: c.logTypes,
+            accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
+            bootstrapSelfManagedAddons: false,
+            deletionProtection: args.deletionProtection,
+            upgradePolicy: { supportType: "STANDARD" },
+        }, { parent: this, dependsOn: [policyAttachment, kmsPolicy], protect: args.deletionProtection });
+
+        c.adminRoleArns.forEach((principalArn, i) => {
+            const entry = new aws.eks.AccessEntry(`${name}-admin-${i}`, { clusterName: cluster.name, principalArn, type: "STANDARD" }, parent);
+            new aws.eks.AccessPolicyAssociation(`${name}-admin-${i}`, {
+                clusterName: cluster.name,
+                principalArn: entry.principalArn,
+                policyArn: clusterAdminPolicyArn,
+                accessScope: { type: "cluster" },
+            }, parent);
+        });
+
+        this.addons = Object.entries(preNodeAddons).map(
+            ([key, addonName]) =>
+                new aws.eks.Addon(`${name}-${addonName}`, {
+                    clusterName: cluster.name,
+                    addonName,
+                    addonVersion: c.addons[key as keyof typeof preNodeAddons],
+                    resolveConflictsOnCreate: "OVERWRITE",
+                    resolveConflictsOnUpdate: "PRESERVE",
+                }, parent),
+        );
+
+        this.kubeconfig = pulumi.secret(
+            pulumi
+                .all([cluster.name, cluster.endpoint, cluster.certificateAuthority])
+                .apply(([clusterName, endpoint, ca]) => buildKubeconfig({ clusterName, endpoint, certificateAuthority: ca.data ?? "", region: args.region })),
+        );
+        this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, parent);
+
+        new k8s.storage.v1.StorageClass(`${name}-gp3`, {
+            metadata: { name: "gp3-encrypted", annotations: { "storageclass.kubernetes.io/is-default-class": "true" } },
+            provisioner: "ebs.csi.aws.com",
+            parameters: { type: "gp3", encrypted: "true", kmsKeyId: args.kmsKeyArn, "csi.storage.k8s.io/fstype": "ext4" },
+            volumeBindingMode: "WaitForFirstConsumer",
+            allowVolumeExpansion: true,
+            reclaimPolicy: args.deletionProtection ? "Retain" : "Delete",
+        }, { parent: this, provider: this.provider });
+
+        this.clusterName = cluster.name;
+        this.endpoint = cluster.endpoint;
+        this.version = cluster.version;
+        this.clusterSecurityGroupId = cluster.vpcConfig.apply((v) => v.clusterSecurityGroupId ?? "");
+        this.registerOutputs({ clusterName: this.clusterName, endpoint: this.endpoint, kubeconfig: this.kubeconfig });
+    }
+}
+
+export interface ClusterAddonsArgs {
+    readonly clusterName: pulumi.Input<string>;
+    readonly config: ClusterConfig;
+}
+
+/** Add-ons that need nodes: CoreDNS and the EBS CSI driver (its identity comes from WorkloadIdentity). */
+export class ClusterAddons extends pulumi.ComponentResource {
+    constructor(name: string, args: ClusterAddonsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("spark-k8s:aws:ClusterAddons", name, {}, opts);
+        for (const [key, addonName] of Object.entries(postNodeAddons)) {
+            new aws.eks.Addon(`${name}-${addonName}`, {
+                clusterName: args.clusterName,
+                addonName,
+                addonVersion: args.config.addons[key as keyof typeof postNodeAddons],
+                resolveConflictsOnCreate: "OVERWRITE",
+                resolveConflictsOnUpdate: "PRESERVE",
+            }, { parent: this });
+        }
+        this.registerOutputs({});
+    }
+}

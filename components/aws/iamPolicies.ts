@@ -1,0 +1,170 @@
+/**
+ * IAM and resource policy documents as pure functions of plain ARNs, so least privilege can be
+ * tested without Pulumi. Components resolve the ARNs and JSON-encode the result.
+ */
+
+export interface Statement {
+    Sid?: string;
+    Effect: "Allow" | "Deny";
+    Principal?: unknown;
+    Action: string | string[];
+    Resource: string | string[];
+    Condition?: Record<string, Record<string, unknown>>;
+}
+
+export interface PolicyDocument {
+    Version: "2012-10-17";
+    Statement: Statement[];
+}
+
+const doc = (...Statement: Statement[]): PolicyDocument => ({ Version: "2012-10-17", Statement });
+
+/** Trust policy for a role assumed by an AWS service (sts:TagSession where the service needs it). */
+export function serviceTrustPolicy(service: string, tagSession = false): PolicyDocument {
+    return doc({
+        Effect: "Allow",
+        Principal: { Service: service },
+        Action: tagSession ? ["sts:AssumeRole", "sts:TagSession"] : "sts:AssumeRole",
+        Resource: "*",
+    });
+}
+
+/** Trust policy for EKS Pod Identity roles. */
+export function podIdentityTrustPolicy(): PolicyDocument {
+    const trust = serviceTrustPolicy("pods.eks.amazonaws.com", true);
+    // Trust policies take no Resource element.
+    return { ...trust, Statement: trust.Statement.map(({ Resource: _omit, ...s }) => s as Statement) };
+}
+
+/** Denies every request to the bucket that is not made over TLS. */
+export function tlsOnlyBucketPolicy(bucketArn: string): PolicyDocument {
+    return doc({
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [bucketArn, `${bucketArn}/*`],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+    });
+}
+
+const kmsData = (keyArn: string, decryptOnly = false): Statement => ({
+    Sid: "UsePlatformKey",
+    Effect: "Allow",
+    Action: decryptOnly ? ["kms:Decrypt", "kms:DescribeKey"] : ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+    Resource: keyArn,
+});
+
+/** List a bucket, limited to a prefix when given (the prefix must end with "/"). */
+const list = (sid: string, bucketArn: string, prefix?: string): Statement => ({
+    Sid: sid,
+    Effect: "Allow",
+    Action: ["s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"],
+    Resource: bucketArn,
+    ...(prefix ? { Condition: { StringLike: { "s3:prefix": [prefix, `${prefix}*`] } } } : {}),
+});
+
+const readWriteObjects = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"];
+
+export interface SparkJobsPolicyArgs {
+    warehouseBucketArn: string;
+    eventLogBucketArn: string;
+    eventLogPrefix: string;
+    kmsKeyArn: string;
+}
+
+/**
+ * Spark drivers and executors: read/write the warehouse (tables, S3A magic committer uploads) and
+ * write event logs under their prefix (S3A renames in-progress logs, which needs get and delete).
+ */
+export function sparkJobsPolicy(a: SparkJobsPolicyArgs): PolicyDocument {
+    return doc(
+        list("ListWarehouse", a.warehouseBucketArn),
+        { Sid: "ReadWriteWarehouse", Effect: "Allow", Action: readWriteObjects, Resource: `${a.warehouseBucketArn}/*` },
+        list("ListEventLogs", a.eventLogBucketArn, a.eventLogPrefix),
+        { Sid: "WriteEventLogs", Effect: "Allow", Action: readWriteObjects, Resource: `${a.eventLogBucketArn}/${a.eventLogPrefix}*` },
+        kmsData(a.kmsKeyArn),
+    );
+}
+
+/** History Server: read event logs only. */
+export function historyServerPolicy(a: Omit<SparkJobsPolicyArgs, "warehouseBucketArn">): PolicyDocument {
+    return doc(
+        list("ListEventLogs", a.eventLogBucketArn, a.eventLogPrefix),
+        { Sid: "ReadEventLogs", Effect: "Allow", Action: "s3:GetObject", Resource: `${a.eventLogBucketArn}/${a.eventLogPrefix}*` },
+        kmsData(a.kmsKeyArn, true),
+    );
+}
+
+/** Airflow: remote task logs in its own bucket. */
+export function airflowPolicy(a: { logBucketArn: string; kmsKeyArn: string }): PolicyDocument {
+    return doc(
+        list("ListLogs", a.logBucketArn),
+        { Sid: "ReadWriteLogs", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: `${a.logBucketArn}/*` },
+        kmsData(a.kmsKeyArn),
+    );
+}
+
+/** External Secrets: read exactly the platform's secrets, decrypting only through Secrets Manager. */
+export function externalSecretsPolicy(a: { secretArns: string[]; kmsKeyArn: string; region: string }): PolicyDocument {
+    return doc(
+        {
+            Sid: "ReadPlatformSecrets",
+            Effect: "Allow",
+            Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+            Resource: [...a.secretArns].sort(),
+        },
+        {
+            Sid: "DecryptThroughSecretsManager",
+            Effect: "Allow",
+            Action: "kms:Decrypt",
+            Resource: a.kmsKeyArn,
+            Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${a.region}.amazonaws.com` } },
+        },
+    );
+}
+
+/** EBS CSI driver: the managed policy covers EC2; this adds the platform key for encrypted volumes. */
+export function ebsCsiKmsPolicy(kmsKeyArn: string): PolicyDocument {
+    return doc(
+        { Sid: "UsePlatformKeyForVolumes", Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"], Resource: kmsKeyArn },
+        {
+            Sid: "GrantForAttachedVolumes",
+            Effect: "Allow",
+            Action: ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+            Resource: kmsKeyArn,
+            Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
+        },
+    );
+}
+
+/** EKS control plane: envelope encryption of Kubernetes secrets with the platform key. */
+export function clusterKmsPolicy(kmsKeyArn: string): PolicyDocument {
+    return doc({ Sid: "EnvelopeEncryption", Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"], Resource: kmsKeyArn });
+}
+
+/**
+ * Key policy of the platform key: the account administers it through IAM, and the Auto Scaling
+ * service-linked role may use it, without which nodes with encrypted root volumes fail to launch.
+ */
+export function platformKeyPolicy(a: { accountId: string; partition: string }): PolicyDocument {
+    const autoscaling = `arn:${a.partition}:iam::${a.accountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
+    return doc(
+        { Sid: "AccountAdministersThroughIam", Effect: "Allow", Principal: { AWS: `arn:${a.partition}:iam::${a.accountId}:root` }, Action: "kms:*", Resource: "*" },
+        {
+            Sid: "AutoScalingUsesKeyForNodeVolumes",
+            Effect: "Allow",
+            Principal: { AWS: autoscaling },
+            Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+            Resource: "*",
+        },
+        {
+            Sid: "AutoScalingGrantsForNodeVolumes",
+            Effect: "Allow",
+            Principal: { AWS: autoscaling },
+            Action: "kms:CreateGrant",
+            Resource: "*",
+            Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
+        },
+    );
+}

@@ -1,0 +1,150 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { instanceShape } from "../config/instanceTypes";
+import { NodeGroupConfig, NodeGroupRole, NodeGroupsConfig } from "../config/schema";
+import { serviceTrustPolicy } from "./iamPolicies";
+
+/** Label every platform node carries with its role; pod specs select on it. */
+export const nodeRoleLabel = "spark-k8s/node-role";
+/** Taint that keeps everything but executors off the spot executor nodes. */
+export const executorTaint = { key: "spark-k8s/executor", value: "true", effect: "NoSchedule" } as const;
+/** Taint that keeps everything but GPU workloads off GPU nodes (the NVIDIA convention). */
+export const gpuTaint = { key: "nvidia.com/gpu", value: "true", effect: "NoSchedule" } as const;
+
+export interface Taint {
+    readonly key: string;
+    readonly value: string;
+    readonly effect: "NoSchedule";
+}
+
+/** What a node group of a role is, independent of AWS: capacity, AMI, labels, taints, autoscaler tags. */
+export interface NodeGroupPlan {
+    readonly role: NodeGroupRole;
+    readonly capacityType: "ON_DEMAND" | "SPOT";
+    readonly amiType: "AL2023_x86_64_STANDARD" | "AL2023_x86_64_NVIDIA";
+    readonly labels: Record<string, string>;
+    readonly taints: Taint[];
+    /**
+     * Tags on the Auto Scaling group that describe a node before one exists, so the cluster
+     * autoscaler can scale a tainted or GPU group up from zero.
+     */
+    readonly autoscalerTags: Record<string, string>;
+}
+
+const eksTaintEffect = { NoSchedule: "NO_SCHEDULE" } as const;
+
+export function nodeGroupPlan(role: NodeGroupRole, config: NodeGroupConfig): NodeGroupPlan {
+    const capacityType = role === "executor" ? "SPOT" : "ON_DEMAND";
+    const labels: Record<string, string> = { [nodeRoleLabel]: role, "spark-k8s/capacity": capacityType === "SPOT" ? "spot" : "on-demand" };
+    const taints: Taint[] = role === "executor" ? [executorTaint] : role === "gpu" ? [gpuTaint] : [];
+    const gpus = Math.min(...config.instanceTypes.map((t) => instanceShape(t)?.gpus ?? 0));
+    const template = "k8s.io/cluster-autoscaler/node-template";
+    const autoscalerTags: Record<string, string> = {
+        ...Object.fromEntries(Object.entries(labels).map(([k, v]) => [`${template}/label/${k}`, v])),
+        [`${template}/label/eks.amazonaws.com/capacityType`]: capacityType,
+        ...Object.fromEntries(taints.map((t) => [`${template}/taint/${t.key}`, `${t.value}:${t.effect}`])),
+        ...(role === "gpu" ? { [`${template}/resources/nvidia.com/gpu`]: String(gpus) } : {}),
+    };
+    return {
+        role,
+        capacityType,
+        amiType: role === "gpu" ? "AL2023_x86_64_NVIDIA" : "AL2023_x86_64_STANDARD",
+        labels,
+        taints,
+        autoscalerTags,
+    };
+}
+
+export interface NodeGroupsArgs {
+    readonly clusterName: pulumi.Input<string>;
+    readonly config: NodeGroupsConfig;
+    /** Private subnets the nodes run in. */
+    readonly subnetIds: pulumi.Input<string[]>;
+    /** Key for the encrypted root volumes. */
+    readonly kmsKeyArn: pulumi.Input<string>;
+    readonly partition: pulumi.Input<string>;
+}
+
+/**
+ * Managed node groups for system services, Spark drivers, spot executors and GPUs. Each comes from
+ * a launch template with IMDSv2 required at hop limit 1 (pods cannot reach the node role; they get
+ * AWS access from Pod Identity) and an encrypted gp3 root volume. No SSH: nodes are reachable
+ * through SSM only.
+ */
+export class NodeGroups extends pulumi.ComponentResource {
+    /** Managed node group names by role, for the enabled groups. */
+    readonly nodeGroupNames: Partial<Record<NodeGroupRole, pulumi.Output<string>>> = {};
+    readonly nodeRoleArn: pulumi.Output<string>;
+    /** The node groups, for ordering what needs nodes after them. */
+    readonly nodeGroups: aws.eks.NodeGroup[] = [];
+
+    constructor(name: string, args: NodeGroupsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("spark-k8s:aws:NodeGroups", name, {}, opts);
+        const parent = { parent: this };
+        const role = new aws.iam.Role(`${name}-node`, {
+            assumeRolePolicy: JSON.stringify(serviceTrustPolicy("ec2.amazonaws.com")),
+            description: "EKS worker nodes: join the cluster, pull images, VPC CNI, SSM",
+        }, parent);
+        const attachments = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly", "AmazonEKS_CNI_Policy", "AmazonSSMManagedInstanceCore"].map(
+            (policy) =>
+                new aws.iam.RolePolicyAttachment(`${name}-node-${policy}`, {
+                    role: role.name,
+                    policyArn: pulumi.interpolate`arn:${args.partition}:iam::aws:policy/${policy}`,
+                }, parent),
+        );
+        this.nodeRoleArn = role.arn;
+
+        for (const groupRole of ["system", "driver", "executor", "gpu"] as const) {
+            const config = args.config[groupRole];
+            if (!config.enabled) continue;
+            const plan = nodeGroupPlan(groupRole, config);
+            const groupName = `${name}-${groupRole}`;
+            const launchTemplate = new aws.ec2.LaunchTemplate(groupName, {
+                description: `${groupRole} nodes`,
+                updateDefaultVersion: true,
+                metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" },
+                blockDeviceMappings: [
+                    {
+                        deviceName: "/dev/xvda",
+                        ebs: { volumeSize: config.diskSizeGiB, volumeType: "gp3", encrypted: "true", kmsKeyId: args.kmsKeyArn, deleteOnTermination: "true" },
+                    },
+                ],
+                tagSpecifications: [
+                    { resourceType: "instance", tags: { Name: groupName, [nodeRoleLabel]: groupRole } },
+                    { resourceType: "volume", tags: { Name: groupName } },
+                ],
+            }, parent);
+            const nodeGroup = new aws.eks.NodeGroup(groupName, {
+                clusterName: args.clusterName,
+                nodeGroupNamePrefix: `${groupRole}-`,
+                nodeRoleArn: role.arn,
+                subnetIds: args.subnetIds,
+                capacityType: plan.capacityType,
+                amiType: plan.amiType,
+                instanceTypes: config.instanceTypes,
+                scalingConfig: { minSize: config.minSize, desiredSize: config.desiredSize, maxSize: config.maxSize },
+                updateConfig: { maxUnavailablePercentage: 33 },
+                labels: plan.labels,
+                taints: plan.taints.map((t) => ({ key: t.key, value: t.value, effect: eksTaintEffect[t.effect] })),
+                launchTemplate: { id: launchTemplate.id, version: pulumi.interpolate`${launchTemplate.latestVersion}` },
+                nodeRepairConfig: { enabled: true },
+            }, {
+                parent: this,
+                dependsOn: attachments,
+                // The cluster autoscaler owns the desired size once the group exists.
+                ignoreChanges: ["scalingConfig.desiredSize"],
+            });
+            const asgName = nodeGroup.resources.apply((r) => r[0]?.autoscalingGroups?.[0]?.name ?? "");
+            for (const [key, value] of Object.entries(plan.autoscalerTags)) {
+                const suffix = key.replace(/^k8s\.io\/cluster-autoscaler\/node-template\//, "").replace(/[^A-Za-z0-9-]+/g, "-");
+                new aws.autoscaling.Tag(`${groupName}-${suffix}`, {
+                    autoscalingGroupName: asgName,
+                    tag: { key, value, propagateAtLaunch: false },
+                }, parent);
+            }
+            this.nodeGroupNames[groupRole] = nodeGroup.nodeGroupName;
+            this.nodeGroups.push(nodeGroup);
+        }
+        this.registerOutputs({ nodeGroupNames: this.nodeGroupNames, nodeRoleArn: this.nodeRoleArn });
+    }
+}

@@ -1,0 +1,42 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { platformKeyPolicy } from "./iamPolicies";
+
+export interface PlatformKeyArgs {
+    /** Platform id (`<platformName>-<stack>`); the key's alias. */
+    readonly platformId: string;
+    readonly deletionWindowInDays: number;
+    readonly accountId: pulumi.Input<string>;
+    readonly partition: pulumi.Input<string>;
+    /** Protect the key from deletion by Pulumi. */
+    readonly protect: boolean;
+}
+
+/**
+ * The customer-managed KMS key of the platform, rotated yearly: EKS secrets, S3 buckets, EBS
+ * volumes and Secrets Manager secrets are encrypted with it.
+ */
+export class PlatformKey extends pulumi.ComponentResource {
+    readonly keyArn: pulumi.Output<string>;
+    readonly keyId: pulumi.Output<string>;
+
+    constructor(name: string, args: PlatformKeyArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("spark-k8s:aws:PlatformKey", name, {}, opts);
+        const key = new aws.kms.Key(
+            name,
+            {
+                description: `Spark platform ${args.platformId}: EKS secrets, S3, EBS and Secrets Manager`,
+                enableKeyRotation: true,
+                deletionWindowInDays: args.deletionWindowInDays,
+                policy: pulumi
+                    .all([args.accountId, args.partition])
+                    .apply(([accountId, partition]) => JSON.stringify(platformKeyPolicy({ accountId, partition }))),
+            },
+            { parent: this, protect: args.protect },
+        );
+        new aws.kms.Alias(name, { name: `alias/${args.platformId}`, targetKeyId: key.keyId }, { parent: this });
+        this.keyArn = key.arn;
+        this.keyId = key.keyId;
+        this.registerOutputs({ keyArn: this.keyArn });
+    }
+}

@@ -1,0 +1,89 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { eventLogPrefix, ServiceIdentity, serviceIdentities } from "../config/names";
+import {
+    airflowPolicy,
+    ebsCsiKmsPolicy,
+    externalSecretsPolicy,
+    historyServerPolicy,
+    PolicyDocument,
+    podIdentityTrustPolicy,
+    sparkJobsPolicy,
+} from "./iamPolicies";
+
+/** Plain ARNs a workload policy is built from. */
+export interface IdentityInputs {
+    readonly warehouseBucketArn: string;
+    readonly eventLogBucketArn: string;
+    readonly airflowLogBucketArn: string;
+    readonly kmsKeyArn: string;
+    readonly secretArns: string[];
+    readonly region: string;
+}
+
+/** The inline policy of each workload identity: only the buckets, prefixes and secrets it needs. */
+export function identityPolicies(i: IdentityInputs): Record<ServiceIdentity, PolicyDocument> {
+    return {
+        sparkJobs: sparkJobsPolicy({ warehouseBucketArn: i.warehouseBucketArn, eventLogBucketArn: i.eventLogBucketArn, eventLogPrefix, kmsKeyArn: i.kmsKeyArn }),
+        historyServer: historyServerPolicy({ eventLogBucketArn: i.eventLogBucketArn, eventLogPrefix, kmsKeyArn: i.kmsKeyArn }),
+        airflow: airflowPolicy({ logBucketArn: i.airflowLogBucketArn, kmsKeyArn: i.kmsKeyArn }),
+        externalSecrets: externalSecretsPolicy({ secretArns: i.secretArns, kmsKeyArn: i.kmsKeyArn, region: i.region }),
+        ebsCsiDriver: ebsCsiKmsPolicy(i.kmsKeyArn),
+    };
+}
+
+/** AWS managed policies some identities need on top of their inline policy. */
+export const managedPolicies: Partial<Record<ServiceIdentity, string[]>> = {
+    ebsCsiDriver: ["service-role/AmazonEBSCSIDriverPolicy"],
+};
+
+type Unwrapped = { [K in keyof IdentityInputs]: pulumi.Input<IdentityInputs[K]> };
+
+export interface WorkloadIdentityArgs {
+    readonly clusterName: pulumi.Input<string>;
+    readonly platformId: string;
+    readonly inputs: Unwrapped;
+    readonly partition: pulumi.Input<string>;
+}
+
+/**
+ * EKS Pod Identity: one IAM role per service account, trusted only by pods.eks.amazonaws.com, with
+ * a least-privilege inline policy, associated with its namespace and service account.
+ */
+export class WorkloadIdentity extends pulumi.ComponentResource {
+    readonly roleArns: Record<ServiceIdentity, pulumi.Output<string>>;
+    readonly associations: aws.eks.PodIdentityAssociation[] = [];
+
+    constructor(name: string, args: WorkloadIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("spark-k8s:aws:WorkloadIdentity", name, {}, opts);
+        const parent = { parent: this };
+        const policies = pulumi.output(args.inputs).apply((i) => identityPolicies(i));
+        const roleArns: Partial<Record<ServiceIdentity, pulumi.Output<string>>> = {};
+        for (const [key, identity] of Object.entries(serviceIdentities) as [ServiceIdentity, (typeof serviceIdentities)[ServiceIdentity]][]) {
+            const id = `${name}-${identity.serviceAccount}`;
+            const role = new aws.iam.Role(id, {
+                namePrefix: `${args.platformId}-${identity.serviceAccount}-`.slice(0, 38),
+                description: `Pod Identity of ${identity.namespace}/${identity.serviceAccount}`,
+                assumeRolePolicy: JSON.stringify(podIdentityTrustPolicy()),
+            }, parent);
+            new aws.iam.RolePolicy(id, { role: role.id, policy: policies.apply((p) => JSON.stringify(p[key])) }, parent);
+            for (const policy of managedPolicies[key] ?? []) {
+                new aws.iam.RolePolicyAttachment(`${id}-${policy.split("/").pop()}`, {
+                    role: role.name,
+                    policyArn: pulumi.interpolate`arn:${args.partition}:iam::aws:policy/${policy}`,
+                }, parent);
+            }
+            this.associations.push(
+                new aws.eks.PodIdentityAssociation(id, {
+                    clusterName: args.clusterName,
+                    namespace: identity.namespace,
+                    serviceAccount: identity.serviceAccount,
+                    roleArn: role.arn,
+                }, parent),
+            );
+            roleArns[key] = role.arn;
+        }
+        this.roleArns = roleArns as Record<ServiceIdentity, pulumi.Output<string>>;
+        this.registerOutputs({ roleArns: this.roleArns });
+    }
+}

@@ -1,0 +1,180 @@
+/**
+ * The typed configuration model. Each area is one Pulumi config key holding an object; the schema
+ * is strict, so an unknown key anywhere is an error, and every message says what is allowed.
+ */
+import { z } from "zod";
+import { parseCidr } from "./cidr";
+
+/** Environment tiers; each has its own defaults (components/config/defaults.ts). */
+export const tiers = ["dev", "staging", "prod"] as const;
+export type Tier = (typeof tiers)[number];
+
+export const kubernetesVersions = ["1.31", "1.32", "1.33", "1.34"] as const;
+export const clusterLogTypes = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
+/** Control-plane logs that may never be switched off. */
+export const requiredClusterLogTypes = ["api", "audit", "authenticator"] as const;
+
+const quote = (values: readonly string[]) => values.map((v) => `"${v}"`).join(", ");
+
+/** A strict object whose unknown-key error lists the keys it accepts. */
+function strictObject<T extends z.ZodRawShape>(shape: T) {
+    const allowed = Object.keys(shape).join(", ");
+    return z.strictObject(shape, {
+        error: (issue) =>
+            issue.code === "unrecognized_keys"
+                ? `expected one of: ${allowed}`
+                : issue.code === "invalid_type"
+                  ? `expected an object with keys ${allowed}`
+                  : undefined,
+    });
+}
+
+function integer(min: number, max: number) {
+    const error = `expected an integer from ${min} to ${max}`;
+    return z.int({ error }).min(min, { error }).max(max, { error });
+}
+
+const boolean = () => z.boolean({ error: "expected true or false" });
+
+function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+    return z.enum(values, { error: `expected one of ${quote(values)}` });
+}
+
+function pattern(re: RegExp, expected: string) {
+    return z.string({ error: `expected ${expected}` }).regex(re, { error: `expected ${expected}` });
+}
+
+const cidr = () =>
+    z
+        .string({ error: "expected an IPv4 CIDR such as 10.0.0.0/16" })
+        .refine((v) => parseCidr(v) !== undefined, { error: "expected an IPv4 CIDR such as 10.0.0.0/16, with no host bits set" });
+
+const list = <T extends z.ZodType>(item: T, min: number, max: number, what: string) =>
+    z.array(item, { error: `expected a list of ${what}` }).min(min, { error: `expected ${min} to ${max} ${what}` }).max(max, {
+        error: `expected ${min} to ${max} ${what}`,
+    });
+
+const addonVersion = pattern(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/, "an EKS add-on version such as v1.19.6-eksbuild.1");
+
+export const networkSchema = strictObject({
+    /** create: a new VPC; existing: use the VPC and subnets named in `existing`. */
+    mode: oneOf(["create", "existing"]),
+    vpcCidr: cidr(),
+    availabilityZoneCount: integer(2, 3),
+    /** Explicit AZ names; empty means the first available AZs of the region. */
+    availabilityZones: list(pattern(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, "an availability zone name such as eu-west-1a"), 0, 3, "availability zones"),
+    /** single: one NAT gateway (cheap); perAz: one per AZ (no cross-AZ dependency). */
+    natGateways: oneOf(["single", "perAz"]),
+    existing: strictObject({
+        vpcId: z.union([z.literal(""), pattern(/^vpc-[0-9a-f]{8,17}$/, "a VPC id such as vpc-0abc12345def67890")], {
+            error: "expected a VPC id such as vpc-0abc12345def67890",
+        }),
+        privateSubnetIds: list(pattern(/^subnet-[0-9a-f]{8,17}$/, "a subnet id such as subnet-0abc1234"), 0, 6, "subnet ids"),
+        publicSubnetIds: list(pattern(/^subnet-[0-9a-f]{8,17}$/, "a subnet id such as subnet-0abc1234"), 0, 6, "subnet ids"),
+    }),
+});
+
+export const clusterSchema = strictObject({
+    kubernetesVersion: oneOf(kubernetesVersions),
+    /** Public API endpoint; always limited to publicAccessCidrs. The private endpoint is always on. */
+    endpointPublicAccess: boolean(),
+    publicAccessCidrs: list(cidr(), 0, 40, "CIDRs"),
+    /** IAM role ARNs granted cluster-admin through EKS access entries. */
+    adminRoleArns: list(pattern(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, "an IAM role ARN such as arn:aws:iam::123456789012:role/platform-admin"), 0, 20, "role ARNs"),
+    logTypes: list(oneOf(clusterLogTypes), 0, 5, "log types"),
+    addons: strictObject({
+        vpcCni: addonVersion,
+        coredns: addonVersion,
+        kubeProxy: addonVersion,
+        ebsCsiDriver: addonVersion,
+        podIdentityAgent: addonVersion,
+    }),
+});
+
+export const nodeGroupSchema = strictObject({
+    enabled: boolean(),
+    instanceTypes: list(pattern(/^[a-z][a-z0-9]*\.[a-z0-9]+$/, "an EC2 instance type such as m6i.xlarge"), 1, 10, "instance types"),
+    minSize: integer(0, 100),
+    desiredSize: integer(0, 100),
+    maxSize: integer(0, 100),
+    /** Root volume size (gp3, encrypted with the platform key). */
+    diskSizeGiB: integer(20, 2000),
+});
+
+const executorNodeGroupSchema = nodeGroupSchema.extend({
+    minSize: integer(0, 1000),
+    desiredSize: integer(0, 1000),
+    maxSize: integer(0, 1000),
+});
+
+export const nodeGroupsSchema = strictObject({
+    /** On-demand nodes for platform services (operator, metastore, Airflow, Jupyter hub). */
+    system: nodeGroupSchema,
+    /** On-demand nodes for Spark drivers and Connect servers: losing one loses the job. */
+    driver: nodeGroupSchema,
+    /** SPOT nodes for executors, tainted so only executors land there. */
+    executor: executorNodeGroupSchema,
+    /** NVIDIA nodes, tainted nvidia.com/gpu, scaling from zero. */
+    gpu: nodeGroupSchema,
+});
+
+export const storageSchema = strictObject({
+    /** Let `pulumi destroy` delete non-empty buckets. Never in prod. */
+    forceDestroy: boolean(),
+    eventLogRetentionDays: integer(1, 3650),
+    airflowLogRetentionDays: integer(1, 3650),
+    backupRetentionDays: integer(1, 3650),
+    /** How long overwritten or deleted versions are kept in versioned buckets. */
+    noncurrentVersionRetentionDays: integer(1, 365),
+    abortIncompleteMultipartUploadDays: integer(1, 30),
+});
+
+export const secretsSchema = strictObject({
+    /** Days Secrets Manager keeps a deleted secret recoverable: 0 (immediate) or 7 to 30. */
+    recoveryWindowInDays: integer(0, 30).refine((v) => v === 0 || v >= 7, { error: "expected 0 or an integer from 7 to 30" }),
+    passwordLength: integer(24, 128),
+    kmsKeyDeletionWindowInDays: integer(7, 30),
+});
+
+export const platformSchema = strictObject({
+    /** Prefix of every resource name; with the stack name it names the cluster. */
+    platformName: pattern(/^[a-z][a-z0-9-]{1,19}$/, "2 to 20 lower-case letters, digits or dashes, starting with a letter"),
+    /** Protect stateful resources from deletion (Pulumi protect, no forceDestroy). Always on in prod. */
+    deletionProtection: boolean(),
+    /** Extra tags on every AWS resource. */
+    tags: z.record(
+        pattern(/^[\w .:/=+@-]{1,128}$/, "tag keys of 1 to 128 letters, digits, spaces or _.:/=+-@"),
+        z.string({ error: "expected a string tag value" }).max(256, { error: "expected a tag value of at most 256 characters" }),
+        { error: "expected an object of string tags" },
+    ),
+    network: networkSchema,
+    cluster: clusterSchema,
+    nodeGroups: nodeGroupsSchema,
+    storage: storageSchema,
+    secrets: secretsSchema,
+});
+
+export type NetworkConfig = z.infer<typeof networkSchema>;
+export type ClusterConfig = z.infer<typeof clusterSchema>;
+export type NodeGroupConfig = z.infer<typeof nodeGroupSchema>;
+export type NodeGroupsConfig = z.infer<typeof nodeGroupsSchema>;
+export type NodeGroupRole = keyof NodeGroupsConfig;
+export type StorageConfig = z.infer<typeof storageSchema>;
+export type SecretsConfig = z.infer<typeof secretsSchema>;
+export type PlatformSettings = z.infer<typeof platformSchema>;
+
+/** The validated configuration of one stack: settings plus where they apply. */
+export interface PlatformConfig extends PlatformSettings {
+    readonly stack: string;
+    readonly project: string;
+    readonly tier: Tier;
+    readonly region: string;
+}
+
+/** The config keys of the project namespace, in the order Pulumi.yaml declares them. */
+export const configKeys = ["environment", ...Object.keys(platformSchema.shape)] as const;
+
+/** Keys whose Pulumi config value is an object (JSON-encoded by the CLI). */
+export const objectKeys: ReadonlySet<string> = new Set(["tags", "network", "cluster", "nodeGroups", "storage", "secrets"]);
+/** Keys whose Pulumi config value is a boolean. */
+export const booleanKeys: ReadonlySet<string> = new Set(["deletionProtection"]);

@@ -1,0 +1,296 @@
+/**
+ * Turns raw stack config into a validated PlatformConfig: tier defaults, then the stack's values
+ * merged over them, then the strict schema and the cross-field rules. Every problem is collected
+ * and reported at once. Pure: no Pulumi.
+ */
+import { z } from "zod";
+import { parseCidr } from "./cidr";
+import { tierDefaults } from "./defaults";
+import { instanceShape, knownFamilies } from "./instanceTypes";
+import {
+    configKeys,
+    NodeGroupRole,
+    PlatformConfig,
+    platformSchema,
+    PlatformSettings,
+    requiredClusterLogTypes,
+    Tier,
+    tiers,
+} from "./schema";
+
+/** One problem with one key. */
+export interface ConfigProblem {
+    /** Dotted path of the key, e.g. nodeGroups.gpu.maxSize. */
+    readonly path: string;
+    readonly message: string;
+}
+
+/** Thrown when config is invalid; its message lists every problem, one per line. */
+export class ConfigError extends Error {
+    constructor(readonly problems: readonly ConfigProblem[]) {
+        super(
+            `invalid configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+                problems.map((p) => `  - ${p.message}`).join("\n"),
+        );
+        this.name = "ConfigError";
+    }
+}
+
+/** Where the config applies. */
+export interface ConfigContext {
+    readonly stack: string;
+    readonly project: string;
+    /** aws:region of the stack, if set. */
+    readonly region?: string;
+}
+
+type Path = readonly PropertyKey[];
+
+export function formatPath(path: Path): string {
+    return path.reduce<string>((acc, seg) => (typeof seg === "number" ? `${acc}[${seg}]` : acc ? `${acc}.${String(seg)}` : String(seg)), "");
+}
+
+function valueAt(root: unknown, path: Path): unknown {
+    let v = root;
+    for (const seg of path) {
+        if (v === null || typeof v !== "object") return undefined;
+        v = (v as Record<PropertyKey, unknown>)[seg];
+    }
+    return v;
+}
+
+export function renderValue(v: unknown): string {
+    if (v === undefined) return "(unset)";
+    const text = JSON.stringify(v) ?? typeof v;
+    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function notAllowed(path: Path, value: unknown, expected: string): ConfigProblem {
+    const p = formatPath(path);
+    return { path: p, message: `${p}: ${renderValue(value)} is not allowed; ${expected}` };
+}
+
+function unknownKey(path: Path, allowed: readonly string[]): ConfigProblem {
+    const p = formatPath(path);
+    const key = String(path[path.length - 1]);
+    const near = allowed.filter((a) => editDistance(a.toLowerCase(), key.toLowerCase()) <= 2);
+    const hint = near.length ? ` (did you mean ${near.join(" or ")}?)` : "";
+    return { path: p, message: `${p}: unknown key${hint}; expected one of: ${allowed.join(", ")}` };
+}
+
+function editDistance(a: string, b: string): number {
+    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+    for (let i = 1; i <= a.length; i++) {
+        let prev = row[0];
+        row[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const cur = row[j];
+            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+            prev = cur;
+        }
+    }
+    return row[b.length];
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+    return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/** Objects merge key by key; arrays and scalars from the override replace the default. */
+export function deepMerge(base: unknown, override: unknown): unknown {
+    if (override === undefined) return base;
+    if (!isPlainObject(base) || !isPlainObject(override)) return override;
+    const out: Record<string, unknown> = { ...base };
+    for (const [k, v] of Object.entries(override)) out[k] = deepMerge(base[k], v);
+    return out;
+}
+
+function schemaProblems(error: z.ZodError, merged: unknown): ConfigProblem[] {
+    return error.issues.flatMap((issue) => {
+        if (issue.code === "unrecognized_keys") {
+            const allowed = issue.message.replace(/^expected one of: /, "").split(", ");
+            return issue.keys.map((k) => unknownKey([...issue.path, k], allowed));
+        }
+        return [notAllowed(issue.path, valueAt(merged, issue.path), issue.message)];
+    });
+}
+
+type Rule = (c: PlatformSettings, tier: Tier, region: string | undefined) => ConfigProblem[];
+
+const nodeGroupRoles: NodeGroupRole[] = ["system", "driver", "executor", "gpu"];
+
+/** Cross-field rules; each sees settings that may still hold wrongly typed values. */
+const rules: Rule[] = [
+    (c) =>
+        nodeGroupRoles.flatMap((role) => {
+            const g = c.nodeGroups[role];
+            const out: ConfigProblem[] = [];
+            if (g.minSize > g.maxSize) {
+                out.push(notAllowed(["nodeGroups", role, "minSize"], g.minSize, `expected at most maxSize (${g.maxSize})`));
+            } else if (g.desiredSize < g.minSize || g.desiredSize > g.maxSize) {
+                out.push(notAllowed(["nodeGroups", role, "desiredSize"], g.desiredSize, `expected from minSize (${g.minSize}) to maxSize (${g.maxSize})`));
+            }
+            if (g.enabled && g.maxSize === 0) {
+                out.push(notAllowed(["nodeGroups", role, "maxSize"], 0, "expected at least 1 for an enabled node group (disable the group instead)"));
+            }
+            return out;
+        }),
+    (c) =>
+        nodeGroupRoles.flatMap((role) =>
+            c.nodeGroups[role].instanceTypes.flatMap((t, i) => {
+                const path = ["nodeGroups", role, "instanceTypes", i];
+                const shape = instanceShape(t);
+                if (!shape) return [notAllowed(path, t, `expected a catalogued instance type of the families ${knownFamilies().join(", ")}`)];
+                if (role === "gpu" && shape.gpus === 0) return [notAllowed(path, t, "expected a GPU instance type such as g5.xlarge in the GPU node group")];
+                if (role !== "gpu" && shape.gpus > 0) return [notAllowed(path, t, "expected a CPU instance type; GPU instances belong in nodeGroups.gpu")];
+                return [];
+            }),
+        ),
+    (c) => {
+        const types = c.nodeGroups.executor.instanceTypes;
+        const shapes = types.map(instanceShape);
+        const first = shapes[0];
+        const out: ConfigProblem[] = [];
+        if (c.nodeGroups.executor.enabled && types.length < 2) {
+            out.push(notAllowed(["nodeGroups", "executor", "instanceTypes"], types, "expected at least 2 instance types of the same shape, so SPOT capacity can be found"));
+        }
+        shapes.forEach((s, i) => {
+            if (first && s && (s.vcpu !== first.vcpu || s.memoryGiB !== first.memoryGiB)) {
+                out.push(
+                    notAllowed(
+                        ["nodeGroups", "executor", "instanceTypes", i],
+                        types[i],
+                        `expected the same shape as ${first.name} (${first.vcpu} vCPU, ${first.memoryGiB} GiB); executors are sized to one shape`,
+                    ),
+                );
+            }
+        });
+        return out;
+    },
+    (c) => (c.nodeGroups.system.enabled ? [] : [notAllowed(["nodeGroups", "system", "enabled"], false, "expected true; platform services run on the system group")]),
+    (c) => {
+        const out: ConfigProblem[] = [];
+        if (c.cluster.endpointPublicAccess) {
+            if (c.cluster.publicAccessCidrs.length === 0) {
+                out.push(notAllowed(["cluster", "publicAccessCidrs"], [], "expected at least one CIDR when endpointPublicAccess is true"));
+            }
+            c.cluster.publicAccessCidrs.forEach((text, i) => {
+                const parsed = parseCidr(text);
+                if (parsed && parsed.prefix < 8) {
+                    out.push(notAllowed(["cluster", "publicAccessCidrs", i], text, "expected a CIDR of /8 or narrower; the API endpoint is never open to the internet"));
+                }
+            });
+        } else if (c.cluster.publicAccessCidrs.length > 0) {
+            out.push(notAllowed(["cluster", "publicAccessCidrs"], c.cluster.publicAccessCidrs, "expected [] when endpointPublicAccess is false"));
+        }
+        return out;
+    },
+    (c) =>
+        requiredClusterLogTypes
+            .filter((t) => !c.cluster.logTypes.includes(t))
+            .map((t) => notAllowed(["cluster", "logTypes"], c.cluster.logTypes, `expected a list that includes "${t}" (api, audit and authenticator are always on)`)),
+    (c) => {
+        const m = /^v(\d+\.\d+)\./.exec(c.cluster.addons.kubeProxy);
+        return m && m[1] !== c.cluster.kubernetesVersion
+            ? [notAllowed(["cluster", "addons", "kubeProxy"], c.cluster.addons.kubeProxy, `expected a version for Kubernetes ${c.cluster.kubernetesVersion} (v${c.cluster.kubernetesVersion}.x-eksbuild.N)`)]
+            : [];
+    },
+    (c) => {
+        const n = c.network;
+        const out: ConfigProblem[] = [];
+        const vpc = parseCidr(n.vpcCidr);
+        if (vpc && (vpc.prefix < 16 || vpc.prefix > 20)) {
+            out.push(notAllowed(["network", "vpcCidr"], n.vpcCidr, "expected a prefix from /16 to /20"));
+        }
+        if (n.availabilityZones.length > 0 && n.availabilityZones.length !== n.availabilityZoneCount) {
+            out.push(notAllowed(["network", "availabilityZones"], n.availabilityZones, `expected exactly availabilityZoneCount (${n.availabilityZoneCount}) zones, or [] to discover them`));
+        }
+        if (new Set(n.availabilityZones).size !== n.availabilityZones.length) {
+            out.push(notAllowed(["network", "availabilityZones"], n.availabilityZones, "expected distinct zones"));
+        }
+        const e = n.existing;
+        if (n.mode === "existing") {
+            if (!e.vpcId) out.push(notAllowed(["network", "existing", "vpcId"], e.vpcId, "expected a VPC id when mode is existing"));
+            if (e.privateSubnetIds.length < n.availabilityZoneCount) {
+                out.push(notAllowed(["network", "existing", "privateSubnetIds"], e.privateSubnetIds, `expected at least availabilityZoneCount (${n.availabilityZoneCount}) private subnets, one per AZ`));
+            }
+        } else if (e.vpcId || e.privateSubnetIds.length || e.publicSubnetIds.length) {
+            out.push(notAllowed(["network", "existing"], e, 'expected no existing VPC ids unless mode is "existing"'));
+        }
+        return out;
+    },
+    (c, _tier, region) =>
+        region
+            ? c.network.availabilityZones.flatMap((az, i) =>
+                  az.startsWith(region) && az.length === region.length + 1 ? [] : [notAllowed(["network", "availabilityZones", i], az, `expected a zone of ${region}, such as ${region}a`)],
+              )
+            : [],
+    (c) =>
+        c.deletionProtection && c.storage.forceDestroy
+            ? [notAllowed(["storage", "forceDestroy"], true, "expected false while deletionProtection is true")]
+            : [],
+    (c, tier) => {
+        if (tier === "dev") return [];
+        const out: ConfigProblem[] = [];
+        if (c.network.availabilityZoneCount !== 3) {
+            out.push(notAllowed(["network", "availabilityZoneCount"], c.network.availabilityZoneCount, `expected 3 in ${tier} (2 AZs are allowed in dev only)`));
+        }
+        return out;
+    },
+    (c, tier) => {
+        if (tier !== "prod") return [];
+        const out: ConfigProblem[] = [];
+        if (!c.deletionProtection) out.push(notAllowed(["deletionProtection"], c.deletionProtection, "expected true in prod"));
+        if (c.storage.forceDestroy) out.push(notAllowed(["storage", "forceDestroy"], true, "expected false in prod"));
+        if (c.cluster.endpointPublicAccess) out.push(notAllowed(["cluster", "endpointPublicAccess"], true, "expected false in prod (the API endpoint is private)"));
+        if (c.network.natGateways !== "perAz") out.push(notAllowed(["network", "natGateways"], c.network.natGateways, 'expected "perAz" in prod'));
+        if (c.secrets.recoveryWindowInDays < 7) out.push(notAllowed(["secrets", "recoveryWindowInDays"], c.secrets.recoveryWindowInDays, "expected 7 to 30 in prod"));
+        if (c.nodeGroups.system.minSize < 2) out.push(notAllowed(["nodeGroups", "system", "minSize"], c.nodeGroups.system.minSize, "expected at least 2 in prod"));
+        return out;
+    },
+];
+
+function resolveTier(raw: Record<string, unknown>, stack: string, problems: ConfigProblem[]): Tier | undefined {
+    const env = raw.environment;
+    if (env !== undefined && env !== "") {
+        if (typeof env === "string" && (tiers as readonly string[]).includes(env)) return env as Tier;
+        problems.push(notAllowed(["environment"], env, `expected one of ${tiers.map((t) => `"${t}"`).join(", ")}`));
+        return undefined;
+    }
+    if ((tiers as readonly string[]).includes(stack)) return stack as Tier;
+    problems.push(notAllowed(["environment"], env ?? "", `expected one of ${tiers.map((t) => `"${t}"`).join(", ")}; stack "${stack}" is not a tier name, so set environment explicitly`));
+    return undefined;
+}
+
+/**
+ * Validates the raw config of a stack (top-level keys of the project namespace, values decoded)
+ * and returns the complete config, or throws ConfigError naming every problem.
+ */
+export function resolveConfig(raw: Record<string, unknown>, ctx: ConfigContext): PlatformConfig {
+    const problems: ConfigProblem[] = [];
+    for (const key of Object.keys(raw)) {
+        if (!(configKeys as readonly string[]).includes(key)) problems.push(unknownKey([key], configKeys));
+    }
+    const tier = resolveTier(raw, ctx.stack, problems);
+    if (!ctx.region) {
+        problems.push({ path: "aws:region", message: "aws:region: (unset) is not allowed; expected the AWS region of the stack, such as eu-west-1" });
+    }
+    if (!tier) throw new ConfigError(problems);
+
+    const settings = Object.fromEntries(Object.entries(raw).filter(([k]) => k !== "environment" && (configKeys as readonly string[]).includes(k)));
+    const merged = deepMerge(tierDefaults(tier), settings);
+    const parsed = platformSchema.safeParse(merged);
+    if (!parsed.success) problems.push(...schemaProblems(parsed.error, merged));
+
+    for (const rule of rules) {
+        try {
+            problems.push(...rule(merged as PlatformSettings, tier, ctx.region));
+        } catch (err) {
+            // A rule can only fail on values the schema has already reported as mistyped.
+            if (parsed.success) throw err;
+        }
+    }
+    const unique = problems.filter((p, i) => problems.findIndex((q) => q.message === p.message) === i);
+    if (unique.length > 0 || !parsed.success) throw new ConfigError(unique);
+    return { ...parsed.data, stack: ctx.stack, project: ctx.project, tier, region: ctx.region as string };
+}

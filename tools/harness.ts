@@ -1,0 +1,224 @@
+/**
+ * The stack harness: loads Pulumi.yaml and Pulumi.<stack>.yaml as the CLI would, runs the program
+ * in-process under Pulumi mocks (no CLI, cloud or cluster) and records every registered resource.
+ * Tests and the offline plan both use it.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import { deserializeProperties } from "@pulumi/pulumi/runtime/rpc";
+import * as settings from "@pulumi/pulumi/runtime/settings";
+import { parse as parseYaml } from "yaml";
+import { loadConfig } from "../components/config";
+import { createPlatform, PlatformOutputs } from "../components/platform";
+
+export const repoRoot = path.resolve(__dirname, "..");
+
+/** The marker Pulumi puts on secret values when it serialises them. */
+export const secretSig = "4dabf18193072939515e22adb298388d";
+const secretSigValue = "1b47061264138c4ac30d75fd1eb44270";
+/** What a secret value becomes in the plan. */
+export const secretMask = "[secret]";
+
+export function isSecretValue(v: unknown): v is { value: unknown } {
+    return v !== null && typeof v === "object" && (v as Record<string, unknown>)[secretSig] === secretSigValue;
+}
+
+/** A registered resource as the plan format describes it; inputs keep Pulumi's secret wrappers. */
+export interface RecordedResource {
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+    readonly parent: string | null;
+    readonly custom: boolean;
+    readonly provider: string | null;
+    readonly inputs: Record<string, unknown>;
+}
+
+export interface StackConfigFile {
+    readonly project: string;
+    /** Fully qualified key ("<namespace>:<key>") to the string the CLI would hand the program. */
+    readonly values: Record<string, string>;
+}
+
+function encode(v: unknown): string {
+    return typeof v === "string" ? v : JSON.stringify(v);
+}
+
+/**
+ * Config exactly as the CLI resolves it: Pulumi.yaml defaults for the project's keys, overridden
+ * key by key by Pulumi.<stack>.yaml. Objects are JSON-encoded. Secure values cannot be decrypted
+ * offline and are refused.
+ */
+export function loadStackConfig(stack: string, dir = repoRoot): StackConfigFile {
+    const project = parseYaml(fs.readFileSync(path.join(dir, "Pulumi.yaml"), "utf8")) as { name: string; config?: Record<string, unknown> };
+    const values: Record<string, string> = {};
+    for (const [key, decl] of Object.entries(project.config ?? {})) {
+        const fullKey = key.includes(":") ? key : `${project.name}:${key}`;
+        const isDeclaration = decl !== null && typeof decl === "object" && !Array.isArray(decl);
+        const value = isDeclaration ? ((decl as Record<string, unknown>).value ?? (decl as Record<string, unknown>).default) : decl;
+        if (value !== undefined) values[fullKey] = encode(value);
+    }
+    const stackFile = path.join(dir, `Pulumi.${stack}.yaml`);
+    if (!fs.existsSync(stackFile)) throw new Error(`no stack file ${path.basename(stackFile)} in ${dir}`);
+    const stackDoc = (parseYaml(fs.readFileSync(stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    for (const [key, value] of Object.entries(stackDoc.config ?? {})) {
+        if (value !== null && typeof value === "object" && "secure" in (value)) {
+            throw new Error(`${key}: secure values cannot be decrypted offline; keep secrets out of the stack file or set them in the test`);
+        }
+        values[key.includes(":") ? key : `${project.name}:${key}`] = encode(value);
+    }
+    return { project: project.name, values };
+}
+
+/** Deterministic account and values the mocks hand back, so tests can look for them. */
+export const mockAccountId = "123456789012";
+
+/** Values the mocks generate for random resources; no plan or output may show them in plain text. */
+export function mockGeneratedValue(type: string, name: string): string | undefined {
+    if (type === "random:index/randomPassword:RandomPassword") return `mockpw${name.replace(/[^A-Za-z0-9]/g, "")}`;
+    if (type === "random:index/randomBytes:RandomBytes") return Buffer.from(`mockbytes-${name}`.padEnd(32, "x").slice(0, 32)).toString("base64");
+    return undefined;
+}
+
+function mockState(type: string, name: string, inputs: Record<string, unknown>, region: string): Record<string, unknown> {
+    const account = mockAccountId;
+    const generated = mockGeneratedValue(type, name);
+    switch (type) {
+        case "random:index/randomPassword:RandomPassword":
+            return { ...inputs, result: generated };
+        case "random:index/randomBytes:RandomBytes":
+            return { ...inputs, base64: generated, hex: Buffer.from(generated ?? "", "base64").toString("hex") };
+        case "aws:s3/bucket:Bucket": {
+            const bucket = (inputs.bucket as string) ?? `${(inputs.bucketPrefix as string) ?? name}mock`;
+            return { ...inputs, bucket, arn: `arn:aws:s3:::${bucket}` };
+        }
+        case "aws:kms/key:Key":
+            return { ...inputs, keyId: `key-${name}`, arn: `arn:aws:kms:${region}:${account}:key/key-${name}` };
+        case "aws:iam/role:Role":
+            return { ...inputs, name: `${(inputs.namePrefix as string) ?? ""}${name}`, arn: `arn:aws:iam::${account}:role/${name}` };
+        case "aws:secretsmanager/secret:Secret":
+            return { ...inputs, arn: `arn:aws:secretsmanager:${region}:${account}:secret:${inputs.name as string}-AbCdEf` };
+        case "aws:eks/cluster:Cluster":
+            return {
+                ...inputs,
+                arn: `arn:aws:eks:${region}:${account}:cluster/${inputs.name as string}`,
+                endpoint: `https://${inputs.name as string}.mock.eks.${region}.amazonaws.com`,
+                certificateAuthority: { data: "bW9jay1jYQ==" },
+                vpcConfig: { ...(inputs.vpcConfig as object), clusterSecurityGroupId: "sg-0mockcluster" },
+            };
+        case "aws:eks/nodeGroup:NodeGroup":
+            return { ...inputs, nodeGroupName: `${(inputs.nodeGroupNamePrefix as string) ?? ""}mock`, resources: [{ autoscalingGroups: [{ name: `eks-${name}-asg` }] }] };
+        case "aws:ec2/launchTemplate:LaunchTemplate":
+            return { ...inputs, latestVersion: 1 };
+        default:
+            return { ...inputs, arn: (inputs.arn) ?? `arn:aws:mock:${region}:${account}:${name}` };
+    }
+}
+
+/** The parts of the engine's RegisterResourceRequest the recorder reads. */
+interface RegisterResourceRequest {
+    getParent(): string;
+    getType(): string;
+    getName(): string;
+    getCustom(): boolean;
+    getProvider(): string;
+    getObject(): Parameters<typeof deserializeProperties>[0];
+}
+
+/** MockMonitor that also records parent, provider and inputs of every registration. */
+class RecordingMonitor extends MockMonitor {
+    readonly recorded: RecordedResource[] = [];
+
+    override registerResource(req: RegisterResourceRequest, callback: (err: unknown, response: unknown) => void): Promise<void> {
+        const parent = req.getParent() || "";
+        let type = req.getType();
+        if (parent) type = `${parent.split("::")[2].split("$").pop()}$${type}`;
+        this.recorded.push({
+            urn: `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${type}::${req.getName()}`,
+            type: req.getType(),
+            name: req.getName(),
+            parent: parent || null,
+            custom: req.getCustom(),
+            provider: (req.getProvider() || "").split("::").slice(0, -1).join("::") || null,
+            inputs: deserializeProperties(req.getObject(), true),
+        });
+        return super.registerResource(req, callback);
+    }
+}
+
+export interface StackRun {
+    readonly stack: string;
+    readonly project: string;
+    readonly resources: RecordedResource[];
+    /** Stack outputs resolved; secret outputs wrapped like secret inputs. */
+    readonly outputs: Record<string, unknown>;
+}
+
+export interface RunOptions {
+    /** Directory with Pulumi.yaml and the stack files. */
+    readonly dir?: string;
+    /** Replace whole config keys (unqualified keys are the project's), as `pulumi config set` would. */
+    readonly config?: Record<string, unknown>;
+}
+
+async function resolveOutputs(value: unknown): Promise<unknown> {
+    if (pulumi.Output.isInstance(value)) {
+        const output = value as pulumi.Output<unknown> & { promise(): Promise<unknown> };
+        const [resolved, secret] = await Promise.all([output.promise(), pulumi.isSecret(output)]);
+        const inner = await resolveOutputs(resolved);
+        return secret ? { [secretSig]: secretSigValue, value: inner } : inner;
+    }
+    if (Array.isArray(value)) return Promise.all(value.map(resolveOutputs));
+    if (value !== null && typeof value === "object") {
+        const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await resolveOutputs(v)] as const));
+        return Object.fromEntries(entries);
+    }
+    return value;
+}
+
+/** Runs the program for a stack under mocks and returns what it registered. Throws ConfigError on bad config. */
+export async function runStack(stack: string, options: RunOptions = {}): Promise<StackRun> {
+    const file = loadStackConfig(stack, options.dir);
+    const values = { ...file.values };
+    for (const [key, value] of Object.entries(options.config ?? {})) {
+        const fullKey = key.includes(":") ? key : `${file.project}:${key}`;
+        if (value === undefined) delete values[fullKey];
+        else values[fullKey] = encode(value);
+    }
+    const region = values["aws:region"] ?? "us-east-1";
+    const monitor = new RecordingMonitor({
+        newResource: (args) => ({ id: `${args.name}-id`, state: mockState(args.type, args.name, args.inputs as Record<string, unknown>, region) }),
+        call: (args) => {
+            switch (args.token) {
+                case "aws:index/getCallerIdentity:getCallerIdentity":
+                    return { accountId: mockAccountId, arn: `arn:aws:iam::${mockAccountId}:user/mock`, userId: "MOCK", id: mockAccountId };
+                case "aws:index/getPartition:getPartition":
+                    return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+                case "aws:index/getAvailabilityZones:getAvailabilityZones":
+                    return { names: ["a", "b", "c", "d"].map((s) => `${region}${s}`), zoneIds: [], id: region };
+                default:
+                    return {};
+            }
+        },
+    });
+    await pulumi.runtime.setMocks(monitor.mocks, file.project, stack, false);
+    settings.setMockOptions(monitor, file.project, stack, false);
+    pulumi.runtime.setAllConfig(values);
+
+    const outputs: PlatformOutputs = createPlatform(loadConfig());
+    const resolved = (await resolveOutputs(outputs)) as Record<string, unknown>;
+    await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    return { stack, project: file.project, resources: monitor.recorded, outputs: resolved };
+}
+
+/** Replaces every secret value with "[secret]". */
+export function maskSecrets(value: unknown): unknown {
+    if (isSecretValue(value)) return secretMask;
+    if (Array.isArray(value)) return value.map(maskSecrets);
+    if (value !== null && typeof value === "object") {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskSecrets(v)]));
+    }
+    return value;
+}
