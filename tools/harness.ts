@@ -15,6 +15,14 @@ import { createPlatform, PlatformOutputs } from "../components/platform";
 
 export const repoRoot = path.resolve(__dirname, "..");
 
+/** Runtime functions the harness needs that the SDK exports without typings (checked with 3.248). */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const internals = {
+    getStore: (require("@pulumi/pulumi/runtime/state") as { getStore: () => Record<string, unknown> }).getStore,
+    waitForRPCs: (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> }).waitForRPCs,
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
 /** The marker Pulumi puts on secret values when it serialises them. */
 export const secretSig = "4dabf18193072939515e22adb298388d";
 const secretSigValue = "1b47061264138c4ac30d75fd1eb44270";
@@ -203,13 +211,18 @@ export async function runStack(stack: string, options: RunOptions = {}): Promise
             }
         },
     });
+    // setMocks enables the features mocks support (secrets among them) for its own monitor; swap in
+    // the recording monitor and restore those flags, which setMockOptions resets.
     await pulumi.runtime.setMocks(monitor.mocks, file.project, stack, false);
+    const store = internals.getStore();
+    const features = Object.fromEntries(Object.entries(store).filter(([k]) => k.startsWith("supports")));
     settings.setMockOptions(monitor, file.project, stack, false);
+    Object.assign(store, features);
     pulumi.runtime.setAllConfig(values);
 
     const outputs: PlatformOutputs = createPlatform(loadConfig());
     const resolved = (await resolveOutputs(outputs)) as Record<string, unknown>;
-    await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    await internals.waitForRPCs();
     return { stack, project: file.project, resources: monitor.recorded, outputs: resolved };
 }
 

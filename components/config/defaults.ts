@@ -1,7 +1,8 @@
 /**
  * Defaults per environment tier. Stack files hold only what differs from these.
- * dev is small and cheap (2 AZs, one NAT, public endpoint for named CIDRs, buckets destroyable);
- * prod is highly available (3 AZs, NAT per AZ, private endpoint, deletion protection).
+ * dev is small and cheap (2 AZs, one NAT, buckets destroyable); staging is prod-shaped and smaller;
+ * prod is highly available (3 AZs, NAT per AZ, private endpoint only, deletion protection).
+ * dev and staging expose the API endpoint to the CIDRs their stack file names (there is no default).
  */
 import { PlatformSettings, Tier } from "./schema";
 
@@ -72,7 +73,7 @@ export function tierDefaults(tier: Tier): PlatformSettings {
             return {
                 ...d,
                 network: { ...d.network, vpcCidr: "10.30.0.0/16" },
-                cluster: { ...d.cluster, logTypes: ["api", "audit", "authenticator"] },
+                cluster: { ...d.cluster, endpointPublicAccess: true, logTypes: ["api", "audit", "authenticator"] },
                 nodeGroups: {
                     system: { ...d.nodeGroups.system, instanceTypes: ["m6i.large"], minSize: 2, desiredSize: 3, maxSize: 4 },
                     driver: { ...d.nodeGroups.driver, instanceTypes: ["m6i.xlarge"], minSize: 1, desiredSize: 1, maxSize: 4 },

@@ -22,6 +22,7 @@ import {
 export interface ConfigProblem {
     /** Dotted path of the key, e.g. nodeGroups.gpu.maxSize. */
     readonly path: string;
+    readonly kind: "unknown-key" | "invalid-value";
     readonly message: string;
 }
 
@@ -67,7 +68,7 @@ export function renderValue(v: unknown): string {
 
 function notAllowed(path: Path, value: unknown, expected: string): ConfigProblem {
     const p = formatPath(path);
-    return { path: p, message: `${p}: ${renderValue(value)} is not allowed; ${expected}` };
+    return { path: p, kind: "invalid-value", message: `${p}: ${renderValue(value)} is not allowed; ${expected}` };
 }
 
 function unknownKey(path: Path, allowed: readonly string[]): ConfigProblem {
@@ -75,7 +76,7 @@ function unknownKey(path: Path, allowed: readonly string[]): ConfigProblem {
     const key = String(path[path.length - 1]);
     const near = allowed.filter((a) => editDistance(a.toLowerCase(), key.toLowerCase()) <= 2);
     const hint = near.length ? ` (did you mean ${near.join(" or ")}?)` : "";
-    return { path: p, message: `${p}: unknown key${hint}; expected one of: ${allowed.join(", ")}` };
+    return { path: p, kind: "unknown-key", message: `${p}: unknown key${hint}; expected one of: ${allowed.join(", ")}` };
 }
 
 function editDistance(a: string, b: string): number {
@@ -273,18 +274,22 @@ export function resolveConfig(raw: Record<string, unknown>, ctx: ConfigContext):
     }
     const tier = resolveTier(raw, ctx.stack, problems);
     if (!ctx.region) {
-        problems.push({ path: "aws:region", message: "aws:region: (unset) is not allowed; expected the AWS region of the stack, such as eu-west-1" });
+        problems.push({ path: "aws:region", kind: "invalid-value", message: "aws:region: (unset) is not allowed; expected the AWS region of the stack, such as eu-west-1" });
     }
     if (!tier) throw new ConfigError(problems);
 
     const settings = Object.fromEntries(Object.entries(raw).filter(([k]) => k !== "environment" && (configKeys as readonly string[]).includes(k)));
     const merged = deepMerge(tierDefaults(tier), settings);
     const parsed = platformSchema.safeParse(merged);
-    if (!parsed.success) problems.push(...schemaProblems(parsed.error, merged));
-
+    const typeProblems = parsed.success ? [] : schemaProblems(parsed.error, merged);
+    problems.push(...typeProblems);
+    // Cross-field rules are skipped inside an object whose own fields are already mistyped:
+    // comparing against a value that is wrong anyway only adds noise.
+    const parentOf = (p: string) => p.replace(/(\.[^.[]+|\[\d+\])$/, "");
+    const mistypedParents = new Set(typeProblems.filter((p) => p.kind === "invalid-value").map((p) => parentOf(p.path)));
     for (const rule of rules) {
         try {
-            problems.push(...rule(merged as PlatformSettings, tier, ctx.region));
+            problems.push(...rule(merged as PlatformSettings, tier, ctx.region).filter((p) => !mistypedParents.has(parentOf(p.path))));
         } catch (err) {
             // A rule can only fail on values the schema has already reported as mistyped.
             if (parsed.success) throw err;

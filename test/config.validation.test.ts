@@ -1,0 +1,174 @@
+import { strict as assert } from "assert";
+import { ConfigError, decodeConfigValues, resolveConfig, tierDefaults, tiers } from "../components/config";
+
+const ctx = { stack: "prod", project: "spark-k8s", region: "eu-west-1" };
+
+/** The problems resolveConfig reports for raw config, or [] when it is valid. */
+function problems(raw: Record<string, unknown>, context: Partial<typeof ctx> = {}): string[] {
+    try {
+        resolveConfig(raw, { ...ctx, ...context });
+        return [];
+    } catch (err) {
+        assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
+        return err.problems.map((p) => p.message);
+    }
+}
+
+describe("config validation", () => {
+    describe("tier defaults", () => {
+        it("prod defaults are valid on their own", () => {
+            assert.deepEqual(problems({}, { stack: "prod" }), []);
+        });
+
+        for (const tier of tiers.filter((t) => t !== "prod")) {
+            it(`${tier} defaults are valid once the stack names who may reach the public API endpoint`, () => {
+                assert.deepEqual(problems({}, { stack: tier }), [
+                    "cluster.publicAccessCidrs: [] is not allowed; expected at least one CIDR when endpointPublicAccess is true",
+                ]);
+                assert.deepEqual(problems({ cluster: { publicAccessCidrs: ["198.51.100.0/24"] } }, { stack: tier }), []);
+            });
+        }
+
+        it("dev is small and cheap, prod highly available", () => {
+            const dev = tierDefaults("dev");
+            const prod = tierDefaults("prod");
+            assert.equal(dev.network.natGateways, "single");
+            assert.equal(dev.network.availabilityZoneCount, 2);
+            assert.equal(prod.network.natGateways, "perAz");
+            assert.equal(prod.network.availabilityZoneCount, 3);
+            assert.equal(prod.cluster.endpointPublicAccess, false);
+            assert.equal(prod.deletionProtection, true);
+            assert.equal(dev.storage.forceDestroy, true);
+            assert.equal(prod.storage.forceDestroy, false);
+            assert.ok(dev.nodeGroups.executor.maxSize < prod.nodeGroups.executor.maxSize);
+        });
+
+        it("returns a fresh object each time, so callers cannot corrupt the defaults", () => {
+            const a = tierDefaults("dev");
+            a.nodeGroups.executor.instanceTypes.push("m6i.large");
+            a.network.vpcCidr = "10.99.0.0/16";
+            assert.equal(tierDefaults("dev").network.vpcCidr, "10.20.0.0/16");
+            assert.equal(tierDefaults("dev").nodeGroups.executor.instanceTypes.length, 3);
+        });
+    });
+
+    describe("merging stack values over tier defaults", () => {
+        it("keeps the defaults a stack does not mention", () => {
+            const c = resolveConfig({ nodeGroups: { executor: { maxSize: 40 } } }, ctx);
+            assert.equal(c.nodeGroups.executor.maxSize, 40);
+            assert.deepEqual(c.nodeGroups.executor.instanceTypes, tierDefaults("prod").nodeGroups.executor.instanceTypes);
+            assert.equal(c.nodeGroups.system.minSize, tierDefaults("prod").nodeGroups.system.minSize);
+        });
+
+        it("replaces lists instead of appending to them", () => {
+            const c = resolveConfig({ nodeGroups: { executor: { instanceTypes: ["r6i.2xlarge", "r6a.2xlarge"] } } }, ctx);
+            assert.deepEqual(c.nodeGroups.executor.instanceTypes, ["r6i.2xlarge", "r6a.2xlarge"]);
+        });
+
+        it("takes the tier from environment when the stack name is not a tier", () => {
+            const c = resolveConfig({ environment: "dev", cluster: { publicAccessCidrs: ["198.51.100.0/24"] } }, { ...ctx, stack: "alice-sandbox" });
+            assert.equal(c.tier, "dev");
+            assert.equal(c.stack, "alice-sandbox");
+            assert.equal(c.network.natGateways, "single");
+        });
+
+        it("decodes the CLI's strings: JSON objects and booleans", () => {
+            const raw = decodeConfigValues({ network: '{"natGateways":"single"}', deletionProtection: "false", platformName: "lake", storage: "{not json" });
+            assert.deepEqual(raw.network, { natGateways: "single" });
+            assert.equal(raw.deletionProtection, false);
+            assert.equal(raw.platformName, "lake");
+            assert.equal(raw.storage, "{not json");
+            assert.ok(problems(raw, { stack: "dev" }).some((m) => m.startsWith('storage: "{not json" is not allowed; expected an object')));
+        });
+    });
+
+    describe("rejects invalid configuration, naming the key, the value and what is allowed", () => {
+        const cases: { name: string; raw: Record<string, unknown>; stack?: string; region?: string; expect: string }[] = [
+            { name: "negative GPU max size", raw: { nodeGroups: { gpu: { maxSize: -1 } } }, expect: "nodeGroups.gpu.maxSize: -1 is not allowed; expected an integer from 0 to 100" },
+            { name: "fractional size", raw: { nodeGroups: { driver: { desiredSize: 1.5 } } }, expect: "nodeGroups.driver.desiredSize: 1.5 is not allowed; expected an integer from 0 to 100" },
+            { name: "min above max", raw: { nodeGroups: { driver: { minSize: 5, maxSize: 3, desiredSize: 3 } } }, expect: "nodeGroups.driver.minSize: 5 is not allowed; expected at most maxSize (3)" },
+            { name: "desired outside min..max", raw: { nodeGroups: { system: { desiredSize: 9 } } }, expect: "nodeGroups.system.desiredSize: 9 is not allowed; expected from minSize (3) to maxSize (6)" },
+            { name: "GPU group without a GPU type", raw: { nodeGroups: { gpu: { instanceTypes: ["m6i.xlarge"] } } }, expect: 'nodeGroups.gpu.instanceTypes[0]: "m6i.xlarge" is not allowed; expected a GPU instance type' },
+            { name: "GPU type in the executor group", raw: { nodeGroups: { executor: { instanceTypes: ["g5.4xlarge", "m6i.4xlarge"] } } }, expect: 'nodeGroups.executor.instanceTypes[0]: "g5.4xlarge" is not allowed; expected a CPU instance type' },
+            { name: "executor types of different shapes", raw: { nodeGroups: { executor: { instanceTypes: ["m6i.4xlarge", "r6i.4xlarge"] } } }, expect: 'nodeGroups.executor.instanceTypes[1]: "r6i.4xlarge" is not allowed; expected the same shape as m6i.4xlarge (16 vCPU, 64 GiB)' },
+            { name: "a single executor type gives spot no room", raw: { nodeGroups: { executor: { instanceTypes: ["m6i.4xlarge"] } } }, expect: 'nodeGroups.executor.instanceTypes: ["m6i.4xlarge"] is not allowed; expected at least 2 instance types' },
+            { name: "unknown instance type", raw: { nodeGroups: { driver: { instanceTypes: ["z9.huge"] } } }, expect: 'nodeGroups.driver.instanceTypes[0]: "z9.huge" is not allowed; expected a catalogued instance type' },
+            { name: "disabled system group", raw: { nodeGroups: { system: { enabled: false } } }, expect: "nodeGroups.system.enabled: false is not allowed; expected true" },
+            { name: "prod without deletion protection", raw: { deletionProtection: false }, expect: "deletionProtection: false is not allowed; expected true in prod" },
+            { name: "prod with forceDestroy", raw: { deletionProtection: true, storage: { forceDestroy: true } }, expect: "storage.forceDestroy: true is not allowed; expected false in prod" },
+            { name: "prod with a public endpoint", raw: { cluster: { endpointPublicAccess: true, publicAccessCidrs: ["198.51.100.0/24"] } }, expect: "cluster.endpointPublicAccess: true is not allowed; expected false in prod" },
+            { name: "prod with a single NAT", raw: { network: { natGateways: "single" } }, expect: 'network.natGateways: "single" is not allowed; expected "perAz" in prod' },
+            { name: "staging on two AZs", stack: "staging", raw: { network: { availabilityZoneCount: 2 } }, expect: "network.availabilityZoneCount: 2 is not allowed; expected 3 in staging" },
+            { name: "public endpoint open to the internet", stack: "dev", raw: { cluster: { publicAccessCidrs: ["0.0.0.0/0"] } }, expect: 'cluster.publicAccessCidrs[0]: "0.0.0.0/0" is not allowed; expected a CIDR of /8 or narrower' },
+            { name: "public endpoint without CIDRs", stack: "dev", raw: {}, expect: "cluster.publicAccessCidrs: [] is not allowed; expected at least one CIDR when endpointPublicAccess is true" },
+            { name: "malformed VPC CIDR", raw: { network: { vpcCidr: "10.0.0.1/16" } }, expect: 'network.vpcCidr: "10.0.0.1/16" is not allowed; expected an IPv4 CIDR such as 10.0.0.0/16, with no host bits set' },
+            { name: "VPC too small", raw: { network: { vpcCidr: "10.0.0.0/24" } }, expect: 'network.vpcCidr: "10.0.0.0/24" is not allowed; expected a prefix from /16 to /20' },
+            { name: "enum typo", raw: { network: { natGateways: "per-az" } }, expect: 'network.natGateways: "per-az" is not allowed; expected one of "single", "perAz"' },
+            { name: "unsupported Kubernetes version", raw: { cluster: { kubernetesVersion: "1.20" } }, expect: 'cluster.kubernetesVersion: "1.20" is not allowed; expected one of "1.31", "1.32", "1.33", "1.34"' },
+            { name: "kube-proxy for another Kubernetes minor", raw: { cluster: { kubernetesVersion: "1.32" } }, expect: 'cluster.addons.kubeProxy: "v1.33.0-eksbuild.2" is not allowed; expected a version for Kubernetes 1.32' },
+            { name: "audit log switched off", raw: { cluster: { logTypes: ["api", "authenticator"] } }, expect: 'cluster.logTypes: ["api","authenticator"] is not allowed; expected a list that includes "audit"' },
+            { name: "admin that is not a role ARN", raw: { cluster: { adminRoleArns: ["arn:aws:iam::123:user/bob"] } }, expect: 'cluster.adminRoleArns[0]: "arn:aws:iam::123:user/bob" is not allowed; expected an IAM role ARN' },
+            { name: "recovery window AWS does not accept", raw: { secrets: { recoveryWindowInDays: 3 } }, expect: "secrets.recoveryWindowInDays: 3 is not allowed; expected 0 or an integer from 7 to 30" },
+            { name: "existing VPC without ids", raw: { network: { mode: "existing" } }, expect: 'network.existing.vpcId: "" is not allowed; expected a VPC id when mode is existing' },
+            { name: "AZ of another region", raw: { network: { availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"] } }, expect: 'network.availabilityZones[0]: "us-east-1a" is not allowed; expected a zone of eu-west-1' },
+            { name: "wrong type for a whole area", raw: { storage: "big" }, expect: 'storage: "big" is not allowed; expected an object with keys forceDestroy' },
+            { name: "string where a boolean belongs", raw: { nodeGroups: { gpu: { enabled: "yes" } } }, expect: 'nodeGroups.gpu.enabled: "yes" is not allowed; expected true or false' },
+            { name: "unknown nested key, with a suggestion", raw: { network: { vpcCIDR: "10.1.0.0/16" } }, expect: "network.vpcCIDR: unknown key (did you mean vpcCidr?); expected one of: mode, vpcCidr," },
+            { name: "unknown top-level key", raw: { netwrok: {} }, expect: "netwrok: unknown key (did you mean network?); expected one of: environment, platformName," },
+            { name: "max below min", raw: { nodeGroups: { gpu: { maxSize: 0, enabled: true } } }, expect: "nodeGroups.gpu.maxSize: 0 is not allowed; expected at least 1 for an enabled node group" },
+            { name: "unknown environment", raw: { environment: "qa" }, expect: 'environment: "qa" is not allowed; expected one of "dev", "staging", "prod"' },
+            { name: "stack name that is no tier, without environment", stack: "sandbox", raw: {}, expect: 'environment: "" is not allowed; expected one of "dev", "staging", "prod"; stack "sandbox" is not a tier name' },
+            { name: "no AWS region", region: "", raw: {}, expect: "aws:region: (unset) is not allowed; expected the AWS region of the stack" },
+            { name: "bad platform name", raw: { platformName: "Spark_Prod" }, expect: 'platformName: "Spark_Prod" is not allowed; expected 2 to 20 lower-case letters' },
+        ];
+
+        for (const c of cases) {
+            it(`rejects ${c.name}`, () => {
+                const found = problems(c.raw, { stack: c.stack ?? "prod", region: c.region ?? "eu-west-1" });
+                assert.ok(
+                    found.some((m) => m.startsWith(c.expect)),
+                    `expected a problem starting with\n  ${c.expect}\ngot\n  ${found.join("\n  ")}`,
+                );
+            });
+        }
+
+        it("has at least 15 distinct invalid configurations", () => {
+            assert.ok(cases.length >= 15);
+            assert.equal(new Set(cases.map((c) => c.expect.split(":")[0])).size >= 15, true);
+        });
+    });
+
+    it("reports every problem at once, type errors and cross-field rules together", () => {
+        const found = problems({
+            nodeGroups: { gpu: { maxSize: -1 }, driver: { minSize: 5, maxSize: 3, desiredSize: 3 } },
+            network: { natGateways: "single", bogus: 1 },
+            deletionProtection: false,
+            netwrok: {},
+        });
+        for (const key of ["nodeGroups.gpu.maxSize", "nodeGroups.driver.minSize", "network.natGateways", "network.bogus", "deletionProtection", "netwrok"]) {
+            assert.ok(found.some((m) => m.startsWith(`${key}:`)), `missing ${key} in\n  ${found.join("\n  ")}`);
+        }
+    });
+
+    it("throws one ConfigError whose message lists each problem on its own line", () => {
+        assert.throws(
+            () => resolveConfig({ nodeGroups: { gpu: { maxSize: -1 } }, netwrok: {} }, ctx),
+            (err: unknown) => {
+                assert.ok(err instanceof ConfigError);
+                assert.match(err.message, /^invalid configuration \(2 problems\):\n {2}- /);
+                assert.match(err.message, /\n {2}- nodeGroups\.gpu\.maxSize: -1 is not allowed/);
+                assert.match(err.message, /\n {2}- netwrok: unknown key/);
+                return true;
+            },
+        );
+    });
+
+    it("accepts an existing VPC given by ids", () => {
+        const c = resolveConfig(
+            { network: { mode: "existing", existing: { vpcId: "vpc-0abc12345def67890", privateSubnetIds: ["subnet-0aaa1111", "subnet-0bbb2222", "subnet-0ccc3333"], publicSubnetIds: [] } } },
+            ctx,
+        );
+        assert.equal(c.network.mode, "existing");
+        assert.equal(c.network.existing.privateSubnetIds.length, 3);
+    });
+});

@@ -1,0 +1,105 @@
+import { strict as assert } from "assert";
+import {
+    airflowPolicy,
+    externalSecretsPolicy,
+    historyServerPolicy,
+    platformKeyPolicy,
+    PolicyDocument,
+    podIdentityTrustPolicy,
+    sparkJobsPolicy,
+    Statement,
+    tlsOnlyBucketPolicy,
+} from "../components/aws/iamPolicies";
+import { identityPolicies } from "../components/aws/workloadIdentity";
+
+const warehouse = "arn:aws:s3:::spark-prod-warehouse";
+const eventLogs = "arn:aws:s3:::spark-prod-event-logs";
+const airflowLogs = "arn:aws:s3:::spark-prod-airflow-logs";
+const key = "arn:aws:kms:eu-west-1:123456789012:key/abc";
+
+const actions = (s: Statement) => [s.Action].flat();
+const resources = (s: Statement) => [s.Resource].flat();
+
+/** Every (action, resource) pair the document allows. */
+function grants(doc: PolicyDocument): string[] {
+    return doc.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => actions(s).flatMap((a) => resources(s).map((r) => `${a} ${r}`)));
+}
+
+describe("IAM policy documents", () => {
+    it("denies any request to a bucket that is not over TLS, for the bucket and its objects", () => {
+        const p = tlsOnlyBucketPolicy(warehouse);
+        assert.equal(p.Statement.length, 1);
+        const s = p.Statement[0];
+        assert.equal(s.Effect, "Deny");
+        assert.equal(s.Principal, "*");
+        assert.deepEqual(resources(s), [warehouse, `${warehouse}/*`]);
+        assert.deepEqual(s.Condition, { Bool: { "aws:SecureTransport": "false" } });
+    });
+
+    it("lets Spark jobs read and write the warehouse and write event logs only under their prefix", () => {
+        const p = sparkJobsPolicy({ warehouseBucketArn: warehouse, eventLogBucketArn: eventLogs, eventLogPrefix: "spark-events/", kmsKeyArn: key });
+        const g = grants(p);
+        assert.ok(g.includes(`s3:PutObject ${warehouse}/*`));
+        assert.ok(g.includes(`s3:GetObject ${warehouse}/*`));
+        assert.ok(g.includes(`s3:PutObject ${eventLogs}/spark-events/*`));
+        assert.ok(!g.some((x) => x.endsWith(`${eventLogs}/*`)), "event-log access is limited to the prefix");
+        assert.ok(!g.some((x) => x.includes(airflowLogs)));
+        const listEvents = p.Statement.find((s) => s.Sid === "ListEventLogs");
+        assert.deepEqual(listEvents?.Condition, { StringLike: { "s3:prefix": ["spark-events/", "spark-events/*"] } });
+        assert.ok(g.includes(`kms:GenerateDataKey ${key}`));
+    });
+
+    it("lets the History Server only read event logs", () => {
+        const g = grants(historyServerPolicy({ eventLogBucketArn: eventLogs, eventLogPrefix: "spark-events/", kmsKeyArn: key }));
+        assert.ok(g.includes(`s3:GetObject ${eventLogs}/spark-events/*`));
+        assert.ok(!g.some((x) => /s3:(PutObject|DeleteObject)/.test(x)), g.join("\n"));
+        assert.ok(!g.some((x) => /kms:(Encrypt|GenerateDataKey)/.test(x)));
+    });
+
+    it("confines Airflow to its log bucket", () => {
+        const g = grants(airflowPolicy({ logBucketArn: airflowLogs, kmsKeyArn: key }));
+        const s3 = g.filter((x) => x.startsWith("s3:"));
+        assert.ok(s3.length > 0);
+        assert.ok(s3.every((x) => x.endsWith(airflowLogs) || x.endsWith(`${airflowLogs}/*`)), s3.join("\n"));
+    });
+
+    it("lets External Secrets read exactly the platform secrets and decrypt only through Secrets Manager", () => {
+        const secrets = ["arn:aws:secretsmanager:eu-west-1:1:secret:b", "arn:aws:secretsmanager:eu-west-1:1:secret:a"];
+        const p = externalSecretsPolicy({ secretArns: secrets, kmsKeyArn: key, region: "eu-west-1" });
+        const read = p.Statement.find((s) => actions(s).includes("secretsmanager:GetSecretValue"));
+        assert.deepEqual(resources(read!), [...secrets].sort());
+        assert.ok(!grants(p).some((x) => x.endsWith(" *")), "no wildcard resources");
+        const decrypt = p.Statement.find((s) => actions(s).includes("kms:Decrypt"));
+        assert.deepEqual(decrypt?.Condition, { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } });
+    });
+
+    it("grants no workload identity a wildcard action or resource", () => {
+        const docs = identityPolicies({
+            warehouseBucketArn: warehouse,
+            eventLogBucketArn: eventLogs,
+            airflowLogBucketArn: airflowLogs,
+            kmsKeyArn: key,
+            secretArns: ["arn:aws:secretsmanager:eu-west-1:1:secret:a"],
+            region: "eu-west-1",
+        });
+        for (const [name, doc] of Object.entries(docs)) {
+            for (const s of doc.Statement) {
+                assert.ok(!actions(s).some((a) => a === "*" || a.endsWith(":*")), `${name}: ${actions(s).join(",")}`);
+                assert.ok(!resources(s).includes("*"), `${name}: ${s.Sid}`);
+            }
+        }
+    });
+
+    it("trusts only EKS Pod Identity for workload roles", () => {
+        const t = podIdentityTrustPolicy();
+        assert.deepEqual(t.Statement, [{ Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] }]);
+    });
+
+    it("lets the Auto Scaling service-linked role use the platform key, so encrypted node volumes launch", () => {
+        const p = platformKeyPolicy({ accountId: "123456789012", partition: "aws" });
+        const asg = "arn:aws:iam::123456789012:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling";
+        const use = p.Statement.filter((s) => JSON.stringify(s.Principal) === JSON.stringify({ AWS: asg }));
+        assert.ok(use.some((s) => actions(s).includes("kms:GenerateDataKey*")));
+        assert.ok(use.some((s) => actions(s).includes("kms:CreateGrant") && s.Condition?.Bool?.["kms:GrantIsForAWSResource"] === "true"));
+    });
+});

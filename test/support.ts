@@ -1,0 +1,34 @@
+/** Shared helpers for the mocha suites: cached stack runs and resource-graph queries. */
+import { RecordedResource, runStack, RunOptions, StackRun } from "../tools/harness";
+
+const cache = new Map<string, Promise<StackRun>>();
+
+/** The run of a stack from its committed config, evaluated once per process. */
+export function stackRun(stack: string): Promise<StackRun> {
+    let run = cache.get(stack);
+    if (!run) {
+        run = runStack(stack);
+        cache.set(stack, run);
+    }
+    return run;
+}
+
+/** A run with config overrides; never cached. */
+export function stackRunWith(stack: string, config: RunOptions["config"]): Promise<StackRun> {
+    return runStack(stack, { config });
+}
+
+export function ofType(run: StackRun, type: string): RecordedResource[] {
+    return run.resources.filter((r) => r.type === type);
+}
+
+/** Resources of a type whose inputs reference the given resource by name (e.g. bucket: "<name>-id"). */
+export function attachedTo(run: StackRun, type: string, field: string, target: RecordedResource): RecordedResource[] {
+    return ofType(run, type).filter((r) => r.inputs[field] === `${target.name}-id`);
+}
+
+export function inputs<T = Record<string, unknown>>(r: RecordedResource): T {
+    return r.inputs as T;
+}
+
+export const awsStacks = ["dev", "staging", "prod"] as const;
