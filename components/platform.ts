@@ -67,7 +67,8 @@ export function createPlatform(config: PlatformConfig): PlatformOutputs {
         subnetIds: network.privateSubnetIds,
         kmsKeyArn: key.keyArn,
         partition,
-    }, { ...opts, dependsOn: cluster.addons });
+        after: cluster.addons,
+    }, opts);
 
     const dataLake = new DataLake(id, { platformId: id, config: config.storage, kmsKeyArn: key.keyArn, protect: config.deletionProtection }, opts);
     const secrets = new PlatformSecrets(id, { platformId: id, config: config.secrets, kmsKeyId: key.keyArn }, opts);
@@ -86,10 +87,11 @@ export function createPlatform(config: PlatformConfig): PlatformOutputs {
         },
     }, opts);
 
-    new ClusterAddons(id, { clusterName: cluster.clusterName, config: config.cluster }, {
-        ...opts,
-        dependsOn: [...nodeGroups.nodeGroups, ...workloads.associations],
-    });
+    new ClusterAddons(id, {
+        clusterName: cluster.clusterName,
+        config: config.cluster,
+        after: [...nodeGroups.nodeGroups, ...workloads.associations],
+    }, opts);
 
     return {
         environment: config.tier,

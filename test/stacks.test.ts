@@ -142,6 +142,19 @@ describe("whole stacks under mocks", function () {
             assert.deepEqual(postNames.sort(), ["aws-ebs-csi-driver", "coredns"]);
         });
 
+        it("joins nodes only after the networking add-ons, and installs CoreDNS and EBS CSI only after nodes and identities", async () => {
+            const run = await stackRun("prod");
+            const addonUrn = (name: string) => ofType(run, T.addon).find((a) => inputs(a).addonName === name)!.urn;
+            for (const g of ofType(run, T.nodeGroup)) {
+                for (const pre of ["vpc-cni", "kube-proxy", "eks-pod-identity-agent"]) assert.ok(g.dependencies.includes(addonUrn(pre)), `${g.name} after ${pre}`);
+            }
+            for (const post of ["coredns", "aws-ebs-csi-driver"]) {
+                const deps = ofType(run, T.addon).find((a) => inputs(a).addonName === post)!.dependencies;
+                for (const g of ofType(run, T.nodeGroup)) assert.ok(deps.includes(g.urn), `${post} after ${g.name}`);
+                for (const a of ofType(run, T.podIdentity)) assert.ok(deps.includes(a.urn), `${post} after ${a.name}`);
+            }
+        });
+
         it("makes an encrypted gp3 StorageClass the default, through the cluster's Kubernetes provider", async () => {
             const run = await stackRun("prod");
             const [sc] = ofType(run, T.storageClass);

@@ -42,6 +42,8 @@ export interface RecordedResource {
     readonly custom: boolean;
     readonly provider: string | null;
     readonly inputs: Record<string, unknown>;
+    /** URNs of the resources it waits for (explicit dependsOn and inputs from other resources). */
+    readonly dependencies: string[];
 }
 
 export interface StackConfigFile {
@@ -133,6 +135,7 @@ interface RegisterResourceRequest {
     getCustom(): boolean;
     getProvider(): string;
     getObject(): Parameters<typeof deserializeProperties>[0];
+    getDependenciesList(): string[];
 }
 
 /** MockMonitor that also records parent, provider and inputs of every registration. */
@@ -151,6 +154,7 @@ class RecordingMonitor extends MockMonitor {
             custom: req.getCustom(),
             provider: (req.getProvider() || "").split("::").slice(0, -1).join("::") || null,
             inputs: deserializeProperties(req.getObject(), true),
+            dependencies: req.getDependenciesList(),
         });
         return super.registerResource(req, callback);
     }

@@ -148,6 +148,8 @@ export class EksCluster extends pulumi.ComponentResource {
 export interface ClusterAddonsArgs {
     readonly clusterName: pulumi.Input<string>;
     readonly config: ClusterConfig;
+    /** What must exist first: the node groups and the pod identity associations. */
+    readonly after: pulumi.Resource[];
 }
 
 /** Add-ons that need nodes: CoreDNS and the EBS CSI driver (its identity comes from WorkloadIdentity). */
@@ -161,7 +163,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
                 addonVersion: args.config.addons[key as keyof typeof postNodeAddons],
                 resolveConflictsOnCreate: "OVERWRITE",
                 resolveConflictsOnUpdate: "PRESERVE",
-            }, { parent: this });
+            }, { parent: this, dependsOn: args.after });
         }
         this.registerOutputs({});
     }

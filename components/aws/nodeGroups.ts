@@ -63,6 +63,8 @@ export interface NodeGroupsArgs {
     /** Key for the encrypted root volumes. */
     readonly kmsKeyArn: pulumi.Input<string>;
     readonly partition: pulumi.Input<string>;
+    /** What must exist before nodes join: the networking and credential add-ons. */
+    readonly after?: pulumi.Resource[];
 }
 
 /**
@@ -130,7 +132,7 @@ export class NodeGroups extends pulumi.ComponentResource {
                 nodeRepairConfig: { enabled: true },
             }, {
                 parent: this,
-                dependsOn: attachments,
+                dependsOn: [...attachments, ...(args.after ?? [])],
                 // The cluster autoscaler owns the desired size once the group exists.
                 ignoreChanges: ["scalingConfig.desiredSize"],
             });
