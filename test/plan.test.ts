@@ -1,0 +1,205 @@
+import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { bucketPlans } from "../components/aws/dataLake";
+import { postNodeAddons, preNodeAddons } from "../components/aws/eksCluster";
+import { gpuTaint } from "../components/aws/nodeGroups";
+import { ConfigError, decodeConfigValues, PlatformConfig, platformId, resolveConfig } from "../components/config";
+import { loadStackConfig, mockGeneratedValue, repoRoot, secretMask, secretSig, StackRun } from "../tools/harness";
+import { planCommand } from "../tools/plan";
+import { formatSummary, planTypes, summarizePlan, toPlanJson } from "../tools/planSummary";
+import { stackRun } from "./support";
+
+/** The validated config of a stack as the program sees it, computed without running it. */
+function stackConfig(stack: string, dir = repoRoot): PlatformConfig {
+    const file = loadStackConfig(stack, dir);
+    const prefix = `${file.project}:`;
+    const own = Object.fromEntries(
+        Object.entries(file.values)
+            .filter(([k]) => k.startsWith(prefix))
+            .map(([k, v]) => [k.slice(prefix.length), v]),
+    );
+    return resolveConfig(decodeConfigValues(own), { stack, project: file.project, region: file.values["aws:region"] });
+}
+
+function tempDir(): string {
+    return fs.mkdtempSync(path.join(os.tmpdir(), "spark-k8s-plan-"));
+}
+
+function planCli(args: string[]) {
+    return spawnSync(path.join(repoRoot, "node_modules/.bin/ts-node"), ["--transpile-only", "tools/plan.ts", ...args], {
+        cwd: repoRoot,
+        encoding: "utf8",
+        timeout: 25000,
+    });
+}
+
+describe("offline plan", function () {
+    this.timeout(25000);
+    let dev: StackRun;
+    let config: PlatformConfig;
+
+    before(async () => {
+        dev = await stackRun("dev");
+        config = stackConfig("dev");
+    });
+
+    describe("summarizePlan", () => {
+        it("reports executors as SPOT on the stack's instance types and sizes, and the gpu group's taint", () => {
+            const groups = summarizePlan(dev).nodeGroups;
+            assert.deepEqual(groups.map((g) => g.role).sort(), ["driver", "executor", "gpu", "system"]);
+            const executor = groups.find((g) => g.role === "executor");
+            assert.ok(executor);
+            assert.equal(executor.capacityType, "SPOT");
+            assert.deepEqual(executor.instanceTypes, config.nodeGroups.executor.instanceTypes);
+            const { minSize, desiredSize, maxSize } = config.nodeGroups.executor;
+            assert.deepEqual([executor.minSize, executor.desiredSize, executor.maxSize], [minSize, desiredSize, maxSize]);
+            const gpu = groups.find((g) => g.role === "gpu");
+            assert.ok(gpu);
+            assert.deepEqual(gpu.taints, [{ key: gpuTaint.key, value: gpuTaint.value, effect: "NO_SCHEDULE" }]);
+            assert.deepEqual(gpu.instanceTypes, config.nodeGroups.gpu.instanceTypes);
+            assert.notEqual(gpu.amiType, executor.amiType, "GPU nodes boot the NVIDIA AMI");
+            assert.deepEqual(groups.find((g) => g.role === "system")?.taints, []);
+        });
+
+        it("counts every recorded resource once, by type, sorted", () => {
+            const summary = summarizePlan(dev);
+            assert.equal(summary.total, dev.resources.length);
+            assert.equal(summary.counts.reduce((n, c) => n + c.count, 0), dev.resources.length);
+            const types = summary.counts.map((c) => c.type);
+            assert.deepEqual(types, [...new Set(dev.resources.map((r) => r.type))].sort());
+            for (const c of summary.counts) assert.equal(c.count, dev.resources.filter((r) => r.type === c.type).length, c.type);
+        });
+
+        it("reports buckets' versioning, lifecycle days, encryption and forceDestroy from their setting resources", () => {
+            const expected = bucketPlans(config.storage).map((p) => ({
+                name: `${platformId(config)}-${p.slug}`,
+                versioned: p.versioned,
+                lifecycleRules: p.lifecycleRules.map(({ prefix: _prefix, ...rule }) => rule),
+                encryption: ["aws:kms"],
+                forceDestroy: config.storage.forceDestroy,
+            }));
+            const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
+            assert.deepEqual([...summarizePlan(dev).buckets].sort(byName), expected.sort(byName));
+
+            const suspended = dev.resources.map((r) =>
+                r.type === planTypes.versioning ? { ...r, inputs: { ...r.inputs, versioningConfiguration: { status: "Suspended" } } } : r,
+            );
+            assert.ok(summarizePlan({ ...dev, resources: suspended }).buckets.every((b) => !b.versioned), "only status Enabled counts as versioned");
+        });
+
+        it("reports the Kubernetes and add-on versions of the config, and any Helm chart as chart@version", () => {
+            const { versions } = summarizePlan(dev);
+            assert.deepEqual(versions.clusters.map((c) => c.kubernetesVersion), [config.cluster.kubernetesVersion]);
+            const addonNames = { ...preNodeAddons, ...postNodeAddons };
+            const expected = Object.entries(addonNames)
+                .map(([key, name]) => ({ name, version: config.cluster.addons[key as keyof typeof addonNames] }))
+                .sort((a, b) => a.name.localeCompare(b.name));
+            assert.deepEqual(versions.addons, expected);
+
+            const chart = { type: planTypes.helmChart, name: "spark-operator", inputs: { chart: "spark-operator", version: "2.1.1", values: {} } };
+            const withChart = summarizePlan({ ...dev, resources: [...dev.resources, chart] });
+            assert.deepEqual(withChart.versions.charts, [{ name: "spark-operator", chart: "spark-operator", version: "2.1.1" }]);
+            assert.match(formatSummary(withChart), /spark-operator@2\.1\.1/);
+        });
+
+        it("formats every node group, bucket and version into the text", () => {
+            const summary = summarizePlan(dev);
+            const text = formatSummary(summary);
+            assert.match(text, new RegExp(`^\\s*total\\s+${summary.total}$`, "m"));
+            for (const g of summary.nodeGroups) {
+                const line = text.split("\n").find((l) => l.includes(g.name));
+                assert.ok(line, g.name);
+                for (const part of [g.role ?? "", g.capacityType ?? "", g.instanceTypes.join(","), `${g.minSize}/${g.desiredSize}/${g.maxSize}`]) assert.ok(line.includes(part), `${g.name}: ${part}`);
+            }
+            for (const b of summary.buckets) assert.ok(text.includes(b.name), b.name);
+            for (const a of summary.versions.addons) assert.ok(text.includes(a.name) && text.includes(a.version ?? "?"), a.name);
+        });
+    });
+
+    describe("toPlanJson", () => {
+        it("has exactly the DESIGN.md shape, with parents and providers that resolve inside the plan", () => {
+            const plan = toPlanJson(dev);
+            const parsed = JSON.parse(JSON.stringify(plan)) as Record<string, unknown>;
+            assert.deepEqual(parsed, plan, "survives a JSON round trip unchanged");
+            assert.deepEqual(Object.keys(parsed), ["stack", "project", "resources"]);
+            assert.equal(plan.stack, "dev");
+            assert.equal(plan.project, dev.project);
+            assert.equal(plan.resources.length, dev.resources.length);
+            const urns = new Set(plan.resources.map((r) => r.urn));
+            assert.equal(urns.size, plan.resources.length, "URNs are unique");
+            for (const r of plan.resources) {
+                assert.deepEqual(Object.keys(r), ["urn", "type", "name", "parent", "custom", "provider", "inputs"], r.urn);
+                assert.ok(r.urn.startsWith(`urn:pulumi:dev::${dev.project}::`) && r.urn.endsWith(`::${r.name}`), r.urn);
+                assert.equal(typeof r.custom, "boolean");
+                assert.ok(r.inputs !== null && typeof r.inputs === "object" && !Array.isArray(r.inputs));
+                for (const ref of [r.parent, r.provider]) assert.ok(ref === null || urns.has(ref), `${r.urn} -> ${ref}`);
+            }
+            assert.ok(plan.resources.some((r) => r.parent !== null) && plan.resources.some((r) => r.provider !== null));
+        });
+
+        it("shows every secret as [secret] and no generated value in plain text", () => {
+            const generated = dev.resources.map((r) => mockGeneratedValue(r.type, r.name)).filter((v): v is string => v !== undefined);
+            assert.ok(generated.length > 0);
+            const raw = JSON.stringify(dev.resources);
+            assert.ok(generated.some((v) => raw.includes(v)), "the recorded inputs carry generated values, so masking matters");
+            const text = JSON.stringify(toPlanJson(dev));
+            for (const v of generated) assert.ok(!text.includes(v), `generated value of ${v} leaked`);
+            assert.ok(!text.includes(secretSig), "no secret wrapper survives");
+            assert.ok(text.includes(JSON.stringify(secretMask)));
+        });
+    });
+
+    describe("npm run plan", () => {
+        it("rejects unknown flags and a missing --stack with usage, and --policy until the policy pack exists (exit 2)", async () => {
+            for (const args of [["--stack", "dev", "--bogus"], [], ["--stack", "dev", "extra"]]) {
+                const result = await planCommand(args);
+                assert.equal(result.code, 2, args.join(" "));
+                assert.match(result.stderr, /usage: npm run plan -- --stack <name>/);
+                assert.equal(result.stdout, "");
+            }
+            const policy = await planCommand(["--stack", "dev", "--policy"]);
+            assert.equal(policy.code, 2);
+            assert.match(policy.stderr, /policy pack/);
+        });
+
+        it("names a missing stack file and exits 1", async () => {
+            const result = await planCommand(["--stack", "nosuchstack"]);
+            assert.equal(result.code, 1);
+            assert.match(result.stderr, /Pulumi\.nosuchstack\.yaml/);
+            assert.equal(result.stdout, "");
+        });
+
+        it("end to end: prints the summary, writes the plan JSON and exits 0", () => {
+            const file = path.join(tempDir(), "plan.json");
+            const result = planCli(["--stack", "dev", "--json", file]);
+            assert.equal(result.status, 0, result.stderr);
+            for (const g of summarizePlan(dev).nodeGroups) assert.ok(result.stdout.includes(g.name), g.name);
+            assert.match(result.stdout, /Node groups \(4\)/);
+            assert.deepEqual(JSON.parse(fs.readFileSync(file, "utf8")), toPlanJson(dev));
+        });
+
+        it("bad config: prints only the ConfigError message on stderr and exits 1", () => {
+            const dir = tempDir();
+            fs.copyFileSync(path.join(repoRoot, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+            fs.writeFileSync(
+                path.join(dir, "Pulumi.dev.yaml"),
+                "config:\n  aws:region: eu-west-1\n  spark-k8s:nodeGroups:\n    executor:\n      minSize: 5\n      maxSize: 2\n  spark-k8s:storag: {}\n",
+            );
+            let expected: ConfigError | undefined;
+            try {
+                stackConfig("dev", dir);
+            } catch (err) {
+                if (err instanceof ConfigError) expected = err;
+            }
+            assert.ok(expected, "the broken stack file is invalid config");
+            assert.ok(expected.problems.some((p) => p.path === "nodeGroups.executor.minSize"));
+            const result = planCli(["--stack", "dev", "--dir", dir]);
+            assert.equal(result.status, 1);
+            assert.equal(result.stderr, `${expected.message}\n`);
+            assert.equal(result.stdout, "");
+        });
+    });
+});

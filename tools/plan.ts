@@ -1,0 +1,100 @@
+/**
+ * Offline plan: evaluates a stack under Pulumi mocks (no CLI, cloud or cluster), prints a summary
+ * and optionally writes the plan JSON of DESIGN.md.
+ *
+ *   npm run plan -- --stack <name> [--json FILE] [--dir DIR]
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { parseArgs } from "util";
+import { ConfigError } from "../components/config";
+import { repoRoot, runStack } from "./harness";
+import { formatSummary, summarizePlan, toPlanJson } from "./planSummary";
+
+export const usage = `usage: npm run plan -- --stack <name> [--json FILE] [--dir DIR]
+
+Evaluates a stack offline under Pulumi mocks and prints what it would create.
+
+  --stack NAME   stack to evaluate (reads Pulumi.<NAME>.yaml)
+  --json FILE    also write the plan as JSON; secret values appear as "[secret]"
+  --dir DIR      directory holding Pulumi.yaml and the stack files (default: the repository root)
+  --policy       policy checks (not available yet)
+  -h, --help     show this help
+`;
+
+/** What the command prints and the exit code: 0 done, 1 failed, 2 usage error. */
+export interface CommandResult {
+    readonly code: number;
+    readonly stdout: string;
+    readonly stderr: string;
+}
+
+const usageError = (message: string): CommandResult => ({ code: 2, stdout: "", stderr: `plan: ${message}\n\n${usage}` });
+const failure = (message: string): CommandResult => ({ code: 1, stdout: "", stderr: `plan: ${message}\n` });
+
+function listStacks(dir: string): string[] {
+    return fs
+        .readdirSync(dir)
+        .map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort();
+}
+
+function parseCommandLine(argv: readonly string[]) {
+    return parseArgs({
+        args: [...argv],
+        strict: true,
+        allowPositionals: false,
+        options: {
+            stack: { type: "string" },
+            json: { type: "string" },
+            dir: { type: "string" },
+            policy: { type: "boolean" },
+            help: { type: "boolean", short: "h" },
+        },
+    }).values;
+}
+
+/** Runs the plan command for the given arguments (without node and script). */
+export async function planCommand(argv: readonly string[]): Promise<CommandResult> {
+    let values: ReturnType<typeof parseCommandLine>;
+    try {
+        values = parseCommandLine(argv);
+    } catch (err) {
+        return usageError(err instanceof Error ? err.message : String(err));
+    }
+    if (values.help) return { code: 0, stdout: usage, stderr: "" };
+    if (values.policy) return { code: 2, stdout: "", stderr: "plan: --policy is not available yet; policy checks arrive with the policy pack\n" };
+    if (!values.stack) return usageError("--stack is required");
+
+    // npm runs scripts from the package root; relative paths mean the caller's directory.
+    const cwd = process.env.INIT_CWD ?? process.cwd();
+    const dir = values.dir ? path.resolve(cwd, values.dir) : repoRoot;
+    const jsonFile = values.json ? path.resolve(cwd, values.json) : undefined;
+    if (!fs.existsSync(path.join(dir, "Pulumi.yaml"))) return failure(`no Pulumi.yaml in ${dir}`);
+    if (!fs.existsSync(path.join(dir, `Pulumi.${values.stack}.yaml`))) {
+        const known = listStacks(dir);
+        return failure(`no stack "${values.stack}": Pulumi.${values.stack}.yaml does not exist in ${dir} (stacks: ${known.join(", ") || "none"})`);
+    }
+    try {
+        const run = await runStack(values.stack, { dir });
+        let stdout = formatSummary(summarizePlan(run));
+        if (jsonFile) {
+            fs.writeFileSync(jsonFile, JSON.stringify(toPlanJson(run), null, 2) + "\n");
+            stdout += `\nPlan JSON written to ${jsonFile}\n`;
+        }
+        return { code: 0, stdout, stderr: "" };
+    } catch (err) {
+        if (err instanceof ConfigError) return { code: 1, stdout: "", stderr: `${err.message}\n` };
+        return failure(err instanceof Error ? err.message : String(err));
+    }
+}
+
+if (require.main === module) {
+    void planCommand(process.argv.slice(2)).then((result) => {
+        process.stdout.write(result.stdout);
+        process.stderr.write(result.stderr);
+        // Pulumi's runtime can keep handles open; exit once both streams have flushed.
+        process.stdout.write("", () => process.stderr.write("", () => process.exit(result.code)));
+    });
+}

@@ -1,0 +1,290 @@
+/**
+ * Pure views of an offline plan: the plan JSON of DESIGN.md ("Offline plan JSON") and a readable
+ * summary of what the stack would create, both derived from the recorded resources' inputs.
+ */
+import { nodeRoleLabel } from "../components/aws/nodeGroups";
+import { maskSecrets, StackRun } from "./harness";
+
+/** One resource of the plan JSON. The format is a public interface: keep it stable. */
+export interface PlanResource {
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+    readonly parent: string | null;
+    readonly custom: boolean;
+    readonly provider: string | null;
+    readonly inputs: Record<string, unknown>;
+}
+
+/** The plan JSON written by `npm run plan -- --json FILE`. */
+export interface PlanJson {
+    readonly stack: string;
+    readonly project: string;
+    readonly resources: PlanResource[];
+}
+
+/** The plan JSON of a run, every secret value replaced by "[secret]". */
+export function toPlanJson(run: StackRun): PlanJson {
+    return {
+        stack: run.stack,
+        project: run.project,
+        resources: run.resources.map((r) => ({
+            urn: r.urn,
+            type: r.type,
+            name: r.name,
+            parent: r.parent,
+            custom: r.custom,
+            provider: r.provider,
+            inputs: maskSecrets(r.inputs) as Record<string, unknown>,
+        })),
+    };
+}
+
+/** Resource types the summary reads. */
+export const planTypes = {
+    cluster: "aws:eks/cluster:Cluster",
+    addon: "aws:eks/addon:Addon",
+    nodeGroup: "aws:eks/nodeGroup:NodeGroup",
+    bucket: "aws:s3/bucket:Bucket",
+    versioning: "aws:s3/bucketVersioning:BucketVersioning",
+    lifecycle: "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    encryption: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    helmChart: "kubernetes:helm.sh/v4:Chart",
+} as const;
+
+/** How many resources of one type the plan has. */
+export interface TypeCount {
+    readonly type: string;
+    readonly count: number;
+}
+
+/** A node taint as the EKS API spells it (effect NO_SCHEDULE etc.). */
+export interface TaintSummary {
+    readonly key: string;
+    readonly value: string;
+    readonly effect: string;
+}
+
+/** A managed node group: role, capacity, instance types, sizes, AMI and taints. */
+export interface NodeGroupSummary {
+    /** Resource name. */
+    readonly name: string;
+    /** Value of the node-role label; undefined if the group has none. */
+    readonly role: string | undefined;
+    readonly instanceTypes: string[];
+    readonly capacityType: string | undefined;
+    readonly minSize: number | undefined;
+    readonly desiredSize: number | undefined;
+    readonly maxSize: number | undefined;
+    readonly amiType: string | undefined;
+    readonly taints: TaintSummary[];
+}
+
+/** A bucket lifecycle rule and the days after which it acts. */
+export interface LifecycleRuleSummary {
+    readonly id: string;
+    readonly expirationDays?: number;
+    readonly noncurrentVersionExpirationDays?: number;
+    readonly abortIncompleteMultipartUploadDays?: number;
+}
+
+/** An S3 bucket with the settings held in its separate configuration resources. */
+export interface BucketSummary {
+    /** Resource name. */
+    readonly name: string;
+    /** A BucketVersioning with status Enabled exists for the bucket. */
+    readonly versioned: boolean;
+    readonly lifecycleRules: LifecycleRuleSummary[];
+    /** Default server-side encryption algorithms; empty when none is configured. */
+    readonly encryption: string[];
+    readonly forceDestroy: boolean;
+}
+
+/** Pinned versions: Kubernetes, EKS add-ons and Helm charts. */
+export interface VersionsSummary {
+    readonly clusters: { readonly name: string; readonly kubernetesVersion: string | undefined }[];
+    /** EKS add-ons, sorted by name. */
+    readonly addons: { readonly name: string; readonly version: string | undefined }[];
+    /** Helm charts (k8s.helm.v4.Chart), sorted by resource name. */
+    readonly charts: { readonly name: string; readonly chart: string | undefined; readonly version: string | undefined }[];
+}
+
+/** What a plan would create, in the terms platform engineers review. */
+export interface PlanSummary {
+    readonly stack: string;
+    readonly project: string;
+    /** Resources per type, sorted by type. */
+    readonly counts: TypeCount[];
+    readonly total: number;
+    readonly nodeGroups: NodeGroupSummary[];
+    readonly buckets: BucketSummary[];
+    readonly versions: VersionsSummary;
+}
+
+/** The parts of a resource the summary reads; recorded resources and plan JSON both fit. */
+export type SummarizableResource = Pick<PlanResource, "type" | "name" | "inputs">;
+
+type Fields = Record<string, unknown>;
+
+function fields(v: unknown): Fields {
+    return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Fields) : {};
+}
+
+function list(v: unknown): unknown[] {
+    return Array.isArray(v) ? v : [];
+}
+
+function text(v: unknown): string | undefined {
+    return typeof v === "string" ? v : undefined;
+}
+
+function count(v: unknown): number | undefined {
+    return typeof v === "number" ? v : undefined;
+}
+
+function nodeGroupSummary(r: SummarizableResource, inputs: Fields): NodeGroupSummary {
+    const scaling = fields(inputs.scalingConfig);
+    return {
+        name: r.name,
+        role: text(fields(inputs.labels)[nodeRoleLabel]),
+        instanceTypes: list(inputs.instanceTypes).filter((t): t is string => typeof t === "string"),
+        capacityType: text(inputs.capacityType),
+        minSize: count(scaling.minSize),
+        desiredSize: count(scaling.desiredSize),
+        maxSize: count(scaling.maxSize),
+        amiType: text(inputs.amiType),
+        taints: list(inputs.taints).map((t) => {
+            const taint = fields(t);
+            return { key: text(taint.key) ?? "", value: text(taint.value) ?? "", effect: text(taint.effect) ?? "" };
+        }),
+    };
+}
+
+function lifecycleRuleSummary(rule: Fields): LifecycleRuleSummary {
+    const expirationDays = count(fields(rule.expiration).days);
+    const noncurrentVersionExpirationDays = count(fields(rule.noncurrentVersionExpiration).noncurrentDays);
+    const abortIncompleteMultipartUploadDays = count(fields(rule.abortIncompleteMultipartUpload).daysAfterInitiation);
+    return {
+        id: text(rule.id) ?? "",
+        ...(expirationDays === undefined ? {} : { expirationDays }),
+        ...(noncurrentVersionExpirationDays === undefined ? {} : { noncurrentVersionExpirationDays }),
+        ...(abortIncompleteMultipartUploadDays === undefined ? {} : { abortIncompleteMultipartUploadDays }),
+    };
+}
+
+/**
+ * Bucket settings are separate resources that name their bucket by id or physical name. Offline,
+ * the harness's mocks give every resource the id `<resource name>-id`.
+ */
+function bucketSummaries(resources: { r: SummarizableResource; inputs: Fields }[]): BucketSummary[] {
+    const ofType = (type: string) => resources.filter((x) => x.r.type === type);
+    return ofType(planTypes.bucket).map(({ r, inputs }) => {
+        const refs = [`${r.name}-id`, text(inputs.bucket)].filter((ref): ref is string => ref !== undefined);
+        const settings = (type: string) => ofType(type).filter((x) => refs.some((ref) => ref === x.inputs.bucket)).map((x) => x.inputs);
+        return {
+            name: r.name,
+            versioned: settings(planTypes.versioning).some((v) => fields(v.versioningConfiguration).status === "Enabled"),
+            lifecycleRules: settings(planTypes.lifecycle).flatMap((l) => list(l.rules).map((rule) => lifecycleRuleSummary(fields(rule)))),
+            encryption: [
+                ...new Set(
+                    settings(planTypes.encryption).flatMap((e) =>
+                        list(e.rules).flatMap((rule) => text(fields(fields(rule).applyServerSideEncryptionByDefault).sseAlgorithm) ?? []),
+                    ),
+                ),
+            ],
+            forceDestroy: inputs.forceDestroy === true,
+        };
+    });
+}
+
+/** Summarises a plan (a stack run or plan JSON): counts, node groups, buckets and versions. */
+export function summarizePlan(plan: { readonly stack: string; readonly project: string; readonly resources: readonly SummarizableResource[] }): PlanSummary {
+    const resources = plan.resources.map((r) => ({ r, inputs: fields(maskSecrets(r.inputs)) }));
+    const ofType = (type: string) => resources.filter((x) => x.r.type === type);
+    const byType = new Map<string, number>();
+    for (const { r } of resources) byType.set(r.type, (byType.get(r.type) ?? 0) + 1);
+    const byName = <T extends { name: string }>(a: T, b: T) => a.name.localeCompare(b.name);
+    return {
+        stack: plan.stack,
+        project: plan.project,
+        counts: [...byType].map(([type, n]) => ({ type, count: n })).sort((a, b) => a.type.localeCompare(b.type)),
+        total: resources.length,
+        nodeGroups: ofType(planTypes.nodeGroup).map(({ r, inputs }) => nodeGroupSummary(r, inputs)).sort(byName),
+        buckets: bucketSummaries(resources),
+        versions: {
+            clusters: ofType(planTypes.cluster).map(({ r, inputs }) => ({ name: r.name, kubernetesVersion: text(inputs.version) })),
+            addons: ofType(planTypes.addon)
+                .map(({ r, inputs }) => ({ name: text(inputs.addonName) ?? r.name, version: text(inputs.addonVersion) }))
+                .sort(byName),
+            charts: ofType(planTypes.helmChart)
+                .map(({ r, inputs }) => ({ name: r.name, chart: text(inputs.chart), version: text(inputs.version) }))
+                .sort(byName),
+        },
+    };
+}
+
+function table(rows: string[][], indent = "  "): string[] {
+    const widths = rows.reduce<number[]>((w, row) => row.map((cell, i) => Math.max(w[i] ?? 0, cell.length)), []);
+    return rows.map((row) => (indent + row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join("  ")).trimEnd());
+}
+
+const unset = "-";
+
+function lifecycleText(rule: LifecycleRuleSummary): string {
+    const days = [
+        rule.expirationDays === undefined ? [] : [`expire ${rule.expirationDays}d`],
+        rule.noncurrentVersionExpirationDays === undefined ? [] : [`noncurrent ${rule.noncurrentVersionExpirationDays}d`],
+        rule.abortIncompleteMultipartUploadDays === undefined ? [] : [`abort uploads ${rule.abortIncompleteMultipartUploadDays}d`],
+    ].flat();
+    return `${rule.id} (${days.join(", ") || "no days"})`;
+}
+
+function section(title: string, lines: string[]): string[] {
+    return ["", title, ...(lines.length ? lines : ["  none"])];
+}
+
+/** The summary as text for a terminal. */
+export function formatSummary(summary: PlanSummary): string {
+    const v = summary.versions;
+    const lines = [
+        `Offline plan of stack ${summary.stack} (project ${summary.project})`,
+        ...section(`Resources (${summary.total})`, table([...summary.counts.map((c) => [c.type, String(c.count)]), ["total", String(summary.total)]])),
+        ...section(
+            `Node groups (${summary.nodeGroups.length})`,
+            table([
+                ["role", "name", "capacity", "instance types", "min/desired/max", "AMI", "taints"],
+                ...summary.nodeGroups.map((g) => [
+                    g.role ?? unset,
+                    g.name,
+                    g.capacityType ?? unset,
+                    g.instanceTypes.join(",") || unset,
+                    [g.minSize, g.desiredSize, g.maxSize].map((n) => (n === undefined ? unset : String(n))).join("/"),
+                    g.amiType ?? unset,
+                    g.taints.map((t) => `${t.key}=${t.value}:${t.effect}`).join(", ") || "none",
+                ]),
+            ]),
+        ),
+        ...section(
+            `Buckets (${summary.buckets.length})`,
+            table([
+                ["name", "versioned", "encryption", "forceDestroy", "lifecycle rules"],
+                ...summary.buckets.map((b) => [
+                    b.name,
+                    b.versioned ? "yes" : "no",
+                    b.encryption.join(",") || "none",
+                    String(b.forceDestroy),
+                    b.lifecycleRules.map(lifecycleText).join("; ") || "none",
+                ]),
+            ]),
+        ),
+        ...section(
+            "Versions",
+            table([
+                ...v.clusters.map((c) => ["kubernetes", c.name, c.kubernetesVersion ?? unset]),
+                ...v.addons.map((a) => ["eks add-on", a.name, a.version ?? unset]),
+                ...(v.charts.length ? v.charts.map((c) => ["helm chart", c.name, `${c.chart ?? unset}@${c.version ?? unset}`]) : [["helm chart", "none"]]),
+            ]),
+        ),
+    ];
+    return lines.join("\n") + "\n";
+}
