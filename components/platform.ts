@@ -46,7 +46,8 @@ export function createPlatform(config: PlatformConfig): PlatformOutputs {
         deletionWindowInDays: config.secrets.kmsKeyDeletionWindowInDays,
         accountId: identity.accountId,
         partition,
-        protect: config.deletionProtection,
+        region: config.region,
+        protect: config.platform.deletionProtection,
     }, opts);
 
     const network = new Network(id, { config: config.network, clusterName: id, availabilityZones, region: config.region }, opts);
@@ -58,11 +59,12 @@ export function createPlatform(config: PlatformConfig): PlatformOutputs {
         kmsKeyArn: key.keyArn,
         region: config.region,
         partition,
-        deletionProtection: config.deletionProtection,
+        deletionProtection: config.platform.deletionProtection,
     }, opts);
 
     const nodeGroups = new NodeGroups(id, {
         clusterName: cluster.clusterName,
+        kubernetesVersion: cluster.version,
         config: config.nodeGroups,
         subnetIds: network.privateSubnetIds,
         kmsKeyArn: key.keyArn,
@@ -70,7 +72,7 @@ export function createPlatform(config: PlatformConfig): PlatformOutputs {
         after: cluster.addons,
     }, opts);
 
-    const dataLake = new DataLake(id, { platformId: id, config: config.storage, kmsKeyArn: key.keyArn, protect: config.deletionProtection }, opts);
+    const dataLake = new DataLake(id, { platformId: id, config: config.storage, kmsKeyArn: key.keyArn, protect: config.platform.deletionProtection }, opts);
     const secrets = new PlatformSecrets(id, { platformId: id, config: config.secrets, kmsKeyId: key.keyArn }, opts);
 
     const workloads = new WorkloadIdentity(id, {

@@ -37,7 +37,7 @@ describe("config validation", () => {
             assert.equal(prod.network.natGateways, "perAz");
             assert.equal(prod.network.availabilityZoneCount, 3);
             assert.equal(prod.cluster.endpointPublicAccess, false);
-            assert.equal(prod.deletionProtection, true);
+            assert.equal(prod.platform.deletionProtection, true);
             assert.equal(dev.storage.forceDestroy, true);
             assert.equal(prod.storage.forceDestroy, false);
             assert.ok(dev.nodeGroups.executor.maxSize < prod.nodeGroups.executor.maxSize);
@@ -72,11 +72,11 @@ describe("config validation", () => {
             assert.equal(c.network.natGateways, "single");
         });
 
-        it("decodes the CLI's strings: JSON objects and booleans", () => {
-            const raw = decodeConfigValues({ network: '{"natGateways":"single"}', deletionProtection: "false", platformName: "lake", storage: "{not json" });
+        it("decodes the CLI's strings: JSON objects, plain text for environment", () => {
+            const raw = decodeConfigValues({ network: '{"natGateways":"single"}', platform: '{"deletionProtection":false}', environment: "dev", storage: "{not json" });
             assert.deepEqual(raw.network, { natGateways: "single" });
-            assert.equal(raw.deletionProtection, false);
-            assert.equal(raw.platformName, "lake");
+            assert.deepEqual(raw.platform, { deletionProtection: false });
+            assert.equal(raw.environment, "dev");
             assert.equal(raw.storage, "{not json");
             assert.ok(problems(raw, { stack: "dev" }).some((m) => m.startsWith('storage: "{not json" is not allowed; expected an object')));
         });
@@ -94,8 +94,10 @@ describe("config validation", () => {
             { name: "a single executor type gives spot no room", raw: { nodeGroups: { executor: { instanceTypes: ["m6i.4xlarge"] } } }, expect: 'nodeGroups.executor.instanceTypes: ["m6i.4xlarge"] is not allowed; expected at least 2 instance types' },
             { name: "unknown instance type", raw: { nodeGroups: { driver: { instanceTypes: ["z9.huge"] } } }, expect: 'nodeGroups.driver.instanceTypes[0]: "z9.huge" is not allowed; expected a catalogued instance type' },
             { name: "disabled system group", raw: { nodeGroups: { system: { enabled: false } } }, expect: "nodeGroups.system.enabled: false is not allowed; expected true" },
-            { name: "prod without deletion protection", raw: { deletionProtection: false }, expect: "deletionProtection: false is not allowed; expected true in prod" },
-            { name: "prod with forceDestroy", raw: { deletionProtection: true, storage: { forceDestroy: true } }, expect: "storage.forceDestroy: true is not allowed; expected false in prod" },
+            { name: "prod without deletion protection", raw: { platform: { deletionProtection: false } }, expect: "platform.deletionProtection: false is not allowed; expected true in prod" },
+            { name: "prod with forceDestroy", raw: { storage: { forceDestroy: true } }, expect: "storage.forceDestroy: true is not allowed; expected false in prod" },
+            { name: "forceDestroy under deletion protection", stack: "staging", raw: { cluster: { publicAccessCidrs: ["198.51.100.0/24"] }, storage: { forceDestroy: true } }, expect: "storage.forceDestroy: true is not allowed; expected false while platform.deletionProtection is true" },
+            { name: "log retention CloudWatch does not offer", raw: { cluster: { logRetentionDays: 10 } }, expect: "cluster.logRetentionDays: 10 is not allowed; expected one of 1, 3, 5, 7, 14, 30" },
             { name: "prod with a public endpoint", raw: { cluster: { endpointPublicAccess: true, publicAccessCidrs: ["198.51.100.0/24"] } }, expect: "cluster.endpointPublicAccess: true is not allowed; expected false in prod" },
             { name: "prod with a single NAT", raw: { network: { natGateways: "single" } }, expect: 'network.natGateways: "single" is not allowed; expected "perAz" in prod' },
             { name: "staging on two AZs", stack: "staging", raw: { network: { availabilityZoneCount: 2 } }, expect: "network.availabilityZoneCount: 2 is not allowed; expected 3 in staging" },
@@ -114,12 +116,12 @@ describe("config validation", () => {
             { name: "wrong type for a whole area", raw: { storage: "big" }, expect: 'storage: "big" is not allowed; expected an object with keys forceDestroy' },
             { name: "string where a boolean belongs", raw: { nodeGroups: { gpu: { enabled: "yes" } } }, expect: 'nodeGroups.gpu.enabled: "yes" is not allowed; expected true or false' },
             { name: "unknown nested key, with a suggestion", raw: { network: { vpcCIDR: "10.1.0.0/16" } }, expect: "network.vpcCIDR: unknown key (did you mean vpcCidr?); expected one of: mode, vpcCidr," },
-            { name: "unknown top-level key", raw: { netwrok: {} }, expect: "netwrok: unknown key (did you mean network?); expected one of: environment, platformName," },
+            { name: "unknown top-level key", raw: { netwrok: {} }, expect: "netwrok: unknown key (did you mean network?); expected one of: environment, platform, network," },
             { name: "max below min", raw: { nodeGroups: { gpu: { maxSize: 0, enabled: true } } }, expect: "nodeGroups.gpu.maxSize: 0 is not allowed; expected at least 1 for an enabled node group" },
             { name: "unknown environment", raw: { environment: "qa" }, expect: 'environment: "qa" is not allowed; expected one of "dev", "staging", "prod"' },
             { name: "stack name that is no tier, without environment", stack: "sandbox", raw: {}, expect: 'environment: "" is not allowed; expected one of "dev", "staging", "prod"; stack "sandbox" is not a tier name' },
             { name: "no AWS region", region: "", raw: {}, expect: "aws:region: (unset) is not allowed; expected the AWS region of the stack" },
-            { name: "bad platform name", raw: { platformName: "Spark_Prod" }, expect: 'platformName: "Spark_Prod" is not allowed; expected 2 to 20 lower-case letters' },
+            { name: "bad platform name", raw: { platform: { name: "Spark_Prod" } }, expect: 'platform.name: "Spark_Prod" is not allowed; expected 2 to 12 lower-case letters' },
         ];
 
         for (const c of cases) {
@@ -142,10 +144,10 @@ describe("config validation", () => {
         const found = problems({
             nodeGroups: { gpu: { maxSize: -1 }, driver: { minSize: 5, maxSize: 3, desiredSize: 3 } },
             network: { natGateways: "single", bogus: 1 },
-            deletionProtection: false,
+            platform: { deletionProtection: false },
             netwrok: {},
         });
-        for (const key of ["nodeGroups.gpu.maxSize", "nodeGroups.driver.minSize", "network.natGateways", "network.bogus", "deletionProtection", "netwrok"]) {
+        for (const key of ["nodeGroups.gpu.maxSize", "nodeGroups.driver.minSize", "network.natGateways", "network.bogus", "platform.deletionProtection", "netwrok"]) {
             assert.ok(found.some((m) => m.startsWith(`${key}:`)), `missing ${key} in\n  ${found.join("\n  ")}`);
         }
     });
@@ -165,7 +167,7 @@ describe("config validation", () => {
 
     it("accepts an existing VPC given by ids", () => {
         const c = resolveConfig(
-            { network: { mode: "existing", existing: { vpcId: "vpc-0abc12345def67890", privateSubnetIds: ["subnet-0aaa1111", "subnet-0bbb2222", "subnet-0ccc3333"], publicSubnetIds: [] } } },
+            { network: { mode: "existing", existing: { vpcId: "vpc-0abc12345def67890", privateSubnetIds: ["subnet-0aaa1111", "subnet-0bbb2222", "subnet-0ccc3333"] } } },
             ctx,
         );
         assert.equal(c.network.mode, "existing");

@@ -20,9 +20,10 @@ config:
   network:
     description: area
     default: {}
-  deletionProtection:
-    type: boolean
-    description: no default
+  replicas:
+    type: integer
+    description: typed
+    default: 2
   aws:region:
     value: us-east-2
 `;
@@ -38,7 +39,20 @@ describe("stack harness config loading", () => {
         assert.equal(values["demo:platformName"], "spark");
         assert.equal(values["aws:region"], "eu-west-1");
         assert.equal(values["demo:network"], '{"natGateways":"single"}', "objects are JSON-encoded, the stack's replacing the default");
-        assert.equal("demo:deletionProtection" in values, false, "a declaration without default sets nothing");
+        assert.equal(values["demo:replicas"], "2");
+    });
+
+    it("refuses, like the CLI, a declared key without default that the stack leaves unset", () => {
+        const dir = projectDir({
+            "Pulumi.yaml": `${pulumiYaml}  required:\n    type: boolean\n    description: no default\n`,
+            "Pulumi.dev.yaml": "config: {}\n",
+        });
+        assert.throws(() => loadStackConfig("dev", dir), /Stack 'dev' is missing configuration value 'required'/);
+    });
+
+    it("refuses, like the CLI, a stack value of another type than declared", () => {
+        const dir = projectDir({ "Pulumi.yaml": pulumiYaml, "Pulumi.dev.yaml": "config:\n  demo:replicas: three\n" });
+        assert.throws(() => loadStackConfig("dev", dir), /'replicas' must be of type 'integer'/);
     });
 
     it("keeps project defaults for keys the stack does not set", () => {

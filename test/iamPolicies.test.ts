@@ -96,10 +96,18 @@ describe("IAM policy documents", () => {
     });
 
     it("lets the Auto Scaling service-linked role use the platform key, so encrypted node volumes launch", () => {
-        const p = platformKeyPolicy({ accountId: "123456789012", partition: "aws" });
+        const p = platformKeyPolicy({ accountId: "123456789012", partition: "aws", region: "eu-west-1" });
         const asg = "arn:aws:iam::123456789012:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling";
-        const use = p.Statement.filter((s) => JSON.stringify(s.Principal) === JSON.stringify({ AWS: asg }));
+        const use = p.Statement.filter((s) => s.Condition?.StringEquals?.["aws:PrincipalArn"] === asg);
+        for (const s of use) assert.equal(s.Condition?.StringEquals?.["kms:CallerAccount"], "123456789012", "only this account's role");
         assert.ok(use.some((s) => actions(s).includes("kms:GenerateDataKey*")));
         assert.ok(use.some((s) => actions(s).includes("kms:CreateGrant") && s.Condition?.Bool?.["kms:GrantIsForAWSResource"] === "true"));
+        assert.ok(!JSON.stringify(p.Statement.map((s) => s.Principal)).includes(asg), "the role, which may not exist yet, is never a principal");
+    });
+
+    it("lets CloudWatch Logs use the platform key only for this account's log groups", () => {
+        const p = platformKeyPolicy({ accountId: "123456789012", partition: "aws", region: "eu-west-1" });
+        const logs = p.Statement.find((s) => JSON.stringify(s.Principal) === JSON.stringify({ Service: "logs.eu-west-1.amazonaws.com" }));
+        assert.deepEqual(logs?.Condition, { ArnLike: { "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:123456789012:log-group:*" } });
     });
 });

@@ -3,7 +3,7 @@ import { formatCidr, overlaps, parseCidr, planSubnets, subnet } from "../compone
 import { instanceShape } from "../components/config/instanceTypes";
 import { platformId, serviceIdentities } from "../components/config/names";
 import { tierDefaults } from "../components/config/defaults";
-import { bucketPlans } from "../components/aws/dataLake";
+import { bucketPlans, bucketPrefix, maxBucketPrefixLength } from "../components/aws/dataLake";
 import { buildKubeconfig } from "../components/aws/eksCluster";
 import { natGatewayCount, subnetTags } from "../components/aws/network";
 import { executorTaint, gpuTaint, nodeGroupPlan, nodeRoleLabel } from "../components/aws/nodeGroups";
@@ -47,6 +47,8 @@ describe("instance catalogue", () => {
         assert.equal(instanceShape("c6i.xlarge")?.memoryGiB, 8);
         assert.equal(instanceShape("g5.12xlarge")?.gpus, 4);
         assert.equal(instanceShape("x9.huge"), undefined);
+        assert.equal(instanceShape("c5.8xlarge"), undefined, "c5 comes in 9xlarge, not 8xlarge");
+        assert.equal(instanceShape("c5a.8xlarge")?.vcpu, 32);
     });
 
     it("has a shape for every instance type the tier defaults use", () => {
@@ -139,8 +141,16 @@ describe("generated secrets", () => {
 });
 
 describe("names and kubeconfig", () => {
-    it("names the platform <platformName>-<stack>", () => {
-        assert.equal(platformId({ platformName: "spark", stack: "prod" }), "spark-prod");
+    it("names the platform <platform.name>-<stack>", () => {
+        assert.equal(platformId({ platform: { name: "spark" }, stack: "prod" }), "spark-prod");
+    });
+
+    it("keeps bucket prefixes within the 37 characters S3 allows, ending in a dash", () => {
+        assert.equal(bucketPrefix("spark-prod", "airflow-logs"), "spark-prod-airflow-logs-");
+        const long = bucketPrefix("analytics-lab-customer-sandbox-eu", "airflow-logs");
+        assert.equal(long.length <= maxBucketPrefixLength, true, long);
+        assert.match(long, /^analytics-lab-customer-sandbox-eu-a[a-z-]*-$/);
+        assert.doesNotMatch(long, /--$/);
     });
 
     it("gives each workload its own namespace and service account", () => {

@@ -80,7 +80,7 @@ describe("whole stacks under mocks", function () {
         it("uses an existing VPC by ids and creates no network of its own", async () => {
             const subnets = ["subnet-0aaa1111", "subnet-0bbb2222", "subnet-0ccc3333"];
             const run = await stackRunWith("prod", {
-                network: { mode: "existing", existing: { vpcId: "vpc-0abc12345def67890", privateSubnetIds: subnets, publicSubnetIds: [] } },
+                network: { mode: "existing", existing: { vpcId: "vpc-0abc12345def67890", privateSubnetIds: subnets } },
             });
             assert.equal(ofType(run, T.vpc).length, 0);
             assert.equal(ofType(run, T.subnet).length, 0);
@@ -335,6 +335,20 @@ describe("whole stacks under mocks", function () {
             });
         }
 
+        it("creates the control-plane log group first, with retention and the platform key", async () => {
+            const run = await stackRun("prod");
+            const [group] = ofType(run, "aws:cloudwatch/logGroup:LogGroup");
+            assert.equal(inputs(group).name, "/aws/eks/spark-prod/cluster");
+            assert.equal(inputs(group).retentionInDays, 90);
+            assert.equal(inputs(group).kmsKeyId, kmsKeyArn(run));
+            assert.ok(ofType(run, T.cluster)[0].dependencies.includes(group.urn));
+        });
+
+        it("upgrades nodes with the cluster: every node group follows the cluster's Kubernetes version", async () => {
+            const run = await stackRun("prod");
+            for (const g of ofType(run, T.nodeGroup)) assert.equal(inputs(g).version, "1.33", g.name);
+        });
+
         it("protects the cluster, key and buckets from deletion in prod but not in dev", async () => {
             // Pulumi's protect flag is not visible to mocks, so check EKS deletion protection, the
             // StorageClass reclaim policy and forceDestroy, which follow the same setting.
@@ -357,7 +371,7 @@ describe("whole stacks under mocks", function () {
             const project = parseYaml(fs.readFileSync(path.join(repoRoot, "Pulumi.yaml"), "utf8")) as { name: string; config: Record<string, { description?: string; type?: string }> };
             assert.deepEqual(Object.keys(project.config), [...configKeys]);
             for (const [key, decl] of Object.entries(project.config)) assert.ok(decl.description && decl.description.length > 20, key);
-            assert.equal(project.config.deletionProtection.type, "boolean");
+            for (const [key, decl] of Object.entries(project.config)) assert.ok("default" in decl, `${key} needs a default or the CLI requires it in every stack`);
             for (const stack of awsStacks) {
                 const file = parseYaml(fs.readFileSync(path.join(repoRoot, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
                 for (const key of Object.keys(file.config)) {

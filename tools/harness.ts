@@ -56,28 +56,52 @@ function encode(v: unknown): string {
     return typeof v === "string" ? v : JSON.stringify(v);
 }
 
+interface Declaration {
+    type?: string;
+    default?: unknown;
+    value?: unknown;
+}
+
+const typeChecks: Record<string, (v: unknown) => boolean> = {
+    string: (v) => typeof v === "string",
+    integer: (v) => Number.isInteger(v),
+    boolean: (v) => typeof v === "boolean",
+    array: (v) => Array.isArray(v),
+};
+
 /**
  * Config exactly as the CLI resolves it: Pulumi.yaml defaults for the project's keys, overridden
- * key by key by Pulumi.<stack>.yaml. Objects are JSON-encoded. Secure values cannot be decrypted
- * offline and are refused.
+ * key by key by Pulumi.<stack>.yaml. Objects are JSON-encoded. Like the CLI, it refuses a stack
+ * that leaves a declared key without default unset, or sets a typed key to a value of another
+ * type. Secure values cannot be decrypted offline and are refused.
  */
 export function loadStackConfig(stack: string, dir = repoRoot): StackConfigFile {
     const project = parseYaml(fs.readFileSync(path.join(dir, "Pulumi.yaml"), "utf8")) as { name: string; config?: Record<string, unknown> };
-    const values: Record<string, string> = {};
-    for (const [key, decl] of Object.entries(project.config ?? {})) {
-        const fullKey = key.includes(":") ? key : `${project.name}:${key}`;
-        const isDeclaration = decl !== null && typeof decl === "object" && !Array.isArray(decl);
-        const value = isDeclaration ? ((decl as Record<string, unknown>).value ?? (decl as Record<string, unknown>).default) : decl;
-        if (value !== undefined) values[fullKey] = encode(value);
-    }
+    const qualify = (key: string) => (key.includes(":") ? key : `${project.name}:${key}`);
     const stackFile = path.join(dir, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(stackFile)) throw new Error(`no stack file ${path.basename(stackFile)} in ${dir}`);
     const stackDoc = (parseYaml(fs.readFileSync(stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-    for (const [key, value] of Object.entries(stackDoc.config ?? {})) {
-        if (value !== null && typeof value === "object" && "secure" in (value)) {
+    const stackValues = new Map(Object.entries(stackDoc.config ?? {}).map(([k, v]) => [qualify(k), v]));
+
+    const values: Record<string, string> = {};
+    for (const [key, raw] of Object.entries(project.config ?? {})) {
+        const fullKey = qualify(key);
+        const decl: Declaration = raw !== null && typeof raw === "object" && !Array.isArray(raw) ? (raw) : { value: raw };
+        const given = stackValues.get(fullKey);
+        if (given === undefined && decl.default === undefined && decl.value === undefined) {
+            throw new Error(`Stack '${stack}' is missing configuration value '${key}'`);
+        }
+        if (given !== undefined && decl.type && typeChecks[decl.type] && !typeChecks[decl.type](given)) {
+            throw new Error(`Stack '${stack}': configuration value '${key}' must be of type '${decl.type}'`);
+        }
+        const value = decl.value ?? decl.default;
+        if (value !== undefined) values[fullKey] = encode(value);
+    }
+    for (const [key, value] of stackValues) {
+        if (value !== null && typeof value === "object" && "secure" in value) {
             throw new Error(`${key}: secure values cannot be decrypted offline; keep secrets out of the stack file or set them in the test`);
         }
-        values[key.includes(":") ? key : `${project.name}:${key}`] = encode(value);
+        values[key] = encode(value);
     }
     return { project: project.name, values };
 }

@@ -52,6 +52,19 @@ export function bucketPlans(s: StorageConfig): BucketPlan[] {
     ];
 }
 
+/** The provider refuses bucket prefixes longer than this (it appends 26 characters). */
+export const maxBucketPrefixLength = 37;
+
+/**
+ * `<platformId>-<slug>-`, shortened to the longest prefix S3 allows. Pulumi's random suffix keeps
+ * shortened names unique; the tags still carry the full platform and stack.
+ */
+export function bucketPrefix(platformId: string, slug: string): string {
+    const full = `${platformId}-${slug}-`;
+    if (full.length <= maxBucketPrefixLength) return full;
+    return `${full.slice(0, maxBucketPrefixLength - 1).replace(/-+$/, "")}-`;
+}
+
 export interface DataLakeArgs {
     /** Platform id (`<platformName>-<stack>`), the prefix of the bucket names. */
     readonly platformId: string;
@@ -81,7 +94,7 @@ export class DataLake extends pulumi.ComponentResource {
         for (const plan of bucketPlans(args.config)) {
             const id = `${name}-${plan.slug}`;
             const bucket = new aws.s3.Bucket(id, {
-                bucketPrefix: `${args.platformId}-${plan.slug}-`,
+                bucketPrefix: bucketPrefix(args.platformId, plan.slug),
                 forceDestroy: args.config.forceDestroy,
             }, { parent: this, protect: args.protect });
             const publicAccess = new aws.s3.BucketPublicAccessBlock(id, {

@@ -82,6 +82,14 @@ export class EksCluster extends pulumi.ComponentResource {
             policy: pulumi.output(args.kmsKeyArn).apply((arn) => JSON.stringify(clusterKmsPolicy(arn))),
         }, parent);
 
+        // EKS writes to this group; creating it first sets retention and encryption, and lets
+        // `pulumi destroy` remove it.
+        const logGroup = new aws.cloudwatch.LogGroup(`${name}-control-plane`, {
+            name: `/aws/eks/${args.clusterName}/cluster`,
+            retentionInDays: c.logRetentionDays,
+            kmsKeyId: args.kmsKeyArn,
+        }, parent);
+
         const cluster = new aws.eks.Cluster(name, {
             name: args.clusterName,
             version: c.kubernetesVersion,
@@ -98,7 +106,7 @@ export class EksCluster extends pulumi.ComponentResource {
             bootstrapSelfManagedAddons: false,
             deletionProtection: args.deletionProtection,
             upgradePolicy: { supportType: "STANDARD" },
-        }, { parent: this, dependsOn: [policyAttachment, kmsPolicy], protect: args.deletionProtection });
+        }, { parent: this, dependsOn: [policyAttachment, kmsPolicy, logGroup], protect: args.deletionProtection });
 
         c.adminRoleArns.forEach((principalArn, i) => {
             const entry = new aws.eks.AccessEntry(`${name}-admin-${i}`, { clusterName: cluster.name, principalArn, type: "STANDARD" }, parent);

@@ -144,27 +144,40 @@ export function clusterKmsPolicy(kmsKeyArn: string): PolicyDocument {
 }
 
 /**
- * Key policy of the platform key: the account administers it through IAM, and the Auto Scaling
- * service-linked role may use it, without which nodes with encrypted root volumes fail to launch.
+ * Key policy of the platform key: the account administers it through IAM; the Auto Scaling
+ * service-linked role may use it, without which nodes with encrypted root volumes fail to launch;
+ * CloudWatch Logs may use it for the account's log groups. The Auto Scaling role is matched by
+ * aws:PrincipalArn rather than named as principal, because a fresh account does not have that role
+ * until Auto Scaling first runs, and KMS refuses a policy naming a principal that does not exist.
  */
-export function platformKeyPolicy(a: { accountId: string; partition: string }): PolicyDocument {
+export function platformKeyPolicy(a: { accountId: string; partition: string; region: string }): PolicyDocument {
     const autoscaling = `arn:${a.partition}:iam::${a.accountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
+    const asAutoScaling = { StringEquals: { "aws:PrincipalArn": autoscaling, "kms:CallerAccount": a.accountId } };
     return doc(
         { Sid: "AccountAdministersThroughIam", Effect: "Allow", Principal: { AWS: `arn:${a.partition}:iam::${a.accountId}:root` }, Action: "kms:*", Resource: "*" },
         {
             Sid: "AutoScalingUsesKeyForNodeVolumes",
             Effect: "Allow",
-            Principal: { AWS: autoscaling },
+            Principal: { AWS: "*" },
             Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
             Resource: "*",
+            Condition: asAutoScaling,
         },
         {
             Sid: "AutoScalingGrantsForNodeVolumes",
             Effect: "Allow",
-            Principal: { AWS: autoscaling },
+            Principal: { AWS: "*" },
             Action: "kms:CreateGrant",
             Resource: "*",
-            Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
+            Condition: { ...asAutoScaling, Bool: { "kms:GrantIsForAWSResource": "true" } },
+        },
+        {
+            Sid: "CloudWatchLogsEncryptsLogGroups",
+            Effect: "Allow",
+            Principal: { Service: `logs.${a.region}.amazonaws.com` },
+            Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+            Resource: "*",
+            Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:${a.partition}:logs:${a.region}:${a.accountId}:log-group:*` } },
         },
     );
 }

@@ -35,6 +35,7 @@ export function natGatewayCount(c: Pick<NetworkConfig, "natGateways" | "availabi
 export class Network extends pulumi.ComponentResource {
     readonly vpcId: pulumi.Output<string>;
     readonly privateSubnetIds: pulumi.Output<string[]>;
+    /** Public subnets this component created; none for an existing VPC. */
     readonly publicSubnetIds: pulumi.Output<string[]>;
 
     constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -43,7 +44,7 @@ export class Network extends pulumi.ComponentResource {
         if (c.mode === "existing") {
             this.vpcId = pulumi.output(c.existing.vpcId);
             this.privateSubnetIds = pulumi.output(c.existing.privateSubnetIds);
-            this.publicSubnetIds = pulumi.output(c.existing.publicSubnetIds);
+            this.publicSubnetIds = pulumi.output([]);
             this.registerOutputs({ vpcId: this.vpcId });
             return;
         }

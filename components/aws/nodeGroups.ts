@@ -57,6 +57,8 @@ export function nodeGroupPlan(role: NodeGroupRole, config: NodeGroupConfig): Nod
 
 export interface NodeGroupsArgs {
     readonly clusterName: pulumi.Input<string>;
+    /** The cluster's Kubernetes version; nodes follow it when it is upgraded. */
+    readonly kubernetesVersion: pulumi.Input<string>;
     readonly config: NodeGroupsConfig;
     /** Private subnets the nodes run in. */
     readonly subnetIds: pulumi.Input<string[]>;
@@ -118,6 +120,7 @@ export class NodeGroups extends pulumi.ComponentResource {
             }, parent);
             const nodeGroup = new aws.eks.NodeGroup(groupName, {
                 clusterName: args.clusterName,
+                version: args.kubernetesVersion,
                 nodeGroupNamePrefix: `${groupRole}-`,
                 nodeRoleArn: role.arn,
                 subnetIds: args.subnetIds,

@@ -8,13 +8,14 @@ export interface PlatformKeyArgs {
     readonly deletionWindowInDays: number;
     readonly accountId: pulumi.Input<string>;
     readonly partition: pulumi.Input<string>;
+    readonly region: string;
     /** Protect the key from deletion by Pulumi. */
     readonly protect: boolean;
 }
 
 /**
  * The customer-managed KMS key of the platform, rotated yearly: EKS secrets, S3 buckets, EBS
- * volumes and Secrets Manager secrets are encrypted with it.
+ * volumes, Secrets Manager secrets and control-plane logs are encrypted with it.
  */
 export class PlatformKey extends pulumi.ComponentResource {
     readonly keyArn: pulumi.Output<string>;
@@ -30,7 +31,7 @@ export class PlatformKey extends pulumi.ComponentResource {
                 deletionWindowInDays: args.deletionWindowInDays,
                 policy: pulumi
                     .all([args.accountId, args.partition])
-                    .apply(([accountId, partition]) => JSON.stringify(platformKeyPolicy({ accountId, partition }))),
+                    .apply(([accountId, partition]) => JSON.stringify(platformKeyPolicy({ accountId, partition, region: args.region }))),
             },
             { parent: this, protect: args.protect },
         );

@@ -26,16 +26,14 @@ const storage = {
 
 function base(): PlatformSettings {
     return {
-        platformName: "spark",
-        deletionProtection: true,
-        tags: {},
+        platform: { name: "spark", deletionProtection: true, tags: {} },
         network: {
             mode: "create",
             vpcCidr: "10.40.0.0/16",
             availabilityZoneCount: 3,
             availabilityZones: [],
             natGateways: "perAz",
-            existing: { vpcId: "", privateSubnetIds: [], publicSubnetIds: [] },
+            existing: { vpcId: "", privateSubnetIds: [] },
         },
         cluster: {
             kubernetesVersion: "1.33",
@@ -43,6 +41,7 @@ function base(): PlatformSettings {
             publicAccessCidrs: [],
             adminRoleArns: [],
             logTypes: ["api", "audit", "authenticator", "controllerManager", "scheduler"],
+            logRetentionDays: 90,
             addons: { ...addons },
         },
         nodeGroups: {
@@ -73,7 +72,7 @@ export function tierDefaults(tier: Tier): PlatformSettings {
             return {
                 ...d,
                 network: { ...d.network, vpcCidr: "10.30.0.0/16" },
-                cluster: { ...d.cluster, endpointPublicAccess: true, logTypes: ["api", "audit", "authenticator"] },
+                cluster: { ...d.cluster, endpointPublicAccess: true, logTypes: ["api", "audit", "authenticator"], logRetentionDays: 30 },
                 nodeGroups: {
                     system: { ...d.nodeGroups.system, instanceTypes: ["m6i.large"], minSize: 2, desiredSize: 3, maxSize: 4 },
                     driver: { ...d.nodeGroups.driver, instanceTypes: ["m6i.xlarge"], minSize: 1, desiredSize: 1, maxSize: 4 },
@@ -91,9 +90,9 @@ export function tierDefaults(tier: Tier): PlatformSettings {
         case "dev":
             return {
                 ...d,
-                deletionProtection: false,
+                platform: { ...d.platform, deletionProtection: false },
                 network: { ...d.network, vpcCidr: "10.20.0.0/16", availabilityZoneCount: 2, natGateways: "single" },
-                cluster: { ...d.cluster, endpointPublicAccess: true, logTypes: ["api", "audit", "authenticator"] },
+                cluster: { ...d.cluster, endpointPublicAccess: true, logTypes: ["api", "audit", "authenticator"], logRetentionDays: 14 },
                 nodeGroups: {
                     system: { ...d.nodeGroups.system, instanceTypes: ["m6i.large"], minSize: 1, desiredSize: 2, maxSize: 3, diskSizeGiB: 50 },
                     driver: { ...d.nodeGroups.driver, instanceTypes: ["m6i.xlarge"], minSize: 0, desiredSize: 1, maxSize: 2, diskSizeGiB: 50 },

@@ -20,6 +20,9 @@ const cpuFamilies: Record<string, number> = {
     c5: 2, c5a: 2, c6i: 2, c6a: 2, c7i: 2, c7a: 2,
 };
 
+/** Sizes a family does not come in, though the table below lists them for the others. */
+const missingSizes: Record<string, string[]> = { c5: ["8xlarge", "16xlarge"] };
+
 /** vCPUs and ENI-based max pods per size, the same across the families above. */
 const cpuSizes: Record<string, { vcpu: number; maxPods: number }> = {
     large: { vcpu: 2, maxPods: 29 },
@@ -49,7 +52,7 @@ const gpuTypes: InstanceShape[] = [
 const catalogue: ReadonlyMap<string, InstanceShape> = new Map(
     [
         ...Object.entries(cpuFamilies).flatMap(([family, gibPerVcpu]) =>
-            Object.entries(cpuSizes).map(([size, s]) => ({
+            Object.entries(cpuSizes).filter(([size]) => !missingSizes[family]?.includes(size)).map(([size, s]) => ({
                 name: `${family}.${size}`,
                 vcpu: s.vcpu,
                 memoryGiB: s.vcpu * gibPerVcpu,

@@ -1,11 +1,11 @@
 /** Reads the stack's Pulumi config and hands it to the pure validator. */
 import * as pulumi from "@pulumi/pulumi";
-import { booleanKeys, objectKeys, PlatformConfig } from "./schema";
+import { objectKeys, PlatformConfig } from "./schema";
 import { resolveConfig } from "./validate";
 
 /**
- * Decodes the CLI's string values: objects arrive JSON-encoded and booleans as "true"/"false".
- * A value that does not decode is passed through as text so validation names it.
+ * Decodes the CLI's string values: objects arrive JSON-encoded. A value that does not decode is
+ * passed through as text so validation names it.
  */
 export function decodeConfigValues(values: Record<string, string>): Record<string, unknown> {
     const out: Record<string, unknown> = {};
@@ -16,8 +16,6 @@ export function decodeConfigValues(values: Record<string, string>): Record<strin
             } catch {
                 out[key] = text;
             }
-        } else if (booleanKeys.has(key)) {
-            out[key] = text === "true" ? true : text === "false" ? false : text;
         } else {
             out[key] = text;
         }

@@ -1,9 +1,9 @@
 /** Names shared by the AWS base and the Kubernetes components that follow it. */
 import { PlatformConfig } from "./schema";
 
-/** `<platformName>-<stack>`: the EKS cluster name and the prefix of every physical name. */
-export function platformId(c: Pick<PlatformConfig, "platformName" | "stack">): string {
-    return `${c.platformName}-${c.stack}`;
+/** `<platform.name>-<stack>`: the EKS cluster name and the prefix of every physical name. */
+export function platformId(c: { platform: { name: string }; stack: string }): string {
+    return `${c.platform.name}-${c.stack}`;
 }
 
 /** Kubernetes namespaces and service accounts that receive AWS permissions through Pod Identity. */
@@ -22,10 +22,10 @@ export const eventLogPrefix = "spark-events/";
 /** Tags on every AWS resource of the stack. */
 export function platformTags(c: PlatformConfig): Record<string, string> {
     return {
-        "spark-k8s:platform": c.platformName,
+        "spark-k8s:platform": c.platform.name,
         "spark-k8s:stack": c.stack,
         "spark-k8s:environment": c.tier,
         "managed-by": "pulumi",
-        ...c.tags,
+        ...c.platform.tags,
     };
 }

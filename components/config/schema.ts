@@ -11,6 +11,8 @@ export type Tier = (typeof tiers)[number];
 
 export const kubernetesVersions = ["1.31", "1.32", "1.33", "1.34"] as const;
 export const clusterLogTypes = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
+/** Retention periods CloudWatch Logs accepts. */
+export const logRetentionValues = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 /** Control-plane logs that may never be switched off. */
 export const requiredClusterLogTypes = ["api", "audit", "authenticator"] as const;
 
@@ -70,7 +72,6 @@ export const networkSchema = strictObject({
             error: "expected a VPC id such as vpc-0abc12345def67890",
         }),
         privateSubnetIds: list(pattern(/^subnet-[0-9a-f]{8,17}$/, "a subnet id such as subnet-0abc1234"), 0, 6, "subnet ids"),
-        publicSubnetIds: list(pattern(/^subnet-[0-9a-f]{8,17}$/, "a subnet id such as subnet-0abc1234"), 0, 6, "subnet ids"),
     }),
 });
 
@@ -82,6 +83,8 @@ export const clusterSchema = strictObject({
     /** IAM role ARNs granted cluster-admin through EKS access entries. */
     adminRoleArns: list(pattern(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, "an IAM role ARN such as arn:aws:iam::123456789012:role/platform-admin"), 0, 20, "role ARNs"),
     logTypes: list(oneOf(clusterLogTypes), 0, 5, "log types"),
+    /** Days CloudWatch keeps control-plane logs (a value CloudWatch accepts). */
+    logRetentionDays: z.union(logRetentionValues.map((d) => z.literal(d)), { error: `expected one of ${logRetentionValues.join(", ")}` }),
     addons: strictObject({
         vpcCni: addonVersion,
         coredns: addonVersion,
@@ -136,10 +139,10 @@ export const secretsSchema = strictObject({
     kmsKeyDeletionWindowInDays: integer(7, 30),
 });
 
-export const platformSchema = strictObject({
-    /** Prefix of every resource name; with the stack name it names the cluster. */
-    platformName: pattern(/^[a-z][a-z0-9-]{1,19}$/, "2 to 20 lower-case letters, digits or dashes, starting with a letter"),
-    /** Protect stateful resources from deletion (Pulumi protect, no forceDestroy). Always on in prod. */
+export const generalSchema = strictObject({
+    /** Prefix of every resource name; with the stack name it names the cluster (spark-prod). */
+    name: pattern(/^[a-z][a-z0-9-]{1,11}$/, "2 to 12 lower-case letters, digits or dashes, starting with a letter"),
+    /** Protect stateful resources from deletion (Pulumi protect, EKS deletion protection, no forceDestroy). Always on in prod. */
     deletionProtection: boolean(),
     /** Extra tags on every AWS resource. */
     tags: z.record(
@@ -147,6 +150,10 @@ export const platformSchema = strictObject({
         z.string({ error: "expected a string tag value" }).max(256, { error: "expected a tag value of at most 256 characters" }),
         { error: "expected an object of string tags" },
     ),
+});
+
+export const platformSchema = strictObject({
+    platform: generalSchema,
     network: networkSchema,
     cluster: clusterSchema,
     nodeGroups: nodeGroupsSchema,
@@ -161,6 +168,7 @@ export type NodeGroupsConfig = z.infer<typeof nodeGroupsSchema>;
 export type NodeGroupRole = keyof NodeGroupsConfig;
 export type StorageConfig = z.infer<typeof storageSchema>;
 export type SecretsConfig = z.infer<typeof secretsSchema>;
+export type GeneralConfig = z.infer<typeof generalSchema>;
 export type PlatformSettings = z.infer<typeof platformSchema>;
 
 /** The validated configuration of one stack: settings plus where they apply. */
@@ -174,7 +182,5 @@ export interface PlatformConfig extends PlatformSettings {
 /** The config keys of the project namespace, in the order Pulumi.yaml declares them. */
 export const configKeys = ["environment", ...Object.keys(platformSchema.shape)] as const;
 
-/** Keys whose Pulumi config value is an object (JSON-encoded by the CLI). */
-export const objectKeys: ReadonlySet<string> = new Set(["tags", "network", "cluster", "nodeGroups", "storage", "secrets"]);
-/** Keys whose Pulumi config value is a boolean. */
-export const booleanKeys: ReadonlySet<string> = new Set(["deletionProtection"]);
+/** Keys whose Pulumi config value is an object (JSON-encoded by the CLI); all but environment. */
+export const objectKeys: ReadonlySet<string> = new Set(Object.keys(platformSchema.shape));

@@ -215,7 +215,7 @@ const rules: Rule[] = [
             if (e.privateSubnetIds.length < n.availabilityZoneCount) {
                 out.push(notAllowed(["network", "existing", "privateSubnetIds"], e.privateSubnetIds, `expected at least availabilityZoneCount (${n.availabilityZoneCount}) private subnets, one per AZ`));
             }
-        } else if (e.vpcId || e.privateSubnetIds.length || e.publicSubnetIds.length) {
+        } else if (e.vpcId || e.privateSubnetIds.length) {
             out.push(notAllowed(["network", "existing"], e, 'expected no existing VPC ids unless mode is "existing"'));
         }
         return out;
@@ -227,8 +227,8 @@ const rules: Rule[] = [
               )
             : [],
     (c) =>
-        c.deletionProtection && c.storage.forceDestroy
-            ? [notAllowed(["storage", "forceDestroy"], true, "expected false while deletionProtection is true")]
+        c.platform.deletionProtection && c.storage.forceDestroy
+            ? [notAllowed(["storage", "forceDestroy"], true, "expected false while platform.deletionProtection is true")]
             : [],
     (c, tier) => {
         if (tier === "dev") return [];
@@ -241,7 +241,7 @@ const rules: Rule[] = [
     (c, tier) => {
         if (tier !== "prod") return [];
         const out: ConfigProblem[] = [];
-        if (!c.deletionProtection) out.push(notAllowed(["deletionProtection"], c.deletionProtection, "expected true in prod"));
+        if (!c.platform.deletionProtection) out.push(notAllowed(["platform", "deletionProtection"], c.platform.deletionProtection, "expected true in prod"));
         if (c.storage.forceDestroy) out.push(notAllowed(["storage", "forceDestroy"], true, "expected false in prod"));
         if (c.cluster.endpointPublicAccess) out.push(notAllowed(["cluster", "endpointPublicAccess"], true, "expected false in prod (the API endpoint is private)"));
         if (c.network.natGateways !== "perAz") out.push(notAllowed(["network", "natGateways"], c.network.natGateways, 'expected "perAz" in prod'));
