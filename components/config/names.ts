@@ -29,3 +29,31 @@ export function platformTags(c: PlatformConfig): Record<string, string> {
         ...c.platform.tags,
     };
 }
+
+/** Namespaces of the Spark stack. Connect servers run beside their executors in the job namespace. */
+export const namespaces = {
+    jobs: "spark-jobs",
+    platform: "spark-platform",
+    operator: "spark-operator",
+    jupyterhub: "jupyterhub",
+    airflow: "airflow",
+    minio: "minio",
+    gpu: "nvidia-device-plugin",
+} as const;
+
+/** In-cluster service names and ports other components and example DAGs connect to. */
+export const serviceEndpoints = {
+    /** One Spark Connect server per Spark version: `spark-connect-35`, `spark-connect-40`. */
+    connect: (version: string) => ({ name: `spark-connect-${version.replace(".", "")}`, namespace: namespaces.jobs, grpcPort: 15002, uiPort: 4040 }),
+    /** Spark standalone master per version, when the standalone backend is chosen. */
+    standaloneMaster: (version: string) => ({ name: `spark-master-${version.replace(".", "")}`, namespace: namespaces.jobs, port: 7077, uiPort: 8080 }),
+    historyServer: { name: "spark-history-server", namespace: namespaces.platform, port: 18080 },
+    metastore: { name: "hive-metastore", namespace: namespaces.platform, port: 9083 },
+    postgres: { name: "postgres", namespace: namespaces.platform, port: 5432 },
+    minio: { name: "minio", namespace: namespaces.minio, port: 9000, consolePort: 9001 },
+} as const;
+
+/** Cluster-local DNS name of a service. */
+export function serviceHost(s: { name: string; namespace: string }): string {
+    return `${s.name}.${s.namespace}.svc.cluster.local`;
+}
