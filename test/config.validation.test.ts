@@ -20,7 +20,11 @@ describe("config validation", () => {
             assert.deepEqual(problems({}, { stack: "prod" }), []);
         });
 
-        for (const tier of tiers.filter((t) => t !== "prod")) {
+        it("local defaults are valid on their own, with no AWS region", () => {
+            assert.deepEqual(problems({}, { stack: "local", region: "" }), []);
+        });
+
+        for (const tier of tiers.filter((t) => t === "dev" || t === "staging")) {
             it(`${tier} defaults are valid once the stack names who may reach the public API endpoint`, () => {
                 assert.deepEqual(problems({}, { stack: tier }), [
                     "cluster.publicAccessCidrs: [] is not allowed; expected at least one CIDR when endpointPublicAccess is true",
@@ -117,9 +121,23 @@ describe("config validation", () => {
             { name: "string where a boolean belongs", raw: { nodeGroups: { gpu: { enabled: "yes" } } }, expect: 'nodeGroups.gpu.enabled: "yes" is not allowed; expected true or false' },
             { name: "unknown nested key, with a suggestion", raw: { network: { vpcCIDR: "10.1.0.0/16" } }, expect: "network.vpcCIDR: unknown key (did you mean vpcCidr?); expected one of: mode, vpcCidr," },
             { name: "unknown top-level key", raw: { netwrok: {} }, expect: "netwrok: unknown key (did you mean network?); expected one of: environment, platform, network," },
+            { name: "AWS areas on the local tier", stack: "local", region: "", raw: { nodeGroups: { gpu: { maxSize: 2 } } }, expect: 'nodeGroups: {"gpu":{"maxSize":2}} is not allowed; expected no value on the local tier' },
+            { name: "local settings on an AWS tier", raw: { local: { kubeContext: "kind-spark" } }, expect: 'local: {"kubeContext":"kind-spark"} is not allowed; expected no value outside the local tier' },
+            { name: "unknown scenario", raw: { spark: { scenario: "jupyter" } }, expect: 'spark.scenario: "jupyter" is not allowed; expected one of "jupyter-connect-k8s", "jupyter-connect-standalone"' },
+            { name: "unknown preset", raw: { spark: { presets: ["gpus"] } }, expect: 'spark.presets[0]: "gpus" is not allowed; expected one of "gpu", "iceberg", "cost-optimized"' },
+            { name: "Spark version that is not offered", raw: { spark: { versions: ["3.4"] } }, expect: 'spark.versions[0]: "3.4" is not allowed; expected one of "3.5", "4.0"' },
+            { name: "an image tagged latest", raw: { spark: { images: { spark35: "apache/spark:latest" } } }, expect: 'spark.images.spark35: "apache/spark:latest" is not allowed; expected an image reference pinned by tag or digest' },
+            { name: "an image without a tag", raw: { spark: { images: { airflow: "registry:5000/airflow" } } }, expect: 'spark.images.airflow: "registry:5000/airflow" is not allowed; expected an image reference pinned' },
+            { name: "more minimum than maximum executors", raw: { spark: { dynamicAllocation: { minExecutors: 20, maxExecutors: 10 } } }, expect: "spark.dynamicAllocation.minExecutors: 20 is not allowed; expected at most maxExecutors (10)" },
+            { name: "REST catalog without a URI", raw: { spark: { iceberg: { catalogType: "rest" } } }, expect: 'spark.iceberg.restUri: "" is not allowed; expected the REST catalog URL when catalogType is rest' },
+            { name: "Glue catalog on the local tier", stack: "local", region: "", raw: { spark: { iceberg: { catalogType: "glue" } } }, expect: 'spark.iceberg.catalogType: "glue" is not allowed; expected "hive" or "rest" on the local tier' },
+            { name: "job namespaces without spark-jobs", raw: { spark: { jobNamespaces: ["etl"] } }, expect: 'spark.jobNamespaces: ["etl"] is not allowed; expected a list that includes "spark-jobs"' },
+            { name: "gpu preset without a GPU group", raw: { spark: { presets: ["gpu"] }, nodeGroups: { gpu: { enabled: false } } }, expect: 'spark.presets: ["gpu"] is not allowed; expected no gpu preset while nodeGroups.gpu.enabled is false' },
+            { name: "single-AZ metastore database in prod", raw: { services: { metastore: { database: { multiAz: false } } } }, expect: "services.metastore.database.multiAz: false is not allowed; expected true in prod" },
+            { name: "git-sync from a non-git URL", raw: { services: { airflow: { gitSync: { repo: "ftp://example.com/dags" } } } }, expect: 'services.airflow.gitSync.repo: "ftp://example.com/dags" is not allowed' },
             { name: "max below min", raw: { nodeGroups: { gpu: { maxSize: 0, enabled: true } } }, expect: "nodeGroups.gpu.maxSize: 0 is not allowed; expected at least 1 for an enabled node group" },
-            { name: "unknown environment", raw: { environment: "qa" }, expect: 'environment: "qa" is not allowed; expected one of "dev", "staging", "prod"' },
-            { name: "stack name that is no tier, without environment", stack: "sandbox", raw: {}, expect: 'environment: "" is not allowed; expected one of "dev", "staging", "prod"; stack "sandbox" is not a tier name' },
+            { name: "unknown environment", raw: { environment: "qa" }, expect: 'environment: "qa" is not allowed; expected one of "local", "dev", "staging", "prod"' },
+            { name: "stack name that is no tier, without environment", stack: "sandbox", raw: {}, expect: 'environment: "" is not allowed; expected one of "local", "dev", "staging", "prod"; stack "sandbox" is not a tier name' },
             { name: "no AWS region", region: "", raw: {}, expect: "aws:region: (unset) is not allowed; expected the AWS region of the stack" },
             { name: "bad platform name", raw: { platform: { name: "Spark_Prod" } }, expect: 'platform.name: "Spark_Prod" is not allowed; expected 2 to 12 lower-case letters' },
         ];

@@ -1,5 +1,6 @@
 /**
  * Defaults per environment tier. Stack files hold only what differs from these.
+ * local runs on an existing cluster with MinIO and in-cluster PostgreSQL and tiny requests;
  * dev is small and cheap (2 AZs, one NAT, buckets destroyable); staging is prod-shaped and smaller;
  * prod is highly available (3 AZs, NAT per AZ, private endpoint only, deletion protection).
  * dev and staging expose the API endpoint to the CIDRs their stack file names (there is no default).
@@ -59,8 +60,44 @@ function base(): PlatformSettings {
         },
         storage: { ...storage },
         secrets: { recoveryWindowInDays: 30, passwordLength: 32, kmsKeyDeletionWindowInDays: 30 },
+        spark: {
+            scenario: "jupyter-connect-k8s",
+            presets: [],
+            versions: ["3.5", "4.0"],
+            jobNamespaces: ["spark-jobs"],
+            images: { ...images },
+            dynamicAllocation: { minExecutors: 0, maxExecutors: 100, executorIdleTimeoutSeconds: 120 },
+            connect: { driverCores: 4, driverMemoryMiB: 16384 },
+            standalone: { workers: 4, workerCores: 8, workerMemoryMiB: 32768 },
+            localExecutor: { cores: 1, memoryMiB: 1024 },
+            iceberg: { catalogName: "lake", catalogType: "hive", restUri: "" },
+        },
+        services: {
+            metastore: {
+                replicas: 2,
+                database: { instanceClass: "db.m6g.large", allocatedStorageGiB: 100, multiAz: true, backupRetentionDays: 14, engineVersion: "16" },
+            },
+            airflow: { gitSync: { repo: "", branch: "main", subPath: "dags" } },
+            minio: { enabled: false, storageGiB: 100 },
+            postgres: { storageGiB: 20 },
+        },
+        local: { kubeContext: "", storageClassName: "" },
     };
 }
+
+/**
+ * Platform images, built from images/ (see docs/images.md). Stack config points them at the
+ * registry they were pushed to.
+ */
+const images = {
+    spark35: "spark-k8s/spark-runtime:3.5.6-p1",
+    spark40: "spark-k8s/spark-runtime:4.0.1-p1",
+    sparkRapids: "spark-k8s/spark-rapids:3.5.6-25.08.0-p1",
+    hiveMetastore: "spark-k8s/hive-metastore:4.0.1-p1",
+    jupyter35: "spark-k8s/jupyter-spark:3.5.6-p1",
+    jupyter40: "spark-k8s/jupyter-spark:4.0.1-p1",
+    airflow: "spark-k8s/airflow:2.10.5-p1",
+};
 
 /** The complete default settings of a tier; a fresh object on every call. */
 export function tierDefaults(tier: Tier): PlatformSettings {
@@ -68,6 +105,23 @@ export function tierDefaults(tier: Tier): PlatformSettings {
     switch (tier) {
         case "prod":
             return d;
+        case "local":
+            // AWS areas keep dev values for completeness; validation refuses them in local stacks.
+            return {
+                ...tierDefaults("dev"),
+                spark: {
+                    ...d.spark,
+                    dynamicAllocation: { minExecutors: 0, maxExecutors: 2, executorIdleTimeoutSeconds: 60 },
+                    connect: { driverCores: 1, driverMemoryMiB: 2048 },
+                    standalone: { workers: 1, workerCores: 2, workerMemoryMiB: 2048 },
+                },
+                services: {
+                    ...d.services,
+                    metastore: { ...d.services.metastore, replicas: 1 },
+                    minio: { enabled: true, storageGiB: 20 },
+                    postgres: { storageGiB: 5 },
+                },
+            };
         case "staging":
             return {
                 ...d,
@@ -86,6 +140,19 @@ export function tierDefaults(tier: Tier): PlatformSettings {
                 },
                 storage: { ...d.storage, eventLogRetentionDays: 30, airflowLogRetentionDays: 30 },
                 secrets: { ...d.secrets, recoveryWindowInDays: 7, kmsKeyDeletionWindowInDays: 14 },
+                spark: {
+                    ...d.spark,
+                    dynamicAllocation: { ...d.spark.dynamicAllocation, maxExecutors: 20 },
+                    connect: { driverCores: 2, driverMemoryMiB: 8192 },
+                    standalone: { workers: 2, workerCores: 8, workerMemoryMiB: 32768 },
+                },
+                services: {
+                    ...d.services,
+                    metastore: {
+                        replicas: 2,
+                        database: { ...d.services.metastore.database, instanceClass: "db.t4g.medium", allocatedStorageGiB: 50, multiAz: false, backupRetentionDays: 7 },
+                    },
+                },
             };
         case "dev":
             return {
@@ -106,6 +173,19 @@ export function tierDefaults(tier: Tier): PlatformSettings {
                 },
                 storage: { ...d.storage, forceDestroy: true, eventLogRetentionDays: 14, airflowLogRetentionDays: 14, noncurrentVersionRetentionDays: 7 },
                 secrets: { ...d.secrets, recoveryWindowInDays: 0, kmsKeyDeletionWindowInDays: 7 },
+                spark: {
+                    ...d.spark,
+                    dynamicAllocation: { ...d.spark.dynamicAllocation, maxExecutors: 10 },
+                    connect: { driverCores: 1, driverMemoryMiB: 4096 },
+                    standalone: { workers: 2, workerCores: 4, workerMemoryMiB: 16384 },
+                },
+                services: {
+                    ...d.services,
+                    metastore: {
+                        replicas: 1,
+                        database: { ...d.services.metastore.database, instanceClass: "db.t4g.small", allocatedStorageGiB: 20, multiAz: false, backupRetentionDays: 3 },
+                    },
+                },
             };
     }
 }

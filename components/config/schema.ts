@@ -5,9 +5,34 @@
 import { z } from "zod";
 import { parseCidr } from "./cidr";
 
-/** Environment tiers; each has its own defaults (components/config/defaults.ts). */
-export const tiers = ["dev", "staging", "prod"] as const;
+/**
+ * Environment tiers; each has its own defaults (components/config/defaults.ts). local runs the
+ * Spark stack on an existing cluster from the kubeconfig, with no AWS at all.
+ */
+export const tiers = ["local", "dev", "staging", "prod"] as const;
 export type Tier = (typeof tiers)[number];
+export type AwsTier = Exclude<Tier, "local">;
+
+/** The six ways the platform is used; each switches on the components it needs. */
+export const scenarios = [
+    "jupyter-connect-k8s",
+    "jupyter-connect-standalone",
+    "airflow-connect-k8s",
+    "airflow-connect-standalone",
+    "airflow-k8s-submit",
+    "airflow-operator",
+] as const;
+export type Scenario = (typeof scenarios)[number];
+
+/** Presets compose with any scenario. */
+export const presets = ["gpu", "iceberg", "cost-optimized"] as const;
+export type Preset = (typeof presets)[number];
+
+/** Spark lines the platform runs side by side. */
+export const sparkVersions = ["3.5", "4.0"] as const;
+export type SparkVersion = (typeof sparkVersions)[number];
+
+export const icebergCatalogTypes = ["hive", "glue", "rest"] as const;
 
 export const kubernetesVersions = ["1.31", "1.32", "1.33", "1.34"] as const;
 export const clusterLogTypes = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
@@ -55,6 +80,16 @@ const list = <T extends z.ZodType>(item: T, min: number, max: number, what: stri
     z.array(item, { error: `expected a list of ${what}` }).min(min, { error: `expected ${min} to ${max} ${what}` }).max(max, {
         error: `expected ${min} to ${max} ${what}`,
     });
+
+const dnsLabel = (what: string) => pattern(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, `${what}: lower-case letters, digits and dashes, at most 63`);
+
+/** A container image pinned by tag (not "latest") or by digest. */
+const image = () =>
+    z
+        .string({ error: "expected an image reference pinned by tag or digest, such as registry/spark-runtime:3.5.6-p1" })
+        .refine((ref) => /@sha256:[0-9a-f]{64}$/.test(ref) || (/:[\w][\w.-]{0,127}$/.test(ref.split("/").pop() ?? "") && !/:latest$/.test(ref)), {
+            error: "expected an image reference pinned by tag or digest (never latest), such as registry/spark-runtime:3.5.6-p1",
+        });
 
 const addonVersion = pattern(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/, "an EKS add-on version such as v1.19.6-eksbuild.1");
 
@@ -152,6 +187,74 @@ export const generalSchema = strictObject({
     ),
 });
 
+export const sparkSchema = strictObject({
+    scenario: oneOf(scenarios),
+    presets: list(oneOf(presets), 0, 3, "presets"),
+    /** Spark lines to run Connect servers (or standalone clusters) for. */
+    versions: list(oneOf(sparkVersions), 1, 2, "Spark versions"),
+    /** Namespaces Spark jobs run in; the operator watches them. Connect runs in spark-jobs. */
+    jobNamespaces: list(dnsLabel("a namespace"), 1, 10, "namespaces"),
+    images: strictObject({
+        spark35: image(),
+        spark40: image(),
+        sparkRapids: image(),
+        hiveMetastore: image(),
+        jupyter35: image(),
+        jupyter40: image(),
+        airflow: image(),
+    }),
+    dynamicAllocation: strictObject({
+        minExecutors: integer(0, 1000),
+        maxExecutors: integer(1, 1000),
+        executorIdleTimeoutSeconds: integer(10, 3600),
+    }),
+    /** Resources of each Spark Connect server (it is the driver of its sessions). */
+    connect: strictObject({ driverCores: integer(1, 32), driverMemoryMiB: integer(1024, 262144) }),
+    /** Workers per Spark line when the backend is standalone. */
+    standalone: strictObject({ workers: integer(1, 100), workerCores: integer(1, 64), workerMemoryMiB: integer(1024, 524288) }),
+    /** Executor size where the node shape is unknown (the local tier); AWS tiers derive it from the executor node group. */
+    localExecutor: strictObject({ cores: integer(1, 16), memoryMiB: integer(512, 65536) }),
+    iceberg: strictObject({
+        catalogName: dnsLabel("a catalog name"),
+        catalogType: oneOf(icebergCatalogTypes),
+        /** REST catalog URI, required when catalogType is rest. */
+        restUri: z.union([z.literal(""), z.url({ error: "expected an http(s) URL" })], { error: "expected an http(s) URL or empty" }),
+    }),
+});
+
+export const servicesSchema = strictObject({
+    metastore: strictObject({
+        replicas: integer(1, 5),
+        /** Amazon RDS for PostgreSQL on AWS tiers; the local tier runs PostgreSQL in the cluster. */
+        database: strictObject({
+            instanceClass: pattern(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "an RDS instance class such as db.t4g.medium"),
+            allocatedStorageGiB: integer(20, 4096),
+            multiAz: boolean(),
+            backupRetentionDays: integer(1, 35),
+            engineVersion: pattern(/^1[4-7](\.\d+)?$/, "a PostgreSQL major version from 14 to 17, optionally with a minor, such as 16.4"),
+        }),
+    }),
+    airflow: strictObject({
+        /** DAGs from git; with an empty repo the example DAGs shipped in dags/ are mounted instead. */
+        gitSync: strictObject({
+            repo: z.union([z.literal(""), pattern(/^(https:\/\/|git@|ssh:\/\/)\S+$/, "a git URL (https://, ssh:// or git@)")], { error: "expected a git URL or empty" }),
+            branch: pattern(/^[\w./-]{1,100}$/, "a branch name"),
+            subPath: pattern(/^[\w./-]{0,200}$/, "a path inside the repository"),
+        }),
+    }),
+    minio: strictObject({ enabled: boolean(), storageGiB: integer(1, 10000) }),
+    /** In-cluster PostgreSQL (local tier). */
+    postgres: strictObject({ storageGiB: integer(1, 1000) }),
+});
+
+/** Settings only the local tier reads. */
+export const localSchema = strictObject({
+    /** kubeconfig context to deploy into; empty means the current context. */
+    kubeContext: z.string({ error: "expected a kubeconfig context name" }).max(253, { error: "expected at most 253 characters" }),
+    /** StorageClass for volumes; empty means the cluster's default. */
+    storageClassName: z.union([z.literal(""), dnsLabel("a StorageClass name")], { error: "expected a StorageClass name or empty" }),
+});
+
 export const platformSchema = strictObject({
     platform: generalSchema,
     network: networkSchema,
@@ -159,6 +262,9 @@ export const platformSchema = strictObject({
     nodeGroups: nodeGroupsSchema,
     storage: storageSchema,
     secrets: secretsSchema,
+    spark: sparkSchema,
+    services: servicesSchema,
+    local: localSchema,
 });
 
 export type NetworkConfig = z.infer<typeof networkSchema>;
@@ -169,6 +275,9 @@ export type NodeGroupRole = keyof NodeGroupsConfig;
 export type StorageConfig = z.infer<typeof storageSchema>;
 export type SecretsConfig = z.infer<typeof secretsSchema>;
 export type GeneralConfig = z.infer<typeof generalSchema>;
+export type SparkConfig = z.infer<typeof sparkSchema>;
+export type ServicesConfig = z.infer<typeof servicesSchema>;
+export type LocalConfig = z.infer<typeof localSchema>;
 export type PlatformSettings = z.infer<typeof platformSchema>;
 
 /** The validated configuration of one stack: settings plus where they apply. */
@@ -176,6 +285,7 @@ export interface PlatformConfig extends PlatformSettings {
     readonly stack: string;
     readonly project: string;
     readonly tier: Tier;
+    /** aws:region; empty on the local tier. */
     readonly region: string;
 }
 

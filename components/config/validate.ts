@@ -7,6 +7,7 @@ import { z } from "zod";
 import { parseCidr } from "./cidr";
 import { tierDefaults } from "./defaults";
 import { instanceShape, knownFamilies } from "./instanceTypes";
+import { namespaces } from "./names";
 import {
     configKeys,
     NodeGroupRole,
@@ -120,8 +121,8 @@ type Rule = (c: PlatformSettings, tier: Tier, region: string | undefined) => Con
 
 const nodeGroupRoles: NodeGroupRole[] = ["system", "driver", "executor", "gpu"];
 
-/** Cross-field rules; each sees settings that may still hold wrongly typed values. */
-const rules: Rule[] = [
+/** Cross-field rules of the AWS base; each sees settings that may still hold wrongly typed values. */
+const awsRules: Rule[] = [
     (c) =>
         nodeGroupRoles.flatMap((role) => {
             const g = c.nodeGroups[role];
@@ -238,6 +239,42 @@ const rules: Rule[] = [
         }
         return out;
     },
+];
+
+/** Cross-field rules of the Spark stack, on every tier. */
+const sparkRules: Rule[] = [
+    (c) => {
+        const d = c.spark.dynamicAllocation;
+        return d.minExecutors > d.maxExecutors
+            ? [notAllowed(["spark", "dynamicAllocation", "minExecutors"], d.minExecutors, `expected at most maxExecutors (${d.maxExecutors})`)]
+            : [];
+    },
+    (c) =>
+        new Set(c.spark.versions).size === c.spark.versions.length ? [] : [notAllowed(["spark", "versions"], c.spark.versions, "expected each Spark version once")],
+    (c) =>
+        c.spark.jobNamespaces.includes(namespaces.jobs)
+            ? []
+            : [notAllowed(["spark", "jobNamespaces"], c.spark.jobNamespaces, `expected a list that includes "${namespaces.jobs}", where Connect servers run`)],
+    (c, tier) => {
+        const i = c.spark.iceberg;
+        const out: ConfigProblem[] = [];
+        if (i.catalogType === "rest" && !i.restUri) out.push(notAllowed(["spark", "iceberg", "restUri"], i.restUri, "expected the REST catalog URL when catalogType is rest"));
+        if (i.catalogType !== "rest" && i.restUri) out.push(notAllowed(["spark", "iceberg", "restUri"], i.restUri, 'expected "" unless catalogType is rest'));
+        if (i.catalogType === "glue" && tier === "local") out.push(notAllowed(["spark", "iceberg", "catalogType"], "glue", 'expected "hive" or "rest" on the local tier (Glue needs AWS)'));
+        return out;
+    },
+    (c, tier) =>
+        tier !== "local" && c.spark.presets.includes("gpu") && !c.nodeGroups.gpu.enabled
+            ? [notAllowed(["spark", "presets"], c.spark.presets, "expected no gpu preset while nodeGroups.gpu.enabled is false")]
+            : [],
+    (c, tier) =>
+        tier !== "local" && !c.nodeGroups.executor.enabled
+            ? [notAllowed(["nodeGroups", "executor", "enabled"], false, "expected true; Spark executors run on the executor group")]
+            : [],
+];
+
+/** Rules for prod on top of the others. */
+const prodRules: Rule[] = [
     (c, tier) => {
         if (tier !== "prod") return [];
         const out: ConfigProblem[] = [];
@@ -247,9 +284,23 @@ const rules: Rule[] = [
         if (c.network.natGateways !== "perAz") out.push(notAllowed(["network", "natGateways"], c.network.natGateways, 'expected "perAz" in prod'));
         if (c.secrets.recoveryWindowInDays < 7) out.push(notAllowed(["secrets", "recoveryWindowInDays"], c.secrets.recoveryWindowInDays, "expected 7 to 30 in prod"));
         if (c.nodeGroups.system.minSize < 2) out.push(notAllowed(["nodeGroups", "system", "minSize"], c.nodeGroups.system.minSize, "expected at least 2 in prod"));
+        if (!c.services.metastore.database.multiAz) out.push(notAllowed(["services", "metastore", "database", "multiAz"], false, "expected true in prod"));
         return out;
     },
 ];
+
+/** Areas that only AWS tiers read, and the area only the local tier reads. */
+const awsOnlyKeys = ["network", "cluster", "nodeGroups", "storage"] as const;
+
+/** Pulumi.yaml gives every area the default {}, so an empty object means "not set". */
+const isSet = (v: unknown) => v !== undefined && !(isPlainObject(v) && Object.keys(v).length === 0);
+
+function tierScopeProblems(raw: Record<string, unknown>, tier: Tier): ConfigProblem[] {
+    if (tier === "local") {
+        return awsOnlyKeys.filter((k) => isSet(raw[k])).map((k) => notAllowed([k], raw[k], "expected no value on the local tier, which creates no AWS resources"));
+    }
+    return isSet(raw.local) ? [notAllowed(["local"], raw.local, "expected no value outside the local tier")] : [];
+}
 
 function resolveTier(raw: Record<string, unknown>, stack: string, problems: ConfigProblem[]): Tier | undefined {
     const env = raw.environment;
@@ -273,10 +324,11 @@ export function resolveConfig(raw: Record<string, unknown>, ctx: ConfigContext):
         if (!(configKeys as readonly string[]).includes(key)) problems.push(unknownKey([key], configKeys));
     }
     const tier = resolveTier(raw, ctx.stack, problems);
-    if (!ctx.region) {
+    if (!tier) throw new ConfigError(problems);
+    if (tier !== "local" && !ctx.region) {
         problems.push({ path: "aws:region", kind: "invalid-value", message: "aws:region: (unset) is not allowed; expected the AWS region of the stack, such as eu-west-1" });
     }
-    if (!tier) throw new ConfigError(problems);
+    problems.push(...tierScopeProblems(raw, tier));
 
     const settings = Object.fromEntries(Object.entries(raw).filter(([k]) => k !== "environment" && (configKeys as readonly string[]).includes(k)));
     const merged = deepMerge(tierDefaults(tier), settings);
@@ -287,6 +339,7 @@ export function resolveConfig(raw: Record<string, unknown>, ctx: ConfigContext):
     // comparing against a value that is wrong anyway only adds noise.
     const parentOf = (p: string) => p.replace(/(\.[^.[]+|\[\d+\])$/, "");
     const mistypedParents = new Set(typeProblems.filter((p) => p.kind === "invalid-value").map((p) => parentOf(p.path)));
+    const rules = tier === "local" ? sparkRules : [...awsRules, ...sparkRules, ...prodRules];
     for (const rule of rules) {
         try {
             problems.push(...rule(merged as PlatformSettings, tier, ctx.region).filter((p) => !mistypedParents.has(parentOf(p.path))));
@@ -297,5 +350,5 @@ export function resolveConfig(raw: Record<string, unknown>, ctx: ConfigContext):
     }
     const unique = problems.filter((p, i) => problems.findIndex((q) => q.message === p.message) === i);
     if (unique.length > 0 || !parsed.success) throw new ConfigError(unique);
-    return { ...parsed.data, stack: ctx.stack, project: ctx.project, tier, region: ctx.region as string };
+    return { ...parsed.data, stack: ctx.stack, project: ctx.project, tier, region: tier === "local" ? "" : (ctx.region as string) };
 }
