@@ -4,6 +4,7 @@ import { createPlatform } from "./components/platform";
 const platform = createPlatform(loadConfig());
 
 export const environment = platform.environment;
+export const scenario = platform.scenario;
 export const region = platform.region;
 export const vpcId = platform.vpcId;
 export const privateSubnetIds = platform.privateSubnetIds;
@@ -16,3 +17,4 @@ export const buckets = platform.buckets;
 export const kmsKeyArn = platform.kmsKeyArn;
 export const secretArns = platform.secretArns;
 export const workloadRoleArns = platform.workloadRoleArns;
+export const databaseAddress = platform.databaseAddress;

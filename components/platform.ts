@@ -1,37 +1,50 @@
 /** Composes the platform from validated config. Decisions live in the components' pure functions. */
 import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterAddons, EksCluster } from "./aws/eksCluster";
 import { DataLake } from "./aws/dataLake";
+import { PlatformDatabase } from "./aws/database";
+import { ClusterAddons, EksCluster } from "./aws/eksCluster";
 import { Network } from "./aws/network";
 import { NodeGroups } from "./aws/nodeGroups";
 import { PlatformKey } from "./aws/platformKey";
 import { PlatformSecrets } from "./aws/secrets";
 import { WorkloadIdentity } from "./aws/workloadIdentity";
-import { PlatformConfig, platformId, platformTags } from "./config";
+import { instanceShape, PlatformConfig, platformId, platformTags, serviceEndpoints, serviceHost } from "./config";
+import { PlatformContext } from "./context";
+import { CredentialValues, GeneratedCredentials } from "./services/credentials";
+import { componentPlan } from "./spark/scenarios";
 
-/** Stack outputs. Only the kubeconfig is sensitive, and it is a Pulumi secret. */
+/** Stack outputs. Only the kubeconfig is sensitive, and it is a Pulumi secret. AWS outputs are absent on local. */
 export interface PlatformOutputs {
     readonly environment: string;
-    readonly region: string;
-    readonly vpcId: pulumi.Output<string>;
-    readonly privateSubnetIds: pulumi.Output<string[]>;
-    readonly clusterName: pulumi.Output<string>;
-    readonly clusterEndpoint: pulumi.Output<string>;
-    readonly kubernetesVersion: pulumi.Output<string>;
-    readonly kubeconfig: pulumi.Output<string>;
-    readonly nodeGroups: Record<string, pulumi.Output<string>>;
-    readonly buckets: Record<string, pulumi.Output<string>>;
-    readonly kmsKeyArn: pulumi.Output<string>;
-    readonly secretArns: Record<string, pulumi.Output<string>>;
-    readonly workloadRoleArns: Record<string, pulumi.Output<string>>;
+    readonly scenario: string;
+    readonly region?: string;
+    readonly vpcId?: pulumi.Output<string>;
+    readonly privateSubnetIds?: pulumi.Output<string[]>;
+    readonly clusterName?: pulumi.Output<string>;
+    readonly clusterEndpoint?: pulumi.Output<string>;
+    readonly kubernetesVersion?: pulumi.Output<string>;
+    readonly kubeconfig?: pulumi.Output<string>;
+    readonly nodeGroups?: Record<string, pulumi.Output<string>>;
+    readonly buckets: Record<string, pulumi.Input<string>>;
+    readonly kmsKeyArn?: pulumi.Output<string>;
+    readonly secretArns?: Record<string, pulumi.Output<string>>;
+    readonly workloadRoleArns?: Record<string, pulumi.Output<string>>;
+    readonly databaseAddress?: pulumi.Output<string>;
 }
 
-export function createPlatform(config: PlatformConfig): PlatformOutputs {
+interface Base {
+    readonly context: PlatformContext;
+    readonly outputs: PlatformOutputs;
+}
+
+function awsBase(config: PlatformConfig, credentials: CredentialValues): Base {
     const id = platformId(config);
     const provider = new aws.Provider("aws", { region: config.region, defaultTags: { tags: platformTags(config) } });
     const opts = { providers: [provider] };
     const invokeOpts = { provider };
+    const protect = config.platform.deletionProtection;
 
     const identity = aws.getCallerIdentityOutput({}, invokeOpts);
     const partition = aws.getPartitionOutput({}, invokeOpts).partition;
@@ -47,7 +60,7 @@ export function createPlatform(config: PlatformConfig): PlatformOutputs {
         accountId: identity.accountId,
         partition,
         region: config.region,
-        protect: config.platform.deletionProtection,
+        protect,
     }, opts);
 
     const network = new Network(id, { config: config.network, clusterName: id, availabilityZones, region: config.region }, opts);
@@ -59,7 +72,7 @@ export function createPlatform(config: PlatformConfig): PlatformOutputs {
         kmsKeyArn: key.keyArn,
         region: config.region,
         partition,
-        deletionProtection: config.platform.deletionProtection,
+        deletionProtection: protect,
     }, opts);
 
     const nodeGroups = new NodeGroups(id, {
@@ -72,8 +85,8 @@ export function createPlatform(config: PlatformConfig): PlatformOutputs {
         after: cluster.addons,
     }, opts);
 
-    const dataLake = new DataLake(id, { platformId: id, config: config.storage, kmsKeyArn: key.keyArn, protect: config.platform.deletionProtection }, opts);
-    const secrets = new PlatformSecrets(id, { platformId: id, config: config.secrets, kmsKeyId: key.keyArn }, opts);
+    const dataLake = new DataLake(id, { platformId: id, config: config.storage, kmsKeyArn: key.keyArn, protect }, opts);
+    const secrets = new PlatformSecrets(id, { platformId: id, config: config.secrets, kmsKeyId: key.keyArn, values: credentials }, opts);
 
     const workloads = new WorkloadIdentity(id, {
         clusterName: cluster.clusterName,
@@ -95,19 +108,82 @@ export function createPlatform(config: PlatformConfig): PlatformOutputs {
         after: [...nodeGroups.nodeGroups, ...workloads.associations],
     }, opts);
 
-    return {
-        environment: config.tier,
-        region: config.region,
+    const database = new PlatformDatabase(id, {
+        platformId: id,
+        config: config.services.metastore.database,
         vpcId: network.vpcId,
-        privateSubnetIds: network.privateSubnetIds,
-        clusterName: cluster.clusterName,
-        clusterEndpoint: cluster.endpoint,
-        kubernetesVersion: cluster.version,
-        kubeconfig: cluster.kubeconfig,
-        nodeGroups: nodeGroups.nodeGroupNames,
-        buckets: Object.fromEntries(Object.entries(dataLake.buckets).map(([k, b]) => [k, b.name])),
+        subnetIds: network.privateSubnetIds,
+        clusterSecurityGroupId: cluster.clusterSecurityGroupId,
         kmsKeyArn: key.keyArn,
-        secretArns: secrets.arns,
-        workloadRoleArns: workloads.roleArns,
+        admin: credentials.databaseAdmin,
+        deletionProtection: protect,
+    }, opts);
+
+    const buckets = Object.fromEntries(Object.entries(dataLake.buckets).map(([k, b]) => [k, b.name])) as Record<keyof typeof dataLake.buckets, pulumi.Output<string>>;
+    return {
+        context: {
+            config,
+            plan: componentPlan({ ...config.spark, tier: config.tier, minioEnabled: config.services.minio.enabled }),
+            provider: cluster.provider,
+            storage: { kind: "s3", region: config.region, buckets },
+            credentials,
+            database: { host: database.address, port: 5432, sslMode: "require", inCluster: false },
+            executorShape: instanceShape(config.nodeGroups.executor.instanceTypes[0]),
+            gpuShape: config.nodeGroups.gpu.enabled ? instanceShape(config.nodeGroups.gpu.instanceTypes[0]) : undefined,
+            podSecurityVersion: `v${config.cluster.kubernetesVersion}`,
+            storageClassName: cluster.storageClassName,
+            nodeGroups: true,
+        },
+        outputs: {
+            environment: config.tier,
+            scenario: config.spark.scenario,
+            region: config.region,
+            vpcId: network.vpcId,
+            privateSubnetIds: network.privateSubnetIds,
+            clusterName: cluster.clusterName,
+            clusterEndpoint: cluster.endpoint,
+            kubernetesVersion: cluster.version,
+            kubeconfig: cluster.kubeconfig,
+            nodeGroups: nodeGroups.nodeGroupNames,
+            buckets,
+            kmsKeyArn: key.keyArn,
+            secretArns: secrets.arns,
+            workloadRoleArns: workloads.roleArns,
+            databaseAddress: database.address,
+        },
     };
+}
+
+/** The local tier: an existing cluster from the kubeconfig, MinIO for buckets, PostgreSQL in the cluster. */
+function localBase(config: PlatformConfig, credentials: CredentialValues): Base {
+    const provider = new k8s.Provider("local", {
+        context: config.local.kubeContext || undefined,
+        enableServerSideApply: true,
+    });
+    const buckets = { warehouse: "warehouse", eventLogs: "event-logs", airflowLogs: "airflow-logs", backups: "backups" };
+    return {
+        context: {
+            config,
+            plan: componentPlan({ ...config.spark, tier: config.tier, minioEnabled: config.services.minio.enabled }),
+            provider,
+            storage: { kind: "minio", endpoint: `http://${serviceHost(serviceEndpoints.minio)}:${serviceEndpoints.minio.port}`, buckets },
+            credentials,
+            database: { host: serviceHost(serviceEndpoints.postgres), port: serviceEndpoints.postgres.port, sslMode: "disable", inCluster: true },
+            podSecurityVersion: "latest",
+            storageClassName: config.local.storageClassName || undefined,
+            nodeGroups: false,
+        },
+        outputs: { environment: config.tier, scenario: config.spark.scenario, buckets },
+    };
+}
+
+/** The platform's base for its tier, plus the context the Kubernetes side is built from. */
+export function createBase(config: PlatformConfig): Base {
+    const credentials = new GeneratedCredentials(platformId(config), { passwordLength: config.secrets.passwordLength }).values;
+    return config.tier === "local" ? localBase(config, credentials) : awsBase(config, credentials);
+}
+
+export function createPlatform(config: PlatformConfig): PlatformOutputs {
+    const base = createBase(config);
+    return base.outputs;
 }

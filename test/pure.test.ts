@@ -7,7 +7,7 @@ import { bucketPlans, bucketPrefix, maxBucketPrefixLength } from "../components/
 import { buildKubeconfig } from "../components/aws/eksCluster";
 import { natGatewayCount, subnetTags } from "../components/aws/network";
 import { executorTaint, gpuTaint, nodeGroupPlan, nodeRoleLabel } from "../components/aws/nodeGroups";
-import { generatedSecrets, toUrlSafeBase64 } from "../components/aws/secrets";
+import { generatedSecrets, toUrlSafeBase64 } from "../components/services/credentials";
 
 describe("CIDR math", () => {
     it("parses and formats IPv4 CIDRs, refusing host bits and malformed text", () => {
@@ -135,7 +135,7 @@ describe("generated secrets", () => {
     });
 
     it("generates every credential the later services need", () => {
-        assert.deepEqual(Object.keys(generatedSecrets).sort(), ["airflow", "airflowDatabase", "grafanaAdmin", "metastoreDatabase", "minioRoot"]);
+        assert.deepEqual(Object.keys(generatedSecrets).sort(), ["airflow", "airflowDatabase", "databaseAdmin", "grafanaAdmin", "metastoreDatabase", "minioRoot"]);
         assert.equal(generatedSecrets.airflow.fields.fernetKey.kind, "fernetKey");
     });
 });

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { configKeys, ConfigError, serviceIdentities } from "../components/config";
-import { toUrlSafeBase64 } from "../components/aws/secrets";
+import { toUrlSafeBase64 } from "../components/services/credentials";
 import { isSecretValue, maskSecrets, mockGeneratedValue, repoRoot, StackRun } from "../tools/harness";
 import { attachedTo, awsStacks, inputs, ofType, stackRun, stackRunWith } from "./support";
 
@@ -288,7 +288,7 @@ describe("whole stacks under mocks", function () {
         it("stores each generated credential in Secrets Manager under the platform key, the value a Pulumi secret", async () => {
             const run = await stackRun("prod");
             const secrets = ofType(run, T.secret);
-            assert.deepEqual(secrets.map((s) => inputs(s).name).sort(), ["spark-prod/airflow", "spark-prod/airflow-db", "spark-prod/grafana-admin", "spark-prod/metastore-db", "spark-prod/minio-root"]);
+            assert.deepEqual(secrets.map((s) => inputs(s).name).sort(), ["spark-prod/airflow", "spark-prod/airflow-db", "spark-prod/database-admin", "spark-prod/grafana-admin", "spark-prod/metastore-db", "spark-prod/minio-root"]);
             for (const s of secrets) {
                 assert.equal(inputs(s).kmsKeyId, kmsKeyArn(run));
                 assert.equal(inputs(s).recoveryWindowInDays, 30);
@@ -301,6 +301,38 @@ describe("whole stacks under mocks", function () {
             assert.ok(isSecretValue(run.outputs.kubeconfig));
             const secretOutputs = Object.entries(run.outputs).filter(([, v]) => isSecretValue(v)).map(([k]) => k);
             assert.deepEqual(secretOutputs, ["kubeconfig"]);
+        });
+    });
+
+    describe("metastore database", () => {
+        it("prod runs an encrypted, private, Multi-AZ, deletion-protected PostgreSQL reachable only from cluster nodes", async () => {
+            const run = await stackRun("prod");
+            const [db] = ofType(run, "aws:rds/instance:Instance");
+            const i = inputs<Record<string, unknown>>(db);
+            assert.equal(i.engine, "postgres");
+            assert.equal(i.storageEncrypted, true);
+            assert.equal(i.kmsKeyId, kmsKeyArn(run));
+            assert.equal(i.publiclyAccessible, false);
+            assert.equal(i.multiAz, true);
+            assert.equal(i.deletionProtection, true);
+            assert.equal(i.skipFinalSnapshot, false);
+            assert.ok(String(i.finalSnapshotIdentifier).length > 0);
+            assert.ok(Number(i.backupRetentionPeriod) >= 7);
+            assert.ok(isSecretValue(i.password), "the admin password is a secret");
+            const [params] = ofType(run, "aws:rds/parameterGroup:ParameterGroup");
+            assert.deepEqual(inputs(params).parameters, [{ name: "rds.force_ssl", value: "1" }]);
+            const rules = ofType(run, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
+            assert.equal(rules.length, 1);
+            assert.equal(inputs(rules[0]).referencedSecurityGroupId, "sg-0mockcluster");
+            assert.equal(inputs(rules[0]).cidrIpv4, undefined, "no CIDR-wide access");
+        });
+
+        it("dev runs a small single-AZ database without deletion protection", async () => {
+            const i = inputs<Record<string, unknown>>(ofType(await stackRun("dev"), "aws:rds/instance:Instance")[0]);
+            assert.equal(i.multiAz, false);
+            assert.equal(i.deletionProtection, false);
+            assert.equal(i.instanceClass, "db.t4g.small");
+            assert.equal(i.performanceInsightsEnabled, false, "not offered on small burstable classes");
         });
     });
 

@@ -61,6 +61,8 @@ export class EksCluster extends pulumi.ComponentResource {
     /** Kubeconfig for the cluster; a Pulumi secret. */
     readonly kubeconfig: pulumi.Output<string>;
     readonly provider: k8s.Provider;
+    /** The default StorageClass: gp3, encrypted with the platform key. */
+    readonly storageClassName = "gp3-encrypted";
     /** The add-ons created before nodes, for ordering node groups after them. */
     readonly addons: aws.eks.Addon[];
 
@@ -137,7 +139,7 @@ export class EksCluster extends pulumi.ComponentResource {
         this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, parent);
 
         new k8s.storage.v1.StorageClass(`${name}-gp3`, {
-            metadata: { name: "gp3-encrypted", annotations: { "storageclass.kubernetes.io/is-default-class": "true" } },
+            metadata: { name: this.storageClassName, annotations: { "storageclass.kubernetes.io/is-default-class": "true" } },
             provisioner: "ebs.csi.aws.com",
             parameters: { type: "gp3", encrypted: "true", kmsKeyId: args.kmsKeyArn, "csi.storage.k8s.io/fstype": "ext4" },
             volumeBindingMode: "WaitForFirstConsumer",

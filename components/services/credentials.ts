@@ -1,0 +1,83 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+
+/** How a field of a generated secret gets its value. */
+export type FieldSource =
+    | { readonly kind: "fixed"; readonly value: string }
+    /** Letters and digits only, so it survives connection strings and shell quoting. */
+    | { readonly kind: "password" }
+    /** 32 random bytes, URL-safe base64: the format Airflow's Fernet key requires. */
+    | { readonly kind: "fernetKey" }
+    /** 64 characters for signing keys. */
+    | { readonly kind: "signingKey" };
+
+export interface GeneratedSecretSpec {
+    readonly slug: string;
+    readonly description: string;
+    readonly fields: Readonly<Record<string, FieldSource>>;
+}
+
+const password: FieldSource = { kind: "password" };
+const fixed = (value: string): FieldSource => ({ kind: "fixed", value });
+
+/** The credentials the platform generates; on AWS each also becomes one Secrets Manager secret. */
+export const generatedSecrets = {
+    databaseAdmin: { slug: "database-admin", description: "PostgreSQL administrator (creates the service databases)", fields: { username: fixed("platform_admin"), password } },
+    metastoreDatabase: { slug: "metastore-db", description: "Hive Metastore PostgreSQL user", fields: { username: fixed("metastore"), password } },
+    airflowDatabase: { slug: "airflow-db", description: "Airflow metadata PostgreSQL user", fields: { username: fixed("airflow"), password } },
+    airflow: {
+        slug: "airflow",
+        description: "Airflow Fernet key (connection encryption) and webserver/API signing keys",
+        fields: { fernetKey: { kind: "fernetKey" }, webserverSecretKey: { kind: "signingKey" }, apiSecretKey: { kind: "signingKey" } },
+    },
+    grafanaAdmin: { slug: "grafana-admin", description: "Grafana admin user", fields: { username: fixed("admin"), password } },
+    minioRoot: { slug: "minio-root", description: "MinIO root user", fields: { username: fixed("minio-root"), password } },
+} as const satisfies Record<string, GeneratedSecretSpec>;
+
+export type GeneratedSecretName = keyof typeof generatedSecrets;
+
+/** Generated values by secret; each a Pulumi secret holding the fields of its spec. */
+export type CredentialValues = Record<GeneratedSecretName, pulumi.Output<Record<string, string>>>;
+
+/** Standard base64 to the URL-safe alphabet, padding kept (Fernet expects 44 characters). */
+export function toUrlSafeBase64(b64: string): string {
+    return b64.replace(/\+/g, "-").replace(/\//g, "_");
+}
+
+export interface GeneratedCredentialsArgs {
+    readonly passwordLength: number;
+}
+
+/** Generates every credential the platform needs. Values are Pulumi secrets from the start. */
+export class GeneratedCredentials extends pulumi.ComponentResource {
+    readonly values: CredentialValues;
+
+    constructor(name: string, args: GeneratedCredentialsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("spark-k8s:services:GeneratedCredentials", name, {}, opts);
+        const parent = { parent: this };
+        const values: Partial<CredentialValues> = {};
+        for (const [key, spec] of Object.entries(generatedSecrets) as [GeneratedSecretName, GeneratedSecretSpec][]) {
+            const fields: Record<string, pulumi.Output<string>> = {};
+            for (const [field, source] of Object.entries(spec.fields)) {
+                const id = `${name}-${spec.slug}-${field}`;
+                switch (source.kind) {
+                    case "fixed":
+                        fields[field] = pulumi.output(source.value);
+                        break;
+                    case "password":
+                        fields[field] = pulumi.secret(new random.RandomPassword(id, { length: args.passwordLength, special: false }, parent).result);
+                        break;
+                    case "signingKey":
+                        fields[field] = pulumi.secret(new random.RandomPassword(id, { length: 64, special: false }, parent).result);
+                        break;
+                    case "fernetKey":
+                        fields[field] = pulumi.secret(new random.RandomBytes(id, { length: 32 }, parent).base64.apply(toUrlSafeBase64));
+                        break;
+                }
+            }
+            values[key] = pulumi.secret(pulumi.all(fields));
+        }
+        this.values = values as CredentialValues;
+        this.registerOutputs({});
+    }
+}
