@@ -26,7 +26,7 @@ export class PlatformKey extends pulumi.ComponentResource {
         const key = new aws.kms.Key(
             name,
             {
-                description: `Spark platform ${args.platformId}: EKS secrets, S3, EBS and Secrets Manager`,
+                description: `Spark platform ${args.platformId}: EKS secrets, S3, EBS, Secrets Manager and CloudWatch Logs`,
                 enableKeyRotation: true,
                 deletionWindowInDays: args.deletionWindowInDays,
                 policy: pulumi

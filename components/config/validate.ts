@@ -329,6 +329,13 @@ export function resolveConfig(raw: Record<string, unknown>, ctx: ConfigContext):
         problems.push({ path: "aws:region", kind: "invalid-value", message: "aws:region: (unset) is not allowed; expected the AWS region of the stack, such as eu-west-1" });
     }
     problems.push(...tierScopeProblems(raw, tier));
+    if (!/^[a-z][a-z0-9-]{0,19}$/.test(ctx.stack)) {
+        problems.push({
+            path: "stack",
+            kind: "invalid-value",
+            message: `stack: "${ctx.stack}" is not allowed; expected a stack name of 1 to 20 lower-case letters, digits or dashes, starting with a letter (it names the cluster, buckets and secrets)`,
+        });
+    }
 
     const settings = Object.fromEntries(Object.entries(raw).filter(([k]) => k !== "environment" && (configKeys as readonly string[]).includes(k)));
     const merged = deepMerge(tierDefaults(tier), settings);
