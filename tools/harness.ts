@@ -214,15 +214,17 @@ async function resolveOutputs(value: unknown): Promise<unknown> {
     return value;
 }
 
-/** Runs the program for a stack under mocks and returns what it registered. Throws ConfigError on bad config. */
-export async function runStack(stack: string, options: RunOptions = {}): Promise<StackRun> {
-    const file = loadStackConfig(stack, options.dir);
-    const values = { ...file.values };
-    for (const [key, value] of Object.entries(options.config ?? {})) {
-        const fullKey = key.includes(":") ? key : `${file.project}:${key}`;
-        if (value === undefined) delete values[fullKey];
-        else values[fullKey] = encode(value);
-    }
+/**
+ * Runs any program under the recording mocks with the given config values, and returns what it
+ * registered and its resolved result. Component tests use it to build one component alone.
+ */
+export async function runProgram<T>(
+    program: () => T,
+    options: { project?: string; stack?: string; values?: Record<string, string> } = {},
+): Promise<{ resources: RecordedResource[]; result: unknown }> {
+    const project = options.project ?? "spark-k8s";
+    const stack = options.stack ?? "test";
+    const values = options.values ?? {};
     const region = values["aws:region"] ?? "us-east-1";
     const monitor = new RecordingMonitor({
         newResource: (args) => ({ id: `${args.name}-id`, state: mockState(args.type, args.name, args.inputs as Record<string, unknown>, region) }),
@@ -241,17 +243,29 @@ export async function runStack(stack: string, options: RunOptions = {}): Promise
     });
     // setMocks enables the features mocks support (secrets among them) for its own monitor; swap in
     // the recording monitor and restore those flags, which setMockOptions resets.
-    await pulumi.runtime.setMocks(monitor.mocks, file.project, stack, false);
+    await pulumi.runtime.setMocks(monitor.mocks, project, stack, false);
     const store = internals.getStore();
     const features = Object.fromEntries(Object.entries(store).filter(([k]) => k.startsWith("supports")));
-    settings.setMockOptions(monitor, file.project, stack, false);
+    settings.setMockOptions(monitor, project, stack, false);
     Object.assign(store, features);
     pulumi.runtime.setAllConfig(values);
 
-    const outputs: PlatformOutputs = createPlatform(loadConfig());
-    const resolved = (await resolveOutputs(outputs)) as Record<string, unknown>;
+    const result = await resolveOutputs(program());
     await internals.waitForRPCs();
-    return { stack, project: file.project, resources: monitor.recorded, outputs: resolved };
+    return { resources: monitor.recorded, result };
+}
+
+/** Runs the program for a stack under mocks and returns what it registered. Throws ConfigError on bad config. */
+export async function runStack(stack: string, options: RunOptions = {}): Promise<StackRun> {
+    const file = loadStackConfig(stack, options.dir);
+    const values = { ...file.values };
+    for (const [key, value] of Object.entries(options.config ?? {})) {
+        const fullKey = key.includes(":") ? key : `${file.project}:${key}`;
+        if (value === undefined) delete values[fullKey];
+        else values[fullKey] = encode(value);
+    }
+    const run = await runProgram((): PlatformOutputs => createPlatform(loadConfig()), { project: file.project, stack, values });
+    return { stack, project: file.project, resources: run.resources, outputs: run.result as Record<string, unknown> };
 }
 
 /** Replaces every secret value with "[secret]". */
