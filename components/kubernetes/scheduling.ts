@@ -1,0 +1,66 @@
+/**
+ * The node-group contract turned into pod scheduling: which nodes a pod selects and which taints
+ * it tolerates. Spread the result into a PodSpecInput.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import { executorTaint, gpuTaint, nodeRoleLabel } from "../aws/nodeGroups";
+
+/** The scheduling fields of a pod spec; empty on a cluster without platform node groups. */
+export interface Placement {
+    readonly nodeSelector?: Record<string, string>;
+    readonly tolerations?: k8s.types.input.core.v1.Toleration[];
+    readonly affinity?: k8s.types.input.core.v1.Affinity;
+}
+
+export interface PlacementOptions {
+    /**
+     * Whether the platform's node groups exist. False on the local tier, which runs on an existing
+     * cluster without the role labels and taints: the helpers then return no selector or tolerations.
+     */
+    readonly nodeGroups?: boolean;
+}
+
+/** GPU placement plus the container limits that claim the GPUs. */
+export interface GpuScheduling {
+    readonly placement: Placement;
+    /** Merge into the GPU container's `resources.limits`; the device plugin sets the request equal. */
+    readonly limits: { readonly "nvidia.com/gpu": string };
+}
+
+const gpuResource = "nvidia.com/gpu";
+
+function tolerate(taint: { readonly key: string; readonly value: string; readonly effect: string }): k8s.types.input.core.v1.Toleration {
+    return { key: taint.key, operator: "Equal", value: taint.value, effect: taint.effect };
+}
+
+function onRole(role: string, taints: { key: string; value: string; effect: string }[], options: PlacementOptions): Placement {
+    if (options.nodeGroups === false) return {};
+    return {
+        nodeSelector: { [nodeRoleLabel]: role },
+        ...(taints.length > 0 ? { tolerations: taints.map(tolerate) } : {}),
+    };
+}
+
+/** Platform services (operators, metastore, notebooks, observability) on the on-demand system nodes. */
+export function onSystemNodes(options: PlacementOptions = {}): Placement {
+    return onRole("system", [], options);
+}
+
+/** Spark drivers on on-demand driver nodes, so a spot reclaim never kills a whole application. */
+export function onDriverNodes(options: PlacementOptions = {}): Placement {
+    return onRole("driver", [], options);
+}
+
+/** Spark executors on the spot executor nodes, tolerating the taint that keeps everything else off them. */
+export function onExecutorNodes(options: PlacementOptions = {}): Placement {
+    return onRole("executor", [executorTaint], options);
+}
+
+/**
+ * A GPU workload on the GPU nodes, tolerating their taint, with limits claiming `gpus` GPUs. The
+ * limits stay on the local tier too: without a GPU the pod should wait, not run without one.
+ */
+export function onGpuNodes(gpus: number, options: PlacementOptions = {}): GpuScheduling {
+    if (!Number.isInteger(gpus) || gpus < 1) throw new Error(`onGpuNodes: gpus must be a positive integer, got ${gpus}`);
+    return { placement: onRole("gpu", [gpuTaint], options), limits: { [gpuResource]: String(gpus) } };
+}
