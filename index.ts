@@ -18,3 +18,5 @@ export const kmsKeyArn = platform.kmsKeyArn;
 export const secretArns = platform.secretArns;
 export const workloadRoleArns = platform.workloadRoleArns;
 export const databaseAddress = platform.databaseAddress;
+export const endpoints = platform.endpoints;
+export const eventLogDir = platform.eventLogDir;

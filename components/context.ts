@@ -43,7 +43,7 @@ export interface PlatformContext {
     /** Shapes of the executor and GPU nodes on AWS tiers; undefined where the nodes are unknown (local). */
     readonly executorShape?: InstanceShape;
     readonly gpuShape?: InstanceShape;
-    /** Kubernetes minor the Pod Security Admission labels pin, e.g. "v1.33"; "latest" on local. */
+    /** Kubernetes minor the Pod Security Admission labels pin, e.g. "v1.33". */
     readonly podSecurityVersion: string;
     /** StorageClass for volumes; undefined means the cluster default. */
     readonly storageClassName?: string;

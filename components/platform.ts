@@ -10,10 +10,11 @@ import { NodeGroups } from "./aws/nodeGroups";
 import { PlatformKey } from "./aws/platformKey";
 import { PlatformSecrets } from "./aws/secrets";
 import { WorkloadIdentity } from "./aws/workloadIdentity";
-import { instanceShape, PlatformConfig, platformId, platformTags, serviceEndpoints, serviceHost } from "./config";
+import { instanceShape, PlatformConfig, platformId, platformTags, serviceEndpoints, serviceHost, tierDefaults } from "./config";
 import { PlatformContext } from "./context";
 import { CredentialValues, GeneratedCredentials } from "./services/credentials";
 import { componentPlan } from "./spark/scenarios";
+import { createSparkStack } from "./sparkStack";
 
 /** Stack outputs. Only the kubeconfig is sensitive, and it is a Pulumi secret. AWS outputs are absent on local. */
 export interface PlatformOutputs {
@@ -32,6 +33,9 @@ export interface PlatformOutputs {
     readonly secretArns?: Record<string, pulumi.Output<string>>;
     readonly workloadRoleArns?: Record<string, pulumi.Output<string>>;
     readonly databaseAddress?: pulumi.Output<string>;
+    /** In-cluster addresses of Spark Connect, the History Server, Jupyter and Airflow. */
+    readonly endpoints?: Record<string, string>;
+    readonly eventLogDir?: pulumi.Output<string>;
 }
 
 interface Base {
@@ -169,7 +173,8 @@ function localBase(config: PlatformConfig, credentials: CredentialValues): Base 
             storage: { kind: "minio", endpoint: `http://${serviceHost(serviceEndpoints.minio)}:${serviceEndpoints.minio.port}`, buckets },
             credentials,
             database: { host: serviceHost(serviceEndpoints.postgres), port: serviceEndpoints.postgres.port, sslMode: "disable", inCluster: true },
-            podSecurityVersion: "latest",
+            // The cluster version is unknown; admission evaluates a newer pin as its own latest.
+            podSecurityVersion: `v${tierDefaults("local").cluster.kubernetesVersion}`,
             storageClassName: config.local.storageClassName || undefined,
             nodeGroups: false,
         },
@@ -185,5 +190,6 @@ export function createBase(config: PlatformConfig): Base {
 
 export function createPlatform(config: PlatformConfig): PlatformOutputs {
     const base = createBase(config);
-    return base.outputs;
+    const spark = createSparkStack(base.context);
+    return { ...base.outputs, endpoints: spark.endpoints, eventLogDir: spark.eventLogDir };
 }

@@ -96,6 +96,8 @@ export const sparkKeySpecs: readonly SparkKeySpec[] = [
     ...specs(sparkCloud, ["spark.sql.sources.commitProtocolClass", "spark.sql.parquet.output.committer.class"]),
     ...specs(sparkMonitoring, [
         "spark.ui.prometheus.enabled",
+        "spark.history.fs.logDirectory",
+        "spark.history.ui.port",
         "spark.metrics.namespace",
         "spark.metrics.appStatusSource.enabled",
         "spark.metrics.conf.{*|driver|executor}.sink.prometheusServlet.{class|path}",

@@ -1,0 +1,165 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { serviceEndpoints } from "../config/names";
+import { SparkVersion } from "../config/schema";
+import { hardenPodSpec, sparkUserId } from "../kubernetes/hardening";
+import { Placement } from "../kubernetes/scheduling";
+import { sparkWritablePaths } from "./podTemplates";
+import { renderSparkDefaults } from "./sparkDefaults";
+import { createHash } from "crypto";
+
+/** A short, stable digest of configuration text, for roll-on-change annotations. */
+export function contentHash(text: string): string {
+    return createHash("sha256").update(text).digest("hex").slice(0, 16);
+}
+
+/** Where the platform mounts Spark's configuration inside its containers. */
+export const sparkConfDir = "/etc/spark-k8s";
+export const sparkDefaultsPath = `${sparkConfDir}/spark-defaults.conf`;
+export const executorTemplatePath = `${sparkConfDir}/executor-pod-template.yaml`;
+
+/** Fixed ports of a client-mode driver, so the headless Service can name them. */
+export const driverPorts = { driver: 7078, blockManager: 7079 } as const;
+
+/** Entry class of the Spark Connect server, in both Spark lines. */
+export const connectServerClass = "org.apache.spark.sql.connect.service.SparkConnectServer";
+
+/** The headless Service executors reach the Connect server's driver at. */
+export function connectDriverService(version: SparkVersion): { name: string; host: (namespace: string) => string } {
+    const name = `${serviceEndpoints.connect(version).name}-driver`;
+    return { name, host: (namespace) => `${name}.${namespace}.svc.cluster.local` };
+}
+
+/**
+ * The Connect server's command: spark-submit in the foreground (no daemon script), so the
+ * container's process is the driver and its logs go to stdout. The pod name makes the driver own
+ * its executor pods, which Kubernetes then deletes with it.
+ */
+export function connectServerCommand(version: SparkVersion): string[] {
+    return [
+        "/opt/spark/bin/spark-submit",
+        "--class",
+        connectServerClass,
+        "--name",
+        serviceEndpoints.connect(version).name,
+        "--properties-file",
+        sparkDefaultsPath,
+        "--conf",
+        "spark.kubernetes.driver.pod.name=$(POD_NAME)",
+    ];
+}
+
+export interface SparkConnectArgs {
+    readonly version: SparkVersion;
+    readonly namespace: pulumi.Input<string>;
+    readonly serviceAccountName: string;
+    readonly image: string;
+    /** The complete Spark configuration of this server (sparkDefaults), driver host included. */
+    readonly sparkConf: pulumi.Input<Record<string, string>>;
+    /** Executor pod template (k8s backend); absent for the standalone backend. */
+    readonly executorTemplate?: pulumi.Input<k8s.types.input.core.v1.Pod>;
+    readonly driver: { readonly cores: number; readonly memoryMiB: number };
+    /** Where the server runs: the on-demand driver group. */
+    readonly placement: Placement;
+    /** Extra environment (MinIO credentials on the local tier). */
+    readonly env?: k8s.types.input.core.v1.EnvVar[];
+}
+
+/**
+ * One Spark Connect server: a single-replica Deployment whose container is the driver of every
+ * session, a Service for clients (gRPC 15002, UI 4040) and a headless Service for its executors.
+ */
+export class SparkConnect extends pulumi.ComponentResource {
+    readonly serviceName: string;
+    readonly grpcPort: number;
+
+    constructor(name: string, args: SparkConnectArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("spark-k8s:spark:SparkConnect", name, {}, opts);
+        const parent = { parent: this };
+        const endpoint = serviceEndpoints.connect(args.version);
+        const labels = { "app.kubernetes.io/name": endpoint.name, "app.kubernetes.io/component": "spark-connect", "app.kubernetes.io/part-of": "spark-k8s" };
+        const conf = new k8s.core.v1.ConfigMap(name, {
+            metadata: { name: `${endpoint.name}-conf`, namespace: args.namespace, labels },
+            data: pulumi.all([args.sparkConf, args.executorTemplate]).apply(([sparkConf, template]) => ({
+                "spark-defaults.conf": renderSparkDefaults(sparkConf),
+                ...(template ? { "executor-pod-template.yaml": JSON.stringify(template, null, 2) } : {}),
+            })),
+        }, parent);
+
+        const memory = `${args.driver.memoryMiB}Mi`;
+        const tcp = (port: number, initialDelaySeconds: number) => ({ tcpSocket: { port }, initialDelaySeconds, periodSeconds: 10, failureThreshold: 6 });
+        const podSpec = hardenPodSpec({
+            containers: [
+                {
+                    name: "spark-connect",
+                    image: args.image,
+                    command: connectServerCommand(args.version),
+                    env: [
+                        { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+                        { name: "SPARK_CONF_DIR", value: sparkConfDir },
+                        ...(args.env ?? []),
+                    ],
+                    ports: [
+                        { name: "grpc", containerPort: endpoint.grpcPort },
+                        { name: "ui", containerPort: endpoint.uiPort },
+                        { name: "driver", containerPort: driverPorts.driver },
+                        { name: "block-manager", containerPort: driverPorts.blockManager },
+                    ],
+                    volumeMounts: [{ name: "spark-conf", mountPath: sparkConfDir, readOnly: true }],
+                    resources: { requests: { cpu: String(args.driver.cores), memory }, limits: { memory } },
+                    probes: { readiness: tcp(endpoint.grpcPort, 20), liveness: tcp(endpoint.grpcPort, 60) },
+                    writablePaths: sparkWritablePaths,
+                },
+            ],
+            volumes: [{ name: "spark-conf", configMap: { name: conf.metadata.name } }],
+            serviceAccountName: args.serviceAccountName,
+            // The driver creates its executors through the Kubernetes API.
+            automountServiceAccountToken: true,
+            runAsUser: sparkUserId,
+            server: true,
+            ...args.placement,
+        });
+        new k8s.apps.v1.Deployment(name, {
+            metadata: { name: endpoint.name, namespace: args.namespace, labels },
+            spec: {
+                // One driver per server: a second replica would be a second, separate Spark application.
+                replicas: 1,
+                strategy: { type: "Recreate" },
+                selector: { matchLabels: { "app.kubernetes.io/name": endpoint.name } },
+                template: {
+                    metadata: {
+                        labels,
+                        // A new hash rolls the server when its configuration changes.
+                        annotations: { "spark-k8s/conf-hash": conf.data.apply((d) => contentHash(JSON.stringify(d))) },
+                    },
+                    spec: podSpec,
+                },
+            },
+        }, parent);
+        new k8s.core.v1.Service(name, {
+            metadata: { name: endpoint.name, namespace: args.namespace, labels },
+            spec: {
+                type: "ClusterIP",
+                selector: { "app.kubernetes.io/name": endpoint.name },
+                ports: [
+                    { name: "grpc", port: endpoint.grpcPort, targetPort: "grpc" },
+                    { name: "ui", port: endpoint.uiPort, targetPort: "ui" },
+                ],
+            },
+        }, parent);
+        new k8s.core.v1.Service(`${name}-driver`, {
+            metadata: { name: connectDriverService(args.version).name, namespace: args.namespace, labels },
+            spec: {
+                clusterIP: "None",
+                selector: { "app.kubernetes.io/name": endpoint.name },
+                ports: [
+                    { name: "driver", port: driverPorts.driver, targetPort: "driver" },
+                    { name: "block-manager", port: driverPorts.blockManager, targetPort: "block-manager" },
+                ],
+            },
+        }, parent);
+        this.serviceName = endpoint.name;
+        this.grpcPort = endpoint.grpcPort;
+        this.registerOutputs({ serviceName: this.serviceName });
+    }
+}

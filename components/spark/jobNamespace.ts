@@ -1,0 +1,44 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { serviceIdentities } from "../config/names";
+import { limitRange, namespaceManifest } from "../kubernetes/namespaces";
+import { sparkDriverRules } from "../kubernetes/rbac";
+
+export interface SparkJobNamespaceArgs {
+    readonly namespace: string;
+    /** Kubernetes minor the Pod Security labels pin, such as "v1.33". */
+    readonly podSecurityVersion: string;
+}
+
+/**
+ * A namespace Spark jobs run in: Pod Security "restricted", default requests for pods that set
+ * none, and the `spark` service account whose Role lets a driver manage its executors (pods,
+ * services, config maps, volume claims) in this namespace only. On AWS the service account gets
+ * S3 access from its EKS Pod Identity association.
+ */
+export class SparkJobNamespace extends pulumi.ComponentResource {
+    readonly namespace: pulumi.Output<string>;
+    readonly serviceAccountName: pulumi.Output<string>;
+
+    constructor(name: string, args: SparkJobNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("spark-k8s:spark:SparkJobNamespace", name, {}, opts);
+        const parent = { parent: this };
+        const ns = new k8s.core.v1.Namespace(name, namespaceManifest(args.namespace, { podSecurity: "restricted", kubernetesVersion: args.podSecurityVersion }), parent);
+        const namespace = ns.metadata.name;
+        new k8s.core.v1.LimitRange(name, { ...limitRange(args.namespace), metadata: { name: "spark-defaults", namespace } }, parent);
+        const account = serviceIdentities.sparkJobs.serviceAccount;
+        const sa = new k8s.core.v1.ServiceAccount(name, {
+            metadata: { name: account, namespace, labels: { "app.kubernetes.io/part-of": "spark-k8s" } },
+            automountServiceAccountToken: false,
+        }, parent);
+        const role = new k8s.rbac.v1.Role(name, { metadata: { name: "spark-driver", namespace }, rules: sparkDriverRules() }, parent);
+        new k8s.rbac.v1.RoleBinding(name, {
+            metadata: { name: "spark-driver", namespace },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+            subjects: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace }],
+        }, parent);
+        this.namespace = namespace;
+        this.serviceAccountName = sa.metadata.name;
+        this.registerOutputs({ namespace: this.namespace });
+    }
+}

@@ -1,0 +1,53 @@
+/** Pod templates Spark reads for the pods it creates itself (executors). Pure. */
+import * as k8s from "@pulumi/kubernetes";
+import { hardenPodSpec, sparkUserId } from "../kubernetes/hardening";
+import { GpuScheduling, Placement } from "../kubernetes/scheduling";
+import { ExecutorSizing } from "./sizing";
+
+/** Spark takes the container of this name from the template (spark.kubernetes.executor.podTemplateContainerName). */
+export const executorContainerName = "spark-kubernetes-executor";
+
+/** Directories Spark executors write to; everything else is read-only. */
+export const sparkWritablePaths = ["/tmp", "/opt/spark/work-dir"];
+
+export interface ExecutorTemplateArgs {
+    readonly image: string;
+    readonly sizing: ExecutorSizing;
+    /** Where executors run: the spot executor group, or the GPU group with its GPU limit. */
+    readonly placement: Placement;
+    readonly gpu?: GpuScheduling;
+    /** Environment every executor needs (e.g. MinIO credentials on the local tier). */
+    readonly env?: k8s.types.input.core.v1.EnvVar[];
+}
+
+/**
+ * The executor pod template: hardened like every pod the platform writes, with requests and limits
+ * equal to what the Spark conf asks for, so policies reading the template see the real pod.
+ */
+export function executorPodTemplate(a: ExecutorTemplateArgs): k8s.types.input.core.v1.Pod {
+    const s = a.sizing;
+    const memory = `${s.podMemoryMiB}Mi`;
+    const gpuLimits = a.gpu ? a.gpu.limits : {};
+    return {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { labels: { "app.kubernetes.io/part-of": "spark-k8s", "spark-k8s/role": "executor" } },
+        spec: hardenPodSpec({
+            containers: [
+                {
+                    name: executorContainerName,
+                    image: a.image,
+                    env: a.env,
+                    resources: {
+                        requests: { cpu: `${s.requestCoresMillis}m`, memory, ...gpuLimits },
+                        limits: { memory, ...gpuLimits },
+                    },
+                    writablePaths: sparkWritablePaths,
+                },
+            ],
+            runAsUser: sparkUserId,
+            restartPolicy: "Never",
+            ...(a.gpu ? a.gpu.placement : a.placement),
+        }),
+    };
+}

@@ -1,0 +1,141 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { serviceEndpoints } from "../config/names";
+import { SparkVersion } from "../config/schema";
+import { hardenPodSpec, sparkUserId } from "../kubernetes/hardening";
+import { Placement } from "../kubernetes/scheduling";
+import { sparkConfDir, sparkDefaultsPath } from "./connect";
+import { sparkWritablePaths } from "./podTemplates";
+import { renderSparkDefaults } from "./sparkDefaults";
+
+/**
+ * The master's stable DNS name: pod 0 of its StatefulSet behind a headless Service. The master
+ * binds to it, so the address it advertises is the one workers and drivers connect to.
+ */
+export function standaloneMasterHost(version: SparkVersion, namespace: string): string {
+    const m = serviceEndpoints.standaloneMaster(version);
+    return `${m.name}-0.${m.name}.${namespace}.svc.cluster.local`;
+}
+
+export function standaloneMasterUrl(version: SparkVersion, namespace: string): string {
+    return `spark://${standaloneMasterHost(version, namespace)}:${serviceEndpoints.standaloneMaster(version).port}`;
+}
+
+/** Memory a worker pod needs beyond what it offers executors: the worker JVM and off-heap. */
+export const workerDaemonMemoryMiB = 1024;
+
+export interface SparkStandaloneArgs {
+    readonly version: SparkVersion;
+    /** The namespace's name: the master binds to a DNS name built from it. */
+    readonly namespaceName: string;
+    /** The namespace resource's name output, so the objects wait for the namespace. */
+    readonly namespace: pulumi.Input<string>;
+    readonly image: string;
+    readonly workers: number;
+    readonly workerCores: number;
+    readonly workerMemoryMiB: number;
+    /** S3A and metrics settings the workers' executors inherit. */
+    readonly sparkConf: pulumi.Input<Record<string, string>>;
+    readonly masterPlacement: Placement;
+    readonly workerPlacement: Placement;
+    readonly env?: k8s.types.input.core.v1.EnvVar[];
+}
+
+/** A Spark standalone cluster of one line: a master StatefulSet and a worker Deployment. */
+export class SparkStandalone extends pulumi.ComponentResource {
+    readonly masterUrl: string;
+
+    constructor(name: string, args: SparkStandaloneArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("spark-k8s:spark:SparkStandalone", name, {}, opts);
+        const parent = { parent: this };
+        const m = serviceEndpoints.standaloneMaster(args.version);
+        const workerName = `${m.name.replace("master", "worker")}`;
+        const partOf = { "app.kubernetes.io/part-of": "spark-k8s" };
+        const conf = new k8s.core.v1.ConfigMap(name, {
+            metadata: { name: `${m.name}-conf`, namespace: args.namespace, labels: partOf },
+            data: pulumi.output(args.sparkConf).apply((c) => ({ "spark-defaults.conf": renderSparkDefaults(c) })),
+        }, parent);
+        const confVolume = { volumes: [{ name: "spark-conf", configMap: { name: conf.metadata.name } }] };
+        const confMount = [{ name: "spark-conf", mountPath: sparkConfDir, readOnly: true }];
+        const httpProbe = (port: number, initialDelaySeconds: number) => ({ httpGet: { path: "/", port }, initialDelaySeconds, periodSeconds: 10, failureThreshold: 6 });
+        const env = [{ name: "SPARK_CONF_DIR", value: sparkConfDir }, { name: "SPARK_NO_DAEMONIZE", value: "true" }, ...(args.env ?? [])];
+
+        const masterLabels = { "app.kubernetes.io/name": m.name, "app.kubernetes.io/component": "spark-master", ...partOf };
+        new k8s.core.v1.Service(`${name}-master`, {
+            metadata: { name: m.name, namespace: args.namespace, labels: masterLabels },
+            spec: {
+                clusterIP: "None",
+                // The master resolves its own name before it is ready.
+                publishNotReadyAddresses: true,
+                selector: { "app.kubernetes.io/name": m.name },
+                ports: [{ name: "spark", port: m.port }, { name: "ui", port: m.uiPort }],
+            },
+        }, parent);
+        new k8s.apps.v1.StatefulSet(`${name}-master`, {
+            metadata: { name: m.name, namespace: args.namespace, labels: masterLabels },
+            spec: {
+                serviceName: m.name,
+                replicas: 1,
+                selector: { matchLabels: { "app.kubernetes.io/name": m.name } },
+                template: {
+                    metadata: { labels: masterLabels },
+                    spec: hardenPodSpec({
+                        containers: [
+                            {
+                                name: "spark-master",
+                                image: args.image,
+                                command: ["/opt/spark/bin/spark-class", "org.apache.spark.deploy.master.Master"],
+                                args: ["--host", standaloneMasterHost(args.version, args.namespaceName), "--port", String(m.port), "--webui-port", String(m.uiPort), "--properties-file", sparkDefaultsPath],
+                                env,
+                                ports: [{ name: "spark", containerPort: m.port }, { name: "ui", containerPort: m.uiPort }],
+                                volumeMounts: confMount,
+                                resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { memory: "1Gi" } },
+                                probes: { readiness: httpProbe(m.uiPort, 10), liveness: httpProbe(m.uiPort, 60) },
+                                writablePaths: sparkWritablePaths,
+                            },
+                        ],
+                        ...confVolume,
+                        runAsUser: sparkUserId,
+                        server: true,
+                        ...args.masterPlacement,
+                    }),
+                },
+            },
+        }, parent);
+
+        const workerLabels = { "app.kubernetes.io/name": workerName, "app.kubernetes.io/component": "spark-worker", ...partOf };
+        const workerMemory = `${args.workerMemoryMiB + workerDaemonMemoryMiB}Mi`;
+        this.masterUrl = standaloneMasterUrl(args.version, args.namespaceName);
+        new k8s.apps.v1.Deployment(`${name}-worker`, {
+            metadata: { name: workerName, namespace: args.namespace, labels: workerLabels },
+            spec: {
+                replicas: args.workers,
+                selector: { matchLabels: { "app.kubernetes.io/name": workerName } },
+                template: {
+                    metadata: { labels: workerLabels },
+                    spec: hardenPodSpec({
+                        containers: [
+                            {
+                                name: "spark-worker",
+                                image: args.image,
+                                command: ["/opt/spark/bin/spark-class", "org.apache.spark.deploy.worker.Worker"],
+                                args: ["--cores", String(args.workerCores), "--memory", `${args.workerMemoryMiB}m`, "--webui-port", "8081", "--work-dir", "/opt/spark/work", "--properties-file", sparkDefaultsPath, this.masterUrl],
+                                env,
+                                ports: [{ name: "ui", containerPort: 8081 }],
+                                volumeMounts: confMount,
+                                resources: { requests: { cpu: String(args.workerCores), memory: workerMemory }, limits: { memory: workerMemory } },
+                                probes: { readiness: httpProbe(8081, 10), liveness: httpProbe(8081, 60) },
+                                writablePaths: [...sparkWritablePaths, "/opt/spark/work"],
+                            },
+                        ],
+                        ...confVolume,
+                        runAsUser: sparkUserId,
+                        server: true,
+                        ...args.workerPlacement,
+                    }),
+                },
+            },
+        }, parent);
+        this.registerOutputs({ masterUrl: this.masterUrl });
+    }
+}

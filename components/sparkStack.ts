@@ -1,0 +1,177 @@
+/**
+ * The Kubernetes side of the platform, the same on every tier: namespaces, the Spark job
+ * namespaces, Connect servers (k8s or standalone backend), the History Server and the services a
+ * scenario switches on. It reads only the PlatformContext, so AWS and local differ only there.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { eventLogPrefix, namespaces, serviceEndpoints, serviceHost, serviceIdentities } from "./config/names";
+import { SparkVersion } from "./config/schema";
+import { PlatformContext } from "./context";
+import { namespaceManifest } from "./kubernetes/namespaces";
+import { onDriverNodes, onExecutorNodes, onGpuNodes, onSystemNodes } from "./kubernetes/scheduling";
+import { connectDriverService, driverPorts, executorTemplatePath, SparkConnect } from "./spark/connect";
+import { HistoryServer, historyServerConf } from "./spark/historyServer";
+import { SparkJobNamespace } from "./spark/jobNamespace";
+import { executorPodTemplate } from "./spark/podTemplates";
+import { executorSizing, ExecutorSizing, explicitExecutorSizing, smallestCommonShape } from "./spark/sizing";
+import { eventLogDir, SparkConfInput, sparkDefaults } from "./spark/sparkDefaults";
+import { SparkStandalone, standaloneMasterUrl } from "./spark/standalone";
+import { instanceShape } from "./config/instanceTypes";
+
+/** Where the platform's Spark images keep the GPU discovery script (images/spark-rapids). */
+export const gpuDiscoveryScript = "/opt/spark/scripts/getGpusResources.sh";
+
+/** Secret holding object-storage credentials for pods on MinIO; absent on S3, where Pod Identity serves. */
+export const objectStorageSecretName = "object-storage-credentials";
+
+export interface SparkStackOutputs {
+    /** In-cluster addresses clients use, by component. */
+    readonly endpoints: Record<string, string>;
+    readonly eventLogDir: pulumi.Output<string>;
+}
+
+/** Executor size: from the executor (or GPU) node shape on AWS tiers, from config on local. */
+export function executorSizingFor(ctx: Pick<PlatformContext, "config" | "plan">): ExecutorSizing {
+    const c = ctx.config;
+    if (c.tier === "local") return explicitExecutorSizing({ ...c.spark.localExecutor, gpusPerExecutor: ctx.plan.gpu ? 1 : 0 });
+    const group = ctx.plan.gpu ? c.nodeGroups.gpu : c.nodeGroups.executor;
+    const shapes = group.instanceTypes.map((t) => {
+        const shape = instanceShape(t);
+        if (!shape) throw new Error(`no shape for instance type ${t}`);
+        return shape;
+    });
+    return executorSizing(smallestCommonShape(shapes), ctx.plan.gpu ? { gpusPerExecutor: 1 } : {});
+}
+
+/** The image executors and Connect servers of a line run: RAPIDS for GPU executors on 3.5. */
+function sparkImage(ctx: PlatformContext, version: SparkVersion): string {
+    const images = ctx.config.spark.images;
+    if (ctx.plan.gpu && version === "3.5") return images.sparkRapids;
+    return version === "3.5" ? images.spark35 : images.spark40;
+}
+
+/** Environment for pods that reach MinIO: the S3A environment-variable credentials. */
+function storageEnv(ctx: PlatformContext): k8s.types.input.core.v1.EnvVar[] {
+    if (ctx.storage.kind !== "minio") return [];
+    const ref = (key: string) => ({ secretKeyRef: { name: objectStorageSecretName, key } });
+    return [
+        { name: "AWS_ACCESS_KEY_ID", valueFrom: ref("AWS_ACCESS_KEY_ID") },
+        { name: "AWS_SECRET_ACCESS_KEY", valueFrom: ref("AWS_SECRET_ACCESS_KEY") },
+    ];
+}
+
+export function createSparkStack(ctx: PlatformContext): SparkStackOutputs {
+    const c = ctx.config;
+    const plan = ctx.plan;
+    const opts = { provider: ctx.provider };
+    const placement = { nodeGroups: ctx.nodeGroups };
+
+    const jobNamespaces = c.spark.jobNamespaces.map(
+        (ns) => new SparkJobNamespace(`ns-${ns}`, { namespace: ns, podSecurityVersion: ctx.podSecurityVersion }, opts),
+    );
+    const jobs = jobNamespaces[c.spark.jobNamespaces.indexOf(namespaces.jobs)];
+    const platformNs = new k8s.core.v1.Namespace("ns-platform", namespaceManifest(namespaces.platform, { podSecurity: "restricted", kubernetesVersion: ctx.podSecurityVersion }), opts);
+
+    if (ctx.storage.kind === "minio") {
+        const storageSecret = ctx.credentials.minioRoot.apply((m) => ({ AWS_ACCESS_KEY_ID: m.username, AWS_SECRET_ACCESS_KEY: m.password }));
+        for (const [id, namespace] of [...jobNamespaces.map((j, i) => [`storage-${c.spark.jobNamespaces[i]}`, j.namespace] as const), ["storage-platform", platformNs.metadata.name] as const]) {
+            new k8s.core.v1.Secret(id, { metadata: { name: objectStorageSecretName, namespace }, stringData: pulumi.secret(storageSecret) }, opts);
+        }
+    }
+
+    const buckets = pulumi.output(ctx.storage.buckets);
+    const sizing = executorSizingFor(ctx);
+    const storage = ctx.storage.kind === "s3" ? { kind: "s3" as const, region: ctx.storage.region } : { kind: "minio" as const, endpoint: ctx.storage.endpoint };
+    const metastoreUri = `thrift://${serviceHost(serviceEndpoints.metastore)}:${serviceEndpoints.metastore.port}`;
+
+    /** The complete Spark configuration of a line; a driver host for client-mode drivers. */
+    const confFor = (version: SparkVersion, driver: Partial<SparkConfInput["kubernetes"]> = {}, standaloneMaster?: string) =>
+        buckets.apply((b) =>
+            sparkDefaults({
+                version,
+                backend: plan.connect.backend,
+                storage,
+                warehouseBucket: b.warehouse,
+                eventLogBucket: b.eventLogs,
+                eventLogPrefix,
+                kubernetes: {
+                    namespace: namespaces.jobs,
+                    serviceAccount: serviceIdentities.sparkJobs.serviceAccount,
+                    image: sparkImage(ctx, version),
+                    executorPodTemplateFile: executorTemplatePath,
+                    ...driver,
+                },
+                standaloneMasterUrl: standaloneMaster,
+                executor: sizing,
+                dynamicAllocation: { ...c.spark.dynamicAllocation, shuffleTracking: true },
+                metastoreUri,
+                presets: {
+                    ...(plan.gpu ? { gpu: { gpusPerExecutor: sizing.gpusPerExecutor || 1, discoveryScript: gpuDiscoveryScript } } : {}),
+                    ...(plan.iceberg
+                        ? {
+                              iceberg: {
+                                  catalogName: c.spark.iceberg.catalogName,
+                                  catalogType: c.spark.iceberg.catalogType,
+                                  restUri: c.spark.iceberg.restUri || undefined,
+                                  warehouse: `s3a://${b.warehouse}/iceberg`,
+                              },
+                          }
+                        : {}),
+                    costOptimized: plan.costOptimized,
+                },
+            }),
+        );
+
+    const env = storageEnv(ctx);
+    const gpu = plan.gpu ? onGpuNodes(sizing.gpusPerExecutor || 1, placement) : undefined;
+    const endpoints: Record<string, string> = {};
+    for (const version of plan.connect.versions) {
+        const id = serviceEndpoints.connect(version).name;
+        const driver = { driverHost: connectDriverService(version).host(namespaces.jobs), driverPort: driverPorts.driver, blockManagerPort: driverPorts.blockManager };
+        let standaloneMaster: string | undefined;
+        if (plan.connect.backend === "standalone") {
+            const standalone = new SparkStandalone(`${id}-standalone`, {
+                version,
+                namespaceName: namespaces.jobs,
+                namespace: jobs.namespace,
+                image: sparkImage(ctx, version),
+                ...c.spark.standalone,
+                sparkConf: confFor(version, {}, standaloneMasterUrl(version, namespaces.jobs)),
+                masterPlacement: onDriverNodes(placement),
+                workerPlacement: gpu ? gpu.placement : onExecutorNodes(placement),
+                env,
+            }, opts);
+            standaloneMaster = standalone.masterUrl;
+            endpoints[`standalone-${version}`] = standalone.masterUrl;
+        }
+        new SparkConnect(id, {
+            version,
+            namespace: jobs.namespace,
+            serviceAccountName: serviceIdentities.sparkJobs.serviceAccount,
+            image: sparkImage(ctx, version),
+            sparkConf: confFor(version, driver, standaloneMaster),
+            executorTemplate: standaloneMaster
+                ? undefined
+                : executorPodTemplate({ image: sparkImage(ctx, version), sizing, placement: onExecutorNodes(placement), gpu, env }),
+            driver: { cores: c.spark.connect.driverCores, memoryMiB: c.spark.connect.driverMemoryMiB },
+            placement: onDriverNodes(placement),
+            env,
+        }, opts);
+        endpoints[`connect-${version}`] = `sc://${serviceHost(serviceEndpoints.connect(version))}:${serviceEndpoints.connect(version).grpcPort}`;
+    }
+
+    const newestLine = [...c.spark.versions].sort().pop() ?? "3.5";
+    const historyLog = buckets.apply((b) => eventLogDir(b.eventLogs, eventLogPrefix));
+    new HistoryServer("history-server", {
+        namespace: platformNs.metadata.name,
+        serviceAccountName: serviceIdentities.historyServer.serviceAccount,
+        image: newestLine === "3.5" ? c.spark.images.spark35 : c.spark.images.spark40,
+        sparkConf: pulumi.all([confFor(newestLine), historyLog]).apply(([conf, dir]) => historyServerConf(conf, dir)),
+        placement: onSystemNodes(placement),
+        env,
+    }, opts);
+    endpoints.historyServer = `http://${serviceHost(serviceEndpoints.historyServer)}:${serviceEndpoints.historyServer.port}`;
+
+    return { endpoints, eventLogDir: historyLog };
+}
