@@ -85,8 +85,9 @@ export function createSparkStack(ctx: PlatformContext): SparkStackOutputs {
     const storage = ctx.storage.kind === "s3" ? { kind: "s3" as const, region: ctx.storage.region } : { kind: "minio" as const, endpoint: ctx.storage.endpoint };
     const metastoreUri = `thrift://${serviceHost(serviceEndpoints.metastore)}:${serviceEndpoints.metastore.port}`;
 
+    const masterFor = (version: SparkVersion) => (plan.connect.backend === "standalone" ? standaloneMasterUrl(version, namespaces.jobs) : undefined);
     /** The complete Spark configuration of a line; a driver host for client-mode drivers. */
-    const confFor = (version: SparkVersion, driver: Partial<SparkConfInput["kubernetes"]> = {}, standaloneMaster?: string) =>
+    const confFor = (version: SparkVersion, driver: Partial<SparkConfInput["kubernetes"]> = {}, standaloneMaster = masterFor(version)) =>
         buckets.apply((b) =>
             sparkDefaults({
                 version,
@@ -137,7 +138,7 @@ export function createSparkStack(ctx: PlatformContext): SparkStackOutputs {
                 namespace: jobs.namespace,
                 image: sparkImage(ctx, version),
                 ...c.spark.standalone,
-                sparkConf: confFor(version, {}, standaloneMasterUrl(version, namespaces.jobs)),
+                sparkConf: confFor(version),
                 masterPlacement: onDriverNodes(placement),
                 workerPlacement: gpu ? gpu.placement : onExecutorNodes(placement),
                 env,

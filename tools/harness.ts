@@ -250,9 +250,18 @@ export async function runProgram<T>(
     Object.assign(store, features);
     pulumi.runtime.setAllConfig(values);
 
-    const result = await resolveOutputs(program());
-    await internals.waitForRPCs();
-    return { resources: monitor.recorded, result };
+    // An error inside an apply or a registration surfaces only as an unhandled rejection, and the
+    // outputs waiting on it never settle: fail the run with that error instead of hanging.
+    let onFailure: (err: unknown) => void = () => undefined;
+    const failed = new Promise<never>((_, reject) => (onFailure = reject));
+    process.on("unhandledRejection", onFailure);
+    try {
+        const result = await Promise.race([resolveOutputs(program()), failed]);
+        await Promise.race([internals.waitForRPCs(), failed]);
+        return { resources: monitor.recorded, result };
+    } finally {
+        process.off("unhandledRejection", onFailure);
+    }
 }
 
 /** Runs the program for a stack under mocks and returns what it registered. Throws ConfigError on bad config. */
@@ -266,6 +275,16 @@ export async function runStack(stack: string, options: RunOptions = {}): Promise
     }
     const run = await runProgram((): PlatformOutputs => createPlatform(loadConfig()), { project: file.project, stack, values });
     return { stack, project: file.project, resources: run.resources, outputs: run.result as Record<string, unknown> };
+}
+
+/** Replaces every secret wrapper with the value inside it, for checks that need the plain shape. */
+export function unwrapSecrets(value: unknown): unknown {
+    if (isSecretValue(value)) return unwrapSecrets(value.value);
+    if (Array.isArray(value)) return value.map(unwrapSecrets);
+    if (value !== null && typeof value === "object") {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
+    }
+    return value;
 }
 
 /** Replaces every secret value with "[secret]". */

@@ -246,9 +246,21 @@ function observabilityConf(input: SparkConfInput): Record<string, string> {
     };
 }
 
+/** Where a client-mode driver listens, so executors (on Kubernetes or standalone workers) reach it. */
+function driverConf(k8s: SparkConfInput["kubernetes"]): Record<string, string> {
+    const conf: Record<string, string> = {};
+    if (k8s.driverHost !== undefined) {
+        conf["spark.driver.host"] = k8s.driverHost;
+        conf["spark.driver.bindAddress"] = "0.0.0.0";
+    }
+    if (k8s.driverPort !== undefined) conf["spark.driver.port"] = String(k8s.driverPort);
+    if (k8s.blockManagerPort !== undefined) conf["spark.driver.blockManager.port"] = String(k8s.blockManagerPort);
+    return conf;
+}
+
 function clusterConf(input: SparkConfInput): Record<string, string> {
-    if (input.backend === "standalone") return { "spark.master": input.standaloneMasterUrl ?? "" };
     const k8s = input.kubernetes;
+    if (input.backend === "standalone") return { "spark.master": input.standaloneMasterUrl ?? "", ...driverConf(k8s) };
     const conf: Record<string, string> = {
         "spark.master": "k8s://https://kubernetes.default.svc:443",
         "spark.kubernetes.namespace": k8s.namespace,
@@ -256,14 +268,9 @@ function clusterConf(input: SparkConfInput): Record<string, string> {
         "spark.kubernetes.authenticate.driver.serviceAccountName": k8s.serviceAccount,
         "spark.kubernetes.authenticate.executor.serviceAccountName": k8s.serviceAccount,
         "spark.kubernetes.executor.podTemplateFile": k8s.executorPodTemplateFile,
+        ...driverConf(k8s),
     };
     if (input.executor.requestCoresMillis !== undefined) conf["spark.kubernetes.executor.request.cores"] = `${input.executor.requestCoresMillis}m`;
-    if (k8s.driverHost !== undefined) {
-        conf["spark.driver.host"] = k8s.driverHost;
-        conf["spark.driver.bindAddress"] = "0.0.0.0";
-    }
-    if (k8s.driverPort !== undefined) conf["spark.driver.port"] = String(k8s.driverPort);
-    if (k8s.blockManagerPort !== undefined) conf["spark.driver.blockManager.port"] = String(k8s.blockManagerPort);
     return conf;
 }
 

@@ -1,0 +1,137 @@
+import { strict as assert } from "assert";
+import { parseSparkDefaults } from "../components/spark/sparkDefaults";
+import { executorTaint, gpuTaint } from "../components/aws/nodeGroups";
+import { RecordedResource, StackRun, unwrapSecrets } from "../tools/harness";
+import { validateK8sObject } from "./support/k8sSchema";
+import { inputs, ofType, stackRun, stackRunWith } from "./support";
+
+type Toleration = { key: string; value?: string; effect?: string };
+type PodSpec = { containers: { name: string; command?: string[]; args?: string[] }[]; tolerations?: Toleration[]; nodeSelector?: Record<string, string>; serviceAccountName?: string };
+
+const allStacks = ["local", "dev", "staging", "prod"] as const;
+const localCidrs = { cluster: { publicAccessCidrs: ["198.51.100.0/24"] } };
+
+function configMap(run: StackRun, name: string): Record<string, string> {
+    const cm = ofType(run, "kubernetes:core/v1:ConfigMap").find((r) => (inputs<{ metadata: { name: string } }>(r).metadata.name) === name);
+    assert.ok(cm, `ConfigMap ${name}`);
+    return inputs<{ data: Record<string, string> }>(cm).data;
+}
+
+function sparkConf(run: StackRun, configMapName: string): Record<string, string> {
+    return parseSparkDefaults(configMap(run, configMapName)["spark-defaults.conf"]);
+}
+
+function podSpecOf(r: RecordedResource): PodSpec {
+    return inputs<{ spec: { template: { spec: PodSpec } } }>(r).spec.template.spec;
+}
+
+function workload(run: StackRun, kind: "Deployment" | "StatefulSet", name: string): RecordedResource {
+    const w = ofType(run, `kubernetes:apps/v1:${kind}`).find((r) => inputs<{ metadata: { name: string } }>(r).metadata.name === name);
+    assert.ok(w, `${kind} ${name}`);
+    return w;
+}
+
+const tolerates = (spec: { tolerations?: Toleration[] }, taint: { key: string }) => (spec.tolerations ?? []).some((t) => t.key === taint.key);
+
+describe("the Spark stack", function () {
+    this.timeout(60000);
+
+    for (const stack of allStacks) {
+        it(`${stack}: Connect writes event logs where the History Server reads them`, async () => {
+            const run = await stackRun(stack);
+            const history = sparkConf(run, "spark-history-server-conf");
+            for (const version of ["35", "40"]) {
+                const connect = sparkConf(run, `spark-connect-${version}-conf`);
+                assert.equal(connect["spark.eventLog.enabled"], "true");
+                assert.equal(connect["spark.eventLog.dir"], history["spark.history.fs.logDirectory"], version);
+            }
+            assert.match(history["spark.history.fs.logDirectory"], /^s3a:\/\/[^/]+\/spark-events\/$/);
+        });
+
+        it(`${stack}: every Kubernetes object the program writes is valid against the Kubernetes OpenAPI schema`, async () => {
+            const run = await stackRun(stack);
+            const objects = run.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:helm.sh"));
+            assert.ok(objects.length > 10);
+            for (const r of objects) {
+                const errors = validateK8sObject(unwrapSecrets(r.inputs));
+                assert.deepEqual(errors, [], `${r.type} ${r.name}`);
+            }
+        });
+    }
+
+    it("runs Connect in the foreground as the Kubernetes driver, reachable through a headless Service", async () => {
+        const run = await stackRun("dev");
+        const conf = sparkConf(run, "spark-connect-35-conf");
+        assert.equal(conf["spark.master"], "k8s://https://kubernetes.default.svc:443");
+        assert.equal(conf["spark.driver.host"], "spark-connect-35-driver.spark-jobs.svc.cluster.local");
+        const headless = ofType(run, "kubernetes:core/v1:Service").find((s) => inputs<{ metadata: { name: string } }>(s).metadata.name === "spark-connect-35-driver");
+        assert.equal(inputs<{ spec: { clusterIP: string } }>(headless!).spec.clusterIP, "None");
+        const spec = podSpecOf(workload(run, "Deployment", "spark-connect-35"));
+        const command = spec.containers[0].command ?? [];
+        assert.equal(command[0], "/opt/spark/bin/spark-submit");
+        assert.ok(command.includes("org.apache.spark.sql.connect.service.SparkConnectServer"));
+        assert.ok(!command.join(" ").includes("start-connect-server.sh"), "the daemon script would fork away from the container");
+        assert.equal(spec.serviceAccountName, "spark");
+        const service = ofType(run, "kubernetes:core/v1:Service").find((s) => inputs<{ metadata: { name: string } }>(s).metadata.name === "spark-connect-35")!;
+        assert.deepEqual(inputs<{ spec: { ports: { port: number }[] } }>(service).spec.ports.map((p) => p.port), [15002, 4040]);
+    });
+
+    it("enables dynamic allocation with shuffle tracking and sizes executors from the executor node group", async () => {
+        const conf = sparkConf(await stackRun("prod"), "spark-connect-40-conf");
+        assert.equal(conf["spark.dynamicAllocation.enabled"], "true");
+        assert.equal(conf["spark.dynamicAllocation.shuffleTracking.enabled"], "true");
+        // prod executors run on m6i.4xlarge-shaped nodes: 4 executors of 4 cores fill one.
+        assert.equal(conf["spark.executor.cores"], "4");
+        assert.ok(Number(conf["spark.executor.memory"].replace(/m$/i, "")) > 12000, conf["spark.executor.memory"]);
+    });
+
+    it("puts executors on the spot group through the pod template, and never the Connect driver", async () => {
+        const run = await stackRun("prod");
+        const template = JSON.parse(configMap(run, "spark-connect-35-conf")["executor-pod-template.yaml"]) as { spec: PodSpec };
+        assert.ok(tolerates(template.spec, executorTaint), "executors tolerate the spot taint");
+        assert.equal(template.spec.nodeSelector?.["spark-k8s/node-role"], "executor");
+        const driver = podSpecOf(workload(run, "Deployment", "spark-connect-35"));
+        assert.ok(!tolerates(driver, executorTaint), "the driver does not tolerate spot");
+        assert.equal(driver.nodeSelector?.["spark-k8s/node-role"], "driver");
+    });
+
+    it("with the gpu preset, puts executors on the GPU group with RAPIDS", async () => {
+        const run = await stackRunWith("prod", { spark: { presets: ["gpu"] } });
+        const template = JSON.parse(configMap(run, "spark-connect-35-conf")["executor-pod-template.yaml"]) as {
+            spec: PodSpec & { containers: { resources: { limits: Record<string, string> }; image: string }[] };
+        };
+        assert.ok(tolerates(template.spec, gpuTaint));
+        assert.equal(template.spec.nodeSelector?.["spark-k8s/node-role"], "gpu");
+        assert.equal(template.spec.containers[0].resources.limits["nvidia.com/gpu"], "1");
+        assert.match(template.spec.containers[0].image, /spark-rapids/);
+        const conf = sparkConf(run, "spark-connect-35-conf");
+        assert.equal(conf["spark.plugins"], "com.nvidia.spark.SQLPlugin");
+        assert.equal(conf["spark.executor.resource.gpu.amount"], "1");
+    });
+
+    it("the standalone backend runs a master and workers per line, and Connect submits to the master", async () => {
+        const run = await stackRunWith("dev", { ...localCidrs, spark: { scenario: "jupyter-connect-standalone" } });
+        const master = podSpecOf(workload(run, "StatefulSet", "spark-master-35"));
+        assert.ok(master.containers[0].args?.includes("spark-master-35-0.spark-master-35.spark-jobs.svc.cluster.local"));
+        const worker = podSpecOf(workload(run, "Deployment", "spark-worker-35"));
+        assert.ok(tolerates(worker, executorTaint), "workers host executors on the spot group");
+        const conf = sparkConf(run, "spark-connect-35-conf");
+        assert.equal(conf["spark.master"], "spark://spark-master-35-0.spark-master-35.spark-jobs.svc.cluster.local:7077");
+        assert.equal(configMap(run, "spark-connect-35-conf")["executor-pod-template.yaml"], undefined);
+    });
+
+    it("the local stack creates no AWS resource and reaches MinIO with path-style S3A", async () => {
+        const run = await stackRun("local");
+        assert.deepEqual(run.resources.filter((r) => r.type.startsWith("aws:") || r.type.startsWith("pulumi:providers:aws")), []);
+        const conf = sparkConf(run, "spark-connect-35-conf");
+        assert.equal(conf["spark.hadoop.fs.s3a.endpoint"], "http://minio.minio.svc.cluster.local:9000");
+        assert.equal(conf["spark.hadoop.fs.s3a.path.style.access"], "true");
+    });
+
+    it("AWS stacks reach S3 through Pod Identity, with no endpoint override and no keys", async () => {
+        const run = await stackRun("prod");
+        const conf = sparkConf(run, "spark-connect-35-conf");
+        assert.equal(conf["spark.hadoop.fs.s3a.endpoint"], undefined);
+        assert.ok(!JSON.stringify(podSpecOf(workload(run, "Deployment", "spark-connect-35"))).includes("AWS_SECRET_ACCESS_KEY"));
+    });
+});
