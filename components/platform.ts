@@ -96,6 +96,7 @@ function awsBase(config: PlatformConfig, credentials: CredentialValues): Base {
         clusterName: cluster.clusterName,
         platformId: id,
         partition,
+        jobNamespaces: config.spark.jobNamespaces,
         inputs: {
             warehouseBucketArn: dataLake.buckets.warehouse.arn,
             eventLogBucketArn: dataLake.buckets.eventLogs.arn,

@@ -337,6 +337,20 @@ describe("whole stacks under mocks", function () {
     });
 
     describe("workload identity", () => {
+        it("associates the Spark role with the spark service account of every job namespace", async () => {
+            const run = await stackRunWith("prod", { spark: { jobNamespaces: ["spark-jobs", "etl"] } });
+            const spark = ofType(run, T.podIdentity).filter((a) => inputs(a).serviceAccount === "spark");
+            assert.deepEqual(spark.map((a) => inputs(a).namespace).sort(), ["etl", "spark-jobs"]);
+            assert.equal(new Set(spark.map((a) => inputs(a).roleArn)).size, 1);
+        });
+
+        it("lets the metastore manage table directories in the warehouse only", async () => {
+            const run = await stackRun("prod");
+            const policy = inputs<{ policy: string }>(ofType(run, T.rolePolicy).find((p) => p.name.endsWith("-hive-metastore"))!).policy;
+            assert.ok(policy.includes("warehouse"));
+            assert.ok(!policy.includes("event-logs") && !policy.includes("airflow-logs") && !policy.includes("secretsmanager"));
+        });
+
         it("associates a role with each service account and scopes the Spark role to the warehouse and event-log buckets", async () => {
             const run = await stackRun("prod");
             const assoc = ofType(run, T.podIdentity).map((a) => `${String(inputs(a).namespace)}/${String(inputs(a).serviceAccount)}`);

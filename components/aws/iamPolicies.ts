@@ -87,6 +87,15 @@ export function sparkJobsPolicy(a: SparkJobsPolicyArgs): PolicyDocument {
     );
 }
 
+/** Hive Metastore: creates and drops table directories in the warehouse; no other bucket. */
+export function metastorePolicy(a: { warehouseBucketArn: string; kmsKeyArn: string }): PolicyDocument {
+    return doc(
+        list("ListWarehouse", a.warehouseBucketArn),
+        { Sid: "ManageTableDirectories", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: `${a.warehouseBucketArn}/*` },
+        kmsData(a.kmsKeyArn),
+    );
+}
+
 /** History Server: read event logs only. */
 export function historyServerPolicy(a: Omit<SparkJobsPolicyArgs, "warehouseBucketArn">): PolicyDocument {
     return doc(

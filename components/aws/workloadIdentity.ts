@@ -6,6 +6,7 @@ import {
     ebsCsiKmsPolicy,
     externalSecretsPolicy,
     historyServerPolicy,
+    metastorePolicy,
     PolicyDocument,
     podIdentityTrustPolicy,
     sparkJobsPolicy,
@@ -26,6 +27,7 @@ export function identityPolicies(i: IdentityInputs): Record<ServiceIdentity, Pol
     return {
         sparkJobs: sparkJobsPolicy({ warehouseBucketArn: i.warehouseBucketArn, eventLogBucketArn: i.eventLogBucketArn, eventLogPrefix, kmsKeyArn: i.kmsKeyArn }),
         historyServer: historyServerPolicy({ eventLogBucketArn: i.eventLogBucketArn, eventLogPrefix, kmsKeyArn: i.kmsKeyArn }),
+        hiveMetastore: metastorePolicy({ warehouseBucketArn: i.warehouseBucketArn, kmsKeyArn: i.kmsKeyArn }),
         airflow: airflowPolicy({ logBucketArn: i.airflowLogBucketArn, kmsKeyArn: i.kmsKeyArn }),
         externalSecrets: externalSecretsPolicy({ secretArns: i.secretArns, kmsKeyArn: i.kmsKeyArn, region: i.region }),
         ebsCsiDriver: ebsCsiKmsPolicy(i.kmsKeyArn),
@@ -44,6 +46,8 @@ export interface WorkloadIdentityArgs {
     readonly platformId: string;
     readonly inputs: Unwrapped;
     readonly partition: pulumi.Input<string>;
+    /** Every namespace Spark jobs run in; the Spark role is associated with `spark` in each. */
+    readonly jobNamespaces: readonly string[];
 }
 
 /**
@@ -73,14 +77,17 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
                     policyArn: pulumi.interpolate`arn:${args.partition}:iam::aws:policy/${policy}`,
                 }, parent);
             }
-            this.associations.push(
-                new aws.eks.PodIdentityAssociation(id, {
-                    clusterName: args.clusterName,
-                    namespace: identity.namespace,
-                    serviceAccount: identity.serviceAccount,
-                    roleArn: role.arn,
-                }, parent),
-            );
+            const namespaces = key === "sparkJobs" ? [identity.namespace, ...args.jobNamespaces.filter((n) => n !== identity.namespace)] : [identity.namespace];
+            for (const namespace of namespaces) {
+                this.associations.push(
+                    new aws.eks.PodIdentityAssociation(namespace === identity.namespace ? id : `${id}-${namespace}`, {
+                        clusterName: args.clusterName,
+                        namespace,
+                        serviceAccount: identity.serviceAccount,
+                        roleArn: role.arn,
+                    }, parent),
+                );
+            }
             roleArns[key] = role.arn;
         }
         this.roleArns = roleArns as Record<ServiceIdentity, pulumi.Output<string>>;

@@ -10,6 +10,7 @@ export function platformId(c: { platform: { name: string }; stack: string }): st
 export const serviceIdentities = {
     sparkJobs: { namespace: "spark-jobs", serviceAccount: "spark" },
     historyServer: { namespace: "spark-platform", serviceAccount: "spark-history-server" },
+    hiveMetastore: { namespace: "spark-platform", serviceAccount: "hive-metastore" },
     airflow: { namespace: "airflow", serviceAccount: "airflow" },
     externalSecrets: { namespace: "external-secrets", serviceAccount: "external-secrets" },
     ebsCsiDriver: { namespace: "kube-system", serviceAccount: "ebs-csi-controller-sa" },
