@@ -47,6 +47,16 @@ describe("offline plan", function () {
     });
 
     describe("summarizePlan", () => {
+        it("lists every workload the program writes with its namespace, replicas and pinned images", () => {
+            const workloads = summarizePlan(dev).workloads;
+            const deployments = dev.resources.filter((r) => /apps\/v1:(Deployment|StatefulSet)$/.test(r.type));
+            assert.equal(workloads.filter((w) => w.kind === "Deployment" || w.kind === "StatefulSet").length, deployments.length);
+            const connect = workloads.find((w) => w.name === "spark-connect-35");
+            assert.deepEqual(connect && { namespace: connect.namespace, replicas: connect.replicas }, { namespace: "spark-jobs", replicas: 1 });
+            assert.deepEqual(connect?.images, [config.spark.images.spark35]);
+            assert.match(formatSummary(summarizePlan(dev)), /spark-jobs\/spark-connect-40 +Deployment +1 +\S+spark-runtime:4/);
+        });
+
         it("reports executors as SPOT on the stack's instance types and sizes, and the gpu group's taint", () => {
             const groups = summarizePlan(dev).nodeGroups;
             assert.deepEqual(groups.map((g) => g.role).sort(), ["driver", "executor", "gpu", "system"]);

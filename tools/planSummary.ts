@@ -109,6 +109,16 @@ export interface VersionsSummary {
     readonly charts: { readonly name: string; readonly chart: string | undefined; readonly version: string | undefined }[];
 }
 
+/** A Kubernetes workload the program writes itself (charts are listed under versions). */
+export interface WorkloadSummary {
+    readonly kind: string;
+    readonly namespace: string;
+    readonly name: string;
+    /** Replicas of a Deployment or StatefulSet; undefined for Jobs and CronJobs. */
+    readonly replicas: number | undefined;
+    readonly images: string[];
+}
+
 /** What a plan would create, in the terms platform engineers review. */
 export interface PlanSummary {
     readonly stack: string;
@@ -118,6 +128,7 @@ export interface PlanSummary {
     readonly total: number;
     readonly nodeGroups: NodeGroupSummary[];
     readonly buckets: BucketSummary[];
+    readonly workloads: WorkloadSummary[];
     readonly versions: VersionsSummary;
 }
 
@@ -197,6 +208,32 @@ function bucketSummaries(resources: { r: SummarizableResource; inputs: Fields }[
     });
 }
 
+const unset = "-";
+
+const workloadKinds = new Set([
+    "kubernetes:apps/v1:Deployment",
+    "kubernetes:apps/v1:StatefulSet",
+    "kubernetes:apps/v1:DaemonSet",
+    "kubernetes:batch/v1:Job",
+    "kubernetes:batch/v1:CronJob",
+]);
+
+function workloadSummary(r: SummarizableResource, inputs: Fields): WorkloadSummary {
+    const metadata = fields(inputs.metadata);
+    const spec = fields(inputs.spec);
+    const podSpec = r.type.endsWith(":CronJob")
+        ? fields(fields(fields(fields(fields(spec.jobTemplate).spec).template).spec))
+        : fields(fields(spec.template).spec);
+    const images = [...list(podSpec.initContainers), ...list(podSpec.containers)].map((c) => text(fields(c).image) ?? unset);
+    return {
+        kind: r.type.split(":").pop() ?? r.type,
+        namespace: text(metadata.namespace) ?? unset,
+        name: text(metadata.name) ?? r.name,
+        replicas: count(spec.replicas),
+        images: [...new Set(images)],
+    };
+}
+
 /** Summarises a plan (a stack run or plan JSON): counts, node groups, buckets and versions. */
 export function summarizePlan(plan: { readonly stack: string; readonly project: string; readonly resources: readonly SummarizableResource[] }): PlanSummary {
     const resources = plan.resources.map((r) => ({ r, inputs: fields(maskSecrets(r.inputs)) }));
@@ -211,6 +248,10 @@ export function summarizePlan(plan: { readonly stack: string; readonly project: 
         total: resources.length,
         nodeGroups: ofType(planTypes.nodeGroup).map(({ r, inputs }) => nodeGroupSummary(r, inputs)).sort(byName),
         buckets: bucketSummaries(resources),
+        workloads: resources
+            .filter(({ r }) => workloadKinds.has(r.type))
+            .map(({ r, inputs }) => workloadSummary(r, inputs))
+            .sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`)),
         versions: {
             clusters: ofType(planTypes.cluster).map(({ r, inputs }) => ({ name: r.name, kubernetesVersion: text(inputs.version) })),
             addons: ofType(planTypes.addon)
@@ -228,7 +269,6 @@ function table(rows: string[][], indent = "  "): string[] {
     return rows.map((row) => (indent + row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join("  ")).trimEnd());
 }
 
-const unset = "-";
 
 function lifecycleText(rule: LifecycleRuleSummary): string {
     const days = [
@@ -275,6 +315,13 @@ export function formatSummary(summary: PlanSummary): string {
                     String(b.forceDestroy),
                     b.lifecycleRules.map(lifecycleText).join("; ") || "none",
                 ]),
+            ]),
+        ),
+        ...section(
+            `Workloads (${summary.workloads.length})`,
+            table([
+                ["namespace/name", "kind", "replicas", "images"],
+                ...summary.workloads.map((w) => [`${w.namespace}/${w.name}`, w.kind, w.replicas === undefined ? unset : String(w.replicas), w.images.join(", ")]),
             ]),
         ),
         ...section(
