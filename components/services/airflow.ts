@@ -1,0 +1,429 @@
+/**
+ * Apache Airflow from its official chart, with the KubernetesExecutor, the platform's PostgreSQL
+ * as metadata database, task logs in the airflow-logs bucket, and DAGs from git or from the
+ * repository's dags/ folder.
+ *
+ * Values keys checked against apache/airflow chart/values.yaml (the full file in the official
+ * repository at the 1.19 development state, Airflow 3.1.3) and the chart's release notes for
+ * 1.20.0-1.22.0, which deprecate (but keep as fallbacks) workers.* in favour of
+ * workers.kubernetes.* and add no replacement for the other keys used here. The chart validates
+ * values against its JSON schema, which rejects unknown keys in most sections. Keys set: executor,
+ * airflowVersion, defaultAirflowRepository, defaultAirflowTag, defaultAirflowDigest, nodeSelector,
+ * securityContexts.{pod,containers}, env, secret, volumes, volumeMounts, data.metadataSecretName,
+ * fernetKeySecretName, webserverSecretKeySecretName, apiSecretKeySecretName, jwtSecretName,
+ * rbac.create, allowPodLaunching, config.{core,logging}, postgresql/redis/statsd/pgbouncer/flower/
+ * cleanup.enabled, scheduler/triggerer/dagProcessor/apiServer/webserver.{resources,
+ * securityContexts,serviceAccount,logGroomerSidecar,waitForMigrations}, triggerer.persistence,
+ * apiServer/webserver.service.type, workers.{resources,
+ * securityContexts,serviceAccount,kubernetes.serviceAccount}, migrateDatabaseJob and
+ * createUserJob.{enabled,useHelmHooks,resources,securityContexts}, dags.gitSync.{enabled,repo,
+ * branch,ref,subPath,resources,securityContexts}.
+ *
+ * Chart features switched off, and why:
+ * - redis, flower: Celery only; the KubernetesExecutor needs neither.
+ * - pgbouncer: off by default; one scheduler and few components do not need pooling.
+ * - statsd: an extra exporter the executor does not need; metrics belong to the observability stack.
+ * - postgresql: the platform's own server (RDS or the local tier's) holds the metadata database.
+ * - createUserJob: it would create an Admin user whose password sits in the chart values.
+ * - Helm hooks on the migration job: Pulumi applies the rendered objects itself.
+ * The triggerer stays on: deferrable operators (including the Kubernetes ones) need it.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { ObjectStorage } from "../context";
+import { sparkSubmitRules } from "../kubernetes/rbac";
+import { charts, chartResources, containerSecurityContext, podSecurityContext, splitImage, systemNodeSelector } from "./charts";
+import { CredentialValues } from "./credentials";
+
+/** The airflow user of the official image. */
+export const airflowUserId = 50000;
+/** The git-sync image's user. */
+export const gitSyncUserId = 65533;
+/** Chart 1.20 and later no longer support older Airflow releases. */
+export const minimumAirflowVersion = "2.11.0";
+/** The connection the remote task log handler uses. */
+export const remoteLogConnectionId = "aws_default";
+const connectionEnvName = "AIRFLOW_CONN_AWS_DEFAULT";
+
+/** Names of the Secrets the component creates; the chart reads them by name, so no value is in the chart values. */
+export interface AirflowSecretNames {
+    /** Key `connection`: the SQLAlchemy URL of the metadata database. */
+    readonly metadata: string;
+    /** Keys `fernet-key`, `webserver-secret-key`, `api-secret-key`, `jwt-secret`. */
+    readonly keys: string;
+    /** Key `connection`: the AWS connection for MinIO (endpoint and credentials); MinIO storage only. */
+    readonly storageConnection: string;
+}
+
+export const airflowSecretNames: AirflowSecretNames = {
+    metadata: "airflow-metadata-connection",
+    keys: "airflow-secret-keys",
+    storageConnection: "airflow-storage-connection",
+};
+
+/** DAG files shipped in a ConfigMap: its name and the key-to-path items of the volume. */
+export interface DagBundle {
+    readonly configMapName: string;
+    readonly items: readonly { readonly key: string; readonly path: string }[];
+}
+
+export interface AirflowGitSync {
+    /** Git URL; empty means the example DAGs from the repository's dags/ folder are shipped instead. */
+    readonly repo: string;
+    readonly branch: string;
+    /** Folder inside the repository that holds the DAGs. */
+    readonly subPath: string;
+}
+
+export interface AirflowValuesArgs {
+    /** The platform's Airflow image, pinned by tag or digest. */
+    readonly image: string;
+    /** Airflow version of the image; defaults to the x.y.z at the start of the image tag. */
+    readonly airflowVersion?: string;
+    /** Whether the platform's node groups exist; true places every Airflow pod on the system nodes. */
+    readonly nodeGroups: boolean;
+    /** Where task logs go: the airflowLogs bucket on S3 (Pod Identity) or MinIO (credentials in a Secret). */
+    readonly storage: ObjectStorage;
+    readonly gitSync: AirflowGitSync;
+    /** The shipped DAGs; required when gitSync.repo is empty. */
+    readonly dags?: DagBundle;
+    readonly secretNames: AirflowSecretNames;
+    /** The service account of the scheduler, task pods, triggerer, DAG processor and API server. */
+    readonly serviceAccountName: string;
+}
+
+function compareVersions(a: string, b: string): number {
+    const pa = a.split(".").map(Number);
+    const pb = b.split(".").map(Number);
+    for (let i = 0; i < 3; i++) {
+        if (pa[i] !== pb[i]) return pa[i] - pb[i];
+    }
+    return 0;
+}
+
+/** The Airflow version to tell the chart: given, or read from the image tag (`3.2.2-p1` gives 3.2.2). */
+export function airflowVersionOf(image: string, given?: string): string {
+    const ref = splitImage(image);
+    const version = given ?? /^(\d+\.\d+\.\d+)/.exec(ref.tag ?? "")?.[1];
+    if (!version || !/^\d+\.\d+\.\d+$/.test(version)) {
+        throw new Error(`airflow: cannot tell the Airflow version of image "${image}"; set airflowVersion`);
+    }
+    if (compareVersions(version, minimumAirflowVersion) < 0) {
+        throw new Error(`airflow: Airflow ${version} is older than ${minimumAirflowVersion}, the oldest chart ${charts.airflow.version} supports`);
+    }
+    return version;
+}
+
+/** `s3://<airflowLogs bucket>/logs` */
+export function remoteLogFolder(storage: ObjectStorage): pulumi.Input<string> {
+    const bucket = storage.buckets.airflowLogs;
+    return typeof bucket === "string" ? `s3://${bucket}/logs` : pulumi.interpolate`s3://${bucket}/logs`;
+}
+
+/** The AWS connection for MinIO: endpoint and root credentials. Secret, since it holds the password. */
+export function minioConnection(endpoint: string, credentials: pulumi.Input<Record<string, string>>): pulumi.Output<string> {
+    return pulumi.secret(
+        pulumi.output(credentials).apply((c) =>
+            JSON.stringify({ conn_type: "aws", login: c.username, password: c.password, extra: { endpoint_url: endpoint, region_name: "us-east-1" } }),
+        ),
+    );
+}
+
+/** `postgresql://user:password@host:port/db?sslmode=...`; secret. */
+export function metadataConnection(
+    database: { readonly host: pulumi.Input<string>; readonly port: number; readonly sslMode: string; readonly name: string },
+    credentials: pulumi.Input<Record<string, string>>,
+): pulumi.Output<string> {
+    return pulumi.secret(
+        pulumi.all([database.host, credentials]).apply(([host, c]) => {
+            const user = encodeURIComponent(c.username);
+            const password = encodeURIComponent(c.password);
+            return `postgresql://${user}:${password}@${host}:${database.port}/${encodeURIComponent(database.name)}?sslmode=${database.sslMode}`;
+        }),
+    );
+}
+
+/** The chart values: pure, so tests check them directly. No secret value appears here, only Secret names. */
+export function airflowValues(args: AirflowValuesArgs): Record<string, unknown> {
+    const version = airflowVersionOf(args.image, args.airflowVersion);
+    const image = splitImage(args.image);
+    const gitSync = args.gitSync.repo !== "";
+    if (!gitSync && !args.dags) throw new Error("airflowValues: with no gitSync.repo, the shipped DAG bundle is required");
+    const nodeSelector = systemNodeSelector(args.nodeGroups);
+    const sa = { create: false, name: args.serviceAccountName };
+
+    const pod = podSecurityContext(airflowUserId);
+    // The image writes under AIRFLOW_HOME and /tmp, which the chart does not mount writable.
+    const container = containerSecurityContext({ readOnlyRootFilesystem: false, runAsUser: airflowUserId, runAsGroup: airflowUserId });
+    const contexts = { pod, container };
+    const sidecar = { securityContexts: { container } };
+    const logGroomer = { enabled: true, resources: chartResources("10m", "64Mi", "128Mi"), ...sidecar };
+    const waitForMigrations = { enabled: true, ...sidecar };
+    const server = (cpu: string, memory: string, limit: string) => ({
+        resources: chartResources(cpu, memory, limit),
+        securityContexts: contexts,
+        serviceAccount: sa,
+        waitForMigrations,
+    });
+
+    const storageEnv =
+        args.storage.kind === "s3"
+            ? { env: [{ name: connectionEnvName, value: JSON.stringify({ conn_type: "aws", extra: { region_name: args.storage.region } }) }] }
+            : { secret: [{ envName: connectionEnvName, secretName: args.secretNames.storageConnection, secretKey: "connection" }] };
+    const dagsVolume = "dags";
+    const shippedDags = !gitSync && args.dags
+        ? {
+              volumes: [{ name: dagsVolume, configMap: { name: args.dags.configMapName, items: args.dags.items.map((i) => ({ ...i })) } }],
+              volumeMounts: [{ name: dagsVolume, mountPath: "/opt/airflow/dags", readOnly: true }],
+          }
+        : {};
+
+    return {
+        executor: "KubernetesExecutor",
+        airflowVersion: version,
+        defaultAirflowRepository: image.repository,
+        ...(image.tag ? { defaultAirflowTag: image.tag } : { defaultAirflowDigest: image.digest }),
+        ...(nodeSelector ? { nodeSelector } : {}),
+        securityContexts: { pod, containers: container },
+        ...storageEnv,
+        ...shippedDags,
+        data: { metadataSecretName: args.secretNames.metadata },
+        fernetKeySecretName: args.secretNames.keys,
+        webserverSecretKeySecretName: args.secretNames.keys,
+        apiSecretKeySecretName: args.secretNames.keys,
+        jwtSecretName: args.secretNames.keys,
+        rbac: { create: true },
+        allowPodLaunching: true,
+        config: {
+            core: { load_examples: "False" },
+            logging: { remote_logging: "True", remote_base_log_folder: remoteLogFolder(args.storage), remote_log_conn_id: remoteLogConnectionId },
+        },
+        postgresql: { enabled: false },
+        redis: { enabled: false },
+        statsd: { enabled: false },
+        pgbouncer: { enabled: false },
+        flower: { enabled: false },
+        cleanup: { enabled: false },
+        scheduler: { ...server("500m", "1Gi", "2Gi"), logGroomerSidecar: logGroomer },
+        triggerer: { enabled: true, persistence: { enabled: false }, ...server("100m", "512Mi", "1Gi"), logGroomerSidecar: logGroomer },
+        dagProcessor: { enabled: true, ...server("250m", "1Gi", "2Gi"), logGroomerSidecar: logGroomer },
+        apiServer: { ...server("250m", "1Gi", "2Gi"), service: { type: "ClusterIP" } },
+        webserver: { ...server("250m", "1Gi", "2Gi"), service: { type: "ClusterIP" } },
+        // Task pods of the KubernetesExecutor (the chart's pod template).
+        workers: {
+            resources: chartResources("250m", "512Mi", "1Gi"),
+            securityContexts: contexts,
+            serviceAccount: sa,
+            kubernetes: { serviceAccount: sa },
+        },
+        migrateDatabaseJob: { enabled: true, useHelmHooks: false, resources: chartResources("100m", "512Mi", "1Gi"), securityContexts: contexts },
+        createUserJob: { enabled: false, useHelmHooks: false, resources: chartResources("100m", "256Mi", "512Mi"), securityContexts: contexts },
+        dags: {
+            gitSync: gitSync
+                ? {
+                      enabled: true,
+                      repo: args.gitSync.repo,
+                      branch: args.gitSync.branch,
+                      ref: args.gitSync.branch,
+                      subPath: args.gitSync.subPath,
+                      resources: chartResources("10m", "64Mi", "256Mi"),
+                      // git-sync keeps its git configuration under $HOME=/tmp.
+                      securityContexts: { container: containerSecurityContext({ readOnlyRootFilesystem: false, runAsUser: gitSyncUserId }) },
+                  }
+                : { enabled: false },
+        },
+    };
+}
+
+/** Role rules to create and follow SparkApplications in a job namespace. */
+export function sparkApplicationRules(): { apiGroups: string[]; resources: string[]; verbs: string[] }[] {
+    return [{ apiGroups: ["sparkoperator.k8s.io"], resources: ["sparkapplications"], verbs: ["create", "get", "list", "watch", "delete"] }];
+}
+
+/** ConfigMap keys allow no "/": manifests/pi.yaml becomes manifests__pi.yaml, mapped back by the volume items. */
+export function dagKey(relativePath: string): string {
+    const key = relativePath.split(path.sep).join("/").replace(/\//g, "__");
+    if (!/^[-._a-zA-Z0-9]+$/.test(key) || key.length > 253) throw new Error(`airflow: DAG file "${relativePath}" has no valid ConfigMap key`);
+    return key;
+}
+
+/** ConfigMaps hold at most 1 MiB. */
+const configMapLimitBytes = 1024 * 1024;
+
+/** Reads the DAG files (Python at the top, YAML manifests below) of a folder; skips caches and hidden files. */
+export function readDagFiles(dir: string): { files: Record<string, string>; items: { key: string; path: string }[] } {
+    if (!fs.existsSync(dir)) throw new Error(`airflow: DAG folder ${dir} does not exist`);
+    const files: Record<string, string> = {};
+    const items: { key: string; path: string }[] = [];
+    const walk = (relative: string) => {
+        for (const entry of fs.readdirSync(path.join(dir, relative), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+            if (entry.name.startsWith(".") || entry.name === "__pycache__") continue;
+            const rel = relative ? `${relative}/${entry.name}` : entry.name;
+            if (entry.isDirectory()) walk(rel);
+            else if (entry.isFile() && /\.(py|ya?ml|json|sql)$/.test(entry.name)) {
+                const key = dagKey(rel);
+                files[key] = fs.readFileSync(path.join(dir, rel), "utf8");
+                items.push({ key, path: rel });
+            }
+        }
+    };
+    walk("");
+    const size = Object.values(files).reduce((sum, text) => sum + Buffer.byteLength(text), 0);
+    if (size > configMapLimitBytes) throw new Error(`airflow: the DAGs in ${dir} take ${size} bytes, more than a ConfigMap holds; use gitSync`);
+    return { files, items };
+}
+
+/** The repository's example DAGs, read at deploy time. */
+export const repositoryDagsDirectory = path.join(__dirname, "../../dags");
+
+export interface AirflowArgs {
+    /** Namespace Airflow runs in (airflow); it must exist. */
+    readonly namespace: string;
+    /** The platform's Airflow image, pinned by tag or digest. */
+    readonly image: string;
+    /** Airflow version of the image; defaults to the x.y.z at the start of the image tag. */
+    readonly airflowVersion?: string;
+    /** The PostgreSQL server holding the metadata database. */
+    readonly database: {
+        readonly host: pulumi.Input<string>;
+        readonly port: number;
+        readonly sslMode: "require" | "disable";
+        /** Database name; defaults to "airflow". */
+        readonly name?: string;
+    };
+    /** Generated credentials: airflow keys, the metadata database user, and the MinIO root user on MinIO storage. */
+    readonly credentials: Pick<CredentialValues, "airflow" | "airflowDatabase"> & { readonly minioRoot?: CredentialValues["minioRoot"] };
+    /** Where the airflow-logs bucket is. */
+    readonly storage: ObjectStorage;
+    /** DAGs from git; an empty repo ships the DAGs of dagsDirectory instead. */
+    readonly gitSync: AirflowGitSync;
+    /** Namespaces Spark jobs run in; Airflow gets RBAC there for spark-submit and SparkApplications. */
+    readonly jobNamespaces: readonly string[];
+    /** Bind the spark-submit rules (pods, services, config maps) to the Airflow service account in each job namespace. */
+    readonly sparkSubmit: boolean;
+    /** Allow the Airflow service account to manage SparkApplications in each job namespace. */
+    readonly sparkApplications: boolean;
+    /** Whether the platform's node groups exist; true places Airflow on the system nodes. */
+    readonly nodeGroups: boolean;
+    /** Folder of shipped DAGs; defaults to the repository's dags/. */
+    readonly dagsDirectory?: string;
+    /** Service account with the EKS Pod Identity association; defaults to "airflow". */
+    readonly serviceAccountName?: string;
+}
+
+export class Airflow extends pulumi.ComponentResource {
+    readonly chart: k8s.helm.v4.Chart;
+    readonly serviceAccountName: string;
+
+    constructor(name: string, args: AirflowArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("spark-k8s:services:Airflow", name, {}, opts);
+        const parent = { parent: this };
+        const namespace = args.namespace;
+        const serviceAccountName = args.serviceAccountName ?? "airflow";
+        this.serviceAccountName = serviceAccountName;
+        const names = airflowSecretNames;
+        const labels = { "app.kubernetes.io/part-of": "spark-k8s", "app.kubernetes.io/name": "airflow" };
+
+        const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: { name: serviceAccountName, namespace, labels } }, parent);
+
+        const metadata = new k8s.core.v1.Secret(
+            `${name}-metadata`,
+            {
+                metadata: { name: names.metadata, namespace, labels },
+                type: "Opaque",
+                stringData: pulumi.secret(
+                    metadataConnection({ ...args.database, name: args.database.name ?? "airflow" }, args.credentials.airflowDatabase).apply((connection) => ({ connection })),
+                ),
+            },
+            parent,
+        );
+
+        // Airflow 3 signs its task tokens with this; the chart would otherwise generate one per render.
+        const jwtSecret = new random.RandomPassword(`${name}-jwt-secret`, { length: 64, special: false }, parent);
+        const keys = new k8s.core.v1.Secret(
+            `${name}-keys`,
+            {
+                metadata: { name: names.keys, namespace, labels },
+                type: "Opaque",
+                stringData: pulumi.secret(
+                    pulumi.all([args.credentials.airflow, jwtSecret.result]).apply(([k, jwt]) => ({
+                        "fernet-key": k.fernetKey,
+                        "webserver-secret-key": k.webserverSecretKey,
+                        "api-secret-key": k.apiSecretKey,
+                        "jwt-secret": jwt,
+                    })),
+                ),
+            },
+            parent,
+        );
+
+        const dependsOn: pulumi.Resource[] = [serviceAccount, metadata, keys];
+        if (args.storage.kind === "minio") {
+            if (!args.credentials.minioRoot) throw new Error("Airflow: MinIO storage needs credentials.minioRoot");
+            dependsOn.push(
+                new k8s.core.v1.Secret(
+                    `${name}-storage-connection`,
+                    {
+                        metadata: { name: names.storageConnection, namespace, labels },
+                        type: "Opaque",
+                        stringData: pulumi.secret(minioConnection(args.storage.endpoint, args.credentials.minioRoot).apply((connection) => ({ connection }))),
+                    },
+                    parent,
+                ),
+            );
+        }
+
+        let dags: DagBundle | undefined;
+        if (args.gitSync.repo === "") {
+            const bundle = readDagFiles(args.dagsDirectory ?? repositoryDagsDirectory);
+            const configMapName = "airflow-dags";
+            dependsOn.push(new k8s.core.v1.ConfigMap(`${name}-dags`, { metadata: { name: configMapName, namespace, labels }, data: bundle.files }, parent));
+            dags = { configMapName, items: bundle.items };
+        }
+
+        for (const jobNamespace of args.jobNamespaces) {
+            const grants: [string, { apiGroups: string[]; resources: string[]; verbs: string[] }[]][] = [];
+            if (args.sparkSubmit) grants.push(["airflow-spark-submit", sparkSubmitRules()]);
+            if (args.sparkApplications) grants.push(["airflow-spark-applications", sparkApplicationRules()]);
+            for (const [roleName, rules] of grants) {
+                const role = new k8s.rbac.v1.Role(`${name}-${jobNamespace}-${roleName}`, { metadata: { name: roleName, namespace: jobNamespace, labels }, rules }, parent);
+                new k8s.rbac.v1.RoleBinding(
+                    `${name}-${jobNamespace}-${roleName}`,
+                    {
+                        metadata: { name: roleName, namespace: jobNamespace, labels },
+                        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+                        subjects: [{ kind: "ServiceAccount", name: serviceAccountName, namespace }],
+                    },
+                    parent,
+                );
+            }
+        }
+
+        const ref = charts.airflow;
+        this.chart = new k8s.helm.v4.Chart(
+            name,
+            {
+                name: "airflow",
+                chart: ref.chart,
+                version: ref.version,
+                repositoryOpts: { repo: ref.repo },
+                namespace,
+                values: airflowValues({
+                    image: args.image,
+                    airflowVersion: args.airflowVersion,
+                    nodeGroups: args.nodeGroups,
+                    storage: args.storage,
+                    gitSync: args.gitSync,
+                    dags,
+                    secretNames: names,
+                    serviceAccountName,
+                }),
+            },
+            { parent: this, dependsOn },
+        );
+        this.registerOutputs({});
+    }
+}

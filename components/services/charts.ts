@@ -1,0 +1,107 @@
+/**
+ * The third-party Helm charts the platform installs, pinned to exact versions in one table, and
+ * the small pieces of chart values every service module shares (resources, security contexts,
+ * system-node placement). Each service module names, in a comment, the values.yaml it checked
+ * its keys against: Helm ignores a misspelt key silently unless the chart ships a strict schema.
+ */
+import { onSystemNodes } from "../kubernetes/scheduling";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../kubernetes/hardening";
+
+/** One chart: its name in the repository, the exact version, and the repository URL. */
+export interface ChartRef {
+    readonly chart: string;
+    /** An exact semantic version, never a range. */
+    readonly version: string;
+    readonly repo: string;
+}
+
+/**
+ * Pinned official charts. Upgrading one means re-checking every values key the module sets
+ * against the new version's values.yaml (see the comment at the top of each module).
+ */
+export const charts = {
+    /** Kubeflow Spark Operator; appVersion 2.4.0. 2.5.x exists but its values.yaml was not checked. */
+    sparkOperator: { chart: "spark-operator", version: "2.4.0", repo: "https://kubeflow.github.io/spark-operator" },
+    /** Zero to JupyterHub; 4.4.0 (JupyterHub 5.5.0) carries the 4.3.3-4.4.0 JupyterHub security fixes. */
+    jupyterhub: { chart: "jupyterhub", version: "4.4.0", repo: "https://hub.jupyter.org/helm-chart/" },
+    /** Apache Airflow's official chart; 1.22.0 deploys Airflow 3.2.2 by default, the platform image's version. */
+    airflow: { chart: "airflow", version: "1.22.0", repo: "https://airflow.apache.org" },
+    /** NVIDIA device plugin. */
+    nvidiaDevicePlugin: { chart: "nvidia-device-plugin", version: "0.18.2", repo: "https://nvidia.github.io/k8s-device-plugin" },
+} as const satisfies Record<string, ChartRef>;
+
+export type ChartName = keyof typeof charts;
+
+/** True for an exact version such as 2.4.0 (optionally with a pre-release or build suffix); false for ranges. */
+export function isExactChartVersion(version: string): boolean {
+    return /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.test(version);
+}
+
+/** Requests for a chart container, with the memory limit equal to the memory request unless given. */
+export interface ChartResources {
+    readonly requests: { readonly cpu: string; readonly memory: string };
+    readonly limits: { readonly memory: string };
+}
+
+export function chartResources(cpu: string, memory: string, memoryLimit: string = memory): ChartResources {
+    return { requests: { cpu, memory }, limits: { memory: memoryLimit } };
+}
+
+/** A container security context of the restricted profile, as a fresh plain object chart values can hold. */
+export interface ChartContainerSecurityContext {
+    readonly allowPrivilegeEscalation: false;
+    readonly privileged: false;
+    readonly capabilities: { readonly drop: string[] };
+    readonly readOnlyRootFilesystem: boolean;
+    readonly runAsNonRoot: true;
+    readonly seccompProfile: { readonly type: "RuntimeDefault" };
+    readonly runAsUser?: number;
+    readonly runAsGroup?: number;
+}
+
+export interface ContainerSecurityOptions {
+    /** False only for images that write outside the volumes the chart mounts. */
+    readonly readOnlyRootFilesystem: boolean;
+    /** Pins the container's UID (never 0); omit to keep the pod's or the image's. */
+    readonly runAsUser?: number;
+    readonly runAsGroup?: number;
+}
+
+export function containerSecurityContext(options: ContainerSecurityOptions): ChartContainerSecurityContext {
+    for (const [field, id] of [["runAsUser", options.runAsUser], ["runAsGroup", options.runAsGroup]] as const) {
+        if (id !== undefined && (!Number.isInteger(id) || id <= 0)) throw new Error(`containerSecurityContext: ${field} must be a positive integer, got ${id}`);
+    }
+    return {
+        allowPrivilegeEscalation: restrictedContainerSecurityContext.allowPrivilegeEscalation,
+        privileged: restrictedContainerSecurityContext.privileged,
+        capabilities: { drop: [...restrictedContainerSecurityContext.capabilities.drop] },
+        readOnlyRootFilesystem: options.readOnlyRootFilesystem,
+        runAsNonRoot: restrictedContainerSecurityContext.runAsNonRoot,
+        seccompProfile: { type: "RuntimeDefault" },
+        ...(options.runAsUser === undefined ? {} : { runAsUser: options.runAsUser }),
+        ...(options.runAsGroup === undefined ? {} : { runAsGroup: options.runAsGroup }),
+    };
+}
+
+/** The restricted pod security context as a fresh plain object. */
+export function podSecurityContext(runAsUser: number, fsGroup?: number): Record<string, unknown> {
+    return { ...restrictedPodSecurityContext(runAsUser, fsGroup), seccompProfile: { type: "RuntimeDefault" } };
+}
+
+/** `{ "spark-k8s/node-role": "system" }` where the platform made node groups; undefined on the local tier. */
+export function systemNodeSelector(nodeGroups: boolean): Record<string, string> | undefined {
+    return onSystemNodes({ nodeGroups }).nodeSelector;
+}
+
+/** Splits a pinned image reference into repository and tag (or digest); throws when it is not pinned. */
+export function splitImage(ref: string): { repository: string; tag?: string; digest?: string } {
+    const at = ref.indexOf("@");
+    if (at > 0 && /^sha256:[0-9a-f]{64}$/.test(ref.slice(at + 1))) return { repository: ref.slice(0, at), digest: ref.slice(at + 1) };
+    const colon = ref.lastIndexOf(":");
+    const slash = ref.lastIndexOf("/");
+    const tag = colon > slash ? ref.slice(colon + 1) : "";
+    if (!tag || tag.toLowerCase() === "latest" || !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)) {
+        throw new Error(`image "${ref}" is not pinned; use a tag other than latest, or a @sha256 digest`);
+    }
+    return { repository: ref.slice(0, colon), tag };
+}

@@ -1,0 +1,79 @@
+/**
+ * The NVIDIA device plugin from its official chart: advertises `nvidia.com/gpu` on the GPU nodes.
+ *
+ * Values keys checked against NVIDIA/k8s-device-plugin deployments/helm/nvidia-device-plugin/
+ * values.yaml (the 0.18 line on the main branch) and its daemonset and helper templates:
+ * nodeSelector, affinity, tolerations, resources, securityContext, podSecurityContext,
+ * priorityClassName, devicePlugin.enabled, gfd.enabled. The chart has no values schema.
+ *
+ * Privileges, checked in the chart's templates: the plugin is NOT privileged by default. With no
+ * MIG strategy and no CPU-manager compatibility, its container gets no added capabilities; the
+ * security context set here (no privilege escalation, drop ALL, seccomp RuntimeDefault, read-only
+ * root) replaces the chart's and is used verbatim. What it cannot drop: it runs as root and
+ * mounts hostPath directories (the kubelet's device-plugins socket directory, /var/run/cdi and the
+ * MPS directories), because it registers through the root-owned kubelet socket. Its namespace
+ * therefore cannot enforce the restricted or even the baseline Pod Security level (baseline forbids
+ * hostPath); that is the one exception the platform accepts, confined to the GPU nodes.
+ * gpu-feature-discovery stays off: the chart runs it privileged.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { nodeRoleLabel } from "../aws/nodeGroups";
+import { onGpuNodes } from "../kubernetes/scheduling";
+import { charts, chartResources } from "./charts";
+
+export interface NvidiaDevicePluginArgs {
+    /** Namespace the plugin runs in (nvidia-device-plugin); it must exist. */
+    readonly namespace: pulumi.Input<string>;
+}
+
+/** The chart values: pure, so tests check them directly. Always GPU nodes only. */
+export function nvidiaDevicePluginValues(): Record<string, unknown> {
+    const gpu = onGpuNodes(1, { nodeGroups: true }).placement;
+    return {
+        devicePlugin: { enabled: true },
+        gfd: { enabled: false },
+        nodeSelector: { ...gpu.nodeSelector },
+        // Replaces the chart's default affinity, which wants node-feature-discovery labels.
+        affinity: {
+            nodeAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: {
+                    nodeSelectorTerms: [{ matchExpressions: [{ key: nodeRoleLabel, operator: "In", values: ["gpu"] }] }],
+                },
+            },
+        },
+        tolerations: (gpu.tolerations ?? []).map((t) => ({ ...t })),
+        priorityClassName: "system-node-critical",
+        resources: chartResources("50m", "64Mi", "128Mi"),
+        podSecurityContext: { seccompProfile: { type: "RuntimeDefault" } },
+        securityContext: {
+            allowPrivilegeEscalation: false,
+            privileged: false,
+            capabilities: { drop: ["ALL"] },
+            readOnlyRootFilesystem: true,
+            seccompProfile: { type: "RuntimeDefault" },
+        },
+    };
+}
+
+export class NvidiaDevicePlugin extends pulumi.ComponentResource {
+    readonly chart: k8s.helm.v4.Chart;
+
+    constructor(name: string, args: NvidiaDevicePluginArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("spark-k8s:services:NvidiaDevicePlugin", name, {}, opts);
+        const ref = charts.nvidiaDevicePlugin;
+        this.chart = new k8s.helm.v4.Chart(
+            name,
+            {
+                name: "nvidia-device-plugin",
+                chart: ref.chart,
+                version: ref.version,
+                repositoryOpts: { repo: ref.repo },
+                namespace: args.namespace,
+                values: nvidiaDevicePluginValues(),
+            },
+            { parent: this },
+        );
+        this.registerOutputs({});
+    }
+}

@@ -1,0 +1,88 @@
+/**
+ * The Kubeflow Spark Operator from its official chart.
+ *
+ * Values keys checked against kubeflow/spark-operator charts/spark-operator-chart at chart 2.4.0
+ * (the helm-docs key table of its README, generated from that version's values.yaml):
+ * controller.{replicas,nodeSelector,podSecurityContext,securityContext,resources},
+ * webhook.{enable,replicas,nodeSelector,podSecurityContext,securityContext,resources},
+ * spark.{jobNamespaces,serviceAccount.create,serviceAccount.name,rbac.create},
+ * prometheus.metrics.enable. The chart has no values schema, so a wrong key would be ignored.
+ *
+ * The chart's own volumes stay (an emptyDir at /tmp for the controller, one for the webhook's
+ * serving certificates), which is why both containers can keep a read-only root filesystem.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { charts, chartResources, containerSecurityContext, podSecurityContext, systemNodeSelector } from "./charts";
+
+/** The spark user of the operator image (it is built on the apache/spark image). */
+export const sparkOperatorUserId = 185;
+
+export interface SparkOperatorArgs {
+    /** Namespace the operator runs in (spark-operator); it must exist. */
+    readonly namespace: pulumi.Input<string>;
+    /** Namespaces whose SparkApplications the operator watches and whose pods the webhook mutates. */
+    readonly jobNamespaces: readonly string[];
+    /** Whether the platform's node groups exist; true places the operator on the system nodes. */
+    readonly nodeGroups: boolean;
+    /**
+     * The service account drivers run as in each job namespace. The platform creates it (bound to
+     * EKS Pod Identity, with least-privilege RBAC), so the chart must not; defaults to "spark".
+     */
+    readonly sparkServiceAccountName?: string;
+}
+
+/** The chart values: pure, so tests check them directly. */
+export function sparkOperatorValues(args: SparkOperatorArgs): Record<string, unknown> {
+    if (args.jobNamespaces.length === 0) throw new Error("sparkOperatorValues: jobNamespaces is empty; the operator would watch every namespace");
+    const nodeSelector = systemNodeSelector(args.nodeGroups);
+    const placement = nodeSelector ? { nodeSelector } : {};
+    const pod = podSecurityContext(sparkOperatorUserId);
+    const container = containerSecurityContext({ readOnlyRootFilesystem: true, runAsUser: sparkOperatorUserId, runAsGroup: sparkOperatorUserId });
+    return {
+        controller: {
+            replicas: 1,
+            ...placement,
+            podSecurityContext: pod,
+            securityContext: container,
+            // Each submission runs spark-submit (a JVM) inside the controller.
+            resources: chartResources("200m", "512Mi", "1Gi"),
+        },
+        webhook: {
+            enable: true,
+            replicas: 1,
+            ...placement,
+            podSecurityContext: pod,
+            securityContext: container,
+            resources: chartResources("50m", "128Mi"),
+        },
+        spark: {
+            jobNamespaces: [...args.jobNamespaces],
+            serviceAccount: { create: false, name: args.sparkServiceAccountName ?? "spark" },
+            rbac: { create: false },
+        },
+        prometheus: { metrics: { enable: true } },
+    };
+}
+
+export class SparkOperator extends pulumi.ComponentResource {
+    readonly chart: k8s.helm.v4.Chart;
+
+    constructor(name: string, args: SparkOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("spark-k8s:services:SparkOperator", name, {}, opts);
+        const ref = charts.sparkOperator;
+        this.chart = new k8s.helm.v4.Chart(
+            name,
+            {
+                name: "spark-operator",
+                chart: ref.chart,
+                version: ref.version,
+                repositoryOpts: { repo: ref.repo },
+                namespace: args.namespace,
+                values: sparkOperatorValues(args),
+            },
+            { parent: this },
+        );
+        this.registerOutputs({});
+    }
+}
