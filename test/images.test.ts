@@ -468,13 +468,12 @@ describe("images/versions.env and images/build.sh", () => {
         }
     });
 
-    it("the stack defaults name the images build.sh produces (tags: see docs/images.md)", () => {
-        const repositories = new Set(platformImages.map((i) => `spark-k8s/${i.name}`));
-        const images = tierDefaults("prod").spark.images as Record<string, string>;
-        for (const { configKey } of platformImages) {
-            const ref = images[configKey];
-            assert.ok(ref, `spark.images.${configKey} has no default`);
-            assert.ok(repositories.has(ref.replace(/:[^:/]+$/, "").replace(/^.*?(spark-k8s\/)/, "$1")), `${configKey}: ${ref}`);
+    it("the stack defaults name exactly the images and tags build.sh produces", () => {
+        for (const tier of ["local", "dev", "staging", "prod"] as const) {
+            const images = tierDefaults(tier).spark.images as Record<string, string>;
+            for (const { name, tagKey, configKey } of platformImages) {
+                assert.equal(images[configKey], `spark-k8s/${name}:${v(tagKey)}`, `${tier}: spark.images.${configKey}`);
+            }
         }
     });
 

@@ -86,17 +86,17 @@ function base(): PlatformSettings {
 }
 
 /**
- * Platform images, built from images/ (see docs/images.md). Stack config points them at the
- * registry they were pushed to.
+ * Platform images, built from images/ with the tags of images/versions.env (a test keeps the two
+ * equal; see docs/images.md). Stack config points them at the registry they were pushed to.
  */
 const images = {
-    spark35: "spark-k8s/spark-runtime:3.5.6-p1",
-    spark40: "spark-k8s/spark-runtime:4.0.1-p1",
-    sparkRapids: "spark-k8s/spark-rapids:3.5.6-25.08.0-p1",
+    spark35: "spark-k8s/spark-runtime:3.5.9-p1",
+    spark40: "spark-k8s/spark-runtime:4.0.4-p1",
+    sparkRapids: "spark-k8s/spark-rapids:3.5.9-26.08.0-p1",
     hiveMetastore: "spark-k8s/hive-metastore:4.0.1-p1",
-    jupyter35: "spark-k8s/jupyter-spark:3.5.6-p1",
-    jupyter40: "spark-k8s/jupyter-spark:4.0.1-p1",
-    airflow: "spark-k8s/airflow:2.10.5-p1",
+    jupyter35: "spark-k8s/jupyter-spark:3.5.9-p1",
+    jupyter40: "spark-k8s/jupyter-spark:4.0.4-p1",
+    airflow: "spark-k8s/airflow:3.2.2-p1",
 };
 
 /** The complete default settings of a tier; a fresh object on every call. */
