@@ -60,6 +60,15 @@ describe("validateK8sObject", () => {
 describe("namespaces", () => {
     const psa = "pod-security.kubernetes.io";
 
+    it("allow privileged only with a recorded reason, still auditing and warning at restricted", () => {
+        assert.throws(() => namespaceManifest("gpu", { podSecurity: "privileged", kubernetesVersion: "1.33" }), /privileged needs an exemptionReason/);
+        const ns = namespaceManifest("gpu", { podSecurity: "privileged", kubernetesVersion: "1.33", exemptionReason: "device plugin mounts the kubelet socket" });
+        const meta = ns.metadata as { labels: Record<string, string>; annotations: Record<string, string> };
+        assert.equal(meta.labels[`${psa}/enforce`], "privileged");
+        assert.equal(meta.labels[`${psa}/warn`], "restricted");
+        assert.equal(meta.annotations["spark-k8s/pod-security-exemption"], "device plugin mounts the kubelet socket");
+    });
+
     it("enforce the requested Pod Security level and audit and warn at restricted, pinned to a minor", () => {
         for (const level of ["restricted", "baseline"] as const) {
             const ns = namespaceManifest("spark-jobs", { podSecurity: level, kubernetesVersion: "1.33" }) as unknown as Namespace;
@@ -85,7 +94,7 @@ describe("namespaces", () => {
     it("refuse bad names, unpinned versions and labels that would override Pod Security", () => {
         assert.throws(() => namespaceManifest("Spark_Jobs", { podSecurity: "restricted", kubernetesVersion: "1.33" }), /name "Spark_Jobs" is not a DNS-1123 label/);
         assert.throws(() => namespaceManifest("spark", { podSecurity: "restricted", kubernetesVersion: "latest" }), /kubernetesVersion "latest"/);
-        assert.throws(() => namespaceManifest("spark", { podSecurity: "privileged" as "baseline", kubernetesVersion: "1.33" }), /podSecurity "privileged"/);
+        assert.throws(() => namespaceManifest("spark", { podSecurity: "unconfined" as "baseline", kubernetesVersion: "1.33" }), /podSecurity "unconfined"/);
         assert.throws(
             () => namespaceManifest("spark", { podSecurity: "restricted", kubernetesVersion: "1.33", labels: { [`${psa}/enforce`]: "privileged" } }),
             /would override the Pod Security labels/,

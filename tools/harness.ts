@@ -207,7 +207,8 @@ async function resolveOutputs(value: unknown): Promise<unknown> {
         return secret ? { [secretSig]: secretSigValue, value: inner } : inner;
     }
     if (Array.isArray(value)) return Promise.all(value.map(resolveOutputs));
-    if (value !== null && typeof value === "object") {
+    // Plain data only: resources and other class instances are references, returned as they are.
+    if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
         const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await resolveOutputs(v)] as const));
         return Object.fromEntries(entries);
     }

@@ -3,8 +3,11 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 
-/** Pod Security Standards levels a namespace may enforce; privileged is never used. */
-export type PodSecurityLevel = "restricted" | "baseline";
+/**
+ * Pod Security Standards levels a namespace may enforce. privileged is for node agents that must
+ * reach the host (the NVIDIA device plugin's kubelet socket) and needs a recorded reason.
+ */
+export type PodSecurityLevel = "restricted" | "baseline" | "privileged";
 
 export interface NamespaceOptions {
     /** The level admission enforces; audit and warn always use restricted, so gaps show up in events and warnings. */
@@ -13,6 +16,8 @@ export interface NamespaceOptions {
     readonly kubernetesVersion: string;
     readonly labels?: Record<string, string>;
     readonly annotations?: Record<string, string>;
+    /** Why the namespace cannot be restricted; required for privileged, kept as an annotation. */
+    readonly exemptionReason?: string;
 }
 
 const podSecurityPrefix = "pod-security.kubernetes.io/";
@@ -25,7 +30,10 @@ export function namespaceManifest(name: string, options: NamespaceOptions): k8s.
     const version = /^v?(\d+\.\d+)$/.exec(options.kubernetesVersion);
     if (!version) problems.push(`kubernetesVersion "${options.kubernetesVersion}" is not a Kubernetes minor such as v1.33`);
     const podSecurity: string = options.podSecurity;
-    if (podSecurity !== "restricted" && podSecurity !== "baseline") problems.push(`podSecurity "${podSecurity}" is not restricted or baseline`);
+    if (podSecurity !== "restricted" && podSecurity !== "baseline" && podSecurity !== "privileged") {
+        problems.push(`podSecurity "${podSecurity}" is not restricted, baseline or privileged`);
+    }
+    if (podSecurity === "privileged" && !options.exemptionReason) problems.push("podSecurity privileged needs an exemptionReason");
     const overridden = Object.keys(options.labels ?? {}).filter((k) => k.startsWith(podSecurityPrefix));
     if (overridden.length > 0) problems.push(`labels ${overridden.join(", ")} would override the Pod Security labels`);
     if (problems.length > 0) throw new Error(`namespace "${name}":\n  - ${problems.join("\n  - ")}`);
@@ -45,7 +53,9 @@ export function namespaceManifest(name: string, options: NamespaceOptions): k8s.
         metadata: {
             name,
             labels: { ...options.labels, ...podSecurityLabels },
-            ...(options.annotations ? { annotations: { ...options.annotations } } : {}),
+            ...(options.annotations || options.exemptionReason
+                ? { annotations: { ...options.annotations, ...(options.exemptionReason ? { "spark-k8s/pod-security-exemption": options.exemptionReason } : {}) } }
+                : {}),
         },
     };
 }
