@@ -18,6 +18,14 @@ import { executorSizing, ExecutorSizing, explicitExecutorSizing, smallestCommonS
 import { eventLogDir, SparkConfInput, sparkDefaults } from "./spark/sparkDefaults";
 import { SparkStandalone, standaloneMasterUrl } from "./spark/standalone";
 import { instanceShape } from "./config/instanceTypes";
+import { Airflow } from "./services/airflow";
+import { DatabaseInit } from "./services/databaseInit";
+import { JupyterHub } from "./services/jupyterhub";
+import { HiveMetastore } from "./services/metastore";
+import { Minio } from "./services/minio";
+import { NvidiaDevicePlugin } from "./services/nvidiaDevicePlugin";
+import { InClusterPostgres } from "./services/postgres";
+import { SparkOperator } from "./services/sparkOperator";
 
 /** Where the platform's Spark images keep the GPU discovery script (images/spark-rapids). */
 export const gpuDiscoveryScript = "/opt/spark/scripts/getGpusResources.sh";
@@ -162,6 +170,9 @@ export function createSparkStack(ctx: PlatformContext): SparkStackOutputs {
         endpoints[`connect-${version}`] = `sc://${serviceHost(serviceEndpoints.connect(version))}:${serviceEndpoints.connect(version).grpcPort}`;
     }
 
+    const services = createServices(ctx, { platformNs, jobNamespaces });
+    Object.assign(endpoints, services.endpoints);
+
     const newestLine = [...c.spark.versions].sort().pop() ?? "3.5";
     const historyLog = buckets.apply((b) => eventLogDir(b.eventLogs, eventLogPrefix));
     new HistoryServer("history-server", {
@@ -175,4 +186,132 @@ export function createSparkStack(ctx: PlatformContext): SparkStackOutputs {
     endpoints.historyServer = `http://${serviceHost(serviceEndpoints.historyServer)}:${serviceEndpoints.historyServer.port}`;
 
     return { endpoints, eventLogDir: historyLog };
+}
+
+/** A namespace of the platform, hardened to restricted unless a reason says otherwise. */
+function platformNamespace(ctx: PlatformContext, name: string, exemptionReason?: string): k8s.core.v1.Namespace {
+    return new k8s.core.v1.Namespace(
+        `ns-${name}`,
+        namespaceManifest(name, { podSecurity: exemptionReason ? "privileged" : "restricted", kubernetesVersion: ctx.podSecurityVersion, exemptionReason }),
+        { provider: ctx.provider },
+    );
+}
+
+/**
+ * The services around Spark that the scenario switches on: MinIO and PostgreSQL where the platform
+ * runs them itself, the metastore database and schema, the Hive Metastore, the Spark Operator,
+ * JupyterHub, Airflow and the NVIDIA device plugin.
+ */
+function createServices(
+    ctx: PlatformContext,
+    shared: { platformNs: k8s.core.v1.Namespace; jobNamespaces: SparkJobNamespace[] },
+): { endpoints: Record<string, string> } {
+    const c = ctx.config;
+    const plan = ctx.plan;
+    const opts = { provider: ctx.provider };
+    const nodeGroups = ctx.nodeGroups;
+    const endpoints: Record<string, string> = {};
+    const platformNamespaceName = shared.platformNs.metadata.name;
+
+    let minioReady: pulumi.Resource[] = [];
+    if (plan.minio) {
+        const ns = platformNamespace(ctx, namespaces.minio);
+        const buckets = ctx.storage.kind === "minio" ? ctx.storage.buckets : { warehouse: "warehouse", eventLogs: "event-logs", airflowLogs: "airflow-logs", backups: "backups" };
+        const minio = new Minio("minio", {
+            namespace: ns.metadata.name,
+            rootCredentials: ctx.credentials.minioRoot,
+            buckets,
+            storageGiB: c.services.minio.storageGiB,
+            storageClassName: ctx.storageClassName,
+            nodeGroups,
+        }, opts);
+        minioReady = [minio.bucketJob];
+        endpoints.minio = `http://${serviceHost(serviceEndpoints.minio)}:${serviceEndpoints.minio.port}`;
+    }
+
+    const databaseReady: pulumi.Resource[] = [];
+    if (ctx.database.inCluster) {
+        const postgres = new InClusterPostgres("postgres", {
+            namespace: platformNamespaceName,
+            admin: ctx.credentials.databaseAdmin,
+            storageGiB: c.services.postgres.storageGiB,
+            storageClassName: ctx.storageClassName,
+            nodeGroups,
+        }, opts);
+        databaseReady.push(postgres.statefulSet);
+    }
+    const databaseInit = new DatabaseInit("database-init", {
+        namespace: platformNamespaceName,
+        database: ctx.database,
+        credentials: ctx.credentials,
+        nodeGroups,
+        dependsOn: databaseReady,
+    }, opts);
+
+    const metastoreAccount = new k8s.core.v1.ServiceAccount("hive-metastore", {
+        metadata: { name: serviceIdentities.hiveMetastore.serviceAccount, namespace: platformNamespaceName, labels: { "app.kubernetes.io/part-of": "spark-k8s" } },
+        automountServiceAccountToken: false,
+    }, opts);
+    new HiveMetastore("hive-metastore", {
+        namespace: platformNamespaceName,
+        image: c.spark.images.hiveMetastore,
+        replicas: c.services.metastore.replicas,
+        database: ctx.database,
+        databaseCredentials: ctx.credentials.metastoreDatabase,
+        storage: ctx.storage,
+        objectStorageCredentials: ctx.storage.kind === "minio" ? ctx.credentials.minioRoot : undefined,
+        serviceAccountName: serviceIdentities.hiveMetastore.serviceAccount,
+        nodeGroups,
+        dependsOn: [databaseInit.job, metastoreAccount, ...minioReady],
+    }, opts);
+    endpoints.metastore = `thrift://${serviceHost(serviceEndpoints.metastore)}:${serviceEndpoints.metastore.port}`;
+
+    if (plan.sparkOperator) {
+        const ns = platformNamespace(ctx, namespaces.operator);
+        new SparkOperator("spark-operator", {
+            namespace: ns.metadata.name,
+            jobNamespaces: c.spark.jobNamespaces,
+            nodeGroups,
+            sparkServiceAccountName: serviceIdentities.sparkJobs.serviceAccount,
+        }, opts);
+    }
+
+    if (plan.gpu && nodeGroups) {
+        const ns = platformNamespace(ctx, namespaces.gpu, "The NVIDIA device plugin mounts the kubelet's device-plugin socket (hostPath); it is not privileged.");
+        new NvidiaDevicePlugin("nvidia-device-plugin", { namespace: ns.metadata.name }, opts);
+    }
+
+    if (plan.jupyterhub) {
+        const ns = platformNamespace(ctx, namespaces.jupyterhub);
+        new JupyterHub("jupyterhub", {
+            namespace: ns.metadata.name,
+            versions: plan.connect.versions,
+            images: c.spark.images,
+            gpu: plan.gpu && nodeGroups,
+            nodeGroups,
+            storageClassName: ctx.storageClassName,
+        }, opts);
+        endpoints.jupyterhub = `http://proxy-public.${namespaces.jupyterhub}.svc.cluster.local`;
+    }
+
+    if (plan.airflow) {
+        const ns = platformNamespace(ctx, namespaces.airflow);
+        new Airflow("airflow", {
+            namespace: namespaces.airflow,
+            image: c.spark.images.airflow,
+            database: ctx.database,
+            credentials: ctx.credentials,
+            storage: ctx.storage,
+            gitSync: c.services.airflow.gitSync,
+            jobNamespaces: c.spark.jobNamespaces,
+            sparkSubmit: plan.airflowSparkSubmit,
+            sparkApplications: plan.airflowSparkApplications,
+            nodeGroups,
+            serviceAccountName: serviceIdentities.airflow.serviceAccount,
+            // Airflow's Roles live in the job namespaces, so those must exist first.
+            dependsOn: [ns, databaseInit.job, ...minioReady, ...shared.jobNamespaces],
+        }, opts);
+        endpoints.airflow = `http://airflow-api-server.${namespaces.airflow}.svc.cluster.local:8080`;
+    }
+    return { endpoints };
 }

@@ -109,10 +109,16 @@ describe("offline plan", function () {
                 .sort((a, b) => a.name.localeCompare(b.name));
             assert.deepEqual(versions.addons, expected);
 
-            const chart = { type: planTypes.helmChart, name: "spark-operator", inputs: { chart: "spark-operator", version: "2.1.1", values: {} } };
-            const withChart = summarizePlan({ ...dev, resources: [...dev.resources, chart] });
-            assert.deepEqual(withChart.versions.charts, [{ name: "spark-operator", chart: "spark-operator", version: "2.1.1" }]);
-            assert.match(formatSummary(withChart), /spark-operator@2\.1\.1/);
+            const charts = dev.resources.filter((r) => r.type === planTypes.helmChart);
+            assert.ok(charts.length > 0, "the dev scenario installs charts");
+            assert.deepEqual(
+                versions.charts,
+                charts.map((r) => ({ name: r.name, chart: r.inputs.chart, version: r.inputs.version })).sort((a, b) => a.name.localeCompare(b.name)),
+            );
+            const extra = { type: planTypes.helmChart, name: "zz-extra", inputs: { chart: "extra", version: "2.1.1", values: {} } };
+            const withChart = summarizePlan({ ...dev, resources: [...dev.resources, extra] });
+            assert.deepEqual(withChart.versions.charts.at(-1), { name: "zz-extra", chart: "extra", version: "2.1.1" });
+            assert.match(formatSummary(withChart), /extra@2\.1\.1/);
         });
 
         it("formats every node group, bucket and version into the text", () => {

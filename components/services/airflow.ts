@@ -312,6 +312,8 @@ export interface AirflowArgs {
     readonly dagsDirectory?: string;
     /** Service account with the EKS Pod Identity association; defaults to "airflow". */
     readonly serviceAccountName?: string;
+    /** What every object waits for: the Airflow and job namespaces and the metadata database. */
+    readonly dependsOn?: pulumi.Resource[];
 }
 
 export class Airflow extends pulumi.ComponentResource {
@@ -320,7 +322,7 @@ export class Airflow extends pulumi.ComponentResource {
 
     constructor(name: string, args: AirflowArgs, opts?: pulumi.ComponentResourceOptions) {
         super("spark-k8s:services:Airflow", name, {}, opts);
-        const parent = { parent: this };
+        const parent = { parent: this, dependsOn: args.dependsOn };
         const namespace = args.namespace;
         const serviceAccountName = args.serviceAccountName ?? "airflow";
         this.serviceAccountName = serviceAccountName;
@@ -422,7 +424,7 @@ export class Airflow extends pulumi.ComponentResource {
                     serviceAccountName,
                 }),
             },
-            { parent: this, dependsOn },
+            { parent: this, dependsOn: [...dependsOn, ...(args.dependsOn ?? [])] },
         );
         this.registerOutputs({});
     }

@@ -1,0 +1,71 @@
+import { strict as assert } from "assert";
+import { scenarios } from "../components/config/schema";
+import { componentPlan } from "../components/spark/scenarios";
+import { StackRun, unwrapSecrets } from "../tools/harness";
+import { validateK8sObject } from "./support/k8sSchema";
+import { inputs, ofType, stackRunWith } from "./support";
+
+const named = (run: StackRun, type: string, name: string) => ofType(run, type).some((r) => inputs<{ metadata?: { name?: string } }>(r).metadata?.name === name);
+const chart = (run: StackRun, name: string) => ofType(run, "kubernetes:helm.sh/v4:Chart").find((r) => inputs<{ chart: string }>(r).chart === name);
+const role = (run: StackRun, namespace: string, name: string) =>
+    ofType(run, "kubernetes:rbac.authorization.k8s.io/v1:Role").some((r) => {
+        const m = inputs<{ metadata: { name: string; namespace: string } }>(r).metadata;
+        return m.namespace === namespace && m.name === name;
+    });
+
+describe("scenarios on a whole stack", function () {
+    this.timeout(60000);
+
+    for (const scenario of scenarios) {
+        it(`${scenario}: the local stack runs exactly the components the scenario needs, all schema-valid`, async () => {
+            const run = await stackRunWith("local", { spark: { scenario, presets: ["iceberg", "cost-optimized"] } });
+            const plan = componentPlan({ scenario, presets: [], versions: ["3.5", "4.0"], tier: "local", minioEnabled: true });
+            for (const v of ["35", "40"]) {
+                assert.equal(named(run, "kubernetes:apps/v1:Deployment", `spark-connect-${v}`), plan.connect.enabled, `connect ${v}`);
+                assert.equal(named(run, "kubernetes:apps/v1:StatefulSet", `spark-master-${v}`), plan.connect.backend === "standalone" && plan.connect.enabled, `master ${v}`);
+            }
+            assert.equal(Boolean(chart(run, "jupyterhub")), plan.jupyterhub, "jupyterhub");
+            assert.equal(Boolean(chart(run, "airflow")), plan.airflow, "airflow");
+            assert.equal(Boolean(chart(run, "spark-operator")), plan.sparkOperator, "spark operator");
+            assert.ok(named(run, "kubernetes:apps/v1:Deployment", "spark-history-server"), "history server");
+            assert.ok(named(run, "kubernetes:core/v1:Service", "hive-metastore"), "metastore");
+            assert.ok(named(run, "kubernetes:apps/v1:StatefulSet", "minio"), "minio on local");
+            assert.ok(named(run, "kubernetes:apps/v1:StatefulSet", "postgres"), "postgres on local");
+            for (const r of run.resources.filter((x) => x.custom && x.type.startsWith("kubernetes:") && !x.type.startsWith("kubernetes:helm.sh"))) {
+                assert.deepEqual(validateK8sObject(unwrapSecrets(r.inputs)), [], `${r.type} ${r.name}`);
+            }
+        });
+    }
+
+    it("airflow-k8s-submit lets Airflow run spark-submit in the job namespace; airflow-operator lets it create SparkApplications", async () => {
+        const submit = await stackRunWith("local", { spark: { scenario: "airflow-k8s-submit" } });
+        const operator = await stackRunWith("local", { spark: { scenario: "airflow-operator" } });
+        const rolesIn = (run: StackRun) =>
+            ofType(run, "kubernetes:rbac.authorization.k8s.io/v1:Role")
+                .map((r) => inputs<{ metadata: { name: string; namespace: string }; rules: { resources: string[] }[] }>(r))
+                .filter((r) => r.metadata.namespace === "spark-jobs" && r.metadata.name !== "spark-driver");
+        assert.ok(rolesIn(submit).some((r) => r.rules.some((rule) => rule.resources.includes("pods"))));
+        assert.ok(!rolesIn(submit).some((r) => r.rules.some((rule) => rule.resources.includes("sparkapplications"))));
+        assert.ok(rolesIn(operator).some((r) => r.rules.some((rule) => rule.resources.includes("sparkapplications"))));
+        assert.ok(role(submit, "spark-jobs", "spark-driver"), "the job namespace keeps its driver role");
+    });
+
+    it("prod with Airflow keeps its metadata database on RDS and creates no in-cluster PostgreSQL or MinIO", async () => {
+        const run = await stackRunWith("prod", { spark: { scenario: "airflow-connect-k8s" } });
+        assert.equal(named(run, "kubernetes:apps/v1:StatefulSet", "postgres"), false);
+        assert.equal(named(run, "kubernetes:apps/v1:StatefulSet", "minio"), false);
+        assert.equal(ofType(run, "aws:rds/instance:Instance").length, 1);
+        assert.ok(chart(run, "airflow"));
+    });
+
+    it("the gpu preset installs the NVIDIA device plugin on AWS, in a namespace whose exemption is recorded", async () => {
+        const run = await stackRunWith("prod", { spark: { presets: ["gpu"] } });
+        assert.ok(chart(run, "nvidia-device-plugin"));
+        const ns = ofType(run, "kubernetes:core/v1:Namespace").find((r) => inputs<{ metadata: { name: string } }>(r).metadata.name === "nvidia-device-plugin")!;
+        const meta = inputs<{ metadata: { labels: Record<string, string>; annotations: Record<string, string> } }>(ns).metadata;
+        assert.equal(meta.labels["pod-security.kubernetes.io/enforce"], "privileged");
+        assert.ok(meta.annotations["spark-k8s/pod-security-exemption"].includes("kubelet"));
+        const others = ofType(run, "kubernetes:core/v1:Namespace").filter((r) => r !== ns);
+        for (const o of others) assert.equal(inputs<{ metadata: { labels: Record<string, string> } }>(o).metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
+    });
+});
