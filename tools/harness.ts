@@ -33,8 +33,8 @@ export function isSecretValue(v: unknown): v is { value: unknown } {
     return v !== null && typeof v === "object" && (v as Record<string, unknown>)[secretSig] === secretSigValue;
 }
 
-/** A registered resource as the plan format describes it; inputs keep Pulumi's secret wrappers. */
-export interface RecordedResource {
+/** One resource of the plan JSON (DESIGN.md, "Offline plan JSON"). The format is a public interface: keep it stable. */
+export interface PlanResource {
     readonly urn: string;
     readonly type: string;
     readonly name: string;
@@ -42,6 +42,10 @@ export interface RecordedResource {
     readonly custom: boolean;
     readonly provider: string | null;
     readonly inputs: Record<string, unknown>;
+}
+
+/** A registered resource: its plan fields (inputs keep Pulumi's secret wrappers) and its dependencies. */
+export interface RecordedResource extends PlanResource {
     /** URNs of the resources it waits for (explicit dependsOn and inputs from other resources). */
     readonly dependencies: string[];
 }

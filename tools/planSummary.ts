@@ -3,18 +3,9 @@
  * summary of what the stack would create, both derived from the recorded resources' inputs.
  */
 import { nodeRoleLabel } from "../components/aws/nodeGroups";
-import { maskSecrets, StackRun } from "./harness";
+import { maskSecrets, PlanResource, StackRun } from "./harness";
 
-/** One resource of the plan JSON. The format is a public interface: keep it stable. */
-export interface PlanResource {
-    readonly urn: string;
-    readonly type: string;
-    readonly name: string;
-    readonly parent: string | null;
-    readonly custom: boolean;
-    readonly provider: string | null;
-    readonly inputs: Record<string, unknown>;
-}
+export type { PlanResource };
 
 /** The plan JSON written by `npm run plan -- --json FILE`. */
 export interface PlanJson {

@@ -11,6 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { BucketPurpose } from "../aws/dataLake";
 import { serviceEndpoints, serviceHost } from "../config/names";
 import { ContainerResources, hardenPodSpec, isPinnedImage } from "../kubernetes/hardening";
+import { volumeClaimTemplate } from "../kubernetes/volumes";
 import { onSystemNodes } from "../kubernetes/scheduling";
 import { inputsHash, inputsHashAnnotation, rerunnableJobAnnotations, rerunnableJobOptions } from "./databaseInit";
 
@@ -162,16 +163,7 @@ export class Minio extends pulumi.ComponentResource {
                         ...placement,
                     }),
                 },
-                volumeClaimTemplates: [
-                    {
-                        metadata: { name: "data", labels },
-                        spec: {
-                            accessModes: ["ReadWriteOnce"],
-                            ...(args.storageClassName ? { storageClassName: args.storageClassName } : {}),
-                            resources: { requests: { storage: `${args.storageGiB}Gi` } },
-                        },
-                    },
-                ],
+                volumeClaimTemplates: [volumeClaimTemplate({ name: "data", storageGiB: args.storageGiB, storageClassName: args.storageClassName, labels })],
             },
         }, { ...parent, deleteBeforeReplace: true });
 

@@ -9,6 +9,7 @@ import { createHash } from "crypto";
 import { serviceEndpoints, serviceHost } from "../config/names";
 import { DatabaseServer } from "../context";
 import { ContainerResources, hardenPodSpec, isPinnedImage } from "../kubernetes/hardening";
+import { volumeClaimTemplate } from "../kubernetes/volumes";
 import { onSystemNodes } from "../kubernetes/scheduling";
 
 /** The official image, PostgreSQL 16 on Debian bookworm; its psql (16) also runs DatabaseInit. */
@@ -147,16 +148,7 @@ export class InClusterPostgres extends pulumi.ComponentResource {
                 selector: { matchLabels: selector },
                 persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
                 template: { metadata: { labels, annotations: { "spark-k8s/inputs-hash": credentialHash } }, spec: { ...podSpec, containers } },
-                volumeClaimTemplates: [
-                    {
-                        metadata: { name: "data", labels },
-                        spec: {
-                            accessModes: ["ReadWriteOnce"],
-                            ...(args.storageClassName ? { storageClassName: args.storageClassName } : {}),
-                            resources: { requests: { storage: `${args.storageGiB}Gi` } },
-                        },
-                    },
-                ],
+                volumeClaimTemplates: [volumeClaimTemplate({ name: "data", storageGiB: args.storageGiB, storageClassName: args.storageClassName, labels })],
             },
         }, { ...parent, deleteBeforeReplace: true });
 
