@@ -2,7 +2,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BucketPurpose } from "./aws/dataLake";
-import { InstanceShape } from "./config/instanceTypes";
 import { PlatformConfig } from "./config/schema";
 import { CredentialValues } from "./services/credentials";
 import { ComponentPlan } from "./spark/scenarios";
@@ -40,9 +39,6 @@ export interface PlatformContext {
     readonly storage: ObjectStorage;
     readonly credentials: CredentialValues;
     readonly database: DatabaseServer;
-    /** Shapes of the executor and GPU nodes on AWS tiers; undefined where the nodes are unknown (local). */
-    readonly executorShape?: InstanceShape;
-    readonly gpuShape?: InstanceShape;
     /** Kubernetes minor the Pod Security Admission labels pin, e.g. "v1.33". */
     readonly podSecurityVersion: string;
     /** StorageClass for volumes; undefined means the cluster default. */

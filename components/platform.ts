@@ -10,7 +10,7 @@ import { NodeGroups } from "./aws/nodeGroups";
 import { PlatformKey } from "./aws/platformKey";
 import { PlatformSecrets } from "./aws/secrets";
 import { WorkloadIdentity } from "./aws/workloadIdentity";
-import { instanceShape, PlatformConfig, platformId, platformTags, serviceEndpoints, serviceHost, tierDefaults } from "./config";
+import { PlatformConfig, platformId, platformTags, serviceEndpoints, serviceHost, tierDefaults } from "./config";
 import { PlatformContext } from "./context";
 import { CredentialValues, GeneratedCredentials } from "./services/credentials";
 import { componentPlan } from "./spark/scenarios";
@@ -133,8 +133,6 @@ function awsBase(config: PlatformConfig, credentials: CredentialValues): Base {
             storage: { kind: "s3", region: config.region, buckets },
             credentials,
             database: { host: database.address, port: 5432, sslMode: "require", inCluster: false },
-            executorShape: instanceShape(config.nodeGroups.executor.instanceTypes[0]),
-            gpuShape: config.nodeGroups.gpu.enabled ? instanceShape(config.nodeGroups.gpu.instanceTypes[0]) : undefined,
             podSecurityVersion: `v${config.cluster.kubernetesVersion}`,
             storageClassName: cluster.storageClassName,
             nodeGroups: true,

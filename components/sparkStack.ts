@@ -40,22 +40,30 @@ export interface SparkStackOutputs {
 }
 
 /** Executor size: from the executor (or GPU) node shape on AWS tiers, from config on local. */
-export function executorSizingFor(ctx: Pick<PlatformContext, "config" | "plan">): ExecutorSizing {
+export function executorSizingFor(ctx: Pick<PlatformContext, "config">, gpu: boolean): ExecutorSizing {
     const c = ctx.config;
-    if (c.tier === "local") return explicitExecutorSizing({ ...c.spark.localExecutor, gpusPerExecutor: ctx.plan.gpu ? 1 : 0 });
-    const group = ctx.plan.gpu ? c.nodeGroups.gpu : c.nodeGroups.executor;
+    if (c.tier === "local") return explicitExecutorSizing({ ...c.spark.localExecutor, gpusPerExecutor: gpu ? 1 : 0 });
+    const group = gpu ? c.nodeGroups.gpu : c.nodeGroups.executor;
     const shapes = group.instanceTypes.map((t) => {
         const shape = instanceShape(t);
         if (!shape) throw new Error(`no shape for instance type ${t}`);
         return shape;
     });
-    return executorSizing(smallestCommonShape(shapes), ctx.plan.gpu ? { gpusPerExecutor: 1 } : {});
+    return executorSizing(smallestCommonShape(shapes), gpu ? { gpusPerExecutor: 1 } : {});
 }
 
-/** The image executors and Connect servers of a line run: RAPIDS for GPU executors on 3.5. */
+/**
+ * Whether a line's executors run on GPUs with RAPIDS: the gpu preset applies to the 3.5 line, the
+ * one the platform ships a RAPIDS image for; the 4.0 line keeps CPU executors.
+ */
+export function usesGpu(plan: Pick<PlatformContext["plan"], "gpu">, version: SparkVersion): boolean {
+    return plan.gpu && version === "3.5";
+}
+
+/** The image executors and Connect servers of a line run: RAPIDS for GPU executors. */
 function sparkImage(ctx: PlatformContext, version: SparkVersion): string {
     const images = ctx.config.spark.images;
-    if (ctx.plan.gpu && version === "3.5") return images.sparkRapids;
+    if (usesGpu(ctx.plan, version)) return images.sparkRapids;
     return version === "3.5" ? images.spark35 : images.spark40;
 }
 
@@ -89,7 +97,7 @@ export function createSparkStack(ctx: PlatformContext): SparkStackOutputs {
     }
 
     const buckets = pulumi.output(ctx.storage.buckets);
-    const sizing = executorSizingFor(ctx);
+    const sizingFor = (version: SparkVersion) => executorSizingFor(ctx, usesGpu(plan, version));
     const storage = ctx.storage.kind === "s3" ? { kind: "s3" as const, region: ctx.storage.region } : { kind: "minio" as const, endpoint: ctx.storage.endpoint };
     const metastoreUri = `thrift://${serviceHost(serviceEndpoints.metastore)}:${serviceEndpoints.metastore.port}`;
 
@@ -112,11 +120,11 @@ export function createSparkStack(ctx: PlatformContext): SparkStackOutputs {
                     ...driver,
                 },
                 standaloneMasterUrl: standaloneMaster,
-                executor: sizing,
+                executor: sizingFor(version),
                 dynamicAllocation: { ...c.spark.dynamicAllocation, shuffleTracking: true },
                 metastoreUri,
                 presets: {
-                    ...(plan.gpu ? { gpu: { gpusPerExecutor: sizing.gpusPerExecutor || 1, discoveryScript: gpuDiscoveryScript } } : {}),
+                    ...(usesGpu(plan, version) ? { gpu: { gpusPerExecutor: sizingFor(version).gpusPerExecutor, discoveryScript: gpuDiscoveryScript } } : {}),
                     ...(plan.iceberg
                         ? {
                               iceberg: {
@@ -133,10 +141,11 @@ export function createSparkStack(ctx: PlatformContext): SparkStackOutputs {
         );
 
     const env = storageEnv(ctx);
-    const gpu = plan.gpu ? onGpuNodes(sizing.gpusPerExecutor || 1, placement) : undefined;
+    const gpuFor = (version: SparkVersion) => (usesGpu(plan, version) ? onGpuNodes(sizingFor(version).gpusPerExecutor, placement) : undefined);
     const endpoints: Record<string, string> = {};
     for (const version of plan.connect.versions) {
         const id = serviceEndpoints.connect(version).name;
+        const gpu = gpuFor(version);
         const driver = { driverHost: connectDriverService(version).host(namespaces.jobs), driverPort: driverPorts.driver, blockManagerPort: driverPorts.blockManager };
         let standaloneMaster: string | undefined;
         if (plan.connect.backend === "standalone") {
@@ -162,7 +171,7 @@ export function createSparkStack(ctx: PlatformContext): SparkStackOutputs {
             sparkConf: confFor(version, driver, standaloneMaster),
             executorTemplate: standaloneMaster
                 ? undefined
-                : executorPodTemplate({ image: sparkImage(ctx, version), sizing, placement: onExecutorNodes(placement), gpu, env }),
+                : executorPodTemplate({ image: sparkImage(ctx, version), sizing: sizingFor(version), placement: onExecutorNodes(placement), gpu, env }),
             driver: { cores: c.spark.connect.driverCores, memoryMiB: c.spark.connect.driverMemoryMiB },
             placement: onDriverNodes(placement),
             env,

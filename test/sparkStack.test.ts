@@ -107,6 +107,11 @@ describe("the Spark stack", function () {
         const conf = sparkConf(run, "spark-connect-35-conf");
         assert.equal(conf["spark.plugins"], "com.nvidia.spark.SQLPlugin");
         assert.equal(conf["spark.executor.resource.gpu.amount"], "1");
+        // No RAPIDS image exists for 4.0: that line keeps CPU executors rather than failing to start.
+        const conf40 = sparkConf(run, "spark-connect-40-conf");
+        assert.equal(conf40["spark.plugins"], undefined);
+        const template40 = JSON.parse(configMap(run, "spark-connect-40-conf")["executor-pod-template.yaml"]) as { spec: PodSpec };
+        assert.equal(template40.spec.nodeSelector?.["spark-k8s/node-role"], "executor");
     });
 
     it("the standalone backend runs a master and workers per line, and Connect submits to the master", async () => {
