@@ -20,7 +20,7 @@ import { SparkStandalone, standaloneMasterUrl } from "./spark/standalone";
 import { instanceShape } from "./config/instanceTypes";
 import { Airflow } from "./services/airflow";
 import { DatabaseInit } from "./services/databaseInit";
-import { JupyterHub } from "./services/jupyterhub";
+import { JupyterHub, jupyterhubAuth } from "./services/jupyterhub";
 import { HiveMetastore } from "./services/metastore";
 import { Minio } from "./services/minio";
 import { NvidiaDevicePlugin } from "./services/nvidiaDevicePlugin";
@@ -299,6 +299,7 @@ function createServices(
             gpu: plan.gpu && nodeGroups,
             nodeGroups,
             storageClassName: ctx.storageClassName,
+            auth: jupyterhubAuth(c.services.jupyterhub, c.project),
         }, opts);
         endpoints.jupyterhub = `http://proxy-public.${namespaces.jupyterhub}.svc.cluster.local`;
     }

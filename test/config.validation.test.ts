@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { ConfigError, decodeConfigValues, resolveConfig, tierDefaults, tiers } from "../components/config";
+import { ConfigError, decodeConfigValues, resolveConfig, secretConfigMarker, tierDefaults, tiers } from "../components/config";
 
 const ctx = { stack: "prod", project: "spark-k8s", region: "eu-west-1" };
 
@@ -135,6 +135,16 @@ describe("config validation", () => {
             { name: "gpu preset without a GPU group", raw: { spark: { presets: ["gpu"] }, nodeGroups: { gpu: { enabled: false } } }, expect: 'spark.presets: ["gpu"] is not allowed; expected no gpu preset while nodeGroups.gpu.enabled is false' },
             { name: "single-AZ metastore database in prod", raw: { services: { metastore: { database: { multiAz: false } } } }, expect: "services.metastore.database.multiAz: false is not allowed; expected true in prod" },
             { name: "git-sync from a non-git URL", raw: { services: { airflow: { gitSync: { repo: "ftp://example.com/dags" } } } }, expect: 'services.airflow.gitSync.repo: "ftp://example.com/dags" is not allowed' },
+            { name: "an authenticator the hub does not offer", raw: { services: { jupyterhub: { authenticator: "dummy" } } }, expect: 'services.jupyterhub.authenticator: "dummy" is not allowed; expected one of "native", "github"' },
+            { name: "a hub without admins", raw: { services: { jupyterhub: { adminUsers: [] } } }, expect: "services.jupyterhub.adminUsers: [] is not allowed; expected at least one admin user, who approves sign-ups" },
+            { name: "an admin named twice", raw: { services: { jupyterhub: { adminUsers: ["alice", "alice"] } } }, expect: 'services.jupyterhub.adminUsers: ["alice","alice"] is not allowed; expected each user once' },
+            { name: "an admin name JupyterHub would lower-case", raw: { services: { jupyterhub: { adminUsers: ["Alice"] } } }, expect: 'services.jupyterhub.adminUsers[0]: "Alice" is not allowed; expected a JupyterHub user name' },
+            { name: "GitHub sign-in without a client id", raw: { services: { jupyterhub: { authenticator: "github", github: { callbackUrl: "https://hub.example.com/hub/oauth_callback", clientSecret: "FAKE-SECRET-0123" } } } }, expect: 'services.jupyterhub.github.clientId: "" is not allowed; expected the GitHub OAuth app client id when authenticator is "github"' },
+            { name: "GitHub sign-in without a callback URL", raw: { services: { jupyterhub: { authenticator: "github", github: { clientId: "Ov23liFAKECLIENTID", clientSecret: "FAKE-SECRET-0123" } } } }, expect: 'services.jupyterhub.github.callbackUrl: "" is not allowed; expected the callback URL registered with the OAuth app' },
+            { name: "GitHub sign-in without a client secret", raw: { services: { jupyterhub: { authenticator: "github", github: { clientId: "Ov23liFAKECLIENTID", callbackUrl: "https://hub.example.com/hub/oauth_callback" } } } }, expect: 'services.jupyterhub.github.clientSecret: "" is not allowed; expected the OAuth app client secret when authenticator is "github"; set it with: pulumi config set --secret --path services.jupyterhub.github.clientSecret' },
+            { name: "a plain-http callback URL", raw: { services: { jupyterhub: { github: { callbackUrl: "http://hub.example.com/hub/oauth_callback" } } } }, expect: 'services.jupyterhub.github.callbackUrl: "http://hub.example.com/hub/oauth_callback" is not allowed; expected an https URL ending in /hub/oauth_callback' },
+            { name: "a GitHub organization name GitHub cannot have", raw: { services: { jupyterhub: { github: { organization: "-example" } } } }, expect: 'services.jupyterhub.github.organization: "-example" is not allowed; expected a GitHub organization name' },
+            { name: "GitHub settings while signing in natively", raw: { services: { jupyterhub: { github: { clientId: "Ov23liFAKECLIENTID" } } } }, expect: 'services.jupyterhub.github.clientId: "Ov23liFAKECLIENTID" is not allowed; expected "" unless authenticator is "github"' },
             { name: "a stack name AWS names cannot hold", stack: "Dev_Alice", raw: { environment: "dev", cluster: { publicAccessCidrs: ["198.51.100.0/24"] } }, expect: 'stack: "Dev_Alice" is not allowed; expected a stack name of 1 to 20 lower-case letters' },
             { name: "max below min", raw: { nodeGroups: { gpu: { maxSize: 0, enabled: true } } }, expect: "nodeGroups.gpu.maxSize: 0 is not allowed; expected at least 1 for an enabled node group" },
             { name: "unknown environment", raw: { environment: "qa" }, expect: 'environment: "qa" is not allowed; expected one of "local", "dev", "staging", "prod"' },
@@ -156,6 +166,62 @@ describe("config validation", () => {
         it("has at least 15 distinct invalid configurations", () => {
             assert.ok(cases.length >= 15);
             assert.equal(new Set(cases.map((c) => c.expect.split(":")[0])).size >= 15, true);
+        });
+    });
+
+    describe("JupyterHub sign-in", () => {
+        const fakeSecret = "FAKE-GITHUB-CLIENT-SECRET-0123";
+        const githubHub = (github: Record<string, unknown> = {}, rest: Record<string, unknown> = {}) => ({
+            services: {
+                jupyterhub: {
+                    authenticator: "github",
+                    adminUsers: ["octo-admin"],
+                    github: { clientId: "Ov23liFAKECLIENTID", organization: "example-org", callbackUrl: "https://hub.example.com/hub/oauth_callback", clientSecret: fakeSecret, ...github },
+                    ...rest,
+                },
+            },
+        });
+
+        it("every tier signs in with NativeAuthenticator and one admin, and no GitHub app", () => {
+            for (const tier of tiers) {
+                const hub = tierDefaults(tier).services.jupyterhub;
+                assert.equal(hub.authenticator, "native", tier);
+                assert.deepEqual(hub.adminUsers, ["admin"], tier);
+                assert.deepEqual(hub.github, { clientId: "", organization: "", callbackUrl: "", clientSecret: "" }, tier);
+            }
+        });
+
+        it("accepts a complete GitHub app, holding only a marker for the client secret", () => {
+            const c = resolveConfig(githubHub(), ctx);
+            assert.equal(c.services.jupyterhub.authenticator, "github");
+            assert.equal(c.services.jupyterhub.github.clientId, "Ov23liFAKECLIENTID");
+            assert.equal(c.services.jupyterhub.github.clientSecret, secretConfigMarker);
+            assert.ok(!JSON.stringify(c).includes(fakeSecret), "the validated config never holds the secret");
+            const local = resolveConfig(githubHub({ callbackUrl: "http://localhost:8000/hub/oauth_callback", organization: "" }), { stack: "local", project: "spark-k8s", region: "" });
+            assert.equal(local.services.jupyterhub.github.callbackUrl, "http://localhost:8000/hub/oauth_callback");
+        });
+
+        it("never shows the client secret in a message", () => {
+            const cases = [
+                { raw: githubHub({}, { authenticator: "native" }), key: "services.jupyterhub.github.clientSecret" },
+                { raw: githubHub({ clientSecret: 12345678 }), key: "services.jupyterhub.github.clientSecret" },
+                { raw: githubHub({ clientSecret: fakeSecret, extra: 1 }, { adminUsers: [] }), key: "services.jupyterhub.adminUsers" },
+            ];
+            for (const c of cases) {
+                const found = problems(c.raw);
+                assert.ok(found.some((m) => m.startsWith(`${c.key}:`)), `expected a problem with ${c.key}, got\n  ${found.join("\n  ")}`);
+                for (const m of found) assert.ok(!m.includes(fakeSecret) && !m.includes("12345678"), m);
+            }
+            assert.ok(problems(githubHub({}, { authenticator: "native" })).includes(`services.jupyterhub.github.clientSecret: "${secretConfigMarker}" is not allowed; expected "" unless authenticator is "github"`));
+            assert.ok(!new ConfigError([]).message.includes(fakeSecret));
+        });
+
+        it("reports every missing piece of a GitHub app at once", () => {
+            const found = problems({ services: { jupyterhub: { authenticator: "github", adminUsers: [] } } });
+            for (const key of ["adminUsers", "github.clientId", "github.callbackUrl", "github.clientSecret"]) {
+                assert.ok(found.some((m) => m.startsWith(`services.jupyterhub.${key}:`)), `missing ${key} in\n  ${found.join("\n  ")}`);
+            }
+            assert.ok(found.some((m) => m.includes("who manages users and their servers")));
         });
     });
 

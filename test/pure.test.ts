@@ -135,7 +135,7 @@ describe("generated secrets", () => {
     });
 
     it("generates every credential the later services need", () => {
-        assert.deepEqual(Object.keys(generatedSecrets).sort(), ["airflow", "airflowDatabase", "databaseAdmin", "grafanaAdmin", "metastoreDatabase", "minioRoot"]);
+        assert.deepEqual(Object.keys(generatedSecrets).sort(), ["airflow", "airflowAdmin", "airflowDatabase", "databaseAdmin", "grafanaAdmin", "metastoreDatabase", "minioRoot"]);
         assert.equal(generatedSecrets.airflow.fields.fernetKey.kind, "fernetKey");
     });
 });

@@ -11,21 +11,36 @@ import { gpuTaint, nodeRoleLabel } from "../components/aws/nodeGroups";
 import { ObjectStorage } from "../components/context";
 import { sparkSubmitRules } from "../components/kubernetes/rbac";
 import {
+    adminUserMountPath,
     Airflow,
     AirflowArgs,
     airflowSecretNames,
     airflowValues,
     AirflowValuesArgs,
     airflowVersionOf,
+    createAdminUserScript,
     dagKey,
+    fabAuthManager,
     readDagFiles,
     repositoryDagsDirectory,
 } from "../components/services/airflow";
 import { charts, isExactChartVersion, splitImage } from "../components/services/charts";
-import { JupyterHub, JupyterHubArgs, jupyterhubValues, sparkRemote } from "../components/services/jupyterhub";
+import {
+    authenticatorClasses,
+    githubClientSecretFromConfig,
+    githubOAuthSecret,
+    JupyterHub,
+    JupyterHubArgs,
+    JupyterHubAuth,
+    jupyterhubAuth,
+    jupyterhubValues,
+    oauthClientSecretEnv,
+    sparkRemote,
+} from "../components/services/jupyterhub";
 import { NvidiaDevicePlugin, nvidiaDevicePluginValues } from "../components/services/nvidiaDevicePlugin";
 import { SparkOperator, SparkOperatorArgs, sparkOperatorValues } from "../components/services/sparkOperator";
-import { isSecretValue, RecordedResource, runProgram } from "../tools/harness";
+import { secretConfigMarker } from "../components/config";
+import { isSecretValue, maskSecrets, RecordedResource, runProgram, runStack } from "../tools/harness";
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === "object" && !Array.isArray(v);
@@ -191,7 +206,7 @@ describe("services: Spark Operator values", () => {
 
 describe("services: JupyterHub values", () => {
     const images = { jupyter35: "spark-k8s/jupyter-spark:3.5.9-p1", jupyter40: "spark-k8s/jupyter-spark:4.0.4-p1" };
-    const args: JupyterHubArgs = { namespace: "jupyterhub", versions: ["3.5", "4.0"], images, gpu: false, nodeGroups: true };
+    const args: JupyterHubArgs = { namespace: "jupyterhub", versions: ["3.5", "4.0"], images, gpu: false, nodeGroups: true, auth: { kind: "native", adminUsers: ["alice"] } };
     const profiles = (values: Obj) => at(values, "singleuser.profileList") as Obj[];
 
     it("offers one profile per Spark line with its image and Spark Connect address", () => {
@@ -272,6 +287,136 @@ describe("services: JupyterHub values", () => {
     });
 });
 
+describe("services: JupyterHub sign-in", () => {
+    const images = { jupyter35: "spark-k8s/jupyter-spark:3.5.9-p1", jupyter40: "spark-k8s/jupyter-spark:4.0.4-p1" };
+    const fakeClientSecret = "FAKE-GITHUB-CLIENT-SECRET-0123";
+    const github: JupyterHubAuth = {
+        kind: "github",
+        adminUsers: ["octo-admin"],
+        clientId: "Ov23liFAKECLIENTID",
+        callbackUrl: "https://hub.example.com/hub/oauth_callback",
+        organization: "example-org",
+        clientSecret: fakeClientSecret,
+    };
+    const args = (auth: JupyterHubAuth): JupyterHubArgs => ({ namespace: "jupyterhub", versions: ["3.5"], images, gpu: false, nodeGroups: true, auth });
+    const hubConfig = (auth: JupyterHubAuth) => at(jupyterhubValues(args(auth)), "hub.config") as Obj;
+
+    it("uses NativeAuthenticator by default: sign-up needs an admin's approval, admins come from config", () => {
+        const config = hubConfig({ kind: "native", adminUsers: ["alice", "bob"] });
+        assert.equal(at(config, "JupyterHub.authenticator_class"), authenticatorClasses.native);
+        assert.equal(at(config, "JupyterHub.authenticator_class"), "nativeauthenticator.NativeAuthenticator");
+        assert.deepEqual(at(config, "Authenticator.admin_users"), ["alice", "bob"]);
+        assert.equal(at(config, "NativeAuthenticator.open_signup"), false);
+        // JupyterHub 5 refuses users no allow list names; NativeAuthenticator's approval still applies.
+        assert.equal(at(config, "Authenticator.allow_all"), true);
+        assert.ok((at(config, "NativeAuthenticator.minimum_password_length") as number) >= 12);
+        assert.equal(at(config, "NativeAuthenticator.check_common_password"), true);
+        assert.ok((at(config, "NativeAuthenticator.allowed_failed_logins") as number) > 0);
+        assert.equal(at(jupyterhubValues(args({ kind: "native", adminUsers: ["alice"] })), "hub.extraEnv"), undefined);
+        assert.ok(at(config, "KubeSpawner.container_security_context"), "the authenticator settings sit beside KubeSpawner's");
+    });
+
+    it("never leaves the chart's dummy authenticator in place", () => {
+        for (const auth of [{ kind: "native", adminUsers: ["alice"] } as const, github]) {
+            const cls = String(at(hubConfig(auth), "JupyterHub.authenticator_class"));
+            assert.ok(cls && !/dummy/i.test(cls), cls);
+            assert.ok(!JSON.stringify(jupyterhubValues(args(auth))).toLowerCase().includes("dummy"));
+        }
+    });
+
+    it("with github, passes client id, callback and organization, and reads the client secret from a Secret", () => {
+        const values = jupyterhubValues(args(github));
+        const config = at(values, "hub.config") as Obj;
+        assert.equal(at(config, "JupyterHub.authenticator_class"), "oauthenticator.github.GitHubOAuthenticator");
+        assert.deepEqual(at(config, "Authenticator.admin_users"), ["octo-admin"]);
+        assert.equal(at(config, "Authenticator.allow_all"), false);
+        assert.equal(at(config, "GitHubOAuthenticator.client_id"), "Ov23liFAKECLIENTID");
+        assert.equal(at(config, "GitHubOAuthenticator.oauth_callback_url"), "https://hub.example.com/hub/oauth_callback");
+        assert.deepEqual(at(config, "GitHubOAuthenticator.allowed_organizations"), ["example-org"]);
+        assert.deepEqual(at(config, "GitHubOAuthenticator.scope"), ["read:org"]);
+        assert.equal(at(config, "GitHubOAuthenticator.client_secret"), undefined);
+        assert.deepEqual(at(values, `hub.extraEnv.${oauthClientSecretEnv}`), { valueFrom: { secretKeyRef: { name: githubOAuthSecret.name, key: githubOAuthSecret.key } } });
+        assert.ok(!JSON.stringify(values).includes(fakeClientSecret), "the client secret is not in the values");
+    });
+
+    it("with github and no organization, admits only the admins", () => {
+        const config = hubConfig({ ...github, organization: "" });
+        assert.equal(at(config, "GitHubOAuthenticator.allowed_organizations"), undefined);
+        assert.equal(at(config, "GitHubOAuthenticator.scope"), undefined);
+        assert.equal(at(config, "Authenticator.allow_all"), false);
+    });
+
+    it("refuses a hub nobody could administer, and GitHub sign-in without its app", () => {
+        assert.throws(() => jupyterhubValues(args({ kind: "native", adminUsers: [] })), /adminUsers is empty/);
+        assert.throws(() => jupyterhubValues(args({ ...github, callbackUrl: "" })), /clientId and callbackUrl/);
+    });
+
+    it("turns the validated config into sign-in settings, reading the GitHub secret from config", async () => {
+        const native = jupyterhubAuth({ authenticator: "native", adminUsers: ["alice"], github: { clientId: "", organization: "", callbackUrl: "", clientSecret: "" } }, "spark-k8s");
+        assert.deepEqual(native, { kind: "native", adminUsers: ["alice"] });
+        const services = { jupyterhub: { authenticator: "github", github: { clientId: "Ov23liFAKECLIENTID", clientSecret: fakeClientSecret } } };
+        const { result } = await runProgram(
+            () => {
+                const auth = jupyterhubAuth(
+                    { authenticator: "github", adminUsers: ["octo"], github: { clientId: "Ov23liFAKECLIENTID", organization: "", callbackUrl: "https://hub.example.com/hub/oauth_callback", clientSecret: secretConfigMarker } },
+                    "spark-k8s",
+                );
+                return auth.kind === "github" ? { clientId: auth.clientId, clientSecret: auth.clientSecret } : {};
+            },
+            { values: { "spark-k8s:services": JSON.stringify(services) } },
+        );
+        const r = result as { clientId: string; clientSecret: unknown };
+        assert.equal(r.clientId, "Ov23liFAKECLIENTID");
+        assert.ok(isSecretValue(r.clientSecret), "the client secret is read as a Pulumi secret");
+        assert.equal(r.clientSecret.value, fakeClientSecret, "the real value, not the marker");
+        await assert.rejects(
+            runProgram(() => githubClientSecretFromConfig("spark-k8s"), { values: { "spark-k8s:services": "{}" } }),
+            /clientSecret is not set/,
+        );
+    });
+
+    it("the component keeps the client secret in a Kubernetes Secret holding a Pulumi secret, created before the chart", async () => {
+        const { resources } = await build(() => new JupyterHub("jupyterhub", args(github)));
+        const secrets = resources.filter((r) => r.type === "kubernetes:core/v1:Secret");
+        assert.equal(secrets.length, 1);
+        const secret = secrets[0];
+        assert.deepEqual([(secret.inputs.metadata as Obj).name, (secret.inputs.metadata as Obj).namespace], [githubOAuthSecret.name, "jupyterhub"]);
+        assert.ok(isSecretValue(secret.inputs.stringData), "stringData is a Pulumi secret");
+        assert.deepEqual((secret.inputs.stringData as { value: Obj }).value, { [githubOAuthSecret.key]: fakeClientSecret });
+        const chart = charts_(resources)[0];
+        assert.ok(chart.dependencies.includes(secret.urn), "the chart waits for the Secret");
+        assert.ok(!JSON.stringify(chart.inputs).includes(fakeClientSecret));
+        assert.ok(!JSON.stringify(maskSecrets(resources.map((r) => r.inputs))).includes(fakeClientSecret), "the plan masks it");
+    });
+
+    it("the component makes no Secret for native sign-in", async () => {
+        const { resources } = await build(() => new JupyterHub("jupyterhub", args({ kind: "native", adminUsers: ["alice"] })));
+        assert.equal(resources.filter((r) => r.type === "kubernetes:core/v1:Secret").length, 0);
+    });
+
+    it("a stack with GitHub sign-in shows the client secret nowhere in the plan", async function () {
+        this.timeout(30000);
+        const run = await runStack("local", {
+            config: {
+                services: {
+                    jupyterhub: {
+                        authenticator: "github",
+                        adminUsers: ["octo-admin"],
+                        github: { clientId: "Ov23liFAKECLIENTID", organization: "example-org", callbackUrl: "http://localhost:8000/hub/oauth_callback", clientSecret: fakeClientSecret },
+                    },
+                },
+            },
+        });
+        const secret = run.resources.find((r) => r.type === "kubernetes:core/v1:Secret" && (r.inputs.metadata as Obj).name === githubOAuthSecret.name)!;
+        assert.ok(secret && isSecretValue(secret.inputs.stringData));
+        const chart = run.resources.find((r) => r.type === chartType && r.inputs.chart === charts.jupyterhub.chart)!;
+        assert.equal(at(chart.inputs.values, "hub.config.GitHubOAuthenticator.client_id"), "Ov23liFAKECLIENTID");
+        const everything = { inputs: run.resources.map((r) => r.inputs), outputs: run.outputs };
+        assert.ok(JSON.stringify(everything).includes(fakeClientSecret), "the value does reach the Secret");
+        assert.ok(!JSON.stringify(maskSecrets(everything)).includes(fakeClientSecret), "but only inside Pulumi secrets");
+    });
+});
+
 const s3: ObjectStorage = {
     kind: "s3",
     region: "eu-west-1",
@@ -319,11 +464,30 @@ describe("services: Airflow values", () => {
 
     it("disables the Celery, pooling and metrics extras but keeps the triggerer", () => {
         const values = airflowValues(base);
-        for (const p of ["redis.enabled", "flower.enabled", "statsd.enabled", "pgbouncer.enabled", "createUserJob.enabled"]) assert.equal(at(values, p), false, p);
+        for (const p of ["redis.enabled", "flower.enabled", "statsd.enabled", "pgbouncer.enabled"]) assert.equal(at(values, p), false, p);
         assert.equal(at(values, "triggerer.enabled"), true);
         assert.equal(at(values, "migrateDatabaseJob.useHelmHooks"), false);
         assert.equal(at(values, "apiServer.service.type"), "ClusterIP");
         assert.equal(at(values, "webserver.service.type"), "ClusterIP");
+    });
+
+    it("signs in with the FAB auth manager, its admin made by the create-user Job from a mounted Secret", () => {
+        const values = airflowValues(base);
+        assert.equal(at(values, "config.core.auth_manager"), fabAuthManager);
+        assert.equal(at(values, "createUserJob.enabled"), true);
+        assert.equal(at(values, "createUserJob.useHelmHooks"), false);
+        const args = at(values, "createUserJob.args") as string[];
+        assert.deepEqual(args.slice(0, 2), ["bash", "-c"]);
+        assert.equal(args[2], createAdminUserScript());
+        assert.match(args[2], /airflow users create --role Admin --username "\$username" .*--password "\$password"/);
+        assert.match(args[2], /airflow users reset-password --username "\$username" --password "\$password"/);
+        assert.match(args[2], new RegExp(`password="\\$\\(cat ${adminUserMountPath}/password\\)"`));
+        assert.deepEqual(at(values, "createUserJob.extraVolumes"), [{ name: "admin-user", secret: { secretName: airflowSecretNames.adminUser, defaultMode: 0o440 } }]);
+        assert.deepEqual(at(values, "createUserJob.extraVolumeMounts"), [{ name: "admin-user", mountPath: adminUserMountPath, readOnly: true }]);
+        // Neither the chart's defaultUser (password in values) nor a password anywhere in the values.
+        assert.equal(at(values, "createUserJob.defaultUser"), undefined);
+        assert.equal(at(values, "webserver.defaultUser"), undefined);
+        assert.ok(!/"password"\s*:/.test(JSON.stringify(values)), "no password field in the values");
     });
 
     it("writes task logs to the airflow-logs bucket through aws_default, with Pod Identity on S3", () => {
@@ -468,7 +632,15 @@ describe("services: chart components under mocks", () => {
 
     it("JupyterHub installs the pinned chart with its values", async () => {
         const { resources } = await build(
-            () => new JupyterHub("jupyterhub", { namespace: "jupyterhub", versions: ["3.5"], images: { jupyter35: "a/j:3.5.9-p1", jupyter40: "a/j:4.0.4-p1" }, gpu: true, nodeGroups: true }),
+            () =>
+                new JupyterHub("jupyterhub", {
+                    namespace: "jupyterhub",
+                    versions: ["3.5"],
+                    images: { jupyter35: "a/j:3.5.9-p1", jupyter40: "a/j:4.0.4-p1" },
+                    gpu: true,
+                    nodeGroups: true,
+                    auth: { kind: "native", adminUsers: ["admin"] },
+                }),
         );
         const values = assertOneChart(resources, charts.jupyterhub, "jupyterhub");
         assert.equal((at(values, "singleuser.profileList") as unknown[]).length, 2);
@@ -481,7 +653,14 @@ describe("services: chart components under mocks", () => {
     });
 
     describe("Airflow", () => {
-        const fakes = { fernetKey: "FAKE-FERNET-0123", webserverSecretKey: "FAKE-WEBSERVER-0123", apiSecretKey: "FAKE-API-0123", dbPassword: "FAKE-DB-PW-0123", minioPassword: "FAKE-MINIO-0123" };
+        const fakes = {
+            fernetKey: "FAKE-FERNET-0123",
+            webserverSecretKey: "FAKE-WEBSERVER-0123",
+            apiSecretKey: "FAKE-API-0123",
+            dbPassword: "FAKE-DB-PW-0123",
+            minioPassword: "FAKE-MINIO-0123",
+            adminPassword: "FAKE-ADMIN-PW-0123",
+        };
         let dagsDir: string;
         before(() => {
             dagsDir = fs.mkdtempSync(path.join(os.tmpdir(), "airflow-dags-"));
@@ -497,6 +676,7 @@ describe("services: chart components under mocks", () => {
                 credentials: {
                     airflow: secretRecord({ fernetKey: fakes.fernetKey, webserverSecretKey: fakes.webserverSecretKey, apiSecretKey: fakes.apiSecretKey }),
                     airflowDatabase: secretRecord({ username: "airflow", password: fakes.dbPassword }),
+                    airflowAdmin: secretRecord({ username: "admin", password: fakes.adminPassword }),
                     minioRoot: secretRecord({ username: "minio-root", password: fakes.minioPassword }),
                 },
                 storage: s3,
@@ -536,6 +716,18 @@ describe("services: chart components under mocks", () => {
             assert.equal(data["fernet-key"], fakes.fernetKey);
             assert.ok(typeof data["jwt-secret"] === "string" && (data["jwt-secret"]).length > 0);
             assert.equal(secretNamed(resources, airflowSecretNames.storageConnection), undefined, "no MinIO connection on S3");
+        });
+
+        it("keeps the UI admin's credential in a Kubernetes Secret holding a Pulumi secret, created before the chart", async () => {
+            const { resources } = await run();
+            const admin = secretNamed(resources, airflowSecretNames.adminUser)!;
+            assert.equal((admin.inputs.metadata as Obj).namespace, "airflow");
+            assert.ok(isSecretValue(admin.inputs.stringData), "admin stringData is a Pulumi secret");
+            assert.deepEqual((admin.inputs.stringData as { value: Obj }).value, { username: "admin", password: fakes.adminPassword });
+            const chart = charts_(resources)[0];
+            assert.ok(chart.dependencies.includes(admin.urn), "the chart (and its create-user Job) waits for the Secret");
+            assert.ok(!JSON.stringify(chart.inputs).includes(fakes.adminPassword));
+            assert.ok(!JSON.stringify(maskSecrets(resources.map((r) => r.inputs))).includes(fakes.adminPassword), "the plan masks it");
         });
 
         it("on MinIO, stores the endpoint and credentials as a secret AWS connection", async () => {

@@ -288,7 +288,7 @@ describe("whole stacks under mocks", function () {
         it("stores each generated credential in Secrets Manager under the platform key, the value a Pulumi secret", async () => {
             const run = await stackRun("prod");
             const secrets = ofType(run, T.secret);
-            assert.deepEqual(secrets.map((s) => inputs(s).name).sort(), ["spark-prod/airflow", "spark-prod/airflow-db", "spark-prod/database-admin", "spark-prod/grafana-admin", "spark-prod/metastore-db", "spark-prod/minio-root"]);
+            assert.deepEqual(secrets.map((s) => inputs(s).name).sort(), ["spark-prod/airflow", "spark-prod/airflow-admin", "spark-prod/airflow-db", "spark-prod/database-admin", "spark-prod/grafana-admin", "spark-prod/metastore-db", "spark-prod/minio-root"]);
             for (const s of secrets) {
                 assert.equal(inputs(s).kmsKeyId, kmsKeyArn(run));
                 assert.equal(inputs(s).recoveryWindowInDays, 30);

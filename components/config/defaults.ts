@@ -25,6 +25,18 @@ const storage = {
     abortIncompleteMultipartUploadDays: 7,
 };
 
+/**
+ * JupyterHub sign-in, the same on every tier: NativeAuthenticator (sign-up, then approval by an
+ * admin) needs no identity provider and no secret, so it works on a laptop and in prod alike; the
+ * hub is only reachable through a port-forward until a stack exposes it. A stack that has a GitHub
+ * OAuth app switches to authenticator "github" and names the app in github.
+ */
+const jupyterhub: PlatformSettings["services"]["jupyterhub"] = {
+    authenticator: "native",
+    adminUsers: ["admin"],
+    github: { clientId: "", organization: "", callbackUrl: "", clientSecret: "" },
+};
+
 function base(): PlatformSettings {
     return {
         platform: { name: "spark", deletionProtection: true, tags: {} },
@@ -78,6 +90,7 @@ function base(): PlatformSettings {
                 database: { instanceClass: "db.m6g.large", allocatedStorageGiB: 100, multiAz: true, backupRetentionDays: 14, engineVersion: "16" },
             },
             airflow: { gitSync: { repo: "", branch: "main", subPath: "dags" } },
+            jupyterhub: { ...jupyterhub, adminUsers: [...jupyterhub.adminUsers], github: { ...jupyterhub.github } },
             minio: { enabled: false, storageGiB: 100 },
             postgres: { storageGiB: 20 },
         },

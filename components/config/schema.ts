@@ -91,6 +91,35 @@ const image = () =>
             error: "expected an image reference pinned by tag or digest (never latest), such as registry/spark-runtime:3.5.6-p1",
         });
 
+/**
+ * What the validated config holds in place of a secret config value that is set. The value itself
+ * is read as a Pulumi secret where it is used (see secretConfigPaths), never from the typed config.
+ */
+export const secretConfigMarker = "[secret]";
+
+/**
+ * Config paths that hold secrets, set with `pulumi config set --secret --path <path> <value>`.
+ * Validation never prints their values, and the validated config holds only secretConfigMarker.
+ */
+export const secretConfigPaths: readonly string[] = ["services.jupyterhub.github.clientSecret"];
+
+/** A secret string: "" when unset, otherwise replaced by secretConfigMarker once validated. */
+const secretText = (what: string) => {
+    const error = `expected ${what} as text, set with pulumi config set --secret --path`;
+    return z
+        .string({ error })
+        .max(1024, { error: `expected ${what} of at most 1024 characters` })
+        .transform((v) => (v === "" ? "" : secretConfigMarker));
+};
+
+/** JupyterHub user names as JupyterHub normalizes them (lower case); no commas or spaces, which NativeAuthenticator refuses. */
+const hubUserName = () =>
+    pattern(/^[a-z0-9][a-z0-9._@-]{0,63}$/, "a JupyterHub user name: lower-case letters, digits, '.', '_', '@' or '-', at most 64 (JupyterHub lower-cases names)");
+
+/** How JupyterHub signs users in. */
+export const jupyterhubAuthenticators = ["native", "github"] as const;
+export type JupyterHubAuthenticator = (typeof jupyterhubAuthenticators)[number];
+
 const addonVersion = pattern(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/, "an EKS add-on version such as v1.19.6-eksbuild.1");
 
 export const networkSchema = strictObject({
@@ -242,6 +271,39 @@ export const servicesSchema = strictObject({
             subPath: pattern(/^[\w./-]{0,200}$/, "a path inside the repository"),
         }),
     }),
+    /** JupyterHub sign-in; the chart's default dummy authenticator is never used. */
+    jupyterhub: strictObject({
+        /** native: NativeAuthenticator (users sign up, an admin approves each one); github: GitHub OAuth. */
+        authenticator: oneOf(jupyterhubAuthenticators),
+        /**
+         * JupyterHub admins (GitHub logins with github). With native they approve sign-ups; each must
+         * sign up first, before anyone else can claim the name.
+         */
+        adminUsers: list(hubUserName(), 0, 20, "user names"),
+        /** GitHub OAuth app; only with authenticator github, otherwise every field is "". */
+        github: strictObject({
+            clientId: z.union([z.literal(""), pattern(/^[A-Za-z0-9._-]{8,100}$/, "a GitHub OAuth app client id")], {
+                error: "expected a GitHub OAuth app client id or empty",
+            }),
+            /** Only members of this organization may sign in; "" lets in only adminUsers. */
+            organization: z.union([z.literal(""), pattern(/^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/, "a GitHub organization name")], {
+                error: "expected a GitHub organization name or empty",
+            }),
+            /** The callback URL registered with the OAuth app: https://<hub host>/hub/oauth_callback (http only for localhost). */
+            callbackUrl: z.union(
+                [
+                    z.literal(""),
+                    pattern(
+                        /^(https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?|http:\/\/(localhost|127\.0\.0\.1)(:\d{1,5})?)(\/[\w.~%-]+)*\/hub\/oauth_callback$/,
+                        "an https URL ending in /hub/oauth_callback (http only for localhost)",
+                    ),
+                ],
+                { error: "expected an https URL ending in /hub/oauth_callback (http only for localhost), or empty" },
+            ),
+            /** The OAuth app's client secret: a secret, see secretConfigPaths. */
+            clientSecret: secretText("the GitHub OAuth client secret"),
+        }),
+    }),
     minio: strictObject({ enabled: boolean(), storageGiB: integer(1, 10000) }),
     /** In-cluster PostgreSQL (local tier). */
     postgres: strictObject({ storageGiB: integer(1, 1000) }),
@@ -277,6 +339,7 @@ export type SecretsConfig = z.infer<typeof secretsSchema>;
 export type GeneralConfig = z.infer<typeof generalSchema>;
 export type SparkConfig = z.infer<typeof sparkSchema>;
 export type ServicesConfig = z.infer<typeof servicesSchema>;
+export type JupyterHubConfig = ServicesConfig["jupyterhub"];
 export type LocalConfig = z.infer<typeof localSchema>;
 export type PlatformSettings = z.infer<typeof platformSchema>;
 

@@ -15,6 +15,8 @@ import {
     platformSchema,
     PlatformSettings,
     requiredClusterLogTypes,
+    secretConfigMarker,
+    secretConfigPaths,
     Tier,
     tiers,
 } from "./schema";
@@ -67,9 +69,20 @@ export function renderValue(v: unknown): string {
     return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
+/** The value with everything at a secret config path (secretConfigPaths) replaced by the marker, so no message shows a secret. */
+export function redactSecrets(path: Path, value: unknown): unknown {
+    const p = formatPath(path);
+    if (secretConfigPaths.includes(p)) return value === undefined || value === "" ? value : secretConfigMarker;
+    const holdsSecretPath = p === "" || secretConfigPaths.some((s) => s.startsWith(`${p}.`));
+    if (!holdsSecretPath) return value;
+    if (Array.isArray(value)) return value.map((v, i) => redactSecrets([...path, i], v));
+    if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactSecrets([...path, k], v)]));
+    return value;
+}
+
 function notAllowed(path: Path, value: unknown, expected: string): ConfigProblem {
     const p = formatPath(path);
-    return { path: p, kind: "invalid-value", message: `${p}: ${renderValue(value)} is not allowed; ${expected}` };
+    return { path: p, kind: "invalid-value", message: `${p}: ${renderValue(redactSecrets(path, value))} is not allowed; ${expected}` };
 }
 
 function unknownKey(path: Path, allowed: readonly string[]): ConfigProblem {
@@ -273,6 +286,51 @@ const sparkRules: Rule[] = [
             : [],
 ];
 
+/** Cross-field rules of the platform services, on every tier. */
+const servicesRules: Rule[] = [
+    (c) => {
+        const hub = c.services.jupyterhub;
+        const at = (...keys: string[]) => ["services", "jupyterhub", ...keys];
+        const out: ConfigProblem[] = [];
+        if (hub.adminUsers.length === 0) {
+            out.push(
+                notAllowed(
+                    at("adminUsers"),
+                    hub.adminUsers,
+                    hub.authenticator === "native"
+                        ? "expected at least one admin user, who approves sign-ups (with native nobody gets in otherwise)"
+                        : "expected at least one admin user, who manages users and their servers",
+                ),
+            );
+        } else if (new Set(hub.adminUsers).size !== hub.adminUsers.length) {
+            out.push(notAllowed(at("adminUsers"), hub.adminUsers, "expected each user once"));
+        }
+        const github = hub.github;
+        if (hub.authenticator === "github") {
+            if (!github.clientId) out.push(notAllowed(at("github", "clientId"), github.clientId, 'expected the GitHub OAuth app client id when authenticator is "github"'));
+            if (!github.callbackUrl) {
+                out.push(
+                    notAllowed(at("github", "callbackUrl"), github.callbackUrl, 'expected the callback URL registered with the OAuth app (https://<hub host>/hub/oauth_callback) when authenticator is "github"'),
+                );
+            }
+            if (!github.clientSecret) {
+                out.push(
+                    notAllowed(
+                        at("github", "clientSecret"),
+                        github.clientSecret,
+                        'expected the OAuth app client secret when authenticator is "github"; set it with: pulumi config set --secret --path services.jupyterhub.github.clientSecret <secret>',
+                    ),
+                );
+            }
+        } else {
+            for (const key of ["clientId", "organization", "callbackUrl", "clientSecret"] as const) {
+                if (github[key]) out.push(notAllowed(at("github", key), github[key], 'expected "" unless authenticator is "github"'));
+            }
+        }
+        return out;
+    },
+];
+
 /** Rules for prod on top of the others. */
 const prodRules: Rule[] = [
     (c, tier) => {
@@ -346,7 +404,7 @@ export function resolveConfig(raw: Record<string, unknown>, ctx: ConfigContext):
     // comparing against a value that is wrong anyway only adds noise.
     const parentOf = (p: string) => p.replace(/(\.[^.[]+|\[\d+\])$/, "");
     const mistypedParents = new Set(typeProblems.filter((p) => p.kind === "invalid-value").map((p) => parentOf(p.path)));
-    const rules = tier === "local" ? sparkRules : [...awsRules, ...sparkRules, ...prodRules];
+    const rules = tier === "local" ? [...sparkRules, ...servicesRules] : [...awsRules, ...sparkRules, ...servicesRules, ...prodRules];
     for (const rule of rules) {
         try {
             problems.push(...rule(merged as PlatformSettings, tier, ctx.region).filter((p) => !mistypedParents.has(parentOf(p.path))));

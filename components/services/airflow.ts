@@ -11,21 +11,41 @@
  * airflowVersion, defaultAirflowRepository, defaultAirflowTag, defaultAirflowDigest, nodeSelector,
  * securityContexts.{pod,containers}, env, secret, volumes, volumeMounts, data.metadataSecretName,
  * fernetKeySecretName, webserverSecretKeySecretName, apiSecretKeySecretName, jwtSecretName,
- * rbac.create, allowPodLaunching, config.{core,logging}, postgresql/redis/statsd/pgbouncer/flower/
- * cleanup.enabled, scheduler/triggerer/dagProcessor/apiServer/webserver.{resources,
+ * rbac.create, allowPodLaunching, config.{core,logging}, config.core.auth_manager,
+ * postgresql/redis/statsd/pgbouncer/flower/cleanup.enabled,
+ * scheduler/triggerer/dagProcessor/apiServer/webserver.{resources,
  * securityContexts,serviceAccount,logGroomerSidecar,waitForMigrations}, triggerer.persistence,
  * apiServer/webserver.service.type, workers.{resources,
  * securityContexts,serviceAccount,kubernetes.serviceAccount}, migrateDatabaseJob and
- * createUserJob.{enabled,useHelmHooks,resources,securityContexts}, dags.gitSync.{enabled,repo,
- * branch,ref,subPath,resources,securityContexts}.
+ * createUserJob.{enabled,useHelmHooks,resources,securityContexts}, createUserJob.{args,extraVolumes,
+ * extraVolumeMounts}, dags.gitSync.{enabled,repo,branch,ref,subPath,resources,securityContexts}.
+ *
+ * Login: the FAB auth manager with one admin user, created by the chart's create-user Job.
+ * - Airflow 3's own default is the simple auth manager, which its documentation reserves for
+ *   development and tests; it keeps passwords in a JSON file that it generates and writes itself,
+ *   so it cannot take them from a read-only Secret. The official chart instead sets
+ *   config.core.auth_manager to FabAuthManager (the default in the values.yaml checked), whose users
+ *   live in the metadata database and which the official image ships (extra "fab"). The platform
+ *   sets that auth manager explicitly, so a changed chart default cannot switch the login off.
+ * - The chart's create-user Job would pass createUserJob.defaultUser.password (formerly
+ *   webserver.defaultUser.password) on its command line straight from the values, so its args are
+ *   replaced: a script reads the username and password from the airflow-admin-user Secret (the
+ *   generated credential airflowAdmin) mounted read-only into the Job through
+ *   createUserJob.extraVolumes, creates the user (`airflow users create`, a no-op when it exists)
+ *   and resets its password to the credential (`airflow users reset-password`), so re-runs are
+ *   harmless and follow a new credential. The FAB CLI takes the password only as an argument, so
+ *   it is visible to processes in that one container while the Job runs, nowhere else. A volume
+ *   rather than an env var: whether the chart's createUserJob.env passes valueFrom through could
+ *   not be confirmed for 1.22, while extraVolumes are copied into the Job as written. The chart's
+ *   defaultUser values (password "admin") stay unused; no Airflow login has that password.
  *
  * Chart features switched off, and why:
  * - redis, flower: Celery only; the KubernetesExecutor needs neither.
  * - pgbouncer: off by default; one scheduler and few components do not need pooling.
  * - statsd: an extra exporter the executor does not need; metrics belong to the observability stack.
  * - postgresql: the platform's own server (RDS or the local tier's) holds the metadata database.
- * - createUserJob: it would create an Admin user whose password sits in the chart values.
- * - Helm hooks on the migration job: Pulumi applies the rendered objects itself.
+ * - Helm hooks on the migration and create-user jobs: Pulumi applies the rendered objects itself;
+ *   the create-user Job retries (restartPolicy OnFailure) until the migration has made the tables.
  * The triggerer stays on: deferrable operators (including the Kubernetes ones) need it.
  */
 import * as fs from "fs";
@@ -44,6 +64,12 @@ export const airflowUserId = 50000;
 export const gitSyncUserId = 65533;
 /** Chart 1.20 and later no longer support older Airflow releases. */
 export const minimumAirflowVersion = "2.11.0";
+/** The production auth manager of Airflow 3, from the FAB provider (the official image ships it). */
+export const fabAuthManager = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager";
+/** Where the create-user Job finds the admin's username and password files. */
+export const adminUserMountPath = "/opt/airflow/admin-user";
+/** The role the admin user gets. */
+export const adminRole = "Admin";
 /** The connection the remote task log handler uses. */
 export const remoteLogConnectionId = "aws_default";
 const connectionEnvName = "AIRFLOW_CONN_AWS_DEFAULT";
@@ -56,13 +82,31 @@ export interface AirflowSecretNames {
     readonly keys: string;
     /** Key `connection`: the AWS connection for MinIO (endpoint and credentials); MinIO storage only. */
     readonly storageConnection: string;
+    /** Keys `username` and `password`: the UI admin the create-user Job creates. */
+    readonly adminUser: string;
 }
 
 export const airflowSecretNames: AirflowSecretNames = {
     metadata: "airflow-metadata-connection",
     keys: "airflow-secret-keys",
     storageConnection: "airflow-storage-connection",
+    adminUser: "airflow-admin-user",
 };
+
+/**
+ * The create-user Job's script: username and password come from the mounted Secret at run time, so
+ * neither is in the chart values, the Job spec or the plan. Creating an existing user is a no-op in
+ * the FAB CLI; the reset makes the password the credential's on every run.
+ */
+export function createAdminUserScript(mountPath: string = adminUserMountPath): string {
+    return [
+        "set -eu",
+        `username="$(cat ${mountPath}/username)"`,
+        `password="$(cat ${mountPath}/password)"`,
+        `airflow users create --role ${adminRole} --username "$username" --email "$username@airflow.local" --firstname Airflow --lastname Admin --password "$password"`,
+        'airflow users reset-password --username "$username" --password "$password"',
+    ].join("\n");
+}
 
 /** DAG files shipped in a ConfigMap: its name and the key-to-path items of the volume. */
 export interface DagBundle {
@@ -198,7 +242,7 @@ export function airflowValues(args: AirflowValuesArgs): Record<string, unknown> 
         rbac: { create: true },
         allowPodLaunching: true,
         config: {
-            core: { load_examples: "False" },
+            core: { load_examples: "False", auth_manager: fabAuthManager },
             logging: { remote_logging: "True", remote_base_log_folder: remoteLogFolder(args.storage), remote_log_conn_id: remoteLogConnectionId },
         },
         postgresql: { enabled: false },
@@ -220,7 +264,16 @@ export function airflowValues(args: AirflowValuesArgs): Record<string, unknown> 
             kubernetes: { serviceAccount: sa },
         },
         migrateDatabaseJob: { enabled: true, useHelmHooks: false, resources: chartResources("100m", "512Mi", "1Gi"), securityContexts: contexts },
-        createUserJob: { enabled: false, useHelmHooks: false, resources: chartResources("100m", "256Mi", "512Mi"), securityContexts: contexts },
+        createUserJob: {
+            enabled: true,
+            useHelmHooks: false,
+            resources: chartResources("100m", "512Mi", "1Gi"),
+            securityContexts: contexts,
+            args: ["bash", "-c", createAdminUserScript()],
+            // Readable by the pod's fsGroup (the airflow user's group) only.
+            extraVolumes: [{ name: "admin-user", secret: { secretName: args.secretNames.adminUser, defaultMode: 0o440 } }],
+            extraVolumeMounts: [{ name: "admin-user", mountPath: adminUserMountPath, readOnly: true }],
+        },
         dags: {
             gitSync: gitSync
                 ? {
@@ -294,8 +347,8 @@ export interface AirflowArgs {
         /** Database name; defaults to "airflow". */
         readonly name?: string;
     };
-    /** Generated credentials: airflow keys, the metadata database user, and the MinIO root user on MinIO storage. */
-    readonly credentials: Pick<CredentialValues, "airflow" | "airflowDatabase"> & { readonly minioRoot?: CredentialValues["minioRoot"] };
+    /** Generated credentials: airflow keys, the metadata database user, the UI admin, and the MinIO root user on MinIO storage. */
+    readonly credentials: Pick<CredentialValues, "airflow" | "airflowDatabase" | "airflowAdmin"> & { readonly minioRoot?: CredentialValues["minioRoot"] };
     /** Where the airflow-logs bucket is. */
     readonly storage: ObjectStorage;
     /** DAGs from git; an empty repo ships the DAGs of dagsDirectory instead. */
@@ -362,7 +415,17 @@ export class Airflow extends pulumi.ComponentResource {
             parent,
         );
 
-        const dependsOn: pulumi.Resource[] = [serviceAccount, metadata, keys];
+        const adminUser = new k8s.core.v1.Secret(
+            `${name}-admin-user`,
+            {
+                metadata: { name: names.adminUser, namespace, labels },
+                type: "Opaque",
+                stringData: pulumi.secret(args.credentials.airflowAdmin.apply((admin) => ({ username: admin.username, password: admin.password }))),
+            },
+            parent,
+        );
+
+        const dependsOn: pulumi.Resource[] = [serviceAccount, metadata, keys, adminUser];
         if (args.storage.kind === "minio") {
             if (!args.credentials.minioRoot) throw new Error("Airflow: MinIO storage needs credentials.minioRoot");
             dependsOn.push(

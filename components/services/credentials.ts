@@ -30,6 +30,7 @@ export const generatedSecrets = {
         description: "Airflow Fernet key (connection encryption) and webserver/API signing keys",
         fields: { fernetKey: { kind: "fernetKey" }, webserverSecretKey: { kind: "signingKey" }, apiSecretKey: { kind: "signingKey" } },
     },
+    airflowAdmin: { slug: "airflow-admin", description: "Airflow UI administrator (FAB auth manager), created by the chart's create-user Job", fields: { username: fixed("admin"), password } },
     grafanaAdmin: { slug: "grafana-admin", description: "Grafana admin user", fields: { username: fixed("admin"), password } },
     minioRoot: { slug: "minio-root", description: "MinIO root user", fields: { username: fixed("minio-root"), password } },
 } as const satisfies Record<string, GeneratedSecretSpec>;

@@ -11,7 +11,24 @@
  * containerSecurityContext}}, singleuser.{image,uid,fsGid,allowPrivilegeEscalation,
  * cloudMetadata.blockWithIptables,nodeSelector,cpu,memory,extraEnv,profileList,storage},
  * scheduling.{userScheduler.enabled,userPlaceholder.enabled,podPriority.enabled},
- * prePuller.{hook.enabled,continuous.enabled}, cull.{enabled,timeout,every}.
+ * prePuller.{hook.enabled,continuous.enabled}, cull.{enabled,timeout,every}, hub.extraEnv (the OAuth
+ * client secret, by secretKeyRef). hub.config is free-form: it becomes traitlets config as it is.
+ *
+ * Sign-in. The chart's default is the dummy authenticator (any name, any password); it is always
+ * replaced. Both authenticators below ship in the z2jh hub image (jupyterhub-nativeauthenticator
+ * since 2020, oauthenticator 17 in the 4.x line), so no custom hub image is needed:
+ * - native (default): nativeauthenticator.NativeAuthenticator. Users sign up with a password and
+ *   cannot log in until an admin approves them at /hub/authorize (open_signup false). Names in
+ *   adminUsers are approved at sign-up, so whoever signs up first under an admin's name is that
+ *   admin: each admin signs up right after the first deploy, while the hub is reachable only
+ *   through a port-forward.
+ *   Authenticator.allow_all is true because JupyterHub 5 otherwise refuses every user that no allow
+ *   list names; it does not bypass the approval, which NativeAuthenticator checks on every login.
+ *   Passwords: at least 12 characters, not a common one; 5 failed logins lock a name for 10 minutes.
+ * - github: oauthenticator.github.GitHubOAuthenticator with the client id and callback URL from
+ *   config, limited to one organization (scope read:org) or, with none, to adminUsers. The client
+ *   secret is a Pulumi secret in a Kubernetes Secret the hub reads as OAUTH_CLIENT_SECRET (the
+ *   environment variable OAuthenticator falls back to), so it is in neither the values nor the plan.
  *
  * Chart features switched off, and why:
  * - singleuser.cloudMetadata.blockWithIptables: adds a privileged init container (iptables, NET_ADMIN)
@@ -26,7 +43,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { serviceEndpoints, serviceHost } from "../config/names";
-import { SparkVersion } from "../config/schema";
+import { JupyterHubConfig, SparkVersion } from "../config/schema";
 import { onGpuNodes } from "../kubernetes/scheduling";
 import { charts, chartResources, containerSecurityContext, podSecurityContext, splitImage, systemNodeSelector } from "./charts";
 
@@ -43,6 +60,37 @@ export interface NotebookSize {
     readonly memoryGuarantee: string;
     readonly memoryLimit: string;
 }
+
+/** The Secret holding the GitHub OAuth client secret (key `client-secret`); made only with github. */
+export const githubOAuthSecret = { name: "jupyterhub-github-oauth", key: "client-secret" } as const;
+
+/** Environment variable OAuthenticator reads the client secret from when client_secret is not set. */
+export const oauthClientSecretEnv = "OAUTH_CLIENT_SECRET";
+
+export const authenticatorClasses = {
+    native: "nativeauthenticator.NativeAuthenticator",
+    github: "oauthenticator.github.GitHubOAuthenticator",
+} as const;
+
+/** How users sign in to the hub. */
+export type JupyterHubAuth =
+    | {
+          readonly kind: "native";
+          /** Admins; they approve sign-ups. */
+          readonly adminUsers: readonly string[];
+      }
+    | {
+          readonly kind: "github";
+          /** GitHub logins (lower case) that are hub admins. */
+          readonly adminUsers: readonly string[];
+          readonly clientId: string;
+          /** https://<hub host>/hub/oauth_callback, as registered with the OAuth app. */
+          readonly callbackUrl: string;
+          /** Only its members may sign in; "" admits adminUsers only. */
+          readonly organization: string;
+          /** The OAuth app's client secret; it goes only into a Kubernetes Secret. */
+          readonly clientSecret: pulumi.Input<string>;
+      };
 
 export interface JupyterHubArgs {
     /** Namespace the hub runs in (jupyterhub); it must exist. */
@@ -61,6 +109,67 @@ export interface JupyterHubArgs {
     readonly notebookSize?: NotebookSize;
     /** Minutes of inactivity after which a notebook server is stopped; defaults to 60. */
     readonly idleCullMinutes?: number;
+    /** How users sign in (never the chart's dummy authenticator). */
+    readonly auth: JupyterHubAuth;
+}
+
+/**
+ * The GitHub OAuth client secret from the stack's config, read as a Pulumi secret. It is set with
+ * `pulumi config set --secret --path services.jupyterhub.github.clientSecret <secret>`; the
+ * validated config only records that it is set.
+ */
+export function githubClientSecretFromConfig(project: string): pulumi.Output<string> {
+    const services = new pulumi.Config(project).requireSecretObject<{ jupyterhub?: { github?: { clientSecret?: unknown } } }>("services");
+    return pulumi.secret(
+        services.apply((s) => {
+            const secret = s?.jupyterhub?.github?.clientSecret;
+            if (typeof secret !== "string" || secret === "") throw new Error("services.jupyterhub.github.clientSecret is not set; set it with pulumi config set --secret --path");
+            return secret;
+        }),
+    );
+}
+
+/** The sign-in settings of the validated config; with github the client secret is read from Pulumi config as a secret. */
+export function jupyterhubAuth(config: JupyterHubConfig, project: string): JupyterHubAuth {
+    if (config.authenticator === "native") return { kind: "native", adminUsers: config.adminUsers };
+    const { clientId, callbackUrl, organization } = config.github;
+    return { kind: "github", adminUsers: config.adminUsers, clientId, callbackUrl, organization, clientSecret: githubClientSecretFromConfig(project) };
+}
+
+/** The authenticator's part of hub.config, and the hub's extra environment; pure, no secret value. */
+export function authenticatorValues(auth: JupyterHubAuth): { config: Record<string, unknown>; extraEnv: Record<string, unknown> } {
+    if (auth.adminUsers.length === 0) throw new Error("jupyterhub: adminUsers is empty; nobody could approve users or manage the hub");
+    const admins = [...auth.adminUsers];
+    if (auth.kind === "native") {
+        return {
+            config: {
+                JupyterHub: { authenticator_class: authenticatorClasses.native },
+                Authenticator: { admin_users: admins, allow_all: true },
+                NativeAuthenticator: {
+                    open_signup: false,
+                    enable_signup: true,
+                    minimum_password_length: 12,
+                    check_common_password: true,
+                    allowed_failed_logins: 5,
+                    seconds_before_next_try: 600,
+                },
+            },
+            extraEnv: {},
+        };
+    }
+    if (!auth.clientId || !auth.callbackUrl) throw new Error("jupyterhub: GitHub sign-in needs clientId and callbackUrl");
+    return {
+        config: {
+            JupyterHub: { authenticator_class: authenticatorClasses.github },
+            Authenticator: { admin_users: admins, allow_all: false },
+            GitHubOAuthenticator: {
+                client_id: auth.clientId,
+                oauth_callback_url: auth.callbackUrl,
+                ...(auth.organization ? { allowed_organizations: [auth.organization], scope: ["read:org"] } : {}),
+            },
+        },
+        extraEnv: { [oauthClientSecretEnv]: { valueFrom: { secretKeyRef: { name: githubOAuthSecret.name, key: githubOAuthSecret.key } } } },
+    };
 }
 
 const defaultNotebookSize: NotebookSize = { cpuGuarantee: 0.5, cpuLimit: 2, memoryGuarantee: "2G", memoryLimit: "4G" };
@@ -123,6 +232,7 @@ export function jupyterhubValues(args: JupyterHubArgs): Record<string, unknown> 
     const defaultImage = splitImage(notebookImage(args, args.versions[0]));
     const notebookContainer = containerSecurityContext({ readOnlyRootFilesystem: false, runAsUser: notebookUserId, runAsGroup: notebookGroupId });
     const storageClass = args.storageClassName ? { storageClassName: args.storageClassName } : {};
+    const auth = authenticatorValues(args.auth);
     return {
         hub: {
             ...placement,
@@ -131,7 +241,9 @@ export function jupyterhubValues(args: JupyterHubArgs): Record<string, unknown> 
             // The hub writes its SQLite database on its volume and Python caches under its home.
             containerSecurityContext: containerSecurityContext({ readOnlyRootFilesystem: false, runAsUser: notebookUserId, runAsGroup: notebookUserId }),
             ...(args.storageClassName ? { db: { pvc: { ...storageClass } } } : {}),
+            ...(Object.keys(auth.extraEnv).length > 0 ? { extraEnv: auth.extraEnv } : {}),
             config: {
+                ...auth.config,
                 // KubeSpawner applies these to every notebook pod, on top of singleuser.uid/fsGid.
                 KubeSpawner: {
                     container_security_context: notebookContainer,
@@ -177,6 +289,22 @@ export class JupyterHub extends pulumi.ComponentResource {
 
     constructor(name: string, args: JupyterHubArgs, opts?: pulumi.ComponentResourceOptions) {
         super("spark-k8s:services:JupyterHub", name, {}, opts);
+        const values = jupyterhubValues(args);
+        const dependsOn: pulumi.Resource[] = [];
+        if (args.auth.kind === "github") {
+            const clientSecret = args.auth.clientSecret;
+            dependsOn.push(
+                new k8s.core.v1.Secret(
+                    `${name}-github-oauth`,
+                    {
+                        metadata: { name: githubOAuthSecret.name, namespace: args.namespace, labels: { "app.kubernetes.io/part-of": "spark-k8s", "app.kubernetes.io/name": "jupyterhub" } },
+                        type: "Opaque",
+                        stringData: pulumi.secret(pulumi.output(clientSecret).apply((secret) => ({ [githubOAuthSecret.key]: secret }))),
+                    },
+                    { parent: this },
+                ),
+            );
+        }
         const ref = charts.jupyterhub;
         this.chart = new k8s.helm.v4.Chart(
             name,
@@ -186,9 +314,9 @@ export class JupyterHub extends pulumi.ComponentResource {
                 version: ref.version,
                 repositoryOpts: { repo: ref.repo },
                 namespace: args.namespace,
-                values: jupyterhubValues(args),
+                values,
             },
-            { parent: this },
+            { parent: this, dependsOn },
         );
         this.registerOutputs({});
     }
