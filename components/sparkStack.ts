@@ -159,6 +159,7 @@ export function createSparkStack(ctx: PlatformContext): SparkStackOutputs {
                 masterPlacement: onDriverNodes(placement),
                 workerPlacement: gpu ? gpu.placement : onExecutorNodes(placement),
                 env,
+                serviceAccountName: serviceIdentities.sparkJobs.serviceAccount,
             }, opts);
             standaloneMaster = standalone.masterUrl;
             endpoints[`standalone-${version}`] = standalone.masterUrl;

@@ -31,6 +31,10 @@ except ImportError:  # Airflow 2
 # namespaces.jobs and serviceIdentities.sparkJobs in components/config/names.ts.
 NAMESPACE = "spark-jobs"
 SERVICE_ACCOUNT = "spark"
+# The submitter runs beside Airflow as its service account, which the platform binds to the
+# spark-submit Role in the job namespace (sparkSubmitRules); the driver then runs as `spark`.
+SUBMITTER_NAMESPACE = "airflow"
+SUBMITTER_SERVICE_ACCOUNT = "airflow"
 # images/versions.env SPARK_RUNTIME_35_TAG; the Variable carries the registry-qualified reference.
 SPARK_IMAGE = "{{ var.value.get('spark_k8s_spark_image_35', 'spark-k8s/spark-runtime:3.5.9-p1') }}"
 APPLICATION = "local:///opt/spark/examples/src/main/python/pi.py"
@@ -135,8 +139,8 @@ with DAG(
     KubernetesPodOperator(
         task_id="spark_submit_pi",
         name="spark-pi-submitter",
-        namespace=NAMESPACE,
-        service_account_name=SERVICE_ACCOUNT,
+        namespace=SUBMITTER_NAMESPACE,
+        service_account_name=SUBMITTER_SERVICE_ACCOUNT,
         in_cluster=True,
         image=SPARK_IMAGE,
         image_pull_policy="IfNotPresent",

@@ -536,13 +536,16 @@ describe("example DAGs", () => {
         assert.match(text, /var\.value\.get\('spark_k8s_warehouse_uri'/);
     });
 
-    it("the spark-submit DAG submits in cluster mode to spark-jobs as the spark service account", () => {
+    it("the spark-submit DAG submits as Airflow's account (bound to the submit Role) a driver that runs as spark in spark-jobs", () => {
         const text = dag("spark_submit_k8s_example.py");
         assert.ok(text.includes(`NAMESPACE = "${namespaces.jobs}"`));
         assert.ok(text.includes(`SERVICE_ACCOUNT = "${serviceIdentities.sparkJobs.serviceAccount}"`));
+        assert.ok(text.includes(`SUBMITTER_NAMESPACE = "${namespaces.airflow}"`));
+        assert.ok(text.includes(`SUBMITTER_SERVICE_ACCOUNT = "${serviceIdentities.airflow.serviceAccount}"`));
         assert.match(text, /KubernetesPodOperator\(/);
-        assert.match(text, /namespace=NAMESPACE/);
-        assert.match(text, /service_account_name=SERVICE_ACCOUNT/);
+        assert.match(text, /namespace=SUBMITTER_NAMESPACE/);
+        assert.match(text, /service_account_name=SUBMITTER_SERVICE_ACCOUNT/);
+        assert.match(text, /spark\.kubernetes\.authenticate\.driver\.serviceAccountName=\{SERVICE_ACCOUNT\}/);
         assert.match(text, /--master k8s:\/\/https:\/\/kubernetes\.default\.svc:443/);
         assert.match(text, /--deploy-mode cluster/);
         assert.match(text, /local:\/\/\/opt\/spark\/examples\/src\/main\/python\/pi\.py/);

@@ -85,6 +85,15 @@ describe("the Spark stack", function () {
         assert.ok(Number(conf["spark.executor.memory"].replace(/m$/i, "")) > 12000, conf["spark.executor.memory"]);
     });
 
+    it("gives drivers an API token through the spark service account, and executors none, with time to decommission", async () => {
+        const run = await stackRun("prod");
+        const sa = ofType(run, "kubernetes:core/v1:ServiceAccount").find((r) => inputs<{ metadata: { name: string; namespace: string } }>(r).metadata.name === "spark")!;
+        assert.equal(inputs(sa).automountServiceAccountToken, true);
+        const template = JSON.parse(configMap(run, "spark-connect-35-conf")["executor-pod-template.yaml"]) as { spec: { automountServiceAccountToken: boolean; terminationGracePeriodSeconds: number } };
+        assert.equal(template.spec.automountServiceAccountToken, false);
+        assert.equal(template.spec.terminationGracePeriodSeconds, 120);
+    });
+
     it("puts executors on the spot group through the pod template, and never the Connect driver", async () => {
         const run = await stackRun("prod");
         const template = JSON.parse(configMap(run, "spark-connect-35-conf")["executor-pod-template.yaml"]) as { spec: PodSpec };
@@ -120,6 +129,7 @@ describe("the Spark stack", function () {
         assert.ok(master.containers[0].args?.includes("spark-master-35-0.spark-master-35.spark-jobs.svc.cluster.local"));
         const worker = podSpecOf(workload(run, "Deployment", "spark-worker-35"));
         assert.ok(tolerates(worker, executorTaint), "workers host executors on the spot group");
+        assert.equal(worker.serviceAccountName, "spark", "workers' executors reach the buckets through the spark identity");
         const conf = sparkConf(run, "spark-connect-35-conf");
         assert.equal(conf["spark.master"], "spark://spark-master-35-0.spark-master-35.spark-jobs.svc.cluster.local:7077");
         assert.equal(configMap(run, "spark-connect-35-conf")["executor-pod-template.yaml"], undefined);

@@ -244,7 +244,8 @@ export const sparkSchema = strictObject({
     /** Executor size where the node shape is unknown (the local tier); AWS tiers derive it from the executor node group. */
     localExecutor: strictObject({ cores: integer(1, 16), memoryMiB: integer(512, 65536) }),
     iceberg: strictObject({
-        catalogName: dnsLabel("a catalog name"),
+        /** The Spark SQL catalog name: an identifier, not spark_catalog (Spark's built-in one). */
+        catalogName: pattern(/^(?!spark_catalog$)[A-Za-z_][A-Za-z0-9_]{0,63}$/, "an identifier of letters, digits and underscores other than spark_catalog, such as lake"),
         catalogType: oneOf(icebergCatalogTypes),
         /** REST catalog URI, required when catalogType is rest. */
         restUri: z.union([z.literal(""), z.url({ error: "expected an http(s) URL" })], { error: "expected an http(s) URL or empty" }),

@@ -276,6 +276,16 @@ const sparkRules: Rule[] = [
         if (i.catalogType === "glue" && tier === "local") out.push(notAllowed(["spark", "iceberg", "catalogType"], "glue", 'expected "hive" or "rest" on the local tier (Glue needs AWS)'));
         return out;
     },
+    (c) =>
+        c.spark.presets.includes("gpu") && c.spark.scenario.endsWith("-standalone")
+            ? [notAllowed(["spark", "presets"], c.spark.presets, `expected no gpu preset with the standalone backend of "${c.spark.scenario}" (GPU executors need the k8s backend)`)]
+            : [],
+    (c) => {
+        const reserved = new Set([...Object.values(namespaces).filter((n) => n !== namespaces.jobs), "default", "kube-system", "kube-public", "kube-node-lease"]);
+        return c.spark.jobNamespaces.flatMap((ns, i) =>
+            reserved.has(ns) ? [notAllowed(["spark", "jobNamespaces", i], ns, "expected a namespace of its own; this one belongs to the platform or to Kubernetes")] : [],
+        );
+    },
     (c, tier) =>
         tier !== "local" && c.spark.presets.includes("gpu") && !c.nodeGroups.gpu.enabled
             ? [notAllowed(["spark", "presets"], c.spark.presets, "expected no gpu preset while nodeGroups.gpu.enabled is false")]

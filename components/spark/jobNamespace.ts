@@ -29,7 +29,9 @@ export class SparkJobNamespace extends pulumi.ComponentResource {
         const account = serviceIdentities.sparkJobs.serviceAccount;
         const sa = new k8s.core.v1.ServiceAccount(name, {
             metadata: { name: account, namespace, labels: { "app.kubernetes.io/part-of": "spark-k8s" } },
-            automountServiceAccountToken: false,
+            // Drivers started by spark-submit or the operator must reach the API to create executors;
+            // the executor pod template turns the token off again for executors.
+            automountServiceAccountToken: true,
         }, parent);
         const role = new k8s.rbac.v1.Role(name, { metadata: { name: "spark-driver", namespace }, rules: sparkDriverRules() }, parent);
         new k8s.rbac.v1.RoleBinding(name, {

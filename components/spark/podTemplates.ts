@@ -47,6 +47,8 @@ export function executorPodTemplate(a: ExecutorTemplateArgs): k8s.types.input.co
             ],
             runAsUser: sparkUserId,
             restartPolicy: "Never",
+            // Time for graceful decommissioning (block migration) when a spot node is reclaimed.
+            terminationGracePeriodSeconds: 120,
             ...(a.gpu ? a.gpu.placement : a.placement),
         }),
     };

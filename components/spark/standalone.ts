@@ -39,6 +39,8 @@ export interface SparkStandaloneArgs {
     readonly masterPlacement: Placement;
     readonly workerPlacement: Placement;
     readonly env?: k8s.types.input.core.v1.EnvVar[];
+    /** Service account of master and workers: `spark`, whose Pod Identity reaches the buckets on AWS. */
+    readonly serviceAccountName: string;
 }
 
 /** A Spark standalone cluster of one line: a master StatefulSet and a worker Deployment. */
@@ -95,6 +97,7 @@ export class SparkStandalone extends pulumi.ComponentResource {
                             },
                         ],
                         ...confVolume,
+                        serviceAccountName: args.serviceAccountName,
                         runAsUser: sparkUserId,
                         server: true,
                         ...args.masterPlacement,
@@ -129,6 +132,7 @@ export class SparkStandalone extends pulumi.ComponentResource {
                             },
                         ],
                         ...confVolume,
+                        serviceAccountName: args.serviceAccountName,
                         runAsUser: sparkUserId,
                         server: true,
                         ...args.workerPlacement,
