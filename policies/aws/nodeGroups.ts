@@ -1,0 +1,123 @@
+/**
+ * EKS managed node groups: no SSH, a size cap per environment, and taints that keep ordinary pods
+ * off spot and GPU capacity.
+ */
+import { enforcement, PlatformResourceRule } from "../lib/rule";
+import { awsTypes, read, readList, ruleConfig, show, subject, UNKNOWN } from "./common";
+
+/** The label that names a node group's role (components/aws/nodeGroups.ts, nodeRoleLabel). */
+export const nodeRoleLabel = "spark-k8s/node-role";
+/** The taint key GPU groups must carry (the NVIDIA convention the device plugin tolerates). */
+export const gpuTaintKey = "nvidia.com/gpu";
+
+export const noSsh: PlatformResourceRule = {
+    kind: "resource",
+    family: "aws",
+    name: "no-ssh",
+    description:
+        "EKS managed node groups have no remoteAccess block (no SSH key, no port 22); nodes are reached through SSM. " +
+        "A remoteAccess that is unknown as a whole during preview is not reported.",
+    severity: "high",
+    remediation: "Remove remoteAccess from the node group; use AWS Systems Manager Session Manager (the node role has AmazonSSMManagedInstanceCore).",
+    defaultEnforcement: enforcement.core,
+    validateResource: (args, report) => {
+        if (args.type !== awsTypes.eksNodeGroup) return;
+        const remote = read(args.props, "remoteAccess");
+        if (remote === UNKNOWN || remote === undefined || remote === null) return;
+        report(`${subject(args)}: remoteAccess is set (${show(remote)}); node groups must not allow SSH.`);
+    },
+};
+
+export interface NodeGroupSizeCapConfig {
+    /** Largest maxSize of a node group. */
+    readonly maxNodes: number;
+    /** Largest maxSize of the Spark executor group (label spark-k8s/node-role=executor). */
+    readonly executorMaxNodes: number;
+}
+
+export const nodeGroupSizeCapDefaults: NodeGroupSizeCapConfig = { maxNodes: 100, executorMaxNodes: 1000 };
+
+export const nodeGroupSizeCap: PlatformResourceRule = {
+    kind: "resource",
+    family: "aws",
+    name: "node-group-size-cap",
+    description:
+        "A node group's scalingConfig.maxSize stays within the environment's cap: config maxNodes (default 100), or executorMaxNodes " +
+        `(default 1000) for the Spark executor group (label ${nodeRoleLabel}=executor). Unknown maxSize is not reported; with unknown labels ` +
+        "only the executor cap applies.",
+    severity: "medium",
+    remediation: "Lower nodeGroups.<role>.maxSize, or raise the cap for this environment in the policy pack config (maxNodes, executorMaxNodes).",
+    defaultEnforcement: enforcement.strict,
+    configSchema: {
+        properties: {
+            maxNodes: { type: "integer", minimum: 0, default: nodeGroupSizeCapDefaults.maxNodes, description: "Largest maxSize of a node group." },
+            executorMaxNodes: {
+                type: "integer",
+                minimum: 0,
+                default: nodeGroupSizeCapDefaults.executorMaxNodes,
+                description: `Largest maxSize of the executor node group (label ${nodeRoleLabel}=executor).`,
+            },
+        },
+    },
+    validateResource: (args, report) => {
+        if (args.type !== awsTypes.eksNodeGroup) return;
+        const config = ruleConfig(args, nodeGroupSizeCapDefaults);
+        const maxSize = read(args.props, "scalingConfig", "maxSize");
+        if (typeof maxSize !== "number") return; // unknown or absent (the provider requires it)
+        const role = read(args.props, "labels", nodeRoleLabel);
+        if (role === UNKNOWN) {
+            if (maxSize > Math.max(config.maxNodes, config.executorMaxNodes)) {
+                report(`${subject(args)}: scalingConfig.maxSize ${maxSize} exceeds every cap (maxNodes ${config.maxNodes}, executorMaxNodes ${config.executorMaxNodes}).`);
+            }
+            return;
+        }
+        const isExecutor = role === "executor";
+        const cap = isExecutor ? config.executorMaxNodes : config.maxNodes;
+        if (maxSize > cap) {
+            report(`${subject(args)}: scalingConfig.maxSize ${maxSize} exceeds ${isExecutor ? "executorMaxNodes" : "maxNodes"} ${cap}${isExecutor ? " for the executor group" : ""}.`);
+        }
+    },
+};
+
+/** GPU AMI types: AL2023_x86_64_NVIDIA, AL2_x86_64_GPU, BOTTLEROCKET_*_NVIDIA and the like. */
+export function isGpuAmiType(amiType: unknown): boolean {
+    return typeof amiType === "string" && (/_GPU$/i.test(amiType) || /NVIDIA/i.test(amiType));
+}
+
+/** Taint effects that keep pods without a toleration off the nodes. */
+const repellingEffects = new Set(["NO_SCHEDULE", "NO_EXECUTE"]);
+
+export const spotAndGpuTainted: PlatformResourceRule = {
+    kind: "resource",
+    family: "aws",
+    name: "spot-and-gpu-tainted",
+    description:
+        "A SPOT node group (capacityType) carries a NO_SCHEDULE taint, and a GPU node group (amiType *_GPU or *NVIDIA*) carries a " +
+        `NO_SCHEDULE taint with key ${gpuTaintKey}, so only pods that tolerate interruption or need GPUs land there (NO_EXECUTE also counts). ` +
+        "Unknown capacityType, amiType or taints are not reported.",
+    severity: "medium",
+    remediation: `Add taints: [{ key: "spark-k8s/executor", value: "true", effect: "NO_SCHEDULE" }] to spot groups and [{ key: "${gpuTaintKey}", value: "true", effect: "NO_SCHEDULE" }] to GPU groups.`,
+    defaultEnforcement: enforcement.core,
+    validateResource: (args, report) => {
+        if (args.type !== awsTypes.eksNodeGroup) return;
+        const capacityType = read(args.props, "capacityType");
+        const amiType = read(args.props, "amiType");
+        const isSpot = capacityType === "SPOT";
+        const isGpu = isGpuAmiType(amiType);
+        if (!isSpot && !isGpu) return;
+        const taints = readList(args.props, "taints");
+        if (taints === UNKNOWN) return;
+        if ((taints ?? []).some((t) => t === UNKNOWN || read(t, "effect") === UNKNOWN || read(t, "key") === UNKNOWN)) return;
+        const repelling = (taints ?? []).filter((t) => {
+            const effect = read(t, "effect");
+            return typeof effect === "string" && repellingEffects.has(effect);
+        });
+        if (isGpu && !repelling.some((t) => read(t, "key") === gpuTaintKey)) {
+            report(`${subject(args)}: amiType ${show(amiType)} is a GPU AMI but taints has no NO_SCHEDULE taint with key "${gpuTaintKey}" (taints: ${show(taints)}).`);
+        } else if (isSpot && repelling.length === 0) {
+            report(`${subject(args)}: capacityType is "SPOT" but taints has no NO_SCHEDULE taint (taints: ${show(taints)}).`);
+        }
+    },
+};
+
+export const nodeGroupRules = [noSsh, nodeGroupSizeCap, spotAndGpuTainted];
