@@ -1,0 +1,47 @@
+/**
+ * Images: every container runs a pinned image, so what runs is what was reviewed.
+ */
+import { isPinnedImage } from "../../components/kubernetes/hardening";
+import { enforcement, PlatformResourceRule } from "../lib/rule";
+import { configWithDefaults, eachContainer } from "./common";
+
+export interface ImagesPinnedConfig {
+    /** Require a @sha256 digest rather than a tag. Default false; the prod pack config turns it on. */
+    readonly requireDigest: boolean;
+}
+
+export const imagesPinnedDefaults: ImagesPinnedConfig = { requireDigest: false };
+
+const digest = /@sha256:[0-9a-f]{64}$/;
+
+export const imagesPinned: PlatformResourceRule = {
+    kind: "resource",
+    family: "kubernetes",
+    name: "images-pinned",
+    description:
+        "Every container image must be pinned: a tag other than latest, or a @sha256 digest; with config requireDigest " +
+        "(default false, on in prod) only a digest will do. An image that is not a string (unknown at preview, or unset " +
+        "on a SparkApplication that inherits it) is skipped.",
+    severity: "high",
+    remediation: "Reference the image by an exact version tag (apache/spark:3.5.3) or, where a digest is required, by repository@sha256:<digest>.",
+    defaultEnforcement: enforcement.core,
+    configSchema: {
+        properties: {
+            requireDigest: { type: "boolean", default: false, description: "Require images pinned by @sha256 digest, not only by tag." },
+        },
+    },
+    validateResource: (args, reportViolation) => {
+        const config = configWithDefaults(args, imagesPinnedDefaults);
+        eachContainer(args, ({ where, container }) => {
+            const image = container.container.image;
+            if (typeof image !== "string") return;
+            if (!isPinnedImage(image)) {
+                const tag = /:([^/:@]+)$/.exec(image)?.[1];
+                const why = image.includes("@") ? "has a malformed digest" : tag === undefined ? "has no tag" : tag.toLowerCase() === "latest" ? "uses the latest tag" : "has an invalid tag";
+                reportViolation(`${where}: image "${image}" ${why}; pin it by version tag or @sha256 digest`);
+            } else if (config.requireDigest && !digest.test(image)) {
+                reportViolation(`${where}: image "${image}" is pinned by tag only; requireDigest asks for a @sha256 digest`);
+            }
+        });
+    },
+};

@@ -1,0 +1,26 @@
+/**
+ * The Kubernetes rule family: pod security, resources, images, probes, exposure, disruption
+ * budgets, namespaces and how charts are installed. policies/index.ts turns these into the pack.
+ */
+import { PlatformRule } from "../lib/rule";
+import { helmV4NotV3 } from "./helm";
+import { imagesPinned } from "./images";
+import { namespacesPodSecurityLabels } from "./namespaces";
+import { pdbAllowsDisruption } from "./disruption";
+import { podSecurityRules } from "./podSecurity";
+import { serverProbes } from "./probes";
+import { resourceRules } from "./resources";
+import { noPublicServices } from "./services";
+
+export const kubernetesRules: PlatformRule[] = [
+    ...podSecurityRules,
+    ...resourceRules,
+    imagesPinned,
+    serverProbes,
+    noPublicServices,
+    pdbAllowsDisruption,
+    namespacesPodSecurityLabels,
+    helmV4NotV3,
+];
+
+export { parseQuantity } from "./quantity";
