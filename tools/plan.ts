@@ -2,23 +2,26 @@
  * Offline plan: evaluates a stack under Pulumi mocks (no CLI, cloud or cluster), prints a summary
  * and optionally writes the plan JSON of DESIGN.md.
  *
- *   npm run plan -- --stack <name> [--json FILE] [--dir DIR]
+ *   npm run plan -- --stack <name> [--json FILE] [--dir DIR] [--policy]
  */
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import { ConfigError } from "../components/config";
-import { repoRoot, runStack } from "./harness";
+import { environmentFromStack } from "../policies/config";
+import { loadStackConfig, repoRoot, runStack, unwrapSecrets } from "./harness";
 import { formatSummary, summarizePlan, toPlanJson } from "./planSummary";
+import { checkPlan, formatViolations, mandatoryCount } from "./policyCheck";
 
-export const usage = `usage: npm run plan -- --stack <name> [--json FILE] [--dir DIR]
+export const usage = `usage: npm run plan -- --stack <name> [--json FILE] [--dir DIR] [--policy]
 
 Evaluates a stack offline under Pulumi mocks and prints what it would create.
 
   --stack NAME   stack to evaluate (reads Pulumi.<NAME>.yaml)
   --json FILE    also write the plan as JSON; secret values appear as "[secret]"
   --dir DIR      directory holding Pulumi.yaml and the stack files (default: the repository root)
-  --policy       policy checks (not available yet)
+  --policy       also run the policy rules with the defaults of the stack's environment tier
+                 (its environment config, else the stack name); exit 1 on a mandatory violation
   -h, --help     show this help
 `;
 
@@ -64,7 +67,6 @@ export async function planCommand(argv: readonly string[]): Promise<CommandResul
         return usageError(err instanceof Error ? err.message : String(err));
     }
     if (values.help) return { code: 0, stdout: usage, stderr: "" };
-    if (values.policy) return { code: 2, stdout: "", stderr: "plan: --policy is not available yet; policy checks arrive with the policy pack\n" };
     if (!values.stack) return usageError("--stack is required");
 
     // npm runs scripts from the package root; relative paths mean the caller's directory.
@@ -82,6 +84,14 @@ export async function planCommand(argv: readonly string[]): Promise<CommandResul
         if (jsonFile) {
             fs.writeFileSync(jsonFile, JSON.stringify(toPlanJson(run), null, 2) + "\n");
             stdout += `\nPlan JSON written to ${jsonFile}\n`;
+        }
+        if (values.policy) {
+            const file = loadStackConfig(values.stack, dir);
+            const env = environmentFromStack(values.stack, file.values[`${file.project}:environment`]);
+            const resources = run.resources.map((r) => ({ ...r, inputs: unwrapSecrets(r.inputs) as Record<string, unknown> }));
+            const violations = await checkPlan(resources, env);
+            stdout += `\n${formatViolations(violations, env)}`;
+            if (mandatoryCount(violations) > 0) return { code: 1, stdout, stderr: "plan: mandatory policy violations\n" };
         }
         return { code: 0, stdout, stderr: "" };
     } catch (err) {
