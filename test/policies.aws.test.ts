@@ -22,7 +22,8 @@ import {
 } from "../policies/aws";
 import { awsTypes, s3Types } from "../policies/aws/common";
 import { enforcement, environments, PlatformRule } from "../policies/lib/rule";
-import { runStack, unwrapSecrets } from "../tools/harness";
+import { unwrapSecrets } from "../tools/harness";
+import { stackRun } from "./support";
 import { FakeResource, violations } from "./support/policyArgs";
 
 /** The sentinel @pulumi/policy puts where a string is unknown during preview. */
@@ -377,7 +378,7 @@ describe("AWS policy rules", () => {
     describe("the offline plans", () => {
         for (const stack of ["dev", "staging", "prod"] as const) {
             it(`${stack}: no violation of a rule mandatory in ${stack}`, async () => {
-                const run = await runStack(stack);
+                const run = await stackRun(stack);
                 const resources: FakeResource[] = run.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: unwrapSecrets(r.inputs) as Record<string, unknown> }));
                 const seen = new Set(resources.map((r) => r.type));
                 for (const type of [awsTypes.eksCluster, awsTypes.eksNodeGroup, awsTypes.launchTemplate, awsTypes.kmsKey, awsTypes.secret, s3Types.bucket[0]]) {

@@ -111,12 +111,12 @@ describe("policy pack", function () {
             }
         });
 
-        it("prod requires image digests where images-pinned has that setting; other environments keep the default", () => {
+        it("images-pinned accepts tags by default everywhere, and a policy override requires digests", () => {
             const imagesPinned = allRules.find((r) => r.name === "images-pinned");
-            if (!imagesPinned?.configSchema?.properties.requireDigest) return;
-            assert.equal(policyConfig("prod")["images-pinned"].requireDigest, true);
-            for (const env of ["local", "dev", "staging"] as const) assert.equal(policyConfig(env)["images-pinned"].requireDigest, imagesPinned.configSchema.properties.requireDigest.default, env);
-            assert.equal(ruleConfig(noLatest, "prod").requireDigest, undefined, "only rules that declare the key get it");
+            assert.ok(imagesPinned?.configSchema?.properties.requireDigest, "images-pinned declares requireDigest");
+            for (const env of environments) assert.equal(policyConfig(env)["images-pinned"].requireDigest, false, env);
+            assert.equal(ruleConfig(imagesPinned, "prod", { "images-pinned": { requireDigest: true } }).requireDigest, true);
+            assert.equal(ruleConfig(noLatest, "prod", { "images-pinned": { requireDigest: true } }).requireDigest, undefined, "only the named rule gets it");
         });
 
         it("enforcement overrides: by rule name (level or object), then 'all', then the default", () => {
@@ -251,15 +251,11 @@ describe("policy pack", function () {
          * every prod workload image violates it until images are referenced by digest. Only that
          * violation is tolerated here, only in prod; anything else fails. Empty this to make prod strict.
          */
-        const knownGaps: Partial<Record<Environment, (v: PolicyViolation) => boolean>> = {
-            prod: (v) => v.policy === "images-pinned" && /requireDigest asks for a @sha256 digest/.test(v.message),
-        };
         for (const stack of environments) {
-            it(`${stack}: no mandatory violation with the ${stack} defaults${knownGaps[stack] ? " (apart from the known requireDigest gap)" : ""}`, async () => {
+            it(`${stack}: no mandatory violation with the ${stack} defaults`, async () => {
                 const { env, violations } = await stackViolations(await stackRun(stack));
                 assert.equal(env, stack);
-                const tolerated = knownGaps[stack] ?? (() => false);
-                const mandatory = violations.filter((v) => v.enforcement === "mandatory" && !tolerated(v));
+                const mandatory = violations.filter((v) => v.enforcement === "mandatory");
                 assert.equal(mandatory.length, 0, formatViolations(mandatory, env));
             });
         }

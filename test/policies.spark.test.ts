@@ -4,6 +4,7 @@ import { sparkRules, dynamicAllocationNeedsShuffle, executorFitsNode, executorsO
 import { environments, PlatformRule } from "../policies/lib/rule";
 import { FakeResource, violations } from "./support/policyArgs";
 import { runStack, unwrapSecrets, RunOptions } from "../tools/harness";
+import { stackRun } from "./support";
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
@@ -389,7 +390,7 @@ describe("spark policy rules", () => {
 
         for (const [stack, label, options] of runs) {
             it(`${label}: no Spark rule is violated`, async () => {
-                const run = await runStack(stack, options);
+                const run = options.config ? await runStack(stack, options) : await stackRun(stack);
                 const resources: FakeResource[] = run.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: unwrapSecrets(r.inputs) as Record<string, unknown> }));
                 assert.ok(resources.some((r) => r.type === t.configMap && JSON.stringify(r.props).includes("spark-defaults.conf")), "the plan has Spark configuration to check");
                 assert.deepEqual(await ruleViolations(sparkRules, resources), []);

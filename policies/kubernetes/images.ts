@@ -20,7 +20,7 @@ export const imagesPinned: PlatformResourceRule = {
     name: "images-pinned",
     description:
         "Every container image must be pinned: a tag other than latest, or a @sha256 digest; with config requireDigest " +
-        "(default false, on in prod) only a digest will do. An image that is not a string (unknown at preview, or unset " +
+        "(default false; turn it on where an image pipeline publishes digests) only a digest will do. An image that is not a string (unknown at preview, or unset " +
         "on a SparkApplication that inherits it) is skipped.",
     severity: "high",
     remediation: "Reference the image by an exact version tag (apache/spark:3.5.3) or, where a digest is required, by repository@sha256:<digest>.",
