@@ -50,6 +50,22 @@ describe("scenarios on a whole stack", function () {
         assert.ok(role(submit, "spark-jobs", "spark-driver"), "the job namespace keeps its driver role");
     });
 
+    for (const [stack, host] of [
+        ["prod", "spark-prod.mock.eu-west-1.rds.amazonaws.com"],
+        ["local", "postgres.spark-platform.svc.cluster.local"],
+    ] as const) {
+        it(`${stack}: the Metastore and Airflow reach their own databases on the platform's PostgreSQL`, async () => {
+            const run = await stackRunWith(stack, { spark: { scenario: "airflow-connect-k8s" } });
+            const sslMode = stack === "prod" ? "require" : "disable";
+            if (stack === "prod") assert.equal(ofType(run, "aws:rds/instance:Instance")[0].name, "spark-prod");
+            const everything = JSON.stringify(run.resources.map((r) => unwrapSecrets(r.inputs)));
+            assert.ok(everything.includes(`jdbc:postgresql://${host}:5432/metastore?sslmode=${sslMode}`), "metastore JDBC URL");
+            assert.match(everything, new RegExp(`postgresql://airflow:[^@"]+@${host.replace(/\./g, "\\.")}:5432/airflow\\?sslmode=${sslMode}`), "Airflow metadata connection");
+            const init = ofType(run, "kubernetes:batch/v1:Job").find((j) => JSON.stringify(j.inputs).includes("database-init"));
+            assert.ok(init && JSON.stringify(unwrapSecrets(init.inputs)).includes(host), "the database init job targets the same server");
+        });
+    }
+
     it("prod with Airflow keeps its metadata database on RDS and creates no in-cluster PostgreSQL or MinIO", async () => {
         const run = await stackRunWith("prod", { spark: { scenario: "airflow-connect-k8s" } });
         assert.equal(named(run, "kubernetes:apps/v1:StatefulSet", "postgres"), false);

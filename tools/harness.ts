@@ -150,6 +150,10 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>, 
             return { ...inputs, nodeGroupName: `${(inputs.nodeGroupNamePrefix as string) ?? ""}mock`, resources: [{ autoscalingGroups: [{ name: `eks-${name}-asg` }] }] };
         case "aws:ec2/launchTemplate:LaunchTemplate":
             return { ...inputs, latestVersion: 1 };
+        case "aws:rds/instance:Instance": {
+            const address = `${name}.mock.${region}.rds.amazonaws.com`;
+            return { ...inputs, address, port: 5432, endpoint: `${address}:5432`, arn: `arn:aws:rds:${region}:${account}:db:${name}` };
+        }
         default:
             return { ...inputs, arn: (inputs.arn) ?? `arn:aws:mock:${region}:${account}:${name}` };
     }
