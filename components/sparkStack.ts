@@ -19,7 +19,7 @@ import { eventLogDir, SparkConfInput, sparkDefaults } from "./spark/sparkDefault
 import { SparkStandalone, standaloneMasterUrl } from "./spark/standalone";
 import { instanceShape } from "./config/instanceTypes";
 import { Airflow } from "./services/airflow";
-import { DatabaseInit } from "./services/databaseInit";
+import { DatabaseInit, inputsHash } from "./services/databaseInit";
 import { JupyterHub, jupyterhubAuth } from "./services/jupyterhub";
 import { HiveMetastore } from "./services/metastore";
 import { Minio } from "./services/minio";
@@ -141,6 +141,8 @@ export function createSparkStack(ctx: PlatformContext): SparkStackOutputs {
         );
 
     const env = storageEnv(ctx);
+    // Pods that read the MinIO credentials restart when they are rotated.
+    const credentialsHash = ctx.storage.kind === "minio" ? inputsHash([ctx.credentials.minioRoot]) : undefined;
     const gpuFor = (version: SparkVersion) => (usesGpu(plan, version) ? onGpuNodes(sizingFor(version).gpusPerExecutor, placement) : undefined);
     const endpoints: Record<string, string> = {};
     for (const version of plan.connect.versions) {
@@ -160,6 +162,7 @@ export function createSparkStack(ctx: PlatformContext): SparkStackOutputs {
                 workerPlacement: gpu ? gpu.placement : onExecutorNodes(placement),
                 env,
                 serviceAccountName: serviceIdentities.sparkJobs.serviceAccount,
+                credentialsHash,
             }, opts);
             standaloneMaster = standalone.masterUrl;
             endpoints[`standalone-${version}`] = standalone.masterUrl;
@@ -176,6 +179,7 @@ export function createSparkStack(ctx: PlatformContext): SparkStackOutputs {
             driver: { cores: c.spark.connect.driverCores, memoryMiB: c.spark.connect.driverMemoryMiB },
             placement: onDriverNodes(placement),
             env,
+            credentialsHash,
         }, opts);
         endpoints[`connect-${version}`] = `sc://${serviceHost(serviceEndpoints.connect(version))}:${serviceEndpoints.connect(version).grpcPort}`;
     }
@@ -192,6 +196,7 @@ export function createSparkStack(ctx: PlatformContext): SparkStackOutputs {
         sparkConf: pulumi.all([confFor(newestLine), historyLog]).apply(([conf, dir]) => historyServerConf(conf, dir)),
         placement: onSystemNodes(placement),
         env,
+        credentialsHash,
     }, opts);
     endpoints.historyServer = `http://${serviceHost(serviceEndpoints.historyServer)}:${serviceEndpoints.historyServer.port}`;
 

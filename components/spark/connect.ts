@@ -7,6 +7,7 @@ import { Placement } from "../kubernetes/scheduling";
 import { sparkWritablePaths } from "./podTemplates";
 import { renderSparkDefaults } from "./sparkDefaults";
 import { createHash } from "crypto";
+import { inputsHashAnnotation } from "../services/databaseInit";
 
 /** A short, stable digest of configuration text, for roll-on-change annotations. */
 export function contentHash(text: string): string {
@@ -63,6 +64,8 @@ export interface SparkConnectArgs {
     readonly placement: Placement;
     /** Extra environment (MinIO credentials on the local tier). */
     readonly env?: k8s.types.input.core.v1.EnvVar[];
+    /** A hash of the credentials the pod reads from Secrets; a new one restarts it (see inputsHash). */
+    readonly credentialsHash?: pulumi.Input<string>;
 }
 
 /**
@@ -130,7 +133,10 @@ export class SparkConnect extends pulumi.ComponentResource {
                     metadata: {
                         labels,
                         // A new hash rolls the server when its configuration changes.
-                        annotations: { "spark-k8s/conf-hash": conf.data.apply((d) => contentHash(JSON.stringify(d))) },
+                        annotations: {
+                            "spark-k8s/conf-hash": conf.data.apply((d) => contentHash(JSON.stringify(d))),
+                            ...(args.credentialsHash ? { [inputsHashAnnotation]: args.credentialsHash } : {}),
+                        },
                     },
                     spec: podSpec,
                 },

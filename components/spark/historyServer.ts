@@ -6,6 +6,7 @@ import { Placement } from "../kubernetes/scheduling";
 import { contentHash, sparkConfDir, sparkDefaultsPath } from "./connect";
 import { sparkWritablePaths } from "./podTemplates";
 import { renderSparkDefaults } from "./sparkDefaults";
+import { inputsHashAnnotation } from "../services/databaseInit";
 
 /**
  * The History Server's configuration: the S3A settings of the jobs that wrote the logs (taken from
@@ -30,6 +31,8 @@ export interface HistoryServerArgs {
     readonly sparkConf: pulumi.Input<Record<string, string>>;
     readonly placement: Placement;
     readonly env?: k8s.types.input.core.v1.EnvVar[];
+    /** A hash of the credentials the pod reads from Secrets; a new one restarts it. */
+    readonly credentialsHash?: pulumi.Input<string>;
 }
 
 /** The Spark History Server over the event-log bucket: Deployment, Service on 18080, probes. */
@@ -51,7 +54,13 @@ export class HistoryServer extends pulumi.ComponentResource {
                 replicas: 1,
                 selector: { matchLabels: { "app.kubernetes.io/name": e.name } },
                 template: {
-                    metadata: { labels, annotations: { "spark-k8s/conf-hash": conf.data.apply((d) => contentHash(JSON.stringify(d))) } },
+                    metadata: {
+                        labels,
+                        annotations: {
+                            "spark-k8s/conf-hash": conf.data.apply((d) => contentHash(JSON.stringify(d))),
+                            ...(args.credentialsHash ? { [inputsHashAnnotation]: args.credentialsHash } : {}),
+                        },
+                    },
                     spec: hardenPodSpec({
                         containers: [
                             {

@@ -7,6 +7,7 @@ import { Placement } from "../kubernetes/scheduling";
 import { sparkConfDir, sparkDefaultsPath } from "./connect";
 import { sparkWritablePaths } from "./podTemplates";
 import { renderSparkDefaults } from "./sparkDefaults";
+import { inputsHashAnnotation } from "../services/databaseInit";
 
 /**
  * The master's stable DNS name: pod 0 of its StatefulSet behind a headless Service. The master
@@ -41,6 +42,8 @@ export interface SparkStandaloneArgs {
     readonly env?: k8s.types.input.core.v1.EnvVar[];
     /** Service account of master and workers: `spark`, whose Pod Identity reaches the buckets on AWS. */
     readonly serviceAccountName: string;
+    /** A hash of the credentials the workers read from Secrets; a new one restarts them. */
+    readonly credentialsHash?: pulumi.Input<string>;
 }
 
 /** A Spark standalone cluster of one line: a master StatefulSet and a worker Deployment. */
@@ -115,7 +118,7 @@ export class SparkStandalone extends pulumi.ComponentResource {
                 replicas: args.workers,
                 selector: { matchLabels: { "app.kubernetes.io/name": workerName } },
                 template: {
-                    metadata: { labels: workerLabels },
+                    metadata: { labels: workerLabels, ...(args.credentialsHash ? { annotations: { [inputsHashAnnotation]: args.credentialsHash } } : {}) },
                     spec: hardenPodSpec({
                         containers: [
                             {
