@@ -10,7 +10,8 @@ import { NodeGroups } from "./aws/nodeGroups";
 import { PlatformKey } from "./aws/platformKey";
 import { PlatformSecrets } from "./aws/secrets";
 import { WorkloadIdentity } from "./aws/workloadIdentity";
-import { PlatformConfig, platformId, platformTags, serviceEndpoints, serviceHost, tierDefaults } from "./config";
+import { PlatformConfig, platformId, platformTags, serviceEndpoints, serviceHost, serviceIdentities, tierDefaults } from "./config";
+import { ClusterAutoscaler } from "./services/clusterAutoscaler";
 import { PlatformContext } from "./context";
 import { CredentialValues, GeneratedCredentials } from "./services/credentials";
 import { componentPlan } from "./spark/scenarios";
@@ -104,6 +105,7 @@ function awsBase(config: PlatformConfig, credentials: CredentialValues): Base {
             kmsKeyArn: key.keyArn,
             secretArns: pulumi.all(Object.values(secrets.arns)),
             region: config.region,
+            clusterName: id,
         },
     }, opts);
 
@@ -112,6 +114,14 @@ function awsBase(config: PlatformConfig, credentials: CredentialValues): Base {
         config: config.cluster,
         after: [...nodeGroups.nodeGroups, ...workloads.associations],
     }, opts);
+
+    new ClusterAutoscaler("cluster-autoscaler", {
+        clusterName: id,
+        region: config.region,
+        kubernetesVersion: config.cluster.kubernetesVersion,
+        serviceAccountName: serviceIdentities.clusterAutoscaler.serviceAccount,
+        dependsOn: [...nodeGroups.nodeGroups, ...workloads.associations],
+    }, { provider: cluster.provider });
 
     const database = new PlatformDatabase(id, {
         platformId: id,

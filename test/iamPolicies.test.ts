@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import {
     airflowPolicy,
+    clusterAutoscalerPolicy,
     externalSecretsPolicy,
     historyServerPolicy,
     platformKeyPolicy,
@@ -73,7 +74,7 @@ describe("IAM policy documents", () => {
         assert.deepEqual(decrypt?.Condition, { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } });
     });
 
-    it("grants no workload identity a wildcard action or resource", () => {
+    it("grants no workload identity a wildcard action, nor a wildcard resource except for reads and tag-scoped writes", () => {
         const docs = identityPolicies({
             warehouseBucketArn: warehouse,
             eventLogBucketArn: eventLogs,
@@ -81,13 +82,25 @@ describe("IAM policy documents", () => {
             kmsKeyArn: key,
             secretArns: ["arn:aws:secretsmanager:eu-west-1:1:secret:a"],
             region: "eu-west-1",
+            clusterName: "spark-prod",
         });
         for (const [name, doc] of Object.entries(docs)) {
             for (const s of doc.Statement) {
                 assert.ok(!actions(s).some((a) => a === "*" || a.endsWith(":*")), `${name}: ${actions(s).join(",")}`);
-                assert.ok(!resources(s).includes("*"), `${name}: ${s.Sid}`);
+                if (!resources(s).includes("*")) continue;
+                // Describe calls take no resource; writes on "*" must be narrowed by a tag condition.
+                const readOnly = actions(s).every((a) => /:(Describe|Get)[A-Za-z]+$/.test(a));
+                assert.ok(readOnly || s.Condition?.StringEquals, `${name}: ${s.Sid} grants writes on every resource`);
             }
         }
+    });
+
+    it("lets the cluster autoscaler resize only the groups tagged as owned by its cluster", () => {
+        const p = clusterAutoscalerPolicy({ clusterName: "spark-prod" });
+        const scale = p.Statement.find((s) => actions(s).includes("autoscaling:SetDesiredCapacity"));
+        assert.deepEqual(scale?.Condition, { StringEquals: { "aws:ResourceTag/k8s.io/cluster-autoscaler/spark-prod": "owned" } });
+        const unconditioned = p.Statement.filter((s) => !s.Condition).flatMap(actions);
+        assert.ok(unconditioned.every((a) => /:(Describe|Get)/.test(a)), unconditioned.join(", "));
     });
 
     it("trusts only EKS Pod Identity for workload roles", () => {

@@ -133,7 +133,8 @@ describe("services: pinned charts", () => {
         assert.equal(charts.sparkOperator.version.split(".")[0], "2");
         assert.equal(charts.jupyterhub.version.split(".")[0], "4");
         assert.equal(charts.airflow.version.split(".")[0], "1");
-        assert.deepEqual(Object.keys(charts).sort(), ["airflow", "jupyterhub", "nvidiaDevicePlugin", "sparkOperator"]);
+        assert.deepEqual(Object.keys(charts).sort(), ["airflow", "clusterAutoscaler", "jupyterhub", "nvidiaDevicePlugin", "sparkOperator"]);
+        assert.equal(charts.clusterAutoscaler.repo, "https://kubernetes.github.io/autoscaler");
     });
 
     it("tells exact versions from ranges", () => {

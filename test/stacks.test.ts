@@ -304,6 +304,39 @@ describe("whole stacks under mocks", function () {
         });
     });
 
+    describe("cluster autoscaler", () => {
+        it("prod runs the cluster-autoscaler for its own groups, matching the cluster's minor, under a Pod Identity", async () => {
+            const run = await stackRun("prod");
+            const chart = ofType(run, "kubernetes:helm.sh/v4:Chart").find((c) => inputs(c).chart === "cluster-autoscaler");
+            assert.ok(chart, "cluster-autoscaler chart");
+            const v = inputs<{ version: string; values: Record<string, unknown> }>(chart);
+            assert.match(v.version, /^\d+\.\d+\.\d+$/);
+            const values = v.values as {
+                autoDiscovery: { clusterName: string };
+                awsRegion: string;
+                image: { tag: string };
+                rbac: { serviceAccount: { name: string } };
+                resources: { requests: Record<string, string>; limits: Record<string, string> };
+                containerSecurityContext: Record<string, unknown>;
+                nodeSelector: Record<string, string>;
+            };
+            assert.equal(values.autoDiscovery.clusterName, "spark-prod");
+            assert.equal(values.awsRegion, "eu-west-1");
+            assert.equal(values.image.tag, "v1.33.0");
+            assert.equal(values.nodeSelector["spark-k8s/node-role"], "system");
+            assert.ok(values.resources.requests.memory && values.resources.limits.memory);
+            assert.equal(values.containerSecurityContext.allowPrivilegeEscalation, false);
+            const assoc = ofType(run, T.podIdentity).find((a) => inputs(a).namespace === "kube-system" && inputs(a).serviceAccount === values.rbac.serviceAccount.name);
+            assert.ok(assoc, "the chart's service account has the autoscaler's Pod Identity");
+            for (const g of ofType(run, T.nodeGroup)) assert.ok(chart.dependencies.includes(g.urn), `after ${g.name}`);
+        });
+
+        it("the local tier, with no node groups, runs no autoscaler", async () => {
+            const run = await stackRun("local");
+            assert.equal(ofType(run, "kubernetes:helm.sh/v4:Chart").filter((c) => inputs(c).chart === "cluster-autoscaler").length, 0);
+        });
+    });
+
     describe("metastore database", () => {
         it("prod runs an encrypted, private, Multi-AZ, deletion-protected PostgreSQL reachable only from cluster nodes", async () => {
             const run = await stackRun("prod");

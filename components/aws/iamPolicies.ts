@@ -147,6 +147,39 @@ export function ebsCsiKmsPolicy(kmsKeyArn: string): PolicyDocument {
     );
 }
 
+/**
+ * Cluster autoscaler: read the Auto Scaling groups and instance types (these calls take no
+ * resource), and resize or shrink only the groups tagged as owned by this cluster.
+ */
+export function clusterAutoscalerPolicy(a: { clusterName: string }): PolicyDocument {
+    return doc(
+        {
+            Sid: "DescribeGroupsAndInstanceTypes",
+            Effect: "Allow",
+            Action: [
+                "autoscaling:DescribeAutoScalingGroups",
+                "autoscaling:DescribeAutoScalingInstances",
+                "autoscaling:DescribeLaunchConfigurations",
+                "autoscaling:DescribeScalingActivities",
+                "autoscaling:DescribeTags",
+                "ec2:DescribeImages",
+                "ec2:DescribeInstanceTypes",
+                "ec2:DescribeLaunchTemplateVersions",
+                "ec2:GetInstanceTypesFromInstanceRequirements",
+                "eks:DescribeNodegroup",
+            ],
+            Resource: "*",
+        },
+        {
+            Sid: "ScaleOwnGroupsOnly",
+            Effect: "Allow",
+            Action: ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
+            Resource: "*",
+            Condition: { StringEquals: { [`aws:ResourceTag/k8s.io/cluster-autoscaler/${a.clusterName}`]: "owned" } },
+        },
+    );
+}
+
 /** EKS control plane: envelope encryption of Kubernetes secrets with the platform key. */
 export function clusterKmsPolicy(kmsKeyArn: string): PolicyDocument {
     return doc({ Sid: "EnvelopeEncryption", Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"], Resource: kmsKeyArn });

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { eventLogPrefix, ServiceIdentity, serviceIdentities } from "../config/names";
 import {
     airflowPolicy,
+    clusterAutoscalerPolicy,
     ebsCsiKmsPolicy,
     externalSecretsPolicy,
     historyServerPolicy,
@@ -20,6 +21,7 @@ export interface IdentityInputs {
     readonly kmsKeyArn: string;
     readonly secretArns: string[];
     readonly region: string;
+    readonly clusterName: string;
 }
 
 /** The inline policy of each workload identity: only the buckets, prefixes and secrets it needs. */
@@ -31,6 +33,7 @@ export function identityPolicies(i: IdentityInputs): Record<ServiceIdentity, Pol
         airflow: airflowPolicy({ logBucketArn: i.airflowLogBucketArn, kmsKeyArn: i.kmsKeyArn }),
         externalSecrets: externalSecretsPolicy({ secretArns: i.secretArns, kmsKeyArn: i.kmsKeyArn, region: i.region }),
         ebsCsiDriver: ebsCsiKmsPolicy(i.kmsKeyArn),
+        clusterAutoscaler: clusterAutoscalerPolicy({ clusterName: i.clusterName }),
     };
 }
 

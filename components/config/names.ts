@@ -14,6 +14,7 @@ export const serviceIdentities = {
     airflow: { namespace: "airflow", serviceAccount: "airflow" },
     externalSecrets: { namespace: "external-secrets", serviceAccount: "external-secrets" },
     ebsCsiDriver: { namespace: "kube-system", serviceAccount: "ebs-csi-controller-sa" },
+    clusterAutoscaler: { namespace: "kube-system", serviceAccount: "cluster-autoscaler" },
 } as const;
 export type ServiceIdentity = keyof typeof serviceIdentities;
 

@@ -26,6 +26,8 @@ export const charts = {
     jupyterhub: { chart: "jupyterhub", version: "4.4.0", repo: "https://hub.jupyter.org/helm-chart/" },
     /** Apache Airflow's official chart; 1.22.0 deploys Airflow 3.2.2 by default, the platform image's version. */
     airflow: { chart: "airflow", version: "1.22.0", repo: "https://airflow.apache.org" },
+    /** Kubernetes cluster-autoscaler; 9.50.1 ships autoscaler 1.33.0 (the image tag follows the cluster's minor). */
+    clusterAutoscaler: { chart: "cluster-autoscaler", version: "9.50.1", repo: "https://kubernetes.github.io/autoscaler" },
     /** NVIDIA device plugin. */
     nvidiaDevicePlugin: { chart: "nvidia-device-plugin", version: "0.18.2", repo: "https://nvidia.github.io/k8s-device-plugin" },
 } as const satisfies Record<string, ChartRef>;

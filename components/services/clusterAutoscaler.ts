@@ -1,0 +1,70 @@
+/**
+ * The Kubernetes cluster-autoscaler on AWS tiers, from the official chart (charts.clusterAutoscaler).
+ * It finds the managed node groups' Auto Scaling groups by the tags EKS puts on them, and scales
+ * the executor and GPU groups up from zero using the node-template tags NodeGroups adds.
+ *
+ * Values keys checked against the chart's values.yaml (autoDiscovery.clusterName, awsRegion,
+ * cloudProvider, image.{repository,tag}, extraArgs, rbac.serviceAccount.{create,name},
+ * resources, securityContext, containerSecurityContext, nodeSelector, priorityClassName,
+ * podDisruptionBudget, replicaCount).
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { chartResources, charts, containerSecurityContext, podSecurityContext, systemNodeSelector } from "./charts";
+
+/** The autoscaler's image follows the cluster's Kubernetes minor, as upstream requires. */
+export function clusterAutoscalerImageTag(kubernetesVersion: string): string {
+    return `v${kubernetesVersion}.0`;
+}
+
+export interface ClusterAutoscalerValuesArgs {
+    readonly clusterName: string;
+    readonly region: string;
+    readonly kubernetesVersion: string;
+    /** Service account with the autoscaler's Pod Identity association. */
+    readonly serviceAccountName: string;
+}
+
+export function clusterAutoscalerValues(a: ClusterAutoscalerValuesArgs): Record<string, unknown> {
+    return {
+        cloudProvider: "aws",
+        awsRegion: a.region,
+        autoDiscovery: { clusterName: a.clusterName },
+        image: { repository: "registry.k8s.io/autoscaling/cluster-autoscaler", tag: clusterAutoscalerImageTag(a.kubernetesVersion) },
+        replicaCount: 1,
+        extraArgs: {
+            // Executor instance types share one shape: spread scale-ups across them (and AZs).
+            "balance-similar-node-groups": true,
+            expander: "least-waste",
+            "skip-nodes-with-system-pods": false,
+            "scale-down-unneeded-time": "5m",
+        },
+        rbac: { create: true, serviceAccount: { create: true, name: a.serviceAccountName } },
+        resources: chartResources("100m", "600Mi"),
+        securityContext: podSecurityContext(65534),
+        containerSecurityContext: containerSecurityContext({ readOnlyRootFilesystem: true }),
+        nodeSelector: systemNodeSelector(true),
+        priorityClassName: "system-cluster-critical",
+        podDisruptionBudget: { maxUnavailable: 1 },
+    };
+}
+
+export interface ClusterAutoscalerArgs extends ClusterAutoscalerValuesArgs {
+    /** Wait for these first: the node groups and the autoscaler's Pod Identity association. */
+    readonly dependsOn?: pulumi.Resource[];
+}
+
+export class ClusterAutoscaler extends pulumi.ComponentResource {
+    constructor(name: string, args: ClusterAutoscalerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("spark-k8s:services:ClusterAutoscaler", name, {}, opts);
+        const ref = charts.clusterAutoscaler;
+        new k8s.helm.v4.Chart(name, {
+            chart: ref.chart,
+            version: ref.version,
+            repositoryOpts: { repo: ref.repo },
+            namespace: "kube-system",
+            values: clusterAutoscalerValues(args),
+        }, { parent: this, dependsOn: args.dependsOn });
+        this.registerOutputs({});
+    }
+}
