@@ -55,7 +55,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ObjectStorage } from "../context";
 import { sparkSubmitRules } from "../kubernetes/rbac";
-import { charts, chartResources, containerSecurityContext, podSecurityContext, splitImage, systemNodeSelector } from "./charts";
+import { charts, chartResources, pinnedChart, containerSecurityContext, podSecurityContext, splitImage, systemNodeSelector } from "./charts";
 import { CredentialValues } from "./credentials";
 
 /** The airflow user of the official image. */
@@ -467,14 +467,11 @@ export class Airflow extends pulumi.ComponentResource {
             }
         }
 
-        const ref = charts.airflow;
-        this.chart = new k8s.helm.v4.Chart(
+        this.chart = pinnedChart(
             name,
+            "airflow",
             {
                 name: "airflow",
-                chart: ref.chart,
-                version: ref.version,
-                repositoryOpts: { repo: ref.repo },
                 namespace,
                 values: airflowValues({
                     image: args.image,

@@ -4,6 +4,8 @@
  * system-node placement). Each service module names, in a comment, the values.yaml it checked
  * its keys against: Helm ignores a misspelt key silently unless the chart ships a strict schema.
  */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { onSystemNodes } from "../kubernetes/scheduling";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../kubernetes/hardening";
 
@@ -33,6 +35,31 @@ export const charts = {
 } as const satisfies Record<string, ChartRef>;
 
 export type ChartName = keyof typeof charts;
+
+/**
+ * The one way the platform installs a chart: from the pinned table, under a fixed release name, as
+ * a helm v4 Chart so policies see every rendered object at preview.
+ */
+export function pinnedChart(
+    resourceName: string,
+    chart: ChartName,
+    release: { name?: string; namespace: pulumi.Input<string>; values: pulumi.Inputs },
+    opts: pulumi.ComponentResourceOptions,
+): k8s.helm.v4.Chart {
+    const ref: ChartRef = charts[chart];
+    return new k8s.helm.v4.Chart(
+        resourceName,
+        {
+            ...(release.name ? { name: release.name } : {}),
+            chart: ref.chart,
+            version: ref.version,
+            repositoryOpts: { repo: ref.repo },
+            namespace: release.namespace,
+            values: release.values,
+        },
+        opts,
+    );
+}
 
 /** True for an exact version such as 2.4.0 (optionally with a pre-release or build suffix); false for ranges. */
 export function isExactChartVersion(version: string): boolean {

@@ -8,9 +8,8 @@
  * resources, securityContext, containerSecurityContext, nodeSelector, priorityClassName,
  * podDisruptionBudget, replicaCount).
  */
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { chartResources, charts, containerSecurityContext, podSecurityContext, systemNodeSelector } from "./charts";
+import { chartResources, containerSecurityContext, pinnedChart, podSecurityContext, systemNodeSelector } from "./charts";
 
 /** The autoscaler's image follows the cluster's Kubernetes minor, as upstream requires. */
 export function clusterAutoscalerImageTag(kubernetesVersion: string): string {
@@ -57,14 +56,7 @@ export interface ClusterAutoscalerArgs extends ClusterAutoscalerValuesArgs {
 export class ClusterAutoscaler extends pulumi.ComponentResource {
     constructor(name: string, args: ClusterAutoscalerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("spark-k8s:services:ClusterAutoscaler", name, {}, opts);
-        const ref = charts.clusterAutoscaler;
-        new k8s.helm.v4.Chart(name, {
-            chart: ref.chart,
-            version: ref.version,
-            repositoryOpts: { repo: ref.repo },
-            namespace: "kube-system",
-            values: clusterAutoscalerValues(args),
-        }, { parent: this, dependsOn: args.dependsOn });
+        pinnedChart(name, "clusterAutoscaler", { name: "cluster-autoscaler", namespace: "kube-system", values: clusterAutoscalerValues(args) }, { parent: this, dependsOn: args.dependsOn });
         this.registerOutputs({});
     }
 }

@@ -45,7 +45,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { serviceEndpoints, serviceHost } from "../config/names";
 import { JupyterHubConfig, SparkVersion } from "../config/schema";
 import { onGpuNodes } from "../kubernetes/scheduling";
-import { charts, chartResources, containerSecurityContext, podSecurityContext, splitImage, systemNodeSelector } from "./charts";
+import { chartResources, pinnedChart, containerSecurityContext, podSecurityContext, splitImage, systemNodeSelector } from "./charts";
 
 /** UID and GID of the jovyan user in the Jupyter images, and of the hub image's user. */
 export const notebookUserId = 1000;
@@ -305,19 +305,7 @@ export class JupyterHub extends pulumi.ComponentResource {
                 ),
             );
         }
-        const ref = charts.jupyterhub;
-        this.chart = new k8s.helm.v4.Chart(
-            name,
-            {
-                name: "jupyterhub",
-                chart: ref.chart,
-                version: ref.version,
-                repositoryOpts: { repo: ref.repo },
-                namespace: args.namespace,
-                values,
-            },
-            { parent: this, dependsOn },
-        );
+        this.chart = pinnedChart(name, "jupyterhub", { name: "jupyterhub", namespace: args.namespace, values }, { parent: this, dependsOn });
         this.registerOutputs({});
     }
 }

@@ -20,7 +20,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { nodeRoleLabel } from "../aws/nodeGroups";
 import { onGpuNodes } from "../kubernetes/scheduling";
-import { charts, chartResources } from "./charts";
+import { chartResources, pinnedChart } from "./charts";
 
 export interface NvidiaDevicePluginArgs {
     /** Namespace the plugin runs in (nvidia-device-plugin); it must exist. */
@@ -61,19 +61,7 @@ export class NvidiaDevicePlugin extends pulumi.ComponentResource {
 
     constructor(name: string, args: NvidiaDevicePluginArgs, opts?: pulumi.ComponentResourceOptions) {
         super("spark-k8s:services:NvidiaDevicePlugin", name, {}, opts);
-        const ref = charts.nvidiaDevicePlugin;
-        this.chart = new k8s.helm.v4.Chart(
-            name,
-            {
-                name: "nvidia-device-plugin",
-                chart: ref.chart,
-                version: ref.version,
-                repositoryOpts: { repo: ref.repo },
-                namespace: args.namespace,
-                values: nvidiaDevicePluginValues(),
-            },
-            { parent: this },
-        );
+        this.chart = pinnedChart(name, "nvidiaDevicePlugin", { name: "nvidia-device-plugin", namespace: args.namespace, values: nvidiaDevicePluginValues() }, { parent: this });
         this.registerOutputs({});
     }
 }

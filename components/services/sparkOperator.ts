@@ -13,7 +13,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { charts, chartResources, containerSecurityContext, podSecurityContext, systemNodeSelector } from "./charts";
+import { chartResources, pinnedChart, containerSecurityContext, podSecurityContext, systemNodeSelector } from "./charts";
 
 /** The spark user of the operator image (it is built on the apache/spark image). */
 export const sparkOperatorUserId = 185;
@@ -70,19 +70,7 @@ export class SparkOperator extends pulumi.ComponentResource {
 
     constructor(name: string, args: SparkOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
         super("spark-k8s:services:SparkOperator", name, {}, opts);
-        const ref = charts.sparkOperator;
-        this.chart = new k8s.helm.v4.Chart(
-            name,
-            {
-                name: "spark-operator",
-                chart: ref.chart,
-                version: ref.version,
-                repositoryOpts: { repo: ref.repo },
-                namespace: args.namespace,
-                values: sparkOperatorValues(args),
-            },
-            { parent: this },
-        );
+        this.chart = pinnedChart(name, "sparkOperator", { name: "spark-operator", namespace: args.namespace, values: sparkOperatorValues(args) }, { parent: this });
         this.registerOutputs({});
     }
 }
