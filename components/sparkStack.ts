@@ -19,7 +19,8 @@ import { eventLogDir, SparkConfInput, sparkDefaults } from "./spark/sparkDefault
 import { SparkStandalone, standaloneMasterUrl } from "./spark/standalone";
 import { instanceShape } from "./config/instanceTypes";
 import { Airflow } from "./services/airflow";
-import { DatabaseInit, inputsHash } from "./services/databaseInit";
+import { inputsHash } from "./kubernetes/rollout";
+import { DatabaseInit } from "./services/databaseInit";
 import { JupyterHub, jupyterhubAuth } from "./services/jupyterhub";
 import { HiveMetastore } from "./services/metastore";
 import { Minio } from "./services/minio";

@@ -16,7 +16,6 @@ import {
     DatabaseInit,
     databaseInitScript,
     databaseInitSql,
-    inputsHashAnnotation,
     metastoreDatabase,
     quoteIdent,
     quoteLiteral,
@@ -24,6 +23,7 @@ import {
     rerunnableJobOptions,
     serviceDatabases,
 } from "../components/services/databaseInit";
+import { inputsHashAnnotation } from "../components/kubernetes/rollout";
 import { HiveMetastore, metastoreSchemaScript, metastoreSiteXml, metastoreUri, metastoreWarehouseDir } from "../components/services/metastore";
 import { Minio, minioBucketScript, minioEndpoint } from "../components/services/minio";
 import { InClusterPostgres, postgresImage, postgresPasswordSyncScript } from "../components/services/postgres";

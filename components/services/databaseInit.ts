@@ -14,9 +14,9 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { createHash } from "crypto";
 import { DatabaseServer } from "../context";
 import { ContainerResources, hardenPodSpec, isPinnedImage } from "../kubernetes/hardening";
+import { inputsHash, inputsHashAnnotation } from "../kubernetes/rollout";
 import { onSystemNodes } from "../kubernetes/scheduling";
 import { postgresImage, postgresUserId } from "./postgres";
 import { CredentialValues, FieldSource, GeneratedSecretName, generatedSecrets } from "./credentials";
@@ -156,18 +156,6 @@ export function databaseInitScript(databases: readonly ServiceDatabase[] = servi
     ].join("\n");
 }
 
-/** Annotation on Job and pod templates holding the hash of everything a run depends on. */
-export const inputsHashAnnotation = "spark-k8s/inputs-hash";
-
-/**
- * A hash of a run's inputs, for `inputsHashAnnotation`: SHA-256 of all of them together, cut to 128
- * bits. It is deliberately not a Pulumi secret even when the inputs include generated passwords:
- * a one-way hash over several random passwords reveals nothing about any of them, while a secret
- * annotation would make Pulumi hide the whole Job or pod spec in previews, plans and policies.
- */
-export function inputsHash(parts: pulumi.Input<unknown>[]): pulumi.Output<string> {
-    return pulumi.unsecret(pulumi.all(parts).apply((values) => createHash("sha256").update(JSON.stringify(values)).digest("hex").slice(0, 32)));
-}
 
 /**
  * Resource options of every re-runnable platform Job: replaced, new before old, when its spec

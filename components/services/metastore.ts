@@ -29,7 +29,8 @@ import { DatabaseServer, ObjectStorage } from "../context";
 import { hardenPodSpec, isPinnedImage } from "../kubernetes/hardening";
 import { onSystemNodes } from "../kubernetes/scheduling";
 import { minioRegion, warehouseDir } from "../spark/sparkDefaults";
-import { inputsHash, inputsHashAnnotation, metastoreDatabase, rerunnableJobAnnotations, rerunnableJobOptions } from "./databaseInit";
+import { inputsHash, inputsHashAnnotation } from "../kubernetes/rollout";
+import { metastoreDatabase, rerunnableJobAnnotations, rerunnableJobOptions } from "./databaseInit";
 
 /** UID and GID of the hive user in the apache/hive images. */
 export const hiveUserId = 1000;

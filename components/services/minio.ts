@@ -13,7 +13,8 @@ import { serviceEndpoints, serviceHost } from "../config/names";
 import { ContainerResources, hardenPodSpec, isPinnedImage } from "../kubernetes/hardening";
 import { volumeClaimTemplate } from "../kubernetes/volumes";
 import { onSystemNodes } from "../kubernetes/scheduling";
-import { inputsHash, inputsHashAnnotation, rerunnableJobAnnotations, rerunnableJobOptions } from "./databaseInit";
+import { inputsHash, inputsHashAnnotation } from "../kubernetes/rollout";
+import { rerunnableJobAnnotations, rerunnableJobOptions } from "./databaseInit";
 
 /** The last MinIO server release on quay.io. */
 export const minioImage = "quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z";

@@ -5,11 +5,11 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { createHash } from "crypto";
 import { serviceEndpoints, serviceHost } from "../config/names";
 import { DatabaseServer } from "../context";
 import { ContainerResources, hardenPodSpec, isPinnedImage } from "../kubernetes/hardening";
 import { volumeClaimTemplate } from "../kubernetes/volumes";
+import { inputsHash, inputsHashAnnotation } from "../kubernetes/rollout";
 import { onSystemNodes } from "../kubernetes/scheduling";
 
 /** The official image, PostgreSQL 16 on Debian bookworm; its psql (16) also runs DatabaseInit. */
@@ -93,7 +93,7 @@ export class InClusterPostgres extends pulumi.ComponentResource {
         }, parent);
         // A rotated admin credential restarts the pod, so the postStart hook applies it. A one-way
         // hash reveals nothing and is no secret, so the pod spec stays readable (as DatabaseInit's inputsHash).
-        const credentialHash = pulumi.unsecret(adminData.apply((d) => createHash("sha256").update(JSON.stringify(d)).digest("hex").slice(0, 32)));
+        const credentialHash = inputsHash([adminData]);
         const fromSecret = (key: string) => ({ secretKeyRef: { name: secret.metadata.name, key } });
 
         const headless = new k8s.core.v1.Service(`${name}-headless`, {
@@ -147,7 +147,7 @@ export class InClusterPostgres extends pulumi.ComponentResource {
                 replicas: 1,
                 selector: { matchLabels: selector },
                 persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
-                template: { metadata: { labels, annotations: { "spark-k8s/inputs-hash": credentialHash } }, spec: { ...podSpec, containers } },
+                template: { metadata: { labels, annotations: { [inputsHashAnnotation]: credentialHash } }, spec: { ...podSpec, containers } },
                 volumeClaimTemplates: [volumeClaimTemplate({ name: "data", storageGiB: args.storageGiB, storageClassName: args.storageClassName, labels })],
             },
         }, { ...parent, deleteBeforeReplace: true });

@@ -7,11 +7,22 @@ import { Placement } from "../kubernetes/scheduling";
 import { sparkWritablePaths } from "./podTemplates";
 import { renderSparkDefaults } from "./sparkDefaults";
 import { createHash } from "crypto";
-import { inputsHashAnnotation } from "../services/databaseInit";
+import { inputsHashAnnotation } from "../kubernetes/rollout";
 
 /** A short, stable digest of configuration text, for roll-on-change annotations. */
 export function contentHash(text: string): string {
     return createHash("sha256").update(text).digest("hex").slice(0, 16);
+}
+
+/**
+ * Pod-template annotations that roll a Spark server when its configuration or the credentials it
+ * reads from Secrets change.
+ */
+export function rolloutAnnotations(confData: pulumi.Input<Record<string, string>>, credentialsHash?: pulumi.Input<string>): Record<string, pulumi.Input<string>> {
+    return {
+        "spark-k8s/conf-hash": pulumi.output(confData).apply((d) => contentHash(JSON.stringify(d))),
+        ...(credentialsHash ? { [inputsHashAnnotation]: credentialsHash } : {}),
+    };
 }
 
 /** Where the platform mounts Spark's configuration inside its containers. */
@@ -130,14 +141,7 @@ export class SparkConnect extends pulumi.ComponentResource {
                 strategy: { type: "Recreate" },
                 selector: { matchLabels: { "app.kubernetes.io/name": endpoint.name } },
                 template: {
-                    metadata: {
-                        labels,
-                        // A new hash rolls the server when its configuration changes.
-                        annotations: {
-                            "spark-k8s/conf-hash": conf.data.apply((d) => contentHash(JSON.stringify(d))),
-                            ...(args.credentialsHash ? { [inputsHashAnnotation]: args.credentialsHash } : {}),
-                        },
-                    },
+                    metadata: { labels, annotations: rolloutAnnotations(conf.data, args.credentialsHash) },
                     spec: podSpec,
                 },
             },

@@ -3,10 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { serviceEndpoints } from "../config/names";
 import { hardenPodSpec, sparkUserId } from "../kubernetes/hardening";
 import { Placement } from "../kubernetes/scheduling";
-import { contentHash, sparkConfDir, sparkDefaultsPath } from "./connect";
+import { rolloutAnnotations, sparkConfDir, sparkDefaultsPath } from "./connect";
 import { sparkWritablePaths } from "./podTemplates";
 import { renderSparkDefaults } from "./sparkDefaults";
-import { inputsHashAnnotation } from "../services/databaseInit";
 
 /**
  * The History Server's configuration: the S3A settings of the jobs that wrote the logs (taken from
@@ -54,13 +53,7 @@ export class HistoryServer extends pulumi.ComponentResource {
                 replicas: 1,
                 selector: { matchLabels: { "app.kubernetes.io/name": e.name } },
                 template: {
-                    metadata: {
-                        labels,
-                        annotations: {
-                            "spark-k8s/conf-hash": conf.data.apply((d) => contentHash(JSON.stringify(d))),
-                            ...(args.credentialsHash ? { [inputsHashAnnotation]: args.credentialsHash } : {}),
-                        },
-                    },
+                    metadata: { labels, annotations: rolloutAnnotations(conf.data, args.credentialsHash) },
                     spec: hardenPodSpec({
                         containers: [
                             {

@@ -7,7 +7,7 @@ import { Placement } from "../kubernetes/scheduling";
 import { sparkConfDir, sparkDefaultsPath } from "./connect";
 import { sparkWritablePaths } from "./podTemplates";
 import { renderSparkDefaults } from "./sparkDefaults";
-import { inputsHashAnnotation } from "../services/databaseInit";
+import { inputsHashAnnotation } from "../kubernetes/rollout";
 
 /**
  * The master's stable DNS name: pod 0 of its StatefulSet behind a headless Service. The master
