@@ -1,0 +1,69 @@
+/**
+ * Where the integration suite keeps what it installs (virtual environments, Maven artefacts,
+ * downloads), and the rules for installing: pinned versions, installed once, reused between runs.
+ */
+import { execFileSync, ExecFileSyncOptions } from "child_process";
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+/** The cache root: SPARK_K8S_IT_CACHE, or ~/.cache/spark-k8s-it. Survives clones of the repository. */
+export const cacheRoot = process.env.SPARK_K8S_IT_CACHE ?? path.join(os.homedir(), ".cache", "spark-k8s-it");
+
+/** True in CI, where a missing prerequisite is a failure, never a skip. */
+export const inCI = process.env.CI === "true";
+
+/** A short digest of what goes into a cached item, so a changed pin gets a new directory. */
+export function digestOf(parts: readonly string[]): string {
+    return createHash("sha256").update(parts.join("\n")).digest("hex").slice(0, 12);
+}
+
+/** Runs a command, streaming nothing; on failure throws with the command and the end of its output. */
+export function run(cmd: string, args: readonly string[], options: ExecFileSyncOptions & { what?: string } = {}): string {
+    try {
+        return execFileSync(cmd, args, { stdio: ["ignore", "pipe", "pipe"], maxBuffer: 256 * 1024 * 1024, ...options }).toString();
+    } catch (err) {
+        const e = err as { stdout?: Buffer; stderr?: Buffer; message: string };
+        const tail = `${e.stdout?.toString() ?? ""}\n${e.stderr?.toString() ?? ""}`.trim().split("\n").slice(-40).join("\n");
+        throw new Error(`${options.what ?? `${cmd} ${args.join(" ")}`} failed: ${e.message.split("\n")[0]}\n${tail}`);
+    }
+}
+
+/**
+ * Builds a cached directory once: `build(tmpDir)` fills a temporary directory that is renamed to
+ * `dir` only when it succeeds, so an interrupted install is never mistaken for a finished one.
+ * Concurrent builders of the same directory wait for the first.
+ */
+export function cachedDirectory(dir: string, build: (tmpDir: string) => void): string {
+    if (fs.existsSync(dir)) return dir;
+    fs.mkdirSync(path.dirname(dir), { recursive: true });
+    const lock = `${dir}.lock`;
+    const deadline = Date.now() + 30 * 60 * 1000;
+    for (;;) {
+        try {
+            fs.mkdirSync(lock);
+            break;
+        } catch {
+            if (fs.existsSync(dir)) return dir;
+            if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock}; remove it if no install is running`);
+            execFileSync("sleep", ["2"]);
+        }
+    }
+    try {
+        if (fs.existsSync(dir)) return dir;
+        const tmp = `${dir}.tmp-${process.pid}`;
+        fs.rmSync(tmp, { recursive: true, force: true });
+        fs.mkdirSync(tmp, { recursive: true });
+        try {
+            build(tmp);
+        } catch (err) {
+            fs.rmSync(tmp, { recursive: true, force: true });
+            throw err;
+        }
+        fs.renameSync(tmp, dir);
+        return dir;
+    } finally {
+        fs.rmSync(lock, { recursive: true, force: true });
+    }
+}
