@@ -31,12 +31,14 @@ export function run(cmd: string, args: readonly string[], options: ExecFileSyncO
 }
 
 /**
- * Builds a cached directory once: `build(tmpDir)` fills a temporary directory that is renamed to
- * `dir` only when it succeeds, so an interrupted install is never mistaken for a finished one.
- * Concurrent builders of the same directory wait for the first.
+ * Builds a cached directory once: `build(dir)` fills it in place (virtual environments hold absolute
+ * paths, so they cannot be built elsewhere and moved), and a marker written after it succeeds tells
+ * a finished directory from an interrupted one, which is removed and built again. Concurrent
+ * builders of the same directory wait for the first.
  */
-export function cachedDirectory(dir: string, build: (tmpDir: string) => void): string {
-    if (fs.existsSync(dir)) return dir;
+export function cachedDirectory(dir: string, build: (dir: string) => void): string {
+    const marker = path.join(dir, ".spark-k8s-complete");
+    if (fs.existsSync(marker)) return dir;
     fs.mkdirSync(path.dirname(dir), { recursive: true });
     const lock = `${dir}.lock`;
     const deadline = Date.now() + 30 * 60 * 1000;
@@ -45,23 +47,22 @@ export function cachedDirectory(dir: string, build: (tmpDir: string) => void): s
             fs.mkdirSync(lock);
             break;
         } catch {
-            if (fs.existsSync(dir)) return dir;
+            if (fs.existsSync(marker)) return dir;
             if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock}; remove it if no install is running`);
             execFileSync("sleep", ["2"]);
         }
     }
     try {
-        if (fs.existsSync(dir)) return dir;
-        const tmp = `${dir}.tmp-${process.pid}`;
-        fs.rmSync(tmp, { recursive: true, force: true });
-        fs.mkdirSync(tmp, { recursive: true });
+        if (fs.existsSync(marker)) return dir;
+        fs.rmSync(dir, { recursive: true, force: true });
+        fs.mkdirSync(dir, { recursive: true });
         try {
-            build(tmp);
+            build(dir);
         } catch (err) {
-            fs.rmSync(tmp, { recursive: true, force: true });
+            fs.rmSync(dir, { recursive: true, force: true });
             throw err;
         }
-        fs.renameSync(tmp, dir);
+        fs.writeFileSync(marker, new Date().toISOString());
         return dir;
     } finally {
         fs.rmSync(lock, { recursive: true, force: true });

@@ -44,11 +44,11 @@ function pom(spec: JarSetSpec): string {
 /** Resolves (once) the artefacts into a directory of jars and returns their paths. */
 export function ensureJars(spec: JarSetSpec): string[] {
     const dir = path.join(cacheRoot, "jars", `${spec.name}-${digestOf([...spec.artifacts, String(spec.transitive ?? true), ...(spec.exclude ?? [])])}`);
-    cachedDirectory(dir, (tmp) => {
-        fs.writeFileSync(path.join(tmp, "pom.xml"), pom(spec));
+    cachedDirectory(dir, (target) => {
+        fs.writeFileSync(path.join(target, "pom.xml"), pom(spec));
         run("mvn", [
-            "-B", "-q", "-f", path.join(tmp, "pom.xml"), `-Dmaven.repo.local=${mavenRepository}`,
-            "dependency:copy-dependencies", `-DoutputDirectory=${path.join(tmp, "jars")}`, "-DincludeScope=runtime",
+            "-B", "-q", "-f", path.join(target, "pom.xml"), `-Dmaven.repo.local=${mavenRepository}`,
+            "dependency:copy-dependencies", `-DoutputDirectory=${path.join(target, "jars")}`, "-DincludeScope=runtime",
             ...(spec.transitive === false ? ["-DexcludeTransitive=true"] : []),
         ], { what: `resolving Maven artefacts for ${spec.name}`, timeout: 30 * 60 * 1000 });
     });

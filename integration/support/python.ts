@@ -30,9 +30,9 @@ export function ensureVenv(spec: VenvSpec): Venv {
     if (unpinned.length > 0) throw new Error(`venv ${spec.name}: requirements must be pinned with ==: ${unpinned.join(", ")}`);
     const constraints = spec.constraintsFile ? fs.readFileSync(spec.constraintsFile, "utf8") : "";
     const dir = path.join(cacheRoot, "venv", `${spec.name}-${digestOf([...spec.requirements, constraints, spec.basePython ?? "python3"])}`);
-    cachedDirectory(dir, (tmp) => {
-        run(spec.basePython ?? "python3", ["-m", "venv", tmp], { what: `creating venv ${spec.name}` });
-        const pip = path.join(tmp, "bin", "pip");
+    cachedDirectory(dir, (target) => {
+        run(spec.basePython ?? "python3", ["-m", "venv", target], { what: `creating venv ${spec.name}` });
+        const pip = path.join(target, "bin", "pip");
         run(pip, ["install", "--quiet", "--disable-pip-version-check", ...(spec.constraintsFile ? ["-c", spec.constraintsFile] : []), ...spec.requirements], {
             what: `pip install for venv ${spec.name}`,
             timeout: 30 * 60 * 1000,
