@@ -87,7 +87,7 @@ describe("offline plan", function () {
             const expected = bucketPlans(config.storage).map((p) => ({
                 name: `${platformId(config)}-${p.slug}`,
                 versioned: p.versioned,
-                lifecycleRules: p.lifecycleRules.map(({ prefix: _prefix, ...rule }) => rule),
+                lifecycleRules: p.lifecycleRules.map(({ prefix: _prefix, objectSizeGreaterThan: _size, ...rule }) => rule),
                 encryption: ["aws:kms"],
                 forceDestroy: config.storage.forceDestroy,
             }));

@@ -123,7 +123,7 @@ describe("data lake plans", () => {
     });
 
     it("expires event logs under their prefix after the configured days and backups after 30", () => {
-        assert.deepEqual(byPurpose.eventLogs.lifecycleRules.find((r) => r.expirationDays), { id: "expire-event-logs", prefix: "spark-events/", expirationDays: 45 });
+        assert.deepEqual(byPurpose.eventLogs.lifecycleRules.find((r) => r.expirationDays), { id: "expire-event-logs", prefix: "spark-events/", objectSizeGreaterThan: 0, expirationDays: 45 });
         assert.equal(byPurpose.backups.lifecycleRules.find((r) => r.expirationDays)?.expirationDays, 30);
         assert.equal(byPurpose.warehouse.lifecycleRules.some((r) => r.expirationDays), false, "table data never expires");
     });

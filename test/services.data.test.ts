@@ -317,6 +317,14 @@ describe("minioBucketScript", () => {
         assert.ok(!script.includes("alias set"), "mc alias set would put the secret on a command line");
     });
 
+    it("creates each folder marker after the buckets, and only inside them", () => {
+        const script = minioBucketScript(buckets, { folders: ["event-logs/spark-events/"] });
+        const made = script.split("\n").filter((l) => /\bmb\b/.test(l));
+        assert.equal(made[made.length - 1], "mc --config-dir /tmp/.mc mb --ignore-existing minio/event-logs/spark-events/");
+        assert.throws(() => minioBucketScript(buckets, { folders: ["other/spark-events/"] }), /not bucket\/prefix\/ in one of the buckets/);
+        assert.throws(() => minioBucketScript(buckets, { folders: ["event-logs/spark-events"] }), /not bucket\/prefix\//);
+    });
+
     it("refuses invalid, repeated or no bucket names", () => {
         assert.throws(() => minioBucketScript(["Warehouse"]), /not a bucket name/);
         assert.throws(() => minioBucketScript(["a-b", "a-b"]), /repeated/);
@@ -546,7 +554,7 @@ describe("data services under mocks", () => {
         const mc = podSpecOf(job).containers[0];
         assert.match(mc.image, /^quay\.io\/minio\/mc:RELEASE\./);
         const script = mc.command?.[2] ?? "";
-        assert.deepEqual(script.split("\n").filter((l) => /\bmb\b/.test(l)).map((l) => l.split(" ").pop()), ["minio/warehouse", "minio/event-logs", "minio/airflow-logs", "minio/backups"]);
+        assert.deepEqual(script.split("\n").filter((l) => /\bmb\b/.test(l)).map((l) => l.split(" ").pop()), ["minio/warehouse", "minio/event-logs", "minio/airflow-logs", "minio/backups", "minio/event-logs/spark-events/"]);
         assert.ok(script.split("\n").filter((l) => /\bmb\b/.test(l)).every((l) => l.includes("--ignore-existing")));
         assert.equal(envOf(mc).MINIO_SERVER.value, "minio.minio.svc.cluster.local:9000");
         assert.ok(job.dependencies.includes(byName(local, T.statefulSet, "minio").urn), "waits for the server");

@@ -263,6 +263,14 @@ describe("whole stacks under mocks", function () {
                     assert.ok(rules.some((r) => r.abortIncompleteMultipartUpload?.daysAfterInitiation), `${b.name}: abort multipart`);
                     assert.equal(inputs(b).forceDestroy, stack === "dev", `${b.name}: forceDestroy only outside prod-like stacks`);
                 }
+                // Spark and the History Server need the event-log folder before their first start.
+                const eventLogs = buckets.find((b) => b.name.endsWith("-event-logs"));
+                assert.ok(eventLogs);
+                const folders = ofType(run, "aws:s3/bucketObject:BucketObject").map((o) => ({ bucket: inputs(o).bucket, key: inputs(o).key, content: inputs(o).content }));
+                assert.deepEqual(folders, [{ bucket: `${eventLogs.name}-id`, key: "spark-events/", content: "" }]);
+                const [eventLogRules] = attachedTo(run, T.lifecycle, "bucket", eventLogs);
+                const expiry = inputs<{ rules: { id: string; filter: unknown }[] }>(eventLogRules).rules.find((r) => r.id === "expire-event-logs");
+                assert.deepEqual(expiry?.filter, { and: { prefix: "spark-events/", objectSizeGreaterThan: 0 } }, "expiring the empty marker would remove the folder");
                 const versioned = ofType(run, T.versioning).map((v) => String(inputs(v).bucket));
                 assert.deepEqual(versioned.sort(), buckets.filter((b) => /warehouse|backups/.test(b.name)).map((b) => `${b.name}-id`).sort());
             });

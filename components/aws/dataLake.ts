@@ -6,10 +6,21 @@ import { tlsOnlyBucketPolicy } from "./iamPolicies";
 
 export type BucketPurpose = "warehouse" | "eventLogs" | "airflowLogs" | "backups";
 
+/**
+ * Folders that must exist before the first job runs, as empty `<prefix>` marker objects (the form
+ * S3A itself writes for a directory). Spark refuses to start a driver whose spark.eventLog.dir is
+ * missing, and the History Server exits when its log directory is missing.
+ */
+export const bucketFolders: Readonly<Partial<Record<BucketPurpose, readonly string[]>>> = {
+    eventLogs: [eventLogPrefix],
+};
+
 export interface LifecycleRule {
     readonly id: string;
     /** Object-key prefix the rule applies to; "" for the whole bucket. */
     readonly prefix: string;
+    /** Only objects larger than this many bytes; 0 spares the empty folder markers. */
+    readonly objectSizeGreaterThan?: number;
     readonly abortIncompleteMultipartUploadDays?: number;
     readonly expirationDays?: number;
     readonly noncurrentVersionExpirationDays?: number;
@@ -36,7 +47,8 @@ export function bucketPlans(s: StorageConfig): BucketPlan[] {
             purpose: "eventLogs",
             slug: "event-logs",
             versioned: false,
-            lifecycleRules: [abort, { id: "expire-event-logs", prefix: eventLogPrefix, expirationDays: s.eventLogRetentionDays }],
+            // The marker object is empty: expiring only larger objects keeps the folder once all logs expire.
+            lifecycleRules: [abort, { id: "expire-event-logs", prefix: eventLogPrefix, objectSizeGreaterThan: 0, expirationDays: s.eventLogRetentionDays }],
         },
         { purpose: "airflowLogs", slug: "airflow-logs", versioned: false, lifecycleRules: [abort, { id: "expire-airflow-logs", prefix: "", expirationDays: s.airflowLogRetentionDays }] },
         {
@@ -121,12 +133,16 @@ export class DataLake extends pulumi.ComponentResource {
                 rules: plan.lifecycleRules.map((r) => ({
                     id: r.id,
                     status: "Enabled",
-                    filter: { prefix: r.prefix },
+                    // S3 takes a size bound together with a prefix only inside "and".
+                    filter: r.objectSizeGreaterThan === undefined ? { prefix: r.prefix } : { and: { prefix: r.prefix, objectSizeGreaterThan: r.objectSizeGreaterThan } },
                     abortIncompleteMultipartUpload: r.abortIncompleteMultipartUploadDays ? { daysAfterInitiation: r.abortIncompleteMultipartUploadDays } : undefined,
                     expiration: r.expirationDays ? { days: r.expirationDays } : undefined,
                     noncurrentVersionExpiration: r.noncurrentVersionExpirationDays ? { noncurrentDays: r.noncurrentVersionExpirationDays } : undefined,
                 })),
             }, { parent: this, dependsOn: versioning ? [versioning] : [] });
+            for (const folder of bucketFolders[plan.purpose] ?? []) {
+                new aws.s3.BucketObject(`${id}-${folder.replace(/\/+$/, "")}`, { bucket: bucket.id, key: folder, content: "" }, parent);
+            }
             refs[plan.purpose] = { name: bucket.bucket, arn: bucket.arn };
         }
         this.buckets = refs as Record<BucketPurpose, BucketRef>;

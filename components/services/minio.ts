@@ -8,7 +8,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { BucketPurpose } from "../aws/dataLake";
+import { bucketFolders, BucketPurpose } from "../aws/dataLake";
 import { serviceEndpoints, serviceHost } from "../config/names";
 import { ContainerResources, hardenPodSpec, isPinnedImage } from "../kubernetes/hardening";
 import { volumeClaimTemplate } from "../kubernetes/volumes";
@@ -41,14 +41,19 @@ const bucketName = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 /**
  * The bucket Job's script. The root credentials reach mc through MC_HOST_<alias> (never on a command
  * line; the generated password is letters and digits, so it needs no URL escaping). It waits, at
- * most `attempts` × `intervalSeconds`, for MinIO to answer, then creates each bucket unless it exists.
+ * most `attempts` × `intervalSeconds`, for MinIO to answer, then creates each bucket unless it
+ * exists, and each folder: `mc mb alias/bucket/prefix/` puts the empty marker object `prefix/`
+ * (minio/mc cmd/client-s3.go, MakeBucket, in the 2025 releases).
  */
-export function minioBucketScript(buckets: readonly string[], options: { attempts?: number; intervalSeconds?: number } = {}): string {
+export function minioBucketScript(buckets: readonly string[], options: { attempts?: number; intervalSeconds?: number; folders?: readonly string[] } = {}): string {
     const bad = buckets.filter((b) => !bucketName.test(b) || b.includes(".."));
     const repeated = buckets.filter((b, i) => buckets.indexOf(b) !== i);
     if (buckets.length === 0 || bad.length > 0 || repeated.length > 0) {
         throw new Error(`MinIO buckets: ${buckets.length === 0 ? "none given" : [...bad.map((b) => `"${b}" is not a bucket name`), ...repeated.map((b) => `"${b}" is repeated`)].join("; ")}`);
     }
+    const folders = options.folders ?? [];
+    const badFolders = folders.filter((f) => !buckets.includes(f.split("/")[0]) || !/^[^/\s'"$`\\]+\/[^\s'"$`\\]+\/$/.test(f));
+    if (badFolders.length > 0) throw new Error(`MinIO folders: ${badFolders.map((f) => `"${f}" is not bucket/prefix/ in one of the buckets`).join("; ")}`);
     const attempts = options.attempts ?? 60;
     const interval = options.intervalSeconds ?? 5;
     const mc = "mc --config-dir /tmp/.mc";
@@ -64,6 +69,7 @@ export function minioBucketScript(buckets: readonly string[], options: { attempt
         `  sleep ${interval}`,
         "done",
         ...buckets.map((b) => `${mc} mb --ignore-existing minio/${b}`),
+        ...folders.map((f) => `${mc} mb --ignore-existing minio/${f}`),
     ].join("\n");
 }
 
@@ -104,7 +110,8 @@ export class Minio extends pulumi.ComponentResource {
         const problems = [image, clientImage].filter((i) => !isPinnedImage(i)).map((i) => `image "${i}" is not pinned`);
         if (!Number.isInteger(args.storageGiB) || args.storageGiB < 1) problems.push(`storageGiB must be a positive integer, got ${args.storageGiB}`);
         if (problems.length > 0) throw new Error(`Minio "${name}":\n  - ${problems.join("\n  - ")}`);
-        const bucketScript = minioBucketScript(Object.values(args.buckets));
+        const folders = Object.entries(bucketFolders).flatMap(([purpose, prefixes]) => (prefixes ?? []).map((p) => `${args.buckets[purpose as BucketPurpose]}/${p}`));
+        const bucketScript = minioBucketScript(Object.values(args.buckets), { folders });
 
         const e = serviceEndpoints.minio;
         const selector = { "app.kubernetes.io/name": e.name, "app.kubernetes.io/component": "object-storage" };
