@@ -106,6 +106,9 @@ function awsBase(config: PlatformConfig, credentials: CredentialValues): Base {
             secretArns: pulumi.all(Object.values(secrets.arns)),
             region: config.region,
             clusterName: id,
+            glueCatalog: config.spark.presets.includes("iceberg") && config.spark.iceberg.catalogType === "glue"
+                ? pulumi.all([partition, identity.accountId]).apply(([p, accountId]) => ({ partition: p, region: config.region, accountId }))
+                : undefined,
         },
     }, opts);
 

@@ -46,13 +46,31 @@ describe("IAM policy documents", () => {
         assert.ok(!g.some((x) => x.endsWith(`${eventLogs}/*`)), "event-log access is limited to the prefix");
         assert.ok(!g.some((x) => x.includes(airflowLogs)));
         const listEvents = p.Statement.find((s) => s.Sid === "ListEventLogs");
-        assert.deepEqual(listEvents?.Condition, { StringLike: { "s3:prefix": ["spark-events/", "spark-events/*"] } });
+        // S3A's getFileStatus first sends HEAD `spark-events`; S3 answers a missing key with 404 only
+        // when ListBucket is allowed for s3:prefix equal to that key, else 403 (AccessDenied in S3A).
+        assert.deepEqual(listEvents?.Condition, { StringLike: { "s3:prefix": ["spark-events", "spark-events/", "spark-events/*"] } });
+        assert.ok(g.includes(`s3:GetObject ${eventLogs}/spark-events`), "HEAD of the folder key without the slash");
         assert.ok(g.includes(`kms:GenerateDataKey ${key}`));
+        assert.ok(!g.some((x) => x.startsWith("glue:")), "no Glue without the glue catalog");
+    });
+
+    it("lets Spark jobs use the account's Glue catalog in the stack's region when Iceberg's catalog is Glue", () => {
+        const glueCatalog = { partition: "aws", region: "eu-west-1", accountId: "123456789012" };
+        const p = sparkJobsPolicy({ warehouseBucketArn: warehouse, eventLogBucketArn: eventLogs, eventLogPrefix: "spark-events/", kmsKeyArn: key, glueCatalog });
+        const glue = p.Statement.filter((s) => actions(s).some((a) => a.startsWith("glue:")));
+        assert.equal(glue.length, 1);
+        for (const a of ["glue:GetDatabase", "glue:GetTable", "glue:CreateTable", "glue:UpdateTable", "glue:DeleteTable", "glue:CreateDatabase"]) assert.ok(actions(glue[0]).includes(a), a);
+        assert.deepEqual(resources(glue[0]), [
+            "arn:aws:glue:eu-west-1:123456789012:catalog",
+            "arn:aws:glue:eu-west-1:123456789012:database/*",
+            "arn:aws:glue:eu-west-1:123456789012:table/*/*",
+        ]);
     });
 
     it("lets the History Server only read event logs", () => {
         const g = grants(historyServerPolicy({ eventLogBucketArn: eventLogs, eventLogPrefix: "spark-events/", kmsKeyArn: key }));
         assert.ok(g.includes(`s3:GetObject ${eventLogs}/spark-events/*`));
+        assert.ok(g.includes(`s3:GetObject ${eventLogs}/spark-events`), "HEAD of the folder key without the slash");
         assert.ok(!g.some((x) => /s3:(PutObject|DeleteObject)/.test(x)), g.join("\n"));
         assert.ok(!g.some((x) => /kms:(Encrypt|GenerateDataKey)/.test(x)));
     });

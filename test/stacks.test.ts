@@ -4,7 +4,7 @@ import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { configKeys, ConfigError, serviceIdentities } from "../components/config";
 import { toUrlSafeBase64 } from "../components/services/credentials";
-import { isSecretValue, maskSecrets, mockGeneratedValue, repoRoot, StackRun } from "../tools/harness";
+import { isSecretValue, maskSecrets, mockAccountId, mockGeneratedValue, repoRoot, StackRun } from "../tools/harness";
 import { attachedTo, awsStacks, inputs, ofType, stackRun, stackRunWith } from "./support";
 
 const T = {
@@ -402,6 +402,15 @@ describe("whole stacks under mocks", function () {
             assert.ok(text.includes(`arn:aws:s3:::${String(inputs(bucket("warehouse")).bucketPrefix)}mock/*`));
             assert.ok(text.includes(`arn:aws:s3:::${String(inputs(bucket("event-logs")).bucketPrefix)}mock/spark-events/*`));
             assert.ok(!text.includes("airflow-logs"));
+            assert.ok(!text.includes("glue:"), "no Glue without the glue catalog");
+        });
+
+        it("gives the Spark role the Glue catalog of its account and region when Iceberg's catalog is Glue", async () => {
+            const run = await stackRunWith("dev", { spark: { presets: ["iceberg"], iceberg: { catalogType: "glue" } } });
+            const policy = JSON.parse(inputs<{ policy: string }>(ofType(run, T.rolePolicy).find((p) => p.name.endsWith("-spark"))!).policy) as { Statement: { Action: string[]; Resource: string[] }[] };
+            const glue = policy.Statement.find((s) => s.Action.includes("glue:UpdateTable"));
+            assert.deepEqual(glue?.Resource, ["catalog", "database/*", "table/*/*"].map((r) => `arn:aws:glue:eu-west-1:${mockAccountId}:${r}`));
+            for (const p of ofType(run, T.rolePolicy).filter((r) => !r.name.endsWith("-spark"))) assert.ok(!inputs<{ policy: string }>(p).policy.includes("glue:"), p.name);
         });
     });
 

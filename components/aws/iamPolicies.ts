@@ -55,14 +55,29 @@ const kmsData = (keyArn: string, decryptOnly = false): Statement => ({
     Resource: keyArn,
 });
 
-/** List a bucket, limited to a prefix when given (the prefix must end with "/"). */
+/**
+ * What a folder (a key prefix ending in "/") means to S3A: the folder's own key without the slash,
+ * because S3A's getFileStatus first sends a HEAD for `spark-events`, then for the marker and
+ * everything below it. S3 answers a HEAD of a missing key with 404 only when ListBucket is allowed
+ * for s3:prefix equal to that key, else with 403, which S3A raises as AccessDenied.
+ */
+function folderScope(prefix: string): { keys: string[]; listPrefixes: string[] } {
+    if (!prefix.endsWith("/") || prefix.startsWith("/")) throw new Error(`folder prefix must end with "/" and not start with it: "${prefix}"`);
+    const bare = prefix.slice(0, -1);
+    return { keys: [bare, `${prefix}*`], listPrefixes: [bare, prefix, `${prefix}*`] };
+}
+
+/** List a bucket, limited to a folder when given (the prefix must end with "/"). */
 const list = (sid: string, bucketArn: string, prefix?: string): Statement => ({
     Sid: sid,
     Effect: "Allow",
     Action: ["s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"],
     Resource: bucketArn,
-    ...(prefix ? { Condition: { StringLike: { "s3:prefix": [prefix, `${prefix}*`] } } } : {}),
+    ...(prefix ? { Condition: { StringLike: { "s3:prefix": folderScope(prefix).listPrefixes } } } : {}),
 });
+
+/** The objects of a folder, for S3A: the folder's own key and everything under it. */
+const folderObjects = (bucketArn: string, prefix: string): string[] => folderScope(prefix).keys.map((k) => `${bucketArn}/${k}`);
 
 const readWriteObjects = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"];
 
@@ -71,6 +86,38 @@ export interface SparkJobsPolicyArgs {
     eventLogBucketArn: string;
     eventLogPrefix: string;
     kmsKeyArn: string;
+    /** The Glue Data Catalog, when the iceberg preset uses catalogType glue. */
+    glueCatalog?: GlueCatalogRef;
+}
+
+/** The account's Glue Data Catalog in one region. */
+export interface GlueCatalogRef {
+    partition: string;
+    region: string;
+    accountId: string;
+}
+
+/**
+ * The Glue calls Iceberg's GlueCatalog makes for namespaces (Glue databases) and tables: list, get,
+ * create, update (every commit swaps the metadata location) and drop. Scoped to the account's
+ * catalog in the stack's region; the databases are the teams' to name.
+ */
+export const icebergGlueActions = [
+    "glue:GetDatabase",
+    "glue:GetDatabases",
+    "glue:CreateDatabase",
+    "glue:UpdateDatabase",
+    "glue:DeleteDatabase",
+    "glue:GetTable",
+    "glue:GetTables",
+    "glue:CreateTable",
+    "glue:UpdateTable",
+    "glue:DeleteTable",
+] as const;
+
+function icebergGlueStatement(g: GlueCatalogRef): Statement {
+    const prefix = `arn:${g.partition}:glue:${g.region}:${g.accountId}`;
+    return { Sid: "IcebergGlueCatalog", Effect: "Allow", Action: [...icebergGlueActions], Resource: [`${prefix}:catalog`, `${prefix}:database/*`, `${prefix}:table/*/*`] };
 }
 
 /**
@@ -82,8 +129,9 @@ export function sparkJobsPolicy(a: SparkJobsPolicyArgs): PolicyDocument {
         list("ListWarehouse", a.warehouseBucketArn),
         { Sid: "ReadWriteWarehouse", Effect: "Allow", Action: readWriteObjects, Resource: `${a.warehouseBucketArn}/*` },
         list("ListEventLogs", a.eventLogBucketArn, a.eventLogPrefix),
-        { Sid: "WriteEventLogs", Effect: "Allow", Action: readWriteObjects, Resource: `${a.eventLogBucketArn}/${a.eventLogPrefix}*` },
+        { Sid: "WriteEventLogs", Effect: "Allow", Action: readWriteObjects, Resource: folderObjects(a.eventLogBucketArn, a.eventLogPrefix) },
         kmsData(a.kmsKeyArn),
+        ...(a.glueCatalog ? [icebergGlueStatement(a.glueCatalog)] : []),
     );
 }
 
@@ -97,10 +145,10 @@ export function metastorePolicy(a: { warehouseBucketArn: string; kmsKeyArn: stri
 }
 
 /** History Server: read event logs only. */
-export function historyServerPolicy(a: Omit<SparkJobsPolicyArgs, "warehouseBucketArn">): PolicyDocument {
+export function historyServerPolicy(a: Omit<SparkJobsPolicyArgs, "warehouseBucketArn" | "glueCatalog">): PolicyDocument {
     return doc(
         list("ListEventLogs", a.eventLogBucketArn, a.eventLogPrefix),
-        { Sid: "ReadEventLogs", Effect: "Allow", Action: "s3:GetObject", Resource: `${a.eventLogBucketArn}/${a.eventLogPrefix}*` },
+        { Sid: "ReadEventLogs", Effect: "Allow", Action: "s3:GetObject", Resource: folderObjects(a.eventLogBucketArn, a.eventLogPrefix) },
         kmsData(a.kmsKeyArn, true),
     );
 }

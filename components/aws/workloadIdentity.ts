@@ -6,6 +6,7 @@ import {
     clusterAutoscalerPolicy,
     ebsCsiKmsPolicy,
     externalSecretsPolicy,
+    GlueCatalogRef,
     historyServerPolicy,
     metastorePolicy,
     PolicyDocument,
@@ -22,12 +23,14 @@ export interface IdentityInputs {
     readonly secretArns: string[];
     readonly region: string;
     readonly clusterName: string;
+    /** Set when Spark's Iceberg catalog is AWS Glue: the Spark role may use the account's catalog. */
+    readonly glueCatalog?: GlueCatalogRef;
 }
 
 /** The inline policy of each workload identity: only the buckets, prefixes and secrets it needs. */
 export function identityPolicies(i: IdentityInputs): Record<ServiceIdentity, PolicyDocument> {
     return {
-        sparkJobs: sparkJobsPolicy({ warehouseBucketArn: i.warehouseBucketArn, eventLogBucketArn: i.eventLogBucketArn, eventLogPrefix, kmsKeyArn: i.kmsKeyArn }),
+        sparkJobs: sparkJobsPolicy({ warehouseBucketArn: i.warehouseBucketArn, eventLogBucketArn: i.eventLogBucketArn, eventLogPrefix, kmsKeyArn: i.kmsKeyArn, glueCatalog: i.glueCatalog }),
         historyServer: historyServerPolicy({ eventLogBucketArn: i.eventLogBucketArn, eventLogPrefix, kmsKeyArn: i.kmsKeyArn }),
         hiveMetastore: metastorePolicy({ warehouseBucketArn: i.warehouseBucketArn, kmsKeyArn: i.kmsKeyArn }),
         airflow: airflowPolicy({ logBucketArn: i.airflowLogBucketArn, kmsKeyArn: i.kmsKeyArn }),
@@ -43,6 +46,7 @@ export const managedPolicies: Partial<Record<ServiceIdentity, string[]>> = {
 };
 
 type Unwrapped = { [K in keyof IdentityInputs]: pulumi.Input<IdentityInputs[K]> };
+
 
 export interface WorkloadIdentityArgs {
     readonly clusterName: pulumi.Input<string>;
