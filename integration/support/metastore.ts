@@ -1,0 +1,384 @@
+/**
+ * The Hive Metastore of the integration suite, for real: Apache's standalone metastore binary
+ * distribution at HIVE_VERSION (Maven Central, org.apache.hive:hive-standalone-metastore-server,
+ * classifier bin, type tar.gz: its lib/, bin/ launchers and the schema SQL scripts), changed the
+ * way images/hive-metastore/Dockerfile changes the image's /opt/hive/lib, on Hadoop
+ * HIVE_HADOOP_VERSION jars, on real PostgreSQL. The program's schema Job script and server command
+ * run with the program's metastore-site.xml and a short, pinned list of overrides
+ * (`metastoreOverrides`).
+ *
+ * Differences from the image, all forced by what Maven Central has: the image is the full Hive
+ * distribution (apache/hive), whose `schematool` is Hive's HiveSchemaTool (hive-beeline) and whose
+ * `hive --service metastore` runs HiveMetaStore from /opt/hive/lib; here `schematool` is the
+ * standalone distribution's (MetastoreSchemaTool, same tasks, same SQL scripts) and the server is
+ * the same HiveMetaStore class started by the standalone launcher. `$HADOOP_HOME/bin/hadoop` is a
+ * small stand-in (`hadoop jar` runs RunJar with Hadoop's jars and HADOOP_CLASSPATH first), since
+ * no Hadoop binary distribution is on Maven Central. The JVM is Java 17 (the image runs Java 8,
+ * which Debian 12 does not package).
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { RecordedResource, StackRun } from "../../tools/harness";
+import { resourcesOfType } from "./artefacts";
+import { cachedDirectory, cacheRoot, digestOf, run } from "./cache";
+import { ensureJars, mavenRepository } from "./maven";
+import { jobContainer, Postgres, runDatabaseInit, startPostgres } from "./postgres";
+import { freePort, logDir, Server, startServer } from "./processes";
+import { LocalS3, localS3Credentials } from "./s3";
+
+const repoRoot = path.resolve(__dirname, "..", "..");
+
+/** The JDK the suite runs Hive on. */
+export const hiveJavaHome = "/usr/lib/jvm/java-17-openjdk-amd64";
+
+/** images/versions.env, KEY → value with ${KEY} of earlier keys expanded. */
+function versionsEnv(): Map<string, string> {
+    const vars = new Map<string, string>();
+    for (const raw of fs.readFileSync(path.join(repoRoot, "images", "versions.env"), "utf8").split(/\r?\n/)) {
+        const m = /^([A-Z][A-Z0-9_]*)=(?:"([^"]*)"|'([^']*)'|(\S*))$/.exec(raw.trim());
+        if (m) vars.set(m[1], expandVars(m[2] ?? m[3] ?? m[4], vars, "images/versions.env"));
+    }
+    return vars;
+}
+
+function expandVars(text: string, vars: ReadonlyMap<string, string>, where: string): string {
+    return text.replace(/\$\{([A-Za-z_]\w*)\}|\$([A-Za-z_]\w*)/g, (_all, braced?: string, bare?: string) => {
+        const value = vars.get((braced ?? bare)!);
+        if (value === undefined) throw new Error(`${where}: \${${braced ?? bare}} is not defined in images/versions.env`);
+        return value;
+    });
+}
+
+/** What images/hive-metastore/Dockerfile builds, read from it and images/versions.env. */
+export interface HiveImage {
+    readonly hiveVersion: string;
+    readonly hadoopVersion: string;
+    /** Maven coordinates the Dockerfile copies into /opt/hive/lib (its `maven-fetch` list). */
+    readonly addedJars: string[];
+    /** File globs it removes from /opt/hive/lib first (`rm -f /opt/hive/lib/<glob>`). */
+    readonly removedFromLib: string[];
+}
+
+export function hiveImage(): HiveImage {
+    const file = path.join(repoRoot, "images", "hive-metastore", "Dockerfile");
+    const versions = versionsEnv();
+    const lines = fs.readFileSync(file, "utf8").replace(/\\\r?\n/g, " ").split(/\r?\n/).map((l) => l.trim());
+    const fetch = lines.filter((l) => /^RUN\s+maven-fetch\s/.test(l));
+    if (fetch.length !== 1) throw new Error(`images/hive-metastore/Dockerfile: expected one RUN maven-fetch, found ${fetch.length}`);
+    const [, , dest, ...coordinates] = fetch[0].split(/\s+/);
+    if (dest !== "/jars" || !lines.some((l) => /^COPY\s+--from=jars\s+\/jars\/\s+\/opt\/hive\/lib\/$/.test(l))) throw new Error("images/hive-metastore/Dockerfile: expected maven-fetch /jars ... and COPY --from=jars /jars/ /opt/hive/lib/");
+    const removedFromLib = [...lines.join("\n").matchAll(/rm -f \/opt\/hive\/lib\/(\S+)/g)].map((m) => m[1]);
+    const get = (key: string): string => {
+        const v = versions.get(key);
+        if (!v) throw new Error(`images/versions.env has no ${key}`);
+        return v;
+    };
+    return {
+        hiveVersion: get("HIVE_VERSION"),
+        hadoopVersion: get("HIVE_HADOOP_VERSION"),
+        addedJars: coordinates.map((c) => expandVars(c, versions, "images/hive-metastore/Dockerfile")),
+        removedFromLib,
+    };
+}
+
+/** An installed metastore: METASTORE_HOME (the distribution with the image's lib changes) and a HADOOP_HOME. */
+export interface HiveInstall {
+    readonly image: HiveImage;
+    readonly home: string;
+    readonly hadoopHome: string;
+    /** Where the schema SQL scripts come from: scripts/metastore/upgrade/postgres in the distribution. */
+    readonly postgresScripts: string;
+}
+
+const globToRegExp = (glob: string): RegExp => new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+
+/** Installs (once, cached) the standalone metastore distribution as the image has it, and a HADOOP_HOME. */
+export function ensureHive(): HiveInstall {
+    const image = hiveImage();
+    const hadoopJars = ensureJars({
+        name: `hadoop-${image.hadoopVersion}-for-hive`,
+        artifacts: ["common", "hdfs-client", "mapreduce-client-core"].map((a) => `org.apache.hadoop:hadoop-${a}:${image.hadoopVersion}`),
+    });
+    const addedJars = ensureJars({ name: `hive-${image.hiveVersion}-image-jars`, artifacts: image.addedJars, transitive: false });
+    const dir = path.join(cacheRoot, "hive-metastore", `${image.hiveVersion}-${digestOf([...image.addedJars, ...image.removedFromLib, ...hadoopJars, "3"])}`);
+    cachedDirectory(dir, (target) => {
+        const dist = `org.apache.hive:hive-standalone-metastore-server:${image.hiveVersion}:tar.gz:bin`;
+        run("mvn", ["-B", "-q", `-Dmaven.repo.local=${mavenRepository}`, "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy", `-Dartifact=${dist}`, `-DoutputDirectory=${target}`],
+            { what: `downloading ${dist}`, timeout: 20 * 60 * 1000, cwd: target });
+        const tarball = fs.readdirSync(target).find((f) => f.endsWith(".tar.gz"));
+        if (!tarball) throw new Error(`${dist}: no tarball downloaded`);
+        run("tar", ["xzf", path.join(target, tarball), "-C", target]);
+        fs.rmSync(path.join(target, tarball));
+        const top = fs.readdirSync(target).filter((f) => fs.statSync(path.join(target, f)).isDirectory());
+        if (top.length !== 1) throw new Error(`${dist}: expected one top directory, found ${top.join(", ")}`);
+        fs.renameSync(path.join(target, top[0]), path.join(target, "home"));
+        const lib = path.join(target, "home", "lib");
+        for (const glob of image.removedFromLib) for (const f of fs.readdirSync(lib).filter((n) => globToRegExp(glob).test(n))) fs.rmSync(path.join(lib, f));
+        for (const jar of addedJars) fs.copyFileSync(jar, path.join(lib, path.basename(jar)));
+        const hadoopBin = path.join(target, "hadoop", "bin");
+        fs.mkdirSync(hadoopBin, { recursive: true });
+        fs.writeFileSync(path.join(target, "hadoop", "classpath"), hadoopJars.join(":"));
+        fs.writeFileSync(path.join(hadoopBin, "hadoop"), hadoopLauncher, { mode: 0o755 });
+    });
+    const home = path.join(dir, "home");
+    return { image, home, hadoopHome: path.join(dir, "hadoop"), postgresScripts: path.join(home, "scripts", "metastore", "upgrade", "postgres") };
+}
+
+/**
+ * The HADOOP_HOME stand-in: `hadoop jar JAR CLASS ARGS` as Hadoop 3's launcher does it (RunJar,
+ * HADOOP_CLASSPATH before Hadoop's jars when HADOOP_USER_CLASSPATH_FIRST, heap from HADOOP_HEAPSIZE,
+ * then HADOOP_OPTS and HADOOP_CLIENT_OPTS), and `hadoop version`.
+ */
+const hadoopLauncher = `#!/usr/bin/env bash
+set -eu
+home=$(cd "$(dirname "$0")/.." && pwd)
+cp=$(cat "$home/classpath")
+if [ "\${HADOOP_USER_CLASSPATH_FIRST:-}" = true ]; then cp="\${HADOOP_CLASSPATH:-}:$cp"; else cp="$cp:\${HADOOP_CLASSPATH:-}"; fi
+heap=\${HADOOP_HEAPSIZE:+-Xmx\${HADOOP_HEAPSIZE}m}
+case "\${1:-}" in
+  version) exec "$JAVA_HOME/bin/java" -cp "$cp" org.apache.hadoop.util.VersionInfo ;;
+  jar) shift; exec "$JAVA_HOME/bin/java" $heap -Dhadoop.home.dir="$home" \${HADOOP_OPTS:-} \${HADOOP_CLIENT_OPTS:-} -cp "$cp" org.apache.hadoop.util.RunJar "$@" ;;
+  *) echo "hadoop stand-in: only 'jar' and 'version' are supported" >&2; exit 2 ;;
+esac
+`;
+
+/** A workload (Job or Deployment) of the metastore by its app.kubernetes.io/component label. */
+function metastoreWorkload(run: StackRun, type: string, component: string): RecordedResource {
+    const found = resourcesOfType(run, type).filter((r) => {
+        const labels = (r.inputs.metadata as { labels?: Record<string, string> }).labels ?? {};
+        return labels["app.kubernetes.io/name"] === "hive-metastore" && labels["app.kubernetes.io/component"] === component;
+    });
+    if (found.length !== 1) throw new Error(`${run.stack}: expected one ${type} of hive-metastore/${component}, found ${found.length}`);
+    return found[0];
+}
+
+/** Hive's directory in the image, which the program's commands and mounts name. */
+export const imageHiveHome = "/opt/hive";
+
+/** One property of the site XML the suite changes, and why. */
+export interface SiteOverride {
+    readonly name: string;
+    readonly reason: string;
+    value(ctx: { pg: Postgres; s3: LocalS3; thriftPort: number; current?: string }): string | undefined;
+}
+
+/**
+ * Every change the suite makes to the program's metastore-site.xml, and why; nothing else changes.
+ * A value of undefined leaves the property as the program wrote it.
+ */
+export const metastoreOverrides: readonly SiteOverride[] = [
+    {
+        name: "javax.jdo.option.ConnectionURL",
+        reason: "the database server is a loopback port here, not the cluster Service or RDS; the database name and sslmode stay the program's",
+        value: ({ pg, current }) => {
+            const m = /^jdbc:postgresql:\/\/[^/]+\/(.*)$/.exec(current ?? "");
+            if (!m) throw new Error(`the program's ConnectionURL is not jdbc:postgresql://host:port/...: ${current}`);
+            return `jdbc:postgresql://${pg.host}:${pg.port}/${m[1]}`;
+        },
+    },
+    { name: "metastore.thrift.port", reason: "a free loopback port instead of 9083, so several metastores and other helpers can run at once", value: ({ thriftPort }) => String(thriftPort) },
+    { name: "fs.s3a.endpoint", reason: "the local S3 server (moto) instead of MinIO or AWS S3", value: ({ s3 }) => s3.endpoint },
+    { name: "fs.s3a.path.style.access", reason: "the local server is addressed by IP, so buckets go in the path", value: () => "true" },
+    {
+        name: "fs.s3a.aws.credentials.provider",
+        reason: "no EKS Pod Identity or instance metadata here: AWS stacks read the local server's keys from the environment like the MinIO stacks do",
+        value: ({ current }) => (current === "org.apache.hadoop.fs.s3a.auth.IAMInstanceCredentialsProvider" ? "com.amazonaws.auth.EnvironmentVariableCredentialsProvider" : undefined),
+    },
+];
+
+function xmlEscape(text: string): string {
+    return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+function xmlUnescape(text: string): string {
+    return text.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&");
+}
+
+/** The name → value pairs of a Hadoop site XML. */
+export function siteProperties(xml: string): Map<string, string> {
+    const props = new Map<string, string>();
+    for (const m of xml.matchAll(/<property>\s*<name>([^<]*)<\/name>\s*<value>([^<]*)<\/value>\s*<\/property>/g)) props.set(xmlUnescape(m[1]), xmlUnescape(m[2]));
+    return props;
+}
+
+/** Sets property values in a Hadoop site XML (replacing or appending). */
+export function withProperties(xml: string, values: Record<string, string>): string {
+    let out = xml;
+    for (const [name, value] of Object.entries(values)) {
+        const re = new RegExp(`(<property>\\s*<name>${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}</name>\\s*<value>)[^<]*(</value>)`);
+        out = re.test(out) ? out.replace(re, (_a, pre: string, post: string) => `${pre}${xmlEscape(value)}${post}`) : out.replace("</configuration>", `  <property>\n    <name>${name}</name>\n    <value>${xmlEscape(value)}</value>\n  </property>\n</configuration>`);
+    }
+    return out;
+}
+
+/** The program's site XML with `metastoreOverrides` applied; returns the XML and the values changed. */
+export function overriddenSiteXml(xml: string, ctx: { pg: Postgres; s3: LocalS3; thriftPort: number }): { xml: string; changed: Record<string, string> } {
+    const props = siteProperties(xml);
+    const changed: Record<string, string> = {};
+    for (const o of metastoreOverrides) {
+        const value = o.value({ ...ctx, current: props.get(o.name) });
+        if (value !== undefined) changed[o.name] = value;
+    }
+    return { xml: withProperties(xml, changed), changed };
+}
+
+/** The warehouse bucket of a plan (metastore.warehouse.dir = s3a://<bucket>/...). */
+export function warehouseLocation(xml: string): { uri: string; bucket: string } {
+    const uri = siteProperties(xml).get("metastore.warehouse.dir");
+    const m = /^s3a:\/\/([^/]+)(\/.*)?$/.exec(uri ?? "");
+    if (!uri || !m) throw new Error(`metastore.warehouse.dir is not an s3a:// location: ${uri}`);
+    return { uri, bucket: m[1] };
+}
+
+/** Replaces the image's paths in a container's command and files with the local installation's. */
+function localise(text: string, install: HiveInstall): string {
+    return text.split(`${imageHiveHome}/`).join(`${install.home}/`);
+}
+
+interface Prepared {
+    readonly install: HiveInstall;
+    readonly confDir: string;
+    readonly env: Record<string, string>;
+    readonly xml: string;
+    readonly changed: Record<string, string>;
+}
+
+/**
+ * A container of the metastore (schema Job or server) made runnable here: its ConfigMap files
+ * written to a conf directory with the overrides applied, its environment resolved, with only:
+ * METASTORE_CONF_DIR for the image's HIVE_CONF_DIR (the standalone launcher's name for it),
+ * JAVA_HOME/HADOOP_HOME for the local installation, and the local S3 keys for the MinIO keys.
+ */
+function prepareContainer(run: StackRun, workload: RecordedResource, ctx: { pg: Postgres; s3: LocalS3; thriftPort: number }, install: HiveInstall): Prepared & { command: string[] } {
+    const { command, env, files } = jobContainer(run, workload);
+    const confDir = fs.mkdtempSync(path.join(os.tmpdir(), "spark-k8s-it-hive-conf-"));
+    const site = files[`${imageHiveHome}/conf/metastore-site.xml`];
+    if (!site) throw new Error(`${run.stack}: ${workload.name} does not mount metastore-site.xml into ${imageHiveHome}/conf`);
+    const { xml, changed } = overriddenSiteXml(site, ctx);
+    for (const [mountPath, content] of Object.entries(files)) {
+        if (path.posix.dirname(mountPath) !== `${imageHiveHome}/conf`) throw new Error(`${run.stack}: ${workload.name} mounts ${mountPath}, which the suite does not place`);
+        const name = path.posix.basename(mountPath);
+        fs.writeFileSync(path.join(confDir, name), name.endsWith("-site.xml") ? overriddenSiteXml(content, ctx).xml : content);
+    }
+    fs.copyFileSync(path.join(install.home, "conf", "metastore-log4j2.properties"), path.join(confDir, "metastore-log4j2.properties"));
+    const local: Record<string, string> = {
+        ...env, JAVA_HOME: hiveJavaHome, HADOOP_HOME: install.hadoopHome, METASTORE_HOME: install.home, METASTORE_CONF_DIR: confDir,
+        // Logs to the console (the process log) instead of $TMPDIR/$USER/metastore.log.
+        HADOOP_OPTS: "-Dmetastore.root.logger=console",
+    };
+    if (env.HIVE_CONF_DIR !== undefined) local.HIVE_CONF_DIR = confDir;
+    if (env.AWS_ACCESS_KEY_ID !== undefined || changed["fs.s3a.aws.credentials.provider"]) {
+        local.AWS_ACCESS_KEY_ID = localS3Credentials.accessKeyId;
+        local.AWS_SECRET_ACCESS_KEY = localS3Credentials.secretAccessKey;
+    }
+    if (env.METASTORE_PORT !== undefined) local.METASTORE_PORT = String(ctx.thriftPort);
+    return { install, confDir, env: local, xml, changed, command: command.map((c) => localise(c, install)) };
+}
+
+/** Output and exit of one schematool script run. */
+export interface SchemaRun {
+    readonly exitCode: number;
+    readonly output: string;
+}
+
+/** Runs the program's schema Job script (metastoreSchemaScript) with the local schematool. */
+export function runSchemaJob(run: StackRun, ctx: { pg: Postgres; s3: LocalS3 }, install = ensureHive()): SchemaRun {
+    const job = metastoreWorkload(run, "kubernetes:batch/v1:Job", "metastore-schema");
+    const prepared = prepareContainer(run, job, { ...ctx, thriftPort: 9083 }, install);
+    const [sh, flag, script] = prepared.command;
+    if (sh !== "sh" || flag !== "-c" || script === undefined) throw new Error(`${run.stack}: the schema Job's command is not sh -c <script>`);
+    const log = path.join(logDir, `schematool-${run.stack}-${Date.now()}.log`);
+    try {
+        const output = runScript(script, prepared.env);
+        fs.writeFileSync(log, output);
+        return { exitCode: 0, output };
+    } catch (err) {
+        const e = err as { output: string; exitCode: number };
+        fs.writeFileSync(log, e.output);
+        return { exitCode: e.exitCode, output: e.output };
+    } finally {
+        fs.rmSync(prepared.confDir, { recursive: true, force: true });
+    }
+}
+
+function runScript(script: string, env: Record<string, string>): string {
+    const r = spawnSync("sh", ["-c", `exec 2>&1\n${script}`], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: os.tmpdir(), ...env }, timeout: 10 * 60 * 1000, maxBuffer: 64 * 1024 * 1024 });
+    const output = r.stdout?.toString() ?? "";
+    if (r.status !== 0) throw Object.assign(new Error("script failed"), { output: `${output}${r.error ? `\n${r.error.message}` : ""}`, exitCode: r.status ?? -1 });
+    return output;
+}
+
+export interface Metastore {
+    /** thrift://127.0.0.1:<port> */
+    readonly thriftUri: string;
+    readonly port: number;
+    /** The program's warehouse (metastore.warehouse.dir) and its bucket, created in the local S3 server. */
+    readonly warehouse: { uri: string; bucket: string };
+    /** The site XML the server runs with (the program's, overrides applied) and what was changed. */
+    readonly siteXml: string;
+    readonly overridden: Record<string, string>;
+    readonly postgres: Postgres;
+    readonly server: Server;
+    /** Output of the database-init script and of the schema script. */
+    readonly setup: { databaseInit: string; schema: SchemaRun };
+    stop(): Promise<void>;
+}
+
+export interface MetastoreOptions {
+    /** The stack whose metastore this is. */
+    readonly run: StackRun;
+    /** A running PostgreSQL; default: a fresh one, stopped with the metastore. One per stack. */
+    readonly postgres?: Postgres;
+    readonly s3: LocalS3;
+}
+
+/**
+ * Starts the stack's Hive Metastore: the program's database-init script and schema script against
+ * PostgreSQL, then the server with the program's command and site XML (overrides applied), on a
+ * free loopback port. The warehouse bucket is created in the local S3 server, as the program's
+ * bucket resources would create it.
+ */
+export async function startMetastore(options: MetastoreOptions): Promise<Metastore> {
+    const { run, s3 } = options;
+    const install = ensureHive();
+    const pg = options.postgres ?? (await startPostgres());
+    const databaseInit = runDatabaseInit(run, pg).output;
+    const schema = runSchemaJob(run, { pg, s3 }, install);
+    if (schema.exitCode !== 0) throw new Error(`${run.stack}: the schema Job script failed (exit ${schema.exitCode}):\n${schema.output.split("\n").slice(-40).join("\n")}`);
+
+    const deployment = metastoreWorkload(run, "kubernetes:apps/v1:Deployment", "metastore");
+    const thriftPort = await freePort();
+    const prepared = prepareContainer(run, deployment, { pg, s3, thriftPort }, install);
+    const warehouse = warehouseLocation(prepared.xml);
+    if (!s3.listBuckets().includes(warehouse.bucket)) s3.createBucket(warehouse.bucket);
+    const [launcher, ...args] = prepared.command;
+    if (launcher !== `${install.home}/bin/hive`) throw new Error(`${run.stack}: the metastore command does not start ${imageHiveHome}/bin/hive: ${prepared.command.join(" ")}`);
+    const server = await startServer({
+        name: `hive-metastore-${run.stack}`,
+        // The full distribution's `hive` launcher maps to the standalone one (bin/base); it has no
+        // HBase classpath step, so --skiphbasecp, which only the full launcher knows, is dropped.
+        command: path.join(install.home, "bin", "base"),
+        args: args.filter((a) => a !== "--skiphbasecp"),
+        env: prepared.env,
+        cwd: prepared.confDir,
+        ready: { port: thriftPort },
+        timeoutMs: 180000,
+    });
+    return {
+        thriftUri: `thrift://127.0.0.1:${thriftPort}`,
+        port: thriftPort,
+        warehouse,
+        siteXml: prepared.xml,
+        overridden: prepared.changed,
+        postgres: pg,
+        server,
+        setup: { databaseInit, schema },
+        stop: async () => {
+            await server.stop();
+            if (!options.postgres) await pg.stop();
+            fs.rmSync(prepared.confDir, { recursive: true, force: true });
+        },
+    };
+}
