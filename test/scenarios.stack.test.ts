@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
-import { scenarios } from "../components/config/schema";
+import { tierDefaults } from "../components/config/defaults";
+import { lineSuffix, scenarios, sparkVersions } from "../components/config/schema";
 import { componentPlan } from "../components/spark/scenarios";
 import { StackRun, unwrapSecrets } from "../tools/harness";
 import { validateK8sObject } from "./support/k8sSchema";
@@ -19,10 +20,14 @@ describe("scenarios on a whole stack", function () {
     for (const scenario of scenarios) {
         it(`${scenario}: the local stack runs exactly the components the scenario needs, all schema-valid`, async () => {
             const run = await stackRunWith("local", { spark: { scenario, presets: ["iceberg", "cost-optimized"] } });
-            const plan = componentPlan({ scenario, presets: [], versions: ["3.5", "4.0"], tier: "local", minioEnabled: true });
-            for (const v of ["35", "40"]) {
-                assert.equal(named(run, "kubernetes:apps/v1:Deployment", `spark-connect-${v}`), plan.connect.enabled, `connect ${v}`);
-                assert.equal(named(run, "kubernetes:apps/v1:StatefulSet", `spark-master-${v}`), plan.connect.backend === "standalone" && plan.connect.enabled, `master ${v}`);
+            const listed = tierDefaults("local").spark.versions;
+            assert.deepEqual(listed, ["3.5", "4.1"]);
+            const plan = componentPlan({ scenario, presets: [], versions: listed, tier: "local", minioEnabled: true });
+            for (const line of sparkVersions) {
+                const runs = plan.connect.enabled && listed.includes(line);
+                const v = lineSuffix(line);
+                assert.equal(named(run, "kubernetes:apps/v1:Deployment", `spark-connect-${v}`), runs, `connect ${v}`);
+                assert.equal(named(run, "kubernetes:apps/v1:StatefulSet", `spark-master-${v}`), plan.connect.backend === "standalone" && runs, `master ${v}`);
             }
             assert.equal(Boolean(chart(run, "jupyterhub")), plan.jupyterhub, "jupyterhub");
             assert.equal(Boolean(chart(run, "airflow")), plan.airflow, "airflow");
@@ -84,4 +89,30 @@ describe("scenarios on a whole stack", function () {
         const others = ofType(run, "kubernetes:core/v1:Namespace").filter((r) => r !== ns);
         for (const o of others) assert.equal(inputs<{ metadata: { labels: Record<string, string> } }>(o).metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
     });
+});
+
+describe("notebooks reach Spark Connect", function () {
+    this.timeout(60000);
+    type Rule = { to: { namespaceSelector: { matchExpressions: { key: string; operator: string; values: string[] }[] }; podSelector: { matchLabels: Record<string, string> } }[]; ports: { protocol: string; port: number }[] };
+    type Deployment = { metadata: { name: string; namespace: string }; spec: { template: { metadata: { labels: Record<string, string> }; spec: { containers: { ports?: { name: string; containerPort: number }[] }[] } } } };
+
+    for (const stack of ["local", "dev"]) {
+        it(`${stack}: the chart's notebook NetworkPolicy lets notebooks reach every Connect server's gRPC and UI ports`, async () => {
+            const run = await stackRunWith(stack, { spark: { scenario: "jupyter-connect-k8s" } });
+            const rules = (inputs<{ values: { singleuser: { networkPolicy?: { egress?: Rule[] } } } }>(chart(run, "jupyterhub")!).values.singleuser.networkPolicy?.egress ?? []);
+            const servers = ofType(run, "kubernetes:apps/v1:Deployment").map((d) => inputs<Deployment>(d)).filter((d) => d.metadata.name.startsWith("spark-connect-"));
+            assert.ok(servers.length >= 2);
+            for (const server of servers) {
+                for (const portName of ["grpc", "ui"]) {
+                    const port = server.spec.template.spec.containers.flatMap((c) => c.ports ?? []).find((p) => p.name === portName)!.containerPort;
+                    const allowed = rules.some((rule) =>
+                        rule.ports.some((p) => p.protocol === "TCP" && p.port === port) &&
+                        rule.to.some((peer) =>
+                            peer.namespaceSelector.matchExpressions.every((e) => e.key === "kubernetes.io/metadata.name" && e.operator === "In" && e.values.includes(server.metadata.namespace)) &&
+                            Object.entries(peer.podSelector.matchLabels).every(([k, v]) => server.spec.template.metadata.labels[k] === v)));
+                    assert.ok(allowed, `${server.metadata.name}:${portName} (${port}) is not reachable from notebooks`);
+                }
+            }
+        });
+    }
 });

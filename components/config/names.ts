@@ -55,6 +55,9 @@ export const serviceEndpoints = {
     minio: { name: "minio", namespace: namespaces.minio, port: 9000, consolePort: 9001 },
 } as const;
 
+/** The label every Spark Connect server pod carries; network rules select the servers by it. */
+export const connectServerLabel = { "app.kubernetes.io/component": "spark-connect" } as const;
+
 /** Cluster-local DNS name of a service. */
 export function serviceHost(s: { name: string; namespace: string }): string {
     return `${s.name}.${s.namespace}.svc.cluster.local`;

@@ -9,7 +9,7 @@
  * than being ignored. Keys set: hub.{nodeSelector,resources,podSecurityContext,
  * containerSecurityContext,config}, proxy.{service.type,https.enabled,chp.{nodeSelector,resources,
  * containerSecurityContext}}, singleuser.{image,uid,fsGid,allowPrivilegeEscalation,
- * cloudMetadata.blockWithIptables,nodeSelector,cpu,memory,extraEnv,profileList,storage},
+ * cloudMetadata.blockWithIptables,networkPolicy.egress,nodeSelector,cpu,memory,extraEnv,profileList,storage},
  * scheduling.{userScheduler.enabled,userPlaceholder.enabled,podPriority.enabled},
  * prePuller.{hook.enabled,continuous.enabled}, cull.{enabled,timeout,every}, hub.extraEnv (the OAuth
  * client secret, by secretKeyRef). hub.config is free-form: it becomes traitlets config as it is.
@@ -42,8 +42,8 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { serviceEndpoints, serviceHost } from "../config/names";
-import { JupyterHubConfig, SparkVersion } from "../config/schema";
+import { connectServerLabel, serviceEndpoints, serviceHost } from "../config/names";
+import { JupyterHubConfig, JupyterImageKey, jupyterImageKey, SparkVersion } from "../config/schema";
 import { onGpuNodes } from "../kubernetes/scheduling";
 import { chartResources, pinnedChart, containerSecurityContext, podSecurityContext, splitImage, systemNodeSelector } from "./charts";
 
@@ -98,7 +98,7 @@ export interface JupyterHubArgs {
     /** Spark lines to offer a notebook profile for; each gets SPARK_REMOTE for its Connect server. */
     readonly versions: readonly SparkVersion[];
     /** Notebook images, pinned by tag or digest, for each Spark line. */
-    readonly images: { readonly jupyter35: string; readonly jupyter40: string };
+    readonly images: Readonly<Record<JupyterImageKey, string>>;
     /** Adds a GPU profile (one GPU, on the GPU nodes); only where nodeGroups is true. */
     readonly gpu: boolean;
     /** Whether the platform's node groups exist; true places hub, proxy and notebooks on system nodes. */
@@ -181,9 +181,29 @@ export function sparkRemote(version: string): string {
 }
 
 function notebookImage(args: JupyterHubArgs, version: SparkVersion): string {
-    const image = version === "3.5" ? args.images.jupyter35 : args.images.jupyter40;
+    const image = args.images[jupyterImageKey(version)];
     splitImage(image);
     return image;
+}
+
+/**
+ * Egress the notebooks need beyond what the chart allows. The chart's singleuser NetworkPolicy
+ * allows DNS and public addresses but no private ones (egressAllowRules.privateIPs is false in
+ * the 4.x values), which cuts notebooks off from Spark Connect wherever NetworkPolicies are
+ * enforced. singleuser.networkPolicy.egress is added to that policy as it is: this opens exactly
+ * the Connect servers' gRPC and UI ports (pod ports, as policies match after the Service).
+ */
+export function notebookEgress(versions: readonly string[]): Record<string, unknown>[] {
+    const servers = versions.map((v) => serviceEndpoints.connect(v));
+    const namespaces = [...new Set(servers.map((s) => s.namespace))].sort();
+    const ports = [...new Set(servers.flatMap((s) => [s.grpcPort, s.uiPort]))].sort((a, b) => a - b);
+    return [{
+        to: [{
+            namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: namespaces }] },
+            podSelector: { matchLabels: { ...connectServerLabel } },
+        }],
+        ports: ports.map((port) => ({ protocol: "TCP", port })),
+    }];
 }
 
 /** One KubeSpawner profile per enabled Spark line, plus the GPU profile; pure. */
@@ -267,6 +287,7 @@ export function jupyterhubValues(args: JupyterHubArgs): Record<string, unknown> 
             fsGid: notebookGroupId,
             allowPrivilegeEscalation: false,
             cloudMetadata: { blockWithIptables: false },
+            networkPolicy: { egress: notebookEgress(args.versions) },
             ...placement,
             cpu: { guarantee: size.cpuGuarantee, limit: size.cpuLimit },
             memory: { guarantee: size.memoryGuarantee, limit: size.memoryLimit },

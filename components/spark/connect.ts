@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { serviceEndpoints } from "../config/names";
+import { connectServerLabel, serviceEndpoints } from "../config/names";
 import { SparkVersion } from "../config/schema";
 import { hardenPodSpec, sparkUserId } from "../kubernetes/hardening";
 import { Placement } from "../kubernetes/scheduling";
@@ -91,7 +91,7 @@ export class SparkConnect extends pulumi.ComponentResource {
         super("spark-k8s:spark:SparkConnect", name, {}, opts);
         const parent = { parent: this };
         const endpoint = serviceEndpoints.connect(args.version);
-        const labels = { "app.kubernetes.io/name": endpoint.name, "app.kubernetes.io/component": "spark-connect", "app.kubernetes.io/part-of": "spark-k8s" };
+        const labels = { "app.kubernetes.io/name": endpoint.name, ...connectServerLabel, "app.kubernetes.io/part-of": "spark-k8s" };
         const conf = new k8s.core.v1.ConfigMap(name, {
             metadata: { name: `${endpoint.name}-conf`, namespace: args.namespace, labels },
             data: pulumi.all([args.sparkConf, args.executorTemplate]).apply(([sparkConf, template]) => ({
