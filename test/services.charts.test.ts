@@ -206,8 +206,8 @@ describe("services: Spark Operator values", () => {
 });
 
 describe("services: JupyterHub values", () => {
-    const images = { jupyter35: "spark-k8s/jupyter-spark:3.5.9-p1", jupyter40: "spark-k8s/jupyter-spark:4.0.4-p1" };
-    const args: JupyterHubArgs = { namespace: "jupyterhub", versions: ["3.5", "4.0"], images, gpu: false, nodeGroups: true, auth: { kind: "native", adminUsers: ["alice"] } };
+    const images = { jupyter35: "spark-k8s/jupyter-spark:3.5.9-p1", jupyter41: "spark-k8s/jupyter-spark:4.1.4-p1", jupyter43: "spark-k8s/jupyter-spark:4.3.0-p1" };
+    const args: JupyterHubArgs = { namespace: "jupyterhub", versions: ["3.5", "4.1"], images, gpu: false, nodeGroups: true, auth: { kind: "native", adminUsers: ["alice"] } };
     const profiles = (values: Obj) => at(values, "singleuser.profileList") as Obj[];
 
     it("offers one profile per Spark line with its image and Spark Connect address", () => {
@@ -217,13 +217,19 @@ describe("services: JupyterHub values", () => {
             list.map((p) => [at(p, "kubespawner_override.image"), at(p, "kubespawner_override.environment.SPARK_REMOTE")]),
             [
                 [images.jupyter35, "sc://spark-connect-35.spark-jobs.svc.cluster.local:15002"],
-                [images.jupyter40, "sc://spark-connect-40.spark-jobs.svc.cluster.local:15002"],
+                [images.jupyter41, "sc://spark-connect-41.spark-jobs.svc.cluster.local:15002"],
             ],
         );
-        assert.equal(sparkRemote("4.0"), "sc://spark-connect-40.spark-jobs.svc.cluster.local:15002");
-        const only40 = profiles(jupyterhubValues({ ...args, versions: ["4.0"] }));
-        assert.deepEqual(only40.map((p) => at(p, "kubespawner_override.image")), [images.jupyter40]);
-        assert.equal(only40.filter((p) => p.default === true).length, 1);
+        assert.equal(sparkRemote("4.3"), "sc://spark-connect-43.spark-jobs.svc.cluster.local:15002");
+        const only43 = profiles(jupyterhubValues({ ...args, versions: ["4.3"] }));
+        assert.deepEqual(only43.map((p) => at(p, "kubespawner_override.image")), [images.jupyter43]);
+        assert.equal(only43.filter((p) => p.default === true).length, 1);
+        const all = profiles(jupyterhubValues({ ...args, versions: ["3.5", "4.1", "4.3"] }));
+        assert.deepEqual(all.map((p) => [p.slug, at(p, "kubespawner_override.image")]), [
+            ["spark-35", images.jupyter35],
+            ["spark-41", images.jupyter41],
+            ["spark-43", images.jupyter43],
+        ]);
     });
 
     it("adds a one-GPU profile on the GPU nodes only when gpu is on and node groups exist", () => {
@@ -284,12 +290,12 @@ describe("services: JupyterHub values", () => {
     });
 
     it("refuses unpinned notebook images", () => {
-        assert.throws(() => jupyterhubValues({ ...args, images: { ...images, jupyter40: "spark-k8s/jupyter-spark:latest" } }), /not pinned/);
+        assert.throws(() => jupyterhubValues({ ...args, images: { ...images, jupyter41: "spark-k8s/jupyter-spark:latest" } }), /not pinned/);
     });
 });
 
 describe("services: JupyterHub sign-in", () => {
-    const images = { jupyter35: "spark-k8s/jupyter-spark:3.5.9-p1", jupyter40: "spark-k8s/jupyter-spark:4.0.4-p1" };
+    const images = { jupyter35: "spark-k8s/jupyter-spark:3.5.9-p1", jupyter41: "spark-k8s/jupyter-spark:4.1.4-p1", jupyter43: "spark-k8s/jupyter-spark:4.3.0-p1" };
     const fakeClientSecret = "FAKE-GITHUB-CLIENT-SECRET-0123";
     const github: JupyterHubAuth = {
         kind: "github",
@@ -637,7 +643,7 @@ describe("services: chart components under mocks", () => {
                 new JupyterHub("jupyterhub", {
                     namespace: "jupyterhub",
                     versions: ["3.5"],
-                    images: { jupyter35: "a/j:3.5.9-p1", jupyter40: "a/j:4.0.4-p1" },
+                    images: { jupyter35: "a/j:3.5.9-p1", jupyter41: "a/j:4.1.4-p1", jupyter43: "a/j:4.3.0-p1" },
                     gpu: true,
                     nodeGroups: true,
                     auth: { kind: "native", adminUsers: ["admin"] },
@@ -780,7 +786,21 @@ describe("services: chart components under mocks", () => {
             const submit = roles.find((r) => (r.inputs.metadata as Obj).name === "airflow-spark-submit")!;
             assert.deepEqual(submit.inputs.rules, sparkSubmitRules());
             const apps = roles.find((r) => (r.inputs.metadata as Obj).name === "airflow-spark-applications")!;
-            assert.deepEqual(apps.inputs.rules, [{ apiGroups: ["sparkoperator.k8s.io"], resources: ["sparkapplications"], verbs: ["create", "get", "list", "watch", "delete"] }]);
+            // The calls SparkKubernetesOperator makes with get_logs and delete_on_termination, as in
+            // dags/spark_operator_example.py: without pods and pods/log it cannot follow the driver.
+            const appRules = apps.inputs.rules as { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+            const allows = (group: string, resource: string, verb: string) => appRules.some((r) => r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb));
+            const calls: [string, string, string][] = [
+                ["sparkoperator.k8s.io", "sparkapplications", "create"],
+                ["sparkoperator.k8s.io", "sparkapplications/status", "get"],
+                ["sparkoperator.k8s.io", "sparkapplications", "delete"],
+                ["", "pods", "list"],
+                ["", "pods", "get"],
+                ["", "pods/log", "get"],
+                ["", "events", "list"],
+            ];
+            for (const [group, resource, verb] of calls) assert.ok(allows(group, resource, verb), `${verb} ${group}/${resource}`);
+            assert.ok(!allows("", "pods", "create") && !allows("", "pods", "delete"), "the operator, not Airflow, creates and deletes the driver");
             const bindings = ofType(resources, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding");
             assert.equal(bindings.length, 4);
             for (const b of bindings) assert.deepEqual(b.inputs.subjects, [{ kind: "ServiceAccount", name: "airflow", namespace: "airflow" }]);

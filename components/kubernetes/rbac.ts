@@ -62,3 +62,19 @@ export function sparkSubmitRules(): PolicyRule[] {
         core(["services", "configmaps", "persistentvolumeclaims"], ["create", "patch", "delete"]),
     ];
 }
+
+/**
+ * What Airflow's SparkKubernetesOperator needs in a job namespace (apache-airflow-providers-cncf-
+ * kubernetes, operators/spark_kubernetes.py and custom_object_launcher.py): create the
+ * SparkApplication, poll its status, delete it when done; find the driver pod by label, poll it,
+ * follow its log (get_logs), and read the pod's events while it waits to start (PodManager).
+ */
+export function sparkApplicationRules(): PolicyRule[] {
+    return [
+        { apiGroups: ["sparkoperator.k8s.io"], resources: ["sparkapplications"], verbs: ["create", "get", "list", "watch", "delete"] },
+        { apiGroups: ["sparkoperator.k8s.io"], resources: ["sparkapplications/status"], verbs: ["get"] },
+        core(["pods"], ["get", "list", "watch"]),
+        core(["pods/log"], ["get"]),
+        core(["events"], ["get", "list", "watch"]),
+    ];
+}

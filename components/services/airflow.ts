@@ -54,7 +54,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ObjectStorage } from "../context";
-import { sparkSubmitRules } from "../kubernetes/rbac";
+import { sparkApplicationRules, sparkSubmitRules } from "../kubernetes/rbac";
 import { charts, chartResources, pinnedChart, containerSecurityContext, podSecurityContext, splitImage, systemNodeSelector } from "./charts";
 import { CredentialValues } from "./credentials";
 
@@ -289,11 +289,6 @@ export function airflowValues(args: AirflowValuesArgs): Record<string, unknown> 
                 : { enabled: false },
         },
     };
-}
-
-/** Role rules to create and follow SparkApplications in a job namespace. */
-export function sparkApplicationRules(): { apiGroups: string[]; resources: string[]; verbs: string[] }[] {
-    return [{ apiGroups: ["sparkoperator.k8s.io"], resources: ["sparkapplications"], verbs: ["create", "get", "list", "watch", "delete"] }];
 }
 
 /** ConfigMap keys allow no "/": manifests/pi.yaml becomes manifests__pi.yaml, mapped back by the volume items. */
