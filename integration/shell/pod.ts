@@ -1,0 +1,70 @@
+/**
+ * Runs a script the program writes the way its container runs it (`<shell> -c <script>` with the
+ * container's environment and nothing else), with a real shell of the image's kind, optionally
+ * with a private /tmp (the pod's emptyDir) in a mount namespace of its own.
+ */
+import { execFile } from "child_process";
+import * as fs from "fs";
+import { run } from "../support/cache";
+
+/** The shells images use for /bin/sh or bash: Debian's dash, bash as sh or as bash, busybox ash (Alpine). */
+export type PodShell = "dash" | "bash-as-sh" | "bash" | "busybox";
+
+const binaries: Record<PodShell, string[]> = {
+    dash: ["/bin/dash"],
+    "bash-as-sh": ["/bin/bash"],
+    bash: ["/bin/bash"],
+    // busybox picks its applet from argv[0], which the launcher sets to "sh".
+    busybox: ["/bin/busybox"],
+};
+
+/** Installs the Debian packages that provide the shells (and unshare/mount) when missing; root only. */
+export function ensureShells(shells: readonly PodShell[]): void {
+    const missing = [...new Set(shells.filter((s) => !fs.existsSync(binaries[s][0])).map((s) => (s === "dash" ? "dash" : s === "busybox" ? "busybox" : "bash")))];
+    if (!fs.existsSync("/usr/bin/unshare")) missing.push("util-linux");
+    if (missing.length === 0) return;
+    if (process.getuid?.() !== 0) throw new Error(`missing shells ${missing.join(", ")}: apt-get install ${missing.join(" ")} (needs root)`);
+    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+    run("apt-get", ["update"], { env, what: "apt-get update", timeout: 10 * 60 * 1000 });
+    run("apt-get", ["-o", "DPkg::Lock::Timeout=300", "install", "-y", "--no-install-recommends", ...missing], { env, what: `apt-get install ${missing.join(" ")}`, timeout: 20 * 60 * 1000 });
+}
+
+export interface PodScriptRun {
+    readonly code: number | null;
+    readonly stdout: string;
+    readonly stderr: string;
+}
+
+export interface PodScriptOptions {
+    readonly shell: PodShell;
+    readonly script: string;
+    /** The container's environment; PATH is added when it lacks one. */
+    readonly env: Record<string, string>;
+    /** Directories put before the system PATH (where the image's tools are). */
+    readonly path?: readonly string[];
+    /** Run with an empty tmpfs on /tmp, in a private mount namespace (needs root). */
+    readonly privateTmp?: boolean;
+    readonly cwd?: string;
+    readonly timeoutMs?: number;
+}
+
+/** Runs `<shell> -c <script>` (argv[0] "sh" for sh shells) and returns its exit code and output. */
+export function runPodScript(o: PodScriptOptions): Promise<PodScriptRun> {
+    const shell = binaries[o.shell];
+    const asSh = o.shell !== "bash";
+    const inner = [...shell, "-c", o.script];
+    const env = { PATH: [...(o.path ?? []), "/usr/local/bin", "/usr/bin", "/bin"].join(":"), ...o.env };
+    // bash's `exec -a` sets argv[0]: bash started as "sh" runs in POSIX mode, as it does as an image's /bin/sh.
+    const launcher = o.privateTmp
+        ? ["/usr/bin/unshare", "--mount", "--propagation", "private", "--", "/bin/bash", "-c", `mount -t tmpfs -o mode=1777,size=64m tmpfs /tmp && exec -a ${asSh ? "sh" : "bash"} "$@"`, "launcher"]
+        : ["/bin/bash", "-c", `exec -a ${asSh ? "sh" : "bash"} "$@"`, "launcher"];
+    return new Promise((resolve) => {
+        execFile(launcher[0], [...launcher.slice(1), ...inner], { env, cwd: o.cwd, timeout: o.timeoutMs ?? 5 * 60 * 1000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+            const code = err ? (typeof (err as { code?: unknown }).code === "number" ? ((err as { code: number }).code) : null) : 0;
+            resolve({ code, stdout: stdout.toString(), stderr: stderr.toString() });
+        });
+    });
+}
+
+/** "exit 0" or "exit 1; stderr: ..." for assertion messages. */
+export const describeRun = (r: PodScriptRun): string => `exit ${r.code}\nstdout: ${r.stdout.trim().slice(-2000)}\nstderr: ${r.stderr.trim().slice(-2000)}`;
