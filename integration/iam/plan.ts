@@ -143,6 +143,28 @@ export interface StackFacts {
     readonly autoscalerClusterName?: string;
     /** Log groups the plan creates with the platform key. */
     readonly encryptedLogGroups: string[];
+    /** `<namespace>/<name>` of every Kubernetes service account the plan creates. */
+    readonly serviceAccounts: string[];
+}
+
+/** The service account each EKS add-on creates (the add-ons' documentation). */
+const addonServiceAccounts: Record<string, string> = { "aws-ebs-csi-driver": "kube-system/ebs-csi-controller-sa" };
+
+/** Service accounts the plan creates: ServiceAccount objects, charts told to create one, EKS add-ons. */
+function planServiceAccounts(run: StackRun): string[] {
+    const out = resourcesOfType(run, "kubernetes:core/v1:ServiceAccount").map((r) => {
+        const m = r.inputs.metadata as { namespace?: string; name: string };
+        return `${m.namespace ?? "default"}/${m.name}`;
+    });
+    for (const r of resourcesOfType(run, "kubernetes:helm.sh/v4:Chart")) {
+        const v = (r.inputs.values ?? {}) as { rbac?: { serviceAccount?: { create?: boolean; name?: string } }; serviceAccount?: { create?: boolean; name?: string } };
+        for (const sa of [v.rbac?.serviceAccount, v.serviceAccount]) if (sa?.create && sa.name) out.push(`${String(r.inputs.namespace)}/${sa.name}`);
+    }
+    for (const r of resourcesOfType(run, "aws:eks/addon:Addon")) {
+        const sa = addonServiceAccounts[String(r.inputs.addonName)];
+        if (sa) out.push(sa);
+    }
+    return out.sort();
 }
 
 const configMaps = (run: StackRun) =>
@@ -208,5 +230,6 @@ export function stackFacts(run: StackRun): StackFacts {
         encryptedLogGroups: resourcesOfType(run, "aws:cloudwatch/logGroup:LogGroup")
             .filter((r) => r.inputs.kmsKeyId === outputs.kmsKeyArn)
             .map((r) => String(r.inputs.name)),
+        serviceAccounts: planServiceAccounts(run),
     };
 }
