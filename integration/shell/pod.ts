@@ -20,7 +20,7 @@ const binaries: Record<PodShell, string[]> = {
 
 /** Installs the Debian packages that provide the shells (and unshare/mount) when missing; root only. */
 export function ensureShells(shells: readonly PodShell[]): void {
-    const missing = [...new Set(shells.filter((s) => !fs.existsSync(binaries[s][0])).map((s) => (s === "dash" ? "dash" : s === "busybox" ? "busybox" : "bash")))];
+    const missing: string[] = [...new Set(shells.filter((s) => !fs.existsSync(binaries[s][0])).map((s) => (s === "dash" ? "dash" : s === "busybox" ? "busybox" : "bash")))];
     if (!fs.existsSync("/usr/bin/unshare")) missing.push("util-linux");
     if (missing.length === 0) return;
     if (process.getuid?.() !== 0) throw new Error(`missing shells ${missing.join(", ")}: apt-get install ${missing.join(" ")} (needs root)`);
