@@ -6,7 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { eventLogPrefix, namespaces, serviceEndpoints, serviceHost, serviceIdentities } from "./config/names";
-import { SparkVersion } from "./config/schema";
+import { SparkVersion, sparkImageKey, sparkVersions } from "./config/schema";
 import { PlatformContext } from "./context";
 import { namespaceManifest } from "./kubernetes/namespaces";
 import { onDriverNodes, onExecutorNodes, onGpuNodes, onSystemNodes } from "./kubernetes/scheduling";
@@ -24,7 +24,7 @@ import { DatabaseInit } from "./services/databaseInit";
 import { JupyterHub, jupyterhubAuth } from "./services/jupyterhub";
 import { HiveMetastore } from "./services/metastore";
 import { Minio } from "./services/minio";
-import { NvidiaDevicePlugin } from "./services/nvidiaDevicePlugin";
+import { NvidiaDevicePlugin, nvidiaDevicePluginExemption } from "./services/nvidiaDevicePlugin";
 import { InClusterPostgres } from "./services/postgres";
 import { SparkOperator } from "./services/sparkOperator";
 
@@ -55,7 +55,7 @@ export function executorSizingFor(ctx: Pick<PlatformContext, "config">, gpu: boo
 
 /**
  * Whether a line's executors run on GPUs with RAPIDS: the gpu preset applies to the 3.5 line, the
- * one the platform ships a RAPIDS image for; the 4.0 line keeps CPU executors.
+ * one the platform ships a RAPIDS image for; the 4.x lines keep CPU executors.
  */
 export function usesGpu(plan: Pick<PlatformContext["plan"], "gpu">, version: SparkVersion): boolean {
     return plan.gpu && version === "3.5";
@@ -65,7 +65,7 @@ export function usesGpu(plan: Pick<PlatformContext["plan"], "gpu">, version: Spa
 function sparkImage(ctx: PlatformContext, version: SparkVersion): string {
     const images = ctx.config.spark.images;
     if (usesGpu(ctx.plan, version)) return images.sparkRapids;
-    return version === "3.5" ? images.spark35 : images.spark40;
+    return images[sparkImageKey(version)];
 }
 
 /** Environment for pods that reach MinIO: the S3A environment-variable credentials. */
@@ -188,12 +188,12 @@ export function createSparkStack(ctx: PlatformContext): SparkStackOutputs {
     const services = createServices(ctx, { platformNs, jobNamespaces });
     Object.assign(endpoints, services.endpoints);
 
-    const newestLine = [...c.spark.versions].sort().pop() ?? "3.5";
+    const newestLine = sparkVersions.filter((v) => c.spark.versions.includes(v)).pop() ?? sparkVersions[0];
     const historyLog = buckets.apply((b) => eventLogDir(b.eventLogs, eventLogPrefix));
     new HistoryServer("history-server", {
         namespace: platformNs.metadata.name,
         serviceAccountName: serviceIdentities.historyServer.serviceAccount,
-        image: newestLine === "3.5" ? c.spark.images.spark35 : c.spark.images.spark40,
+        image: c.spark.images[sparkImageKey(newestLine)],
         sparkConf: pulumi.all([confFor(newestLine), historyLog]).apply(([conf, dir]) => historyServerConf(conf, dir)),
         placement: onSystemNodes(placement),
         env,
@@ -289,11 +289,13 @@ function createServices(
             jobNamespaces: c.spark.jobNamespaces,
             nodeGroups,
             sparkServiceAccountName: serviceIdentities.sparkJobs.serviceAccount,
+            // The chart renders a Role and RoleBinding into each job namespace.
+            dependsOn: shared.jobNamespaces,
         }, opts);
     }
 
     if (plan.gpu && nodeGroups) {
-        const ns = platformNamespace(ctx, namespaces.gpu, "The NVIDIA device plugin mounts the kubelet's device-plugin socket (hostPath); it is not privileged.");
+        const ns = platformNamespace(ctx, namespaces.gpu, nvidiaDevicePluginExemption);
         new NvidiaDevicePlugin("nvidia-device-plugin", { namespace: ns.metadata.name }, opts);
     }
 

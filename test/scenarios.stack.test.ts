@@ -55,6 +55,16 @@ describe("scenarios on a whole stack", function () {
         assert.ok(role(submit, "spark-jobs", "spark-driver"), "the job namespace keeps its driver role");
     });
 
+    it("airflow-operator: the Spark Operator chart waits for every job namespace it renders RBAC into", async () => {
+        const run = await stackRunWith("dev", { spark: { scenario: "airflow-operator", jobNamespaces: ["spark-jobs", "etl"] } });
+        const operator = chart(run, "spark-operator")!;
+        const namespaceUrns = ofType(run, "kubernetes:core/v1:Namespace")
+            .filter((n) => ["spark-jobs", "etl"].includes(inputs<{ metadata: { name: string } }>(n).metadata.name))
+            .map((n) => n.urn);
+        assert.equal(namespaceUrns.length, 2);
+        for (const urn of namespaceUrns) assert.ok(operator.dependencies.includes(urn), `the chart does not wait for ${urn}`);
+    });
+
     for (const [stack, host] of [
         ["prod", "spark-prod.mock.eu-west-1.rds.amazonaws.com"],
         ["local", "postgres.spark-platform.svc.cluster.local"],

@@ -37,7 +37,8 @@ import {
     oauthClientSecretEnv,
     sparkRemote,
 } from "../components/services/jupyterhub";
-import { NvidiaDevicePlugin, nvidiaDevicePluginValues } from "../components/services/nvidiaDevicePlugin";
+import { stackRunWith } from "./support";
+import { mpsCapableNodeLabel, NvidiaDevicePlugin, nvidiaDevicePluginExemption, nvidiaDevicePluginValues } from "../components/services/nvidiaDevicePlugin";
 import { SparkOperator, SparkOperatorArgs, sparkOperatorValues } from "../components/services/sparkOperator";
 import { secretConfigMarker } from "../components/config";
 import { isSecretValue, maskSecrets, RecordedResource, runProgram, runStack } from "../tools/harness";
@@ -581,6 +582,21 @@ describe("services: NVIDIA device plugin values", () => {
         assertBlocksAt(values, "container", ["securityContext"]);
         // The plugin must run as root to register on the kubelet's socket; everything else holds.
         assert.deepEqual(hardeningProblems(values, { rootAllowed: true }), []);
+    });
+
+    it("records the truth about the chart's privileged MPS control daemon: it exists, and no node lets it run", async () => {
+        // The 0.18 chart renders the MPS DaemonSet whenever devicePlugin.enabled is true; its pods
+        // select nvidia.com/mps.capable=true, which only gpu-feature-discovery sets.
+        assert.match(nvidiaDevicePluginExemption, /MPS control daemon/);
+        assert.match(nvidiaDevicePluginExemption, /privileged/);
+        assert.ok(nvidiaDevicePluginExemption.includes(`${mpsCapableNodeLabel}=true`));
+        assert.equal(at(nvidiaDevicePluginValues(), "gfd.enabled"), false);
+        const run = await stackRunWith("prod", { spark: { presets: ["gpu"] }, nodeGroups: { gpu: { enabled: true } } });
+        const nodeLabels = run.resources.filter((r) => r.type === "aws:eks/nodeGroup:NodeGroup").flatMap((g) => Object.keys((g.inputs.labels ?? {}) as Obj));
+        assert.ok(nodeLabels.length > 0);
+        assert.ok(!nodeLabels.includes(mpsCapableNodeLabel), "a node group carries the MPS label: the privileged daemon would run");
+        const ns = run.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace").find((n) => (n.inputs.metadata as Obj & { name: string }).name === "nvidia-device-plugin")!;
+        assert.equal(((ns.inputs.metadata as Obj).annotations as Obj)["spark-k8s/pod-security-exemption"], nvidiaDevicePluginExemption);
     });
 });
 

@@ -15,12 +15,27 @@
  * therefore cannot enforce the restricted or even the baseline Pod Security level (baseline forbids
  * hostPath); that is the one exception the platform accepts, confined to the GPU nodes.
  * gpu-feature-discovery stays off: the chart runs it privileged.
+ *
+ * The MPS control daemon: templates/daemonset-mps-control-daemon.yml renders a second DaemonSet
+ * whenever devicePlugin.enabled is true, with privileged containers and hostPath volumes; no value
+ * of the 0.18 chart turns it off alone. Its pods select nodes labelled nvidia.com/mps.capable=true,
+ * which only gpu-feature-discovery sets when MPS sharing is configured; with gfd off and no node
+ * group carrying that label, the DaemonSet exists but never runs a pod. The namespace's recorded
+ * exemption says so.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { nodeRoleLabel } from "../aws/nodeGroups";
 import { onGpuNodes } from "../kubernetes/scheduling";
 import { chartResources, pinnedChart } from "./charts";
+
+/** The node label the chart's MPS control daemon selects; no node of the platform carries it. */
+export const mpsCapableNodeLabel = "nvidia.com/mps.capable";
+
+/** Why the plugin's namespace enforces the privileged Pod Security level, recorded on it. */
+export const nvidiaDevicePluginExemption =
+    "The NVIDIA device plugin runs as root and mounts the kubelet's device-plugin socket (hostPath), but is not privileged. " +
+    `The chart also renders the MPS control daemon DaemonSet, privileged with hostPath, which no value turns off; its pods need nodes labelled ${mpsCapableNodeLabel}=true, which no node here has, so none runs.`;
 
 export interface NvidiaDevicePluginArgs {
     /** Namespace the plugin runs in (nvidia-device-plugin); it must exist. */

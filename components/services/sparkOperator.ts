@@ -30,6 +30,8 @@ export interface SparkOperatorArgs {
      * EKS Pod Identity, with least-privilege RBAC), so the chart must not; defaults to "spark".
      */
     readonly sparkServiceAccountName?: string;
+    /** What must exist first: the job namespaces, which the chart renders a Role and RoleBinding into. */
+    readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 /** The chart values: pure, so tests check them directly. */
@@ -70,7 +72,7 @@ export class SparkOperator extends pulumi.ComponentResource {
 
     constructor(name: string, args: SparkOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
         super("spark-k8s:services:SparkOperator", name, {}, opts);
-        this.chart = pinnedChart(name, "sparkOperator", { name: "spark-operator", namespace: args.namespace, values: sparkOperatorValues(args) }, { parent: this });
+        this.chart = pinnedChart(name, "sparkOperator", { name: "spark-operator", namespace: args.namespace, values: sparkOperatorValues(args) }, { parent: this, dependsOn: args.dependsOn });
         this.registerOutputs({});
     }
 }
