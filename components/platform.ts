@@ -112,19 +112,27 @@ function awsBase(config: PlatformConfig, credentials: CredentialValues): Base {
         },
     }, opts);
 
-    new ClusterAddons(id, {
+    const clusterAddons = new ClusterAddons(id, {
         clusterName: cluster.clusterName,
         config: config.cluster,
         after: [...nodeGroups.nodeGroups, ...workloads.associations],
     }, opts);
+
+    // Every workload goes through this provider, which exists only once the node groups are up,
+    // CoreDNS and the EBS CSI driver are active and the Pod Identity associations are in place:
+    // pods then schedule, resolve names and get credentials on their first start, instead of
+    // relying on await timeouts.
+    const workloadProvider = new k8s.Provider(`${id}-workloads`, { kubeconfig: cluster.kubeconfig, enableServerSideApply: true }, {
+        parent: cluster,
+        dependsOn: [...nodeGroups.nodeGroups, ...workloads.associations, clusterAddons],
+    });
 
     new ClusterAutoscaler("cluster-autoscaler", {
         clusterName: id,
         region: config.region,
         kubernetesVersion: config.cluster.kubernetesVersion,
         serviceAccountName: serviceIdentities.clusterAutoscaler.serviceAccount,
-        dependsOn: [...nodeGroups.nodeGroups, ...workloads.associations],
-    }, { provider: cluster.provider });
+    }, { provider: workloadProvider });
 
     const database = new PlatformDatabase(id, {
         platformId: id,
@@ -142,7 +150,7 @@ function awsBase(config: PlatformConfig, credentials: CredentialValues): Base {
         context: {
             config,
             plan: componentPlan({ ...config.spark, tier: config.tier, minioEnabled: config.services.minio.enabled }),
-            provider: cluster.provider,
+            provider: workloadProvider,
             storage: { kind: "s3", region: config.region, buckets },
             credentials,
             database: { host: database.address, port: 5432, sslMode: "require", inCluster: false },

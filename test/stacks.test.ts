@@ -4,7 +4,7 @@ import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { configKeys, ConfigError, serviceIdentities } from "../components/config";
 import { toUrlSafeBase64 } from "../components/services/credentials";
-import { isSecretValue, maskSecrets, mockAccountId, mockGeneratedValue, repoRoot, StackRun } from "../tools/harness";
+import { isSecretValue, maskSecrets, mockAccountId, mockGeneratedValue, RecordedResource, repoRoot, StackRun } from "../tools/harness";
 import { attachedTo, awsStacks, inputs, ofType, stackRun, stackRunWith } from "./support";
 
 const T = {
@@ -428,6 +428,26 @@ describe("whole stacks under mocks", function () {
                     const parent = run.resources.find((p) => p.urn === r.parent);
                     assert.ok(parent && parent.type.startsWith("spark-k8s:"), `${r.type} ${r.name} has a component parent`);
                 }
+            });
+        }
+
+        for (const stack of awsStacks) {
+            it(`${stack}: every workload waits for the node groups, CoreDNS, the EBS CSI driver and the Pod Identity associations`, async () => {
+                const run = await stackRun(stack);
+                const providers = ofType(run, "pulumi:providers:kubernetes");
+                const workloads = providers.find((p) => p.name.endsWith("-workloads"));
+                assert.ok(workloads, providers.map((p) => p.name).join(", "));
+                const waitsFor = (type: string, filter: (r: RecordedResource) => boolean = () => true) => {
+                    const targets = ofType(run, type).filter(filter);
+                    assert.ok(targets.length > 0, type);
+                    for (const t of targets) assert.ok(workloads.dependencies.includes(t.urn), `the workload provider does not wait for ${t.urn}`);
+                };
+                waitsFor("aws:eks/nodeGroup:NodeGroup");
+                waitsFor("aws:eks/addon:Addon", (a) => ["coredns", "aws-ebs-csi-driver"].includes(String(inputs(a).addonName)));
+                waitsFor("aws:eks/podIdentityAssociation:PodIdentityAssociation");
+                // Only the StorageClass, which needs no node, is created before the nodes.
+                const early = run.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:") && r.provider !== workloads.urn);
+                assert.deepEqual(early.map((r) => r.type), ["kubernetes:storage.k8s.io/v1:StorageClass"]);
             });
         }
 
