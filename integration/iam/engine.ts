@@ -43,9 +43,9 @@ export interface Decision {
  */
 export const unsupportedContextKey = /^kms:EncryptionContext:/i;
 
-type StatementRef = { policyId?: string; statement?: { Sid?: string }; identifier?: string };
+type StatementRef = { policyId?: string; explain?: { identifier?: string } };
 const refs = (list: unknown, policy: string): string[] =>
-    ((list as StatementRef[] | undefined) ?? []).map((s) => `${s.policyId ?? policy}#${s.statement?.Sid ?? s.identifier ?? "?"}`);
+    ((list as StatementRef[] | undefined) ?? []).map((s) => `${s.policyId ?? policy}#${s.explain?.identifier ?? "?"}`);
 
 function conditionKeys(node: unknown): string[] {
     if (!node || typeof node !== "object") return [];
