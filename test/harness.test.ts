@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { loadStackConfig, maskSecrets, secretMask, secretSig } from "../tools/harness";
+import { loadStackConfig, maskSecrets, secretMask, secretSig, secureValueStandIn } from "../tools/harness";
 
 function projectDir(files: Record<string, string>): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "spark-k8s-harness-"));
@@ -62,9 +62,18 @@ describe("stack harness config loading", () => {
         assert.equal(values["aws:region"], "us-east-2");
     });
 
-    it("refuses secure values it cannot decrypt and missing stack files", () => {
-        const dir = projectDir({ "Pulumi.yaml": pulumiYaml, "Pulumi.dev.yaml": "config:\n  demo:token:\n    secure: AAABAK\n" });
-        assert.throws(() => loadStackConfig("dev", dir), /demo:token: secure values cannot be decrypted offline/);
+    it("stands in for encrypted values at any depth and marks their keys secret, as the CLI would", () => {
+        const stackFile = "config:\n  demo:token:\n    secure: AAABAK\n  demo:network:\n    auth:\n      clientSecret:\n        secure: AAABAL\n      clientId: plain\n";
+        const dir = projectDir({ "Pulumi.yaml": pulumiYaml, "Pulumi.dev.yaml": stackFile });
+        const { values, secretKeys } = loadStackConfig("dev", dir);
+        assert.equal(values["demo:token"], secureValueStandIn);
+        assert.deepEqual(JSON.parse(values["demo:network"]), { auth: { clientSecret: secureValueStandIn, clientId: "plain" } });
+        assert.deepEqual(secretKeys.sort(), ["demo:network", "demo:token"]);
+        assert.equal(loadStackConfig("dev", projectDir({ "Pulumi.yaml": pulumiYaml, "Pulumi.dev.yaml": "config:\n  demo:platformName: x\n" })).secretKeys.length, 0);
+    });
+
+    it("refuses missing stack files", () => {
+        const dir = projectDir({ "Pulumi.yaml": pulumiYaml, "Pulumi.dev.yaml": "config: {}\n" });
         assert.throws(() => loadStackConfig("nope", dir), /no stack file Pulumi\.nope\.yaml/);
     });
 

@@ -54,7 +54,7 @@ describe("offline plan", function () {
             const connect = workloads.find((w) => w.name === "spark-connect-35");
             assert.deepEqual(connect && { namespace: connect.namespace, replicas: connect.replicas }, { namespace: "spark-jobs", replicas: 1 });
             assert.deepEqual(connect?.images, [config.spark.images.spark35]);
-            assert.match(formatSummary(summarizePlan(dev)), /spark-jobs\/spark-connect-40 +Deployment +1 +\S+spark-runtime:4/);
+            assert.match(formatSummary(summarizePlan(dev)), /spark-jobs\/spark-connect-41 +Deployment +1 +\S+spark-runtime:4\.1\.4-/);
         });
 
         it("reports executors as SPOT on the stack's instance types and sizes, and the gpu group's taint", () => {
@@ -215,6 +215,39 @@ describe("offline plan", function () {
             assert.equal(result.status, 1);
             assert.equal(result.stderr, `${expected.message}\n`);
             assert.equal(result.stdout, "");
+        });
+
+        it("plans a stack whose GitHub client secret was set with pulumi config set --secret --path, and masks it", () => {
+            const dir = tempDir();
+            fs.copyFileSync(path.join(repoRoot, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+            fs.writeFileSync(
+                path.join(dir, "Pulumi.dev.yaml"),
+                [
+                    "config:",
+                    "  aws:region: eu-west-1",
+                    "  spark-k8s:cluster:",
+                    "    publicAccessCidrs: [203.0.113.0/24]",
+                    "  spark-k8s:services:",
+                    "    jupyterhub:",
+                    "      authenticator: github",
+                    "      github:",
+                    "        clientId: Ov23liFAKECLIENTID",
+                    "        callbackUrl: https://hub.example.com/hub/oauth_callback",
+                    "        clientSecret:",
+                    "          secure: v1:AAAAAAAAAAAAAAAA:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB",
+                    "",
+                ].join("\n"),
+            );
+            const json = path.join(dir, "plan.json");
+            const result = planCli(["--stack", "dev", "--dir", dir, "--json", json]);
+            assert.equal(result.status, 0, result.stderr);
+            assert.ok(!`${result.stdout}${result.stderr}`.includes("set with pulumi config set"), result.stderr);
+            const plan = fs.readFileSync(json, "utf8");
+            assert.ok(!plan.includes("AAAAAAAAAAAAAAAA") && !plan.includes("offline-stand-in"), "neither the ciphertext nor the stand-in reaches the plan");
+            const oauth = (JSON.parse(plan) as { resources: { type: string; inputs: { metadata?: { name?: string }; stringData?: unknown } }[] }).resources.find(
+                (r) => r.type === "kubernetes:core/v1:Secret" && r.inputs.metadata?.name === "jupyterhub-github-oauth",
+            );
+            assert.equal(oauth?.inputs.stringData, secretMask);
         });
     });
 });

@@ -54,6 +54,32 @@ export interface StackConfigFile {
     readonly project: string;
     /** Fully qualified key ("<namespace>:<key>") to the string the CLI would hand the program. */
     readonly values: Record<string, string>;
+    /** Keys that hold an encrypted value at any depth, as the CLI marks them secret. */
+    readonly secretKeys: string[];
+}
+
+/**
+ * What an encrypted stack-file value (`secure: ...`, from `pulumi config set --secret`, with or
+ * without `--path`) becomes offline. The harness cannot decrypt it, so the program sees this
+ * stand-in as a set secret; the plan shows it as "[secret]" like every secret.
+ */
+export const secureValueStandIn = "offline-stand-in-for-an-encrypted-value";
+
+const isSecure = (v: unknown): boolean =>
+    v !== null && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 1 && typeof (v as { secure?: unknown }).secure === "string";
+
+/** Replaces every `{ secure: ... }` leaf with the stand-in; reports whether it found one. */
+function standInForSecure(v: unknown): { value: unknown; secure: boolean } {
+    if (isSecure(v)) return { value: secureValueStandIn, secure: true };
+    if (Array.isArray(v)) {
+        const items = v.map(standInForSecure);
+        return { value: items.map((i) => i.value), secure: items.some((i) => i.secure) };
+    }
+    if (v !== null && typeof v === "object") {
+        const entries = Object.entries(v).map(([k, x]) => [k, standInForSecure(x)] as const);
+        return { value: Object.fromEntries(entries.map(([k, x]) => [k, x.value])), secure: entries.some(([, x]) => x.secure) };
+    }
+    return { value: v, secure: false };
 }
 
 function encode(v: unknown): string {
@@ -77,7 +103,8 @@ const typeChecks: Record<string, (v: unknown) => boolean> = {
  * Config exactly as the CLI resolves it: Pulumi.yaml defaults for the project's keys, overridden
  * key by key by Pulumi.<stack>.yaml. Objects are JSON-encoded. Like the CLI, it refuses a stack
  * that leaves a declared key without default unset, or sets a typed key to a value of another
- * type. Secure values cannot be decrypted offline and are refused.
+ * type. Encrypted values cannot be decrypted offline: each becomes secureValueStandIn and its key
+ * is marked secret, as the CLI marks it.
  */
 export function loadStackConfig(stack: string, dir = repoRoot): StackConfigFile {
     const project = parseYaml(fs.readFileSync(path.join(dir, "Pulumi.yaml"), "utf8")) as { name: string; config?: Record<string, unknown> };
@@ -101,13 +128,13 @@ export function loadStackConfig(stack: string, dir = repoRoot): StackConfigFile 
         const value = decl.value ?? decl.default;
         if (value !== undefined) values[fullKey] = encode(value);
     }
-    for (const [key, value] of stackValues) {
-        if (value !== null && typeof value === "object" && "secure" in value) {
-            throw new Error(`${key}: secure values cannot be decrypted offline; keep secrets out of the stack file or set them in the test`);
-        }
+    const secretKeys: string[] = [];
+    for (const [key, raw] of stackValues) {
+        const { value, secure } = standInForSecure(raw);
+        if (secure) secretKeys.push(key);
         values[key] = encode(value);
     }
-    return { project: project.name, values };
+    return { project: project.name, values, secretKeys };
 }
 
 /** Deterministic account and values the mocks hand back, so tests can look for them. */
@@ -229,7 +256,7 @@ async function resolveOutputs(value: unknown): Promise<unknown> {
  */
 export async function runProgram<T>(
     program: () => T,
-    options: { project?: string; stack?: string; values?: Record<string, string> } = {},
+    options: { project?: string; stack?: string; values?: Record<string, string>; secretKeys?: string[] } = {},
 ): Promise<{ resources: RecordedResource[]; result: unknown }> {
     const project = options.project ?? "spark-k8s";
     const stack = options.stack ?? "test";
@@ -257,7 +284,7 @@ export async function runProgram<T>(
     const features = Object.fromEntries(Object.entries(store).filter(([k]) => k.startsWith("supports")));
     settings.setMockOptions(monitor, project, stack, false);
     Object.assign(store, features);
-    pulumi.runtime.setAllConfig(values);
+    pulumi.runtime.setAllConfig(values, options.secretKeys);
 
     // An error inside an apply or a registration surfaces only as an unhandled rejection, and the
     // outputs waiting on it never settle: fail the run with that error instead of hanging.
@@ -282,7 +309,7 @@ export async function runStack(stack: string, options: RunOptions = {}): Promise
         if (value === undefined) delete values[fullKey];
         else values[fullKey] = encode(value);
     }
-    const run = await runProgram((): PlatformOutputs => createPlatform(loadConfig()), { project: file.project, stack, values });
+    const run = await runProgram((): PlatformOutputs => createPlatform(loadConfig()), { project: file.project, stack, values, secretKeys: file.secretKeys });
     return { stack, project: file.project, resources: run.resources, outputs: run.result as Record<string, unknown> };
 }
 
