@@ -24,7 +24,7 @@ import { RecordedResource, StackRun } from "../../tools/harness";
 import { resourcesOfType } from "./artefacts";
 import { cachedDirectory, cacheRoot, digestOf, run } from "./cache";
 import { ensureJars, mavenRepository } from "./maven";
-import { jobContainer, Postgres, runDatabaseInit, startPostgres } from "./postgres";
+import { databaseInitPlan, jobContainer, Login, planDatabaseServer, Postgres, programPostgresVersion, runDatabaseInit, startPostgres } from "./postgres";
 import { freePort, logDir, Server, startServer } from "./processes";
 import { LocalS3, localS3Credentials } from "./s3";
 
@@ -321,17 +321,65 @@ export interface Metastore {
     readonly overridden: Record<string, string>;
     readonly postgres: Postgres;
     readonly server: Server;
-    /** Output of the database-init script and of the schema script. */
-    readonly setup: { databaseInit: string; schema: SchemaRun };
+    /**
+     * Output of the database-init script, and of the schema script when it ran here (undefined when
+     * the database came from the cached result of the same scripts, see `startMetastore`).
+     */
+    readonly setup: { databaseInit: string; schema?: SchemaRun };
     stop(): Promise<void>;
 }
 
 export interface MetastoreOptions {
     /** The stack whose metastore this is. */
     readonly run: StackRun;
-    /** A running PostgreSQL; default: a fresh one, stopped with the metastore. One per stack. */
+    /**
+     * A running PostgreSQL, which gets the init and schema scripts. Default: the program's own
+     * PostgreSQL release, TLS-only where the plan's RDS forces TLS, stopped with the metastore.
+     */
     readonly postgres?: Postgres;
     readonly s3: LocalS3;
+}
+
+/**
+ * A PostgreSQL for the stack with the program's database-init and schema scripts already applied:
+ * the first time, a fresh server runs both and its data directory is kept in the cache (keyed by
+ * everything the scripts and the server depend on); later, servers start from a copy of it. The
+ * metastore tests prove a second schema run is a no-op, so a restored database is what the scripts
+ * would leave.
+ */
+async function preparedPostgres(run: StackRun, s3: LocalS3, install: HiveInstall): Promise<{ pg: Postgres; schema?: SchemaRun }> {
+    const version = programPostgresVersion();
+    const { tlsOnly } = planDatabaseServer(run);
+    const init = databaseInitPlan(run);
+    const schemaJob = jobContainer(run, metastoreWorkload(run, "kubernetes:batch/v1:Job", "metastore-schema"));
+    const key = digestOf([version, String(tlsOnly), install.home, JSON.stringify([init.command, init.env, init.files]), JSON.stringify(schemaJob), "1"]);
+    const dir = path.join(cacheRoot, "metastore-db", `${run.stack}-${key}`);
+    const marker = path.join(dir, ".spark-k8s-complete");
+    let schema: SchemaRun | undefined;
+    if (!fs.existsSync(marker)) {
+        const fresh = await startPostgres({ version, tlsOnly });
+        const staging = `${dir}.${process.pid}`;
+        try {
+            runDatabaseInit(run, fresh);
+            schema = runSchemaJob(run, { pg: fresh, s3 }, install);
+            if (schema.exitCode !== 0) throw new Error(`${run.stack}: the schema Job script failed (exit ${schema.exitCode}):\n${schema.output.split("\n").slice(-40).join("\n")}`);
+            fs.rmSync(staging, { recursive: true, force: true });
+            fs.mkdirSync(staging, { recursive: true });
+            fs.writeFileSync(path.join(staging, "superuser.json"), JSON.stringify(fresh.superuser));
+            await fresh.stop(path.join(staging, "data"));
+            fs.writeFileSync(path.join(staging, ".spark-k8s-complete"), new Date().toISOString());
+            try {
+                fs.renameSync(staging, dir);
+            } catch {
+                fs.rmSync(staging, { recursive: true, force: true });
+            }
+        } finally {
+            await fresh.stop();
+        }
+    }
+    const superuser = JSON.parse(fs.readFileSync(path.join(dir, "superuser.json"), "utf8")) as Login;
+    const pg = await startPostgres({ version, tlsOnly, superuser, fromDataDirectory: path.join(dir, "data") });
+    return { pg, schema };
 }
 
 /**
@@ -343,42 +391,55 @@ export interface MetastoreOptions {
 export async function startMetastore(options: MetastoreOptions): Promise<Metastore> {
     const { run, s3 } = options;
     const install = ensureHive();
-    const pg = options.postgres ?? (await startPostgres());
-    const databaseInit = runDatabaseInit(run, pg).output;
-    const schema = runSchemaJob(run, { pg, s3 }, install);
-    if (schema.exitCode !== 0) throw new Error(`${run.stack}: the schema Job script failed (exit ${schema.exitCode}):\n${schema.output.split("\n").slice(-40).join("\n")}`);
+    let pg: Postgres;
+    let schema: SchemaRun | undefined;
+    if (options.postgres) {
+        pg = options.postgres;
+    } else {
+        ({ pg, schema } = await preparedPostgres(run, s3, install));
+    }
+    try {
+        const databaseInit = runDatabaseInit(run, pg).output;
+        if (options.postgres) {
+            schema = runSchemaJob(run, { pg, s3 }, install);
+            if (schema.exitCode !== 0) throw new Error(`${run.stack}: the schema Job script failed (exit ${schema.exitCode}):\n${schema.output.split("\n").slice(-40).join("\n")}`);
+        }
 
-    const deployment = metastoreWorkload(run, "kubernetes:apps/v1:Deployment", "metastore");
-    const thriftPort = await freePort();
-    const prepared = prepareContainer(run, deployment, { pg, s3, thriftPort }, install);
-    const warehouse = warehouseLocation(prepared.xml);
-    if (!s3.listBuckets().includes(warehouse.bucket)) s3.createBucket(warehouse.bucket);
-    const [launcher, ...args] = prepared.command;
-    if (launcher !== `${install.home}/bin/hive`) throw new Error(`${run.stack}: the metastore command does not start ${imageHiveHome}/bin/hive: ${prepared.command.join(" ")}`);
-    const server = await startServer({
-        name: `hive-metastore-${run.stack}`,
-        // The full distribution's `hive` launcher maps to the standalone one (bin/base); it has no
-        // HBase classpath step, so --skiphbasecp, which only the full launcher knows, is dropped.
-        command: path.join(install.home, "bin", "base"),
-        args: args.filter((a) => a !== "--skiphbasecp"),
-        env: prepared.env,
-        cwd: prepared.confDir,
-        ready: { port: thriftPort },
-        timeoutMs: 180000,
-    });
-    return {
-        thriftUri: `thrift://127.0.0.1:${thriftPort}`,
-        port: thriftPort,
-        warehouse,
-        siteXml: prepared.xml,
-        overridden: prepared.changed,
-        postgres: pg,
-        server,
-        setup: { databaseInit, schema },
-        stop: async () => {
-            await server.stop();
-            if (!options.postgres) await pg.stop();
-            fs.rmSync(prepared.confDir, { recursive: true, force: true });
-        },
-    };
+        const deployment = metastoreWorkload(run, "kubernetes:apps/v1:Deployment", "metastore");
+        const thriftPort = await freePort();
+        const prepared = prepareContainer(run, deployment, { pg, s3, thriftPort }, install);
+        const warehouse = warehouseLocation(prepared.xml);
+        if (!s3.listBuckets().includes(warehouse.bucket)) s3.createBucket(warehouse.bucket);
+        const [launcher, ...args] = prepared.command;
+        if (launcher !== `${install.home}/bin/hive`) throw new Error(`${run.stack}: the metastore command does not start ${imageHiveHome}/bin/hive: ${prepared.command.join(" ")}`);
+        const server = await startServer({
+            name: `hive-metastore-${run.stack}`,
+            // The full distribution's `hive` launcher maps to the standalone one (bin/base); it has no
+            // HBase classpath step, so --skiphbasecp, which only the full launcher knows, is dropped.
+            command: path.join(install.home, "bin", "base"),
+            args: args.filter((a) => a !== "--skiphbasecp"),
+            env: prepared.env,
+            cwd: prepared.confDir,
+            ready: { port: thriftPort },
+            timeoutMs: 300000,
+        });
+        return {
+            thriftUri: `thrift://127.0.0.1:${thriftPort}`,
+            port: thriftPort,
+            warehouse,
+            siteXml: prepared.xml,
+            overridden: prepared.changed,
+            postgres: pg,
+            server,
+            setup: { databaseInit, schema },
+            stop: async () => {
+                await server.stop();
+                if (!options.postgres) await pg.stop();
+                fs.rmSync(prepared.confDir, { recursive: true, force: true });
+            },
+        };
+    } catch (err) {
+        if (!options.postgres) await pg.stop();
+        throw err;
+    }
 }

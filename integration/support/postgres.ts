@@ -55,7 +55,8 @@ export interface Postgres {
     psql(sql: string, options?: PsqlOptions): string;
     /** Like psql, but reports failure instead of throwing. */
     tryPsql(sql: string, options?: PsqlOptions): { ok: boolean; output: string };
-    stop(): Promise<void>;
+    /** Stops the server; with a path, shuts it down cleanly first and copies its data directory there. */
+    stop(keepDataIn?: string): Promise<void>;
 }
 
 export interface PostgresOptions {
@@ -67,6 +68,8 @@ export interface PostgresOptions {
     readonly version?: string;
     /** The bootstrap superuser; default a test name with a random password. */
     readonly superuser?: Login;
+    /** Start from a copy of this data directory (made by `stop(keepDataIn)`) instead of initdb; needs `superuser`. */
+    readonly fromDataDirectory?: string;
     /** Accept TLS connections only (pg_hba hostssl), as RDS with rds.force_ssl does. Default false. */
     readonly tlsOnly?: boolean;
 }
@@ -146,21 +149,26 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     const dataDir = path.join(base, "data");
     const socketDir = path.join(base, "socket");
     fs.mkdirSync(socketDir);
-    const pwFile = path.join(base, "pwfile");
-    fs.writeFileSync(pwFile, `${superuser.password}\n`, { mode: 0o600 });
-    chownToServerUser(base);
-    const [initdb, initdbArgs] = asServerUser(path.join(serverBinDir, "initdb"), [
-        "-D", dataDir, "-U", superuser.username, `--pwfile=${pwFile}`,
-        "--auth-host=scram-sha-256", "--auth-local=scram-sha-256", "--encoding=UTF8", "--locale=C.UTF-8",
-    ]);
-    run(initdb, initdbArgs, { what: "initdb" });
-    fs.rmSync(pwFile);
-
-    // A self-signed certificate, so clients with sslmode=require (the program's RDS settings) connect
-    // over real TLS; the server key must belong to the server user with mode 0600.
-    run("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
-        "-keyout", path.join(dataDir, "server.key"), "-out", path.join(dataDir, "server.crt")], { what: "openssl self-signed certificate" });
-    fs.chmodSync(path.join(dataDir, "server.key"), 0o600);
+    if (options.fromDataDirectory) {
+        if (!options.superuser) throw new Error("startPostgres: a copied data directory needs the superuser it was made with");
+        run("cp", ["-a", options.fromDataDirectory, dataDir]);
+        chownToServerUser(base);
+    } else {
+        const pwFile = path.join(base, "pwfile");
+        fs.writeFileSync(pwFile, `${superuser.password}\n`, { mode: 0o600 });
+        chownToServerUser(base);
+        const [initdb, initdbArgs] = asServerUser(path.join(serverBinDir, "initdb"), [
+            "-D", dataDir, "-U", superuser.username, `--pwfile=${pwFile}`,
+            "--auth-host=scram-sha-256", "--auth-local=scram-sha-256", "--encoding=UTF8", "--locale=C.UTF-8",
+        ]);
+        run(initdb, initdbArgs, { what: "initdb" });
+        fs.rmSync(pwFile);
+        // A self-signed certificate, so clients with sslmode=require (the program's RDS settings) connect
+        // over real TLS; the server key must belong to the server user with mode 0600.
+        run("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+            "-keyout", path.join(dataDir, "server.key"), "-out", path.join(dataDir, "server.crt")], { what: "openssl self-signed certificate" });
+        fs.chmodSync(path.join(dataDir, "server.key"), 0o600);
+    }
     const hostType = tlsOnly ? "hostssl" : "host";
     fs.writeFileSync(path.join(dataDir, "pg_hba.conf"), [
         "# integration suite: password (SCRAM) logins over loopback TCP only",
@@ -212,8 +220,13 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     return {
         host: "127.0.0.1", port, superuser, majorVersion, version, serverBinDir, clientBinDir, dataDir, tlsOnly, server,
         psql, tryPsql: psqlRun,
-        stop: async () => {
+        stop: async (keepDataIn?: string) => {
+            if (keepDataIn !== undefined) {
+                const [pgCtl, pgCtlArgs] = asServerUser(path.join(serverBinDir, "pg_ctl"), ["stop", "-D", dataDir, "-m", "fast", "-w", "-t", "60"]);
+                run(pgCtl, pgCtlArgs, { what: "pg_ctl stop" });
+            }
             await server.stop();
+            if (keepDataIn !== undefined) run("cp", ["-a", dataDir, keepDataIn]);
             fs.rmSync(base, { recursive: true, force: true });
         },
     };
