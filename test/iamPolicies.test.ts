@@ -7,6 +7,7 @@ import {
     platformKeyPolicy,
     PolicyDocument,
     podIdentityTrustPolicy,
+    serviceTrustPolicy,
     sparkJobsPolicy,
     Statement,
     tlsOnlyBucketPolicy,
@@ -124,6 +125,18 @@ describe("IAM policy documents", () => {
     it("trusts only EKS Pod Identity for workload roles", () => {
         const t = podIdentityTrustPolicy();
         assert.deepEqual(t.Statement, [{ Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] }]);
+    });
+
+    it("writes service trust policies without a Resource element, which IAM refuses in a trust policy", () => {
+        for (const t of [serviceTrustPolicy("eks.amazonaws.com", true), serviceTrustPolicy("ec2.amazonaws.com")]) {
+            for (const statement of t.Statement) assert.ok(!("Resource" in statement), JSON.stringify(statement));
+        }
+    });
+
+    it("puts only s3:ListBucket under the s3:prefix condition: no other list action carries that key", () => {
+        const p = sparkJobsPolicy({ warehouseBucketArn: warehouse, eventLogBucketArn: eventLogs, eventLogPrefix: "spark-events/", kmsKeyArn: key });
+        for (const s of p.Statement.filter((x) => x.Condition?.StringLike?.["s3:prefix"])) assert.deepEqual(actions(s), ["s3:ListBucket"], s.Sid);
+        assert.ok(grants(p).includes(`s3:ListBucketMultipartUploads ${eventLogs}`), "the magic committer lists pending uploads");
     });
 
     it("lets the Auto Scaling service-linked role use the platform key, so encrypted node volumes launch", () => {

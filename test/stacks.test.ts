@@ -336,7 +336,10 @@ describe("whole stacks under mocks", function () {
             assert.equal(values.containerSecurityContext.allowPrivilegeEscalation, false);
             const assoc = ofType(run, T.podIdentity).find((a) => inputs(a).namespace === "kube-system" && inputs(a).serviceAccount === values.rbac.serviceAccount.name);
             assert.ok(assoc, "the chart's service account has the autoscaler's Pod Identity");
-            for (const g of ofType(run, T.nodeGroup)) assert.ok(chart.dependencies.includes(g.urn), `after ${g.name}`);
+            // It waits for the nodes through its provider, as every workload does.
+            const provider = run.resources.find((r) => r.urn === chart.provider);
+            assert.ok(provider?.name.endsWith("-workloads"), String(chart.provider));
+            for (const g of ofType(run, T.nodeGroup)) assert.ok(provider?.dependencies.includes(g.urn), `after ${g.name}`);
         });
 
         it("the local tier, with no node groups, runs no autoscaler", async () => {

@@ -19,21 +19,26 @@ export interface PolicyDocument {
 
 const doc = (...Statement: Statement[]): PolicyDocument => ({ Version: "2012-10-17", Statement });
 
+/** A trust policy's statement: IAM refuses a Resource element there (MalformedPolicyDocument). */
+export type TrustStatement = Omit<Statement, "Resource">;
+
+/** A role's trust policy. */
+export interface TrustPolicyDocument {
+    Version: "2012-10-17";
+    Statement: TrustStatement[];
+}
+
 /** Trust policy for a role assumed by an AWS service (sts:TagSession where the service needs it). */
-export function serviceTrustPolicy(service: string, tagSession = false): PolicyDocument {
-    return doc({
-        Effect: "Allow",
-        Principal: { Service: service },
-        Action: tagSession ? ["sts:AssumeRole", "sts:TagSession"] : "sts:AssumeRole",
-        Resource: "*",
-    });
+export function serviceTrustPolicy(service: string, tagSession = false): TrustPolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: tagSession ? ["sts:AssumeRole", "sts:TagSession"] : "sts:AssumeRole" }],
+    };
 }
 
 /** Trust policy for EKS Pod Identity roles. */
-export function podIdentityTrustPolicy(): PolicyDocument {
-    const trust = serviceTrustPolicy("pods.eks.amazonaws.com", true);
-    // Trust policies take no Resource element.
-    return { ...trust, Statement: trust.Statement.map(({ Resource: _omit, ...s }) => s as Statement) };
+export function podIdentityTrustPolicy(): TrustPolicyDocument {
+    return serviceTrustPolicy("pods.eks.amazonaws.com", true);
 }
 
 /** Denies every request to the bucket that is not made over TLS. */
@@ -67,14 +72,20 @@ function folderScope(prefix: string): { keys: string[]; listPrefixes: string[] }
     return { keys: [bare, `${prefix}*`], listPrefixes: [bare, prefix, `${prefix}*`] };
 }
 
-/** List a bucket, limited to a folder when given (the prefix must end with "/"). */
-const list = (sid: string, bucketArn: string, prefix?: string): Statement => ({
-    Sid: sid,
-    Effect: "Allow",
-    Action: ["s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"],
-    Resource: bucketArn,
-    ...(prefix ? { Condition: { StringLike: { "s3:prefix": folderScope(prefix).listPrefixes } } } : {}),
-});
+/**
+ * List a bucket, limited to a folder when given (the prefix must end with "/"). Only
+ * s3:ListBucket carries the s3:prefix condition key; s3:GetBucketLocation and
+ * s3:ListBucketMultipartUploads never do, so under that condition they would never be granted.
+ * They are granted on the bucket, unconditioned: the first names the region, the second lists
+ * pending uploads (the S3A magic committer), neither reads an object.
+ */
+const list = (sid: string, bucketArn: string, prefix?: string): Statement[] =>
+    prefix
+        ? [
+              { Sid: sid, Effect: "Allow", Action: "s3:ListBucket", Resource: bucketArn, Condition: { StringLike: { "s3:prefix": folderScope(prefix).listPrefixes } } },
+              { Sid: `${sid}Uploads`, Effect: "Allow", Action: ["s3:GetBucketLocation", "s3:ListBucketMultipartUploads"], Resource: bucketArn },
+          ]
+        : [{ Sid: sid, Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"], Resource: bucketArn }];
 
 /** The objects of a folder, for S3A: the folder's own key and everything under it. */
 const folderObjects = (bucketArn: string, prefix: string): string[] => folderScope(prefix).keys.map((k) => `${bucketArn}/${k}`);
@@ -126,9 +137,9 @@ function icebergGlueStatement(g: GlueCatalogRef): Statement {
  */
 export function sparkJobsPolicy(a: SparkJobsPolicyArgs): PolicyDocument {
     return doc(
-        list("ListWarehouse", a.warehouseBucketArn),
+        ...list("ListWarehouse", a.warehouseBucketArn),
         { Sid: "ReadWriteWarehouse", Effect: "Allow", Action: readWriteObjects, Resource: `${a.warehouseBucketArn}/*` },
-        list("ListEventLogs", a.eventLogBucketArn, a.eventLogPrefix),
+        ...list("ListEventLogs", a.eventLogBucketArn, a.eventLogPrefix),
         { Sid: "WriteEventLogs", Effect: "Allow", Action: readWriteObjects, Resource: folderObjects(a.eventLogBucketArn, a.eventLogPrefix) },
         kmsData(a.kmsKeyArn),
         ...(a.glueCatalog ? [icebergGlueStatement(a.glueCatalog)] : []),
@@ -138,7 +149,7 @@ export function sparkJobsPolicy(a: SparkJobsPolicyArgs): PolicyDocument {
 /** Hive Metastore: creates and drops table directories in the warehouse; no other bucket. */
 export function metastorePolicy(a: { warehouseBucketArn: string; kmsKeyArn: string }): PolicyDocument {
     return doc(
-        list("ListWarehouse", a.warehouseBucketArn),
+        ...list("ListWarehouse", a.warehouseBucketArn),
         { Sid: "ManageTableDirectories", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: `${a.warehouseBucketArn}/*` },
         kmsData(a.kmsKeyArn),
     );
@@ -147,7 +158,7 @@ export function metastorePolicy(a: { warehouseBucketArn: string; kmsKeyArn: stri
 /** History Server: read event logs only. */
 export function historyServerPolicy(a: Omit<SparkJobsPolicyArgs, "warehouseBucketArn" | "glueCatalog">): PolicyDocument {
     return doc(
-        list("ListEventLogs", a.eventLogBucketArn, a.eventLogPrefix),
+        ...list("ListEventLogs", a.eventLogBucketArn, a.eventLogPrefix),
         { Sid: "ReadEventLogs", Effect: "Allow", Action: "s3:GetObject", Resource: folderObjects(a.eventLogBucketArn, a.eventLogPrefix) },
         kmsData(a.kmsKeyArn, true),
     );
@@ -156,7 +167,7 @@ export function historyServerPolicy(a: Omit<SparkJobsPolicyArgs, "warehouseBucke
 /** Airflow: remote task logs in its own bucket. */
 export function airflowPolicy(a: { logBucketArn: string; kmsKeyArn: string }): PolicyDocument {
     return doc(
-        list("ListLogs", a.logBucketArn),
+        ...list("ListLogs", a.logBucketArn),
         { Sid: "ReadWriteLogs", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: `${a.logBucketArn}/*` },
         kmsData(a.kmsKeyArn),
     );
