@@ -6,6 +6,7 @@
 import { execFile } from "child_process";
 import * as fs from "fs";
 import { run } from "../support/cache";
+import { Server, startServer } from "../support/processes";
 
 /** The shells images use for /bin/sh or bash: Debian's dash, bash as sh or as bash, busybox ash (Alpine). */
 export type PodShell = "dash" | "bash-as-sh" | "bash" | "busybox";
@@ -44,6 +45,10 @@ export interface PodScriptOptions {
     readonly path?: readonly string[];
     /** Run with an empty tmpfs on /tmp, in a private mount namespace (needs root). */
     readonly privateTmp?: boolean;
+    /** Run inside this namespace (its network and mounts) instead of the suite's own. */
+    readonly namespace?: PodNamespace;
+    /** OS user to run as (the image's user); environment kept. Default: the suite's user. */
+    readonly user?: string;
     readonly cwd?: string;
     readonly timeoutMs?: number;
 }
@@ -58,12 +63,50 @@ export function runPodScript(o: PodScriptOptions): Promise<PodScriptRun> {
     const launcher = o.privateTmp
         ? ["/usr/bin/unshare", "--mount", "--propagation", "private", "--", "/bin/bash", "-c", `mount -t tmpfs -o mode=1777,size=64m tmpfs /tmp && exec -a ${asSh ? "sh" : "bash"} "$@"`, "launcher"]
         : ["/bin/bash", "-c", `exec -a ${asSh ? "sh" : "bash"} "$@"`, "launcher"];
+    const argv = [...(o.namespace?.enter ?? []), ...(o.user ? asUser(o.user) : []), ...launcher, ...inner];
     return new Promise((resolve) => {
-        execFile(launcher[0], [...launcher.slice(1), ...inner], { env, cwd: o.cwd, timeout: o.timeoutMs ?? 5 * 60 * 1000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+        execFile(argv[0], argv.slice(1), { env, cwd: o.cwd, timeout: o.timeoutMs ?? 5 * 60 * 1000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
             const code = err ? (typeof (err as { code?: unknown }).code === "number" ? ((err as { code: number }).code) : null) : 0;
             resolve({ code, stdout: stdout.toString(), stderr: stderr.toString() });
         });
     });
+}
+
+/** setpriv to an OS user with its groups, keeping the environment (runuser and su reset parts of it). */
+export const asUser = (user: string): string[] => ["/usr/bin/setpriv", `--reuid=${user}`, `--regid=${user}`, "--init-groups", "--"];
+
+/**
+ * A network and mount namespace of the suite's own, like a pod's: only a loopback interface (with
+ * 127.0.0.2 besides 127.0.0.1), so a server there may use the fixed port the program's scripts name
+ * without meeting anything on the machine, and fresh tmpfs directories where the scripts expect
+ * paths of the image (e.g. a socket directory). `enter` prefixes a command to run inside it.
+ */
+export interface PodNamespace {
+    readonly enter: readonly string[];
+    readonly holder: Server;
+}
+
+/** Starts a namespace holder (stopped with the suite); each directory gets an empty tmpfs owned by `owner`. */
+export async function startPodNamespace(name: string, directories: readonly { path: string; owner: string; mode?: string }[] = []): Promise<PodNamespace> {
+    const ready = `/tmp/spark-k8s-it-ns-${process.pid}-${Date.now()}`;
+    const setup = [
+        "set -eu",
+        "ip link set lo up",
+        // A second loopback address: a client connecting to it is seen as 127.0.0.2, not 127.0.0.1.
+        "ip addr add 127.0.0.2/32 dev lo",
+        ...directories.flatMap((d) => [`mkdir -p '${d.path}'`, `mount -t tmpfs -o mode=${d.mode ?? "2775"},size=16m tmpfs '${d.path}'`, `chown '${d.owner}:' '${d.path}'`]),
+        `touch '${ready}'`,
+        "exec sleep infinity",
+    ].join("\n");
+    const holder = await startServer({
+        name: `namespace-${name}`,
+        command: "/usr/bin/unshare",
+        args: ["--net", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", setup],
+        ready: { check: () => Promise.resolve(fs.existsSync(ready)) },
+        timeoutMs: 30000,
+    });
+    fs.rmSync(ready, { force: true });
+    return { holder, enter: ["/usr/bin/nsenter", `--target=${holder.process.pid}`, "--net", "--mount", "--"] };
 }
 
 /** "exit 0" or "exit 1; stderr: ..." for assertion messages. */
