@@ -10,7 +10,7 @@ import { NodeGroups } from "./aws/nodeGroups";
 import { PlatformKey } from "./aws/platformKey";
 import { PlatformSecrets } from "./aws/secrets";
 import { WorkloadIdentity } from "./aws/workloadIdentity";
-import { PlatformConfig, platformId, platformTags, serviceEndpoints, serviceHost, serviceIdentities, tierDefaults } from "./config";
+import { PlatformConfig, platformId, platformTags, serviceEndpoints, serviceHost, ServiceIdentity, serviceIdentities, tierDefaults } from "./config";
 import { ClusterAutoscaler } from "./services/clusterAutoscaler";
 import { PlatformContext } from "./context";
 import { CredentialValues, GeneratedCredentials } from "./services/credentials";
@@ -50,6 +50,7 @@ function awsBase(config: PlatformConfig, credentials: CredentialValues): Base {
     const opts = { providers: [provider] };
     const invokeOpts = { provider };
     const protect = config.platform.deletionProtection;
+    const plan = componentPlan({ ...config.spark, tier: config.tier, minioEnabled: config.services.minio.enabled });
 
     const identity = aws.getCallerIdentityOutput({}, invokeOpts);
     const partition = aws.getPartitionOutput({}, invokeOpts).partition;
@@ -98,12 +99,12 @@ function awsBase(config: PlatformConfig, credentials: CredentialValues): Base {
         platformId: id,
         partition,
         jobNamespaces: config.spark.jobNamespaces,
+        identities: (Object.keys(serviceIdentities) as ServiceIdentity[]).filter((i) => i !== "airflow" || plan.airflow),
         inputs: {
             warehouseBucketArn: dataLake.buckets.warehouse.arn,
             eventLogBucketArn: dataLake.buckets.eventLogs.arn,
             airflowLogBucketArn: dataLake.buckets.airflowLogs.arn,
             kmsKeyArn: key.keyArn,
-            secretArns: pulumi.all(Object.values(secrets.arns)),
             region: config.region,
             clusterName: id,
             glueCatalog: config.spark.presets.includes("iceberg") && config.spark.iceberg.catalogType === "glue"
@@ -149,7 +150,7 @@ function awsBase(config: PlatformConfig, credentials: CredentialValues): Base {
     return {
         context: {
             config,
-            plan: componentPlan({ ...config.spark, tier: config.tier, minioEnabled: config.services.minio.enabled }),
+            plan,
             provider: workloadProvider,
             storage: { kind: "s3", region: config.region, buckets },
             credentials,

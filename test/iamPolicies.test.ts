@@ -2,7 +2,6 @@ import { strict as assert } from "assert";
 import {
     airflowPolicy,
     clusterAutoscalerPolicy,
-    externalSecretsPolicy,
     historyServerPolicy,
     platformKeyPolicy,
     PolicyDocument,
@@ -83,23 +82,12 @@ describe("IAM policy documents", () => {
         assert.ok(s3.every((x) => x.endsWith(airflowLogs) || x.endsWith(`${airflowLogs}/*`)), s3.join("\n"));
     });
 
-    it("lets External Secrets read exactly the platform secrets and decrypt only through Secrets Manager", () => {
-        const secrets = ["arn:aws:secretsmanager:eu-west-1:1:secret:b", "arn:aws:secretsmanager:eu-west-1:1:secret:a"];
-        const p = externalSecretsPolicy({ secretArns: secrets, kmsKeyArn: key, region: "eu-west-1" });
-        const read = p.Statement.find((s) => actions(s).includes("secretsmanager:GetSecretValue"));
-        assert.deepEqual(resources(read!), [...secrets].sort());
-        assert.ok(!grants(p).some((x) => x.endsWith(" *")), "no wildcard resources");
-        const decrypt = p.Statement.find((s) => actions(s).includes("kms:Decrypt"));
-        assert.deepEqual(decrypt?.Condition, { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } });
-    });
-
     it("grants no workload identity a wildcard action, nor a wildcard resource except for reads and tag-scoped writes", () => {
         const docs = identityPolicies({
             warehouseBucketArn: warehouse,
             eventLogBucketArn: eventLogs,
             airflowLogBucketArn: airflowLogs,
             kmsKeyArn: key,
-            secretArns: ["arn:aws:secretsmanager:eu-west-1:1:secret:a"],
             region: "eu-west-1",
             clusterName: "spark-prod",
         });

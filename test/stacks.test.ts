@@ -388,6 +388,13 @@ describe("whole stacks under mocks", function () {
             assert.equal(new Set(spark.map((a) => inputs(a).roleArn)).size, 1);
         });
 
+        it("creates Airflow's role only where Airflow runs", async () => {
+            const withAirflow = await stackRunWith("dev", { spark: { scenario: "airflow-connect-k8s" } });
+            const airflowRole = (run: StackRun) => ofType(run, T.podIdentity).some((a) => inputs(a).serviceAccount === serviceIdentities.airflow.serviceAccount);
+            assert.equal(airflowRole(withAirflow), true);
+            assert.equal(airflowRole(await stackRun("dev")), false);
+        });
+
         it("lets the metastore manage table directories in the warehouse only", async () => {
             const run = await stackRun("prod");
             const policy = inputs<{ policy: string }>(ofType(run, T.rolePolicy).find((p) => p.name.endsWith("-hive-metastore"))!).policy;
@@ -398,7 +405,9 @@ describe("whole stacks under mocks", function () {
         it("associates a role with each service account and scopes the Spark role to the warehouse and event-log buckets", async () => {
             const run = await stackRun("prod");
             const assoc = ofType(run, T.podIdentity).map((a) => `${String(inputs(a).namespace)}/${String(inputs(a).serviceAccount)}`);
-            assert.deepEqual(assoc.sort(), Object.values(serviceIdentities).map((i) => `${i.namespace}/${i.serviceAccount}`).sort());
+            // prod's default scenario runs no Airflow, so Airflow has no role.
+            const installed = Object.entries(serviceIdentities).filter(([key]) => key !== "airflow");
+            assert.deepEqual(assoc.sort(), installed.map(([, i]) => `${i.namespace}/${i.serviceAccount}`).sort());
             const sparkPolicy = ofType(run, T.rolePolicy).find((p) => p.name.endsWith("-spark"));
             const text = inputs<{ policy: string }>(sparkPolicy!).policy;
             const bucket = (slug: string) => ofType(run, T.bucket).find((b) => b.name.endsWith(slug))!;

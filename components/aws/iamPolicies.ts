@@ -173,25 +173,6 @@ export function airflowPolicy(a: { logBucketArn: string; kmsKeyArn: string }): P
     );
 }
 
-/** External Secrets: read exactly the platform's secrets, decrypting only through Secrets Manager. */
-export function externalSecretsPolicy(a: { secretArns: string[]; kmsKeyArn: string; region: string }): PolicyDocument {
-    return doc(
-        {
-            Sid: "ReadPlatformSecrets",
-            Effect: "Allow",
-            Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-            Resource: [...a.secretArns].sort(),
-        },
-        {
-            Sid: "DecryptThroughSecretsManager",
-            Effect: "Allow",
-            Action: "kms:Decrypt",
-            Resource: a.kmsKeyArn,
-            Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${a.region}.amazonaws.com` } },
-        },
-    );
-}
-
 /** EBS CSI driver: the managed policy covers EC2; this adds the platform key for encrypted volumes. */
 export function ebsCsiKmsPolicy(kmsKeyArn: string): PolicyDocument {
     return doc(

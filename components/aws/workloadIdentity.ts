@@ -5,7 +5,6 @@ import {
     airflowPolicy,
     clusterAutoscalerPolicy,
     ebsCsiKmsPolicy,
-    externalSecretsPolicy,
     GlueCatalogRef,
     historyServerPolicy,
     metastorePolicy,
@@ -20,7 +19,6 @@ export interface IdentityInputs {
     readonly eventLogBucketArn: string;
     readonly airflowLogBucketArn: string;
     readonly kmsKeyArn: string;
-    readonly secretArns: string[];
     readonly region: string;
     readonly clusterName: string;
     /** Set when Spark's Iceberg catalog is AWS Glue: the Spark role may use the account's catalog. */
@@ -34,7 +32,6 @@ export function identityPolicies(i: IdentityInputs): Record<ServiceIdentity, Pol
         historyServer: historyServerPolicy({ eventLogBucketArn: i.eventLogBucketArn, eventLogPrefix, kmsKeyArn: i.kmsKeyArn }),
         hiveMetastore: metastorePolicy({ warehouseBucketArn: i.warehouseBucketArn, kmsKeyArn: i.kmsKeyArn }),
         airflow: airflowPolicy({ logBucketArn: i.airflowLogBucketArn, kmsKeyArn: i.kmsKeyArn }),
-        externalSecrets: externalSecretsPolicy({ secretArns: i.secretArns, kmsKeyArn: i.kmsKeyArn, region: i.region }),
         ebsCsiDriver: ebsCsiKmsPolicy(i.kmsKeyArn),
         clusterAutoscaler: clusterAutoscalerPolicy({ clusterName: i.clusterName }),
     };
@@ -55,6 +52,8 @@ export interface WorkloadIdentityArgs {
     readonly partition: pulumi.Input<string>;
     /** Every namespace Spark jobs run in; the Spark role is associated with `spark` in each. */
     readonly jobNamespaces: readonly string[];
+    /** The identities of the components this stack installs; no role exists ahead of its component. */
+    readonly identities: readonly ServiceIdentity[];
 }
 
 /**
@@ -70,7 +69,8 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
         const parent = { parent: this };
         const policies = pulumi.output(args.inputs).apply((i) => identityPolicies(i));
         const roleArns: Partial<Record<ServiceIdentity, pulumi.Output<string>>> = {};
-        for (const [key, identity] of Object.entries(serviceIdentities) as [ServiceIdentity, (typeof serviceIdentities)[ServiceIdentity]][]) {
+        for (const key of args.identities) {
+            const identity = serviceIdentities[key];
             const id = `${name}-${identity.serviceAccount}`;
             const role = new aws.iam.Role(id, {
                 namePrefix: `${args.platformId}-${identity.serviceAccount}-`.slice(0, 38),

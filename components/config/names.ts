@@ -12,7 +12,6 @@ export const serviceIdentities = {
     historyServer: { namespace: "spark-platform", serviceAccount: "spark-history-server" },
     hiveMetastore: { namespace: "spark-platform", serviceAccount: "hive-metastore" },
     airflow: { namespace: "airflow", serviceAccount: "airflow" },
-    externalSecrets: { namespace: "external-secrets", serviceAccount: "external-secrets" },
     ebsCsiDriver: { namespace: "kube-system", serviceAccount: "ebs-csi-controller-sa" },
     clusterAutoscaler: { namespace: "kube-system", serviceAccount: "cluster-autoscaler" },
 } as const;

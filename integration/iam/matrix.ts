@@ -304,22 +304,6 @@ export function requestMatrix(f: StackFacts): Row[] {
         rows.push(...reqs.map((r) => row(f, airflow, r)));
     }
 
-    const secrets = podSession(f, "externalSecrets");
-    if (secrets) {
-        const viaSm = { "kms:ViaService": `secretsmanager.${f.region}.amazonaws.com`, "kms:CallerAccount": f.account };
-        const reqs: Req[] = [
-            ...f.secretArns.flatMap((arn) => [
-                { request: `GetSecretValue ${arn.split(":").pop()}`, action: "secretsmanager:GetSecretValue", resource: arn, expected: "Allowed" as const },
-                { request: `DescribeSecret ${arn.split(":").pop()}`, action: "secretsmanager:DescribeSecret", resource: arn, expected: "Allowed" as const },
-            ]),
-            { request: "kms:Decrypt by Secrets Manager for the secret", action: "kms:Decrypt", resource: f.kmsKeyArn, context: viaSm, expected: "Allowed" },
-            { request: "kms:Decrypt directly (not via Secrets Manager)", action: "kms:Decrypt", resource: f.kmsKeyArn, context: viaS3(f), expected: "Denied" },
-            { request: "GetSecretValue of a secret outside the platform", action: "secretsmanager:GetSecretValue", resource: `arn:${f.partition}:secretsmanager:${f.region}:${f.account}:secret:other/app-AbCdEf`, expected: "Denied" },
-            { request: "PutSecretValue (read-only)", action: "secretsmanager:PutSecretValue", resource: f.secretArns[0], expected: "Denied" },
-        ];
-        rows.push(...reqs.map((r) => row(f, secrets, r)));
-    }
-
     const autoscaler = podSession(f, "clusterAutoscaler");
     if (autoscaler && f.autoscalerClusterName) {
         const asg = (name: string) => `arn:${f.partition}:autoscaling:${f.region}:${f.account}:autoScalingGroup:11111111-2222-3333-4444-555555555555:autoScalingGroupName/${name}`;
