@@ -45,6 +45,11 @@ export interface PodScriptOptions {
     readonly path?: readonly string[];
     /** Run with an empty tmpfs on /tmp, in a private mount namespace (needs root). */
     readonly privateTmp?: boolean;
+    /**
+     * Mounts made, in order, in that private namespace: an empty tmpfs at a path, or a directory
+     * bound at a path (e.g. a Secret volume's files); missing mount points are created first.
+     */
+    readonly mounts?: readonly ({ readonly tmpfs: string } | { readonly bind: string; readonly at: string })[];
     /** Run inside this namespace (its network and mounts) instead of the suite's own. */
     readonly namespace?: PodNamespace;
     /** OS user to run as (the image's user); environment kept. Default: the suite's user. */
@@ -60,9 +65,15 @@ export function runPodScript(o: PodScriptOptions): Promise<PodScriptRun> {
     const inner = [...shell, "-c", o.script];
     const env = { PATH: [...(o.path ?? []), "/usr/local/bin", "/usr/bin", "/bin"].join(":"), ...o.env };
     // bash's `exec -a` sets argv[0]: bash started as "sh" runs in POSIX mode, as it does as an image's /bin/sh.
-    const launcher = o.privateTmp
-        ? ["/usr/bin/unshare", "--mount", "--propagation", "private", "--", "/bin/bash", "-c", `mount -t tmpfs -o mode=1777,size=64m tmpfs /tmp && exec -a ${asSh ? "sh" : "bash"} "$@"`, "launcher"]
-        : ["/bin/bash", "-c", `exec -a ${asSh ? "sh" : "bash"} "$@"`, "launcher"];
+    const quote = (p: string): string => `'${p.replace(/'/g, "'\\''")}'`;
+    const mounts = [...(o.privateTmp ? [{ tmpfs: "/tmp" }] : []), ...(o.mounts ?? [])].map((m) =>
+        "tmpfs" in m ? `mkdir -p ${quote(m.tmpfs)} && mount -t tmpfs -o mode=1777,size=64m tmpfs ${quote(m.tmpfs)}` : `mkdir -p ${quote(m.at)} && mount --bind ${quote(m.bind)} ${quote(m.at)}`,
+    );
+    const exec = `exec -a ${asSh ? "sh" : "bash"} "$@"`;
+    const launcher =
+        mounts.length > 0
+            ? ["/usr/bin/unshare", "--mount", "--propagation", "private", "--", "/bin/bash", "-c", [...mounts, exec].join(" && "), "launcher"]
+            : ["/bin/bash", "-c", exec, "launcher"];
     const argv = [...(o.namespace?.enter ?? []), ...(o.user ? asUser(o.user) : []), ...launcher, ...inner];
     return new Promise((resolve) => {
         execFile(argv[0], argv.slice(1), { env, cwd: o.cwd, timeout: o.timeoutMs ?? 5 * 60 * 1000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
