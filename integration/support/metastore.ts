@@ -99,7 +99,7 @@ export function ensureHive(): HiveInstall {
     const image = hiveImage();
     const hadoopJars = ensureJars({
         name: `hadoop-${image.hadoopVersion}-for-hive`,
-        artifacts: ["common", "hdfs-client", "mapreduce-client-core"].map((a) => `org.apache.hadoop:hadoop-${a}:${image.hadoopVersion}`),
+        artifacts: ["common", "hdfs", "hdfs-client", "mapreduce-client-core"].map((a) => `org.apache.hadoop:hadoop-${a}:${image.hadoopVersion}`),
     });
     const addedJars = ensureJars({ name: `hive-${image.hiveVersion}-image-jars`, artifacts: image.addedJars, transitive: false });
     const dir = path.join(cacheRoot, "hive-metastore", `${image.hiveVersion}-${digestOf([...image.addedJars, ...image.removedFromLib, ...hadoopJars, "3"])}`);
