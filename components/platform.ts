@@ -11,6 +11,7 @@ import { PlatformKey } from "./aws/platformKey";
 import { PlatformSecrets } from "./aws/secrets";
 import { WorkloadIdentity } from "./aws/workloadIdentity";
 import { PlatformConfig, platformId, platformTags, serviceEndpoints, serviceHost, ServiceIdentity, serviceIdentities, tierDefaults } from "./config";
+import { kubernetesReleases } from "./config/kubernetesReleases";
 import { ClusterAutoscaler } from "./services/clusterAutoscaler";
 import { PlatformContext } from "./context";
 import { CredentialValues, GeneratedCredentials } from "./services/credentials";
@@ -131,7 +132,7 @@ function awsBase(config: PlatformConfig, credentials: CredentialValues): Base {
     new ClusterAutoscaler("cluster-autoscaler", {
         clusterName: id,
         region: config.region,
-        kubernetesVersion: config.cluster.kubernetesVersion,
+        imageTag: kubernetesReleases[config.cluster.kubernetesVersion].clusterAutoscalerImageTag,
         serviceAccountName: serviceIdentities.clusterAutoscaler.serviceAccount,
     }, { provider: workloadProvider });
 

@@ -6,9 +6,10 @@
 #   REGISTRY=123456789012.dkr.ecr.eu-west-1.amazonaws.com PUSH=1 images/build.sh
 #   REGISTRY=localhost:5000 images/build.sh spark-runtime-3.5 spark-rapids
 #
-# Targets (default: all, in this order; spark-rapids builds FROM spark-runtime-3.5):
-#   spark-runtime-3.5 spark-runtime-4.0 spark-rapids hive-metastore
-#   jupyter-spark-3.5 jupyter-spark-4.0 airflow
+# Targets (default: all, in this order; spark-rapids builds FROM spark-runtime-3.5), one
+# spark-runtime and one jupyter-spark per line of SPARK_LINES:
+#   spark-runtime-3.5 spark-runtime-4.1 spark-runtime-4.3 spark-rapids hive-metastore
+#   jupyter-spark-3.5 jupyter-spark-4.1 jupyter-spark-4.3 airflow
 # Environment:
 #   REGISTRY  registry host[/path] to tag for (required)
 #   PUSH=1    push each image after building it
@@ -29,7 +30,15 @@ DOCKER="${DOCKER:-docker}"
 DRY_RUN="${DRY_RUN:-0}"
 export DOCKER_BUILDKIT=1
 
-all_targets=(spark-runtime-3.5 spark-runtime-4.0 spark-rapids hive-metastore jupyter-spark-3.5 jupyter-spark-4.0 airflow)
+# The Spark lines, and "35" for "3.5": the NN of the SPARK<NN>_* keys and *_<NN>_TAG keys.
+read -r -a lines <<< "$SPARK_LINES"
+suffix() { printf '%s' "${1/./}"; }
+
+all_targets=()
+for line in "${lines[@]}"; do all_targets+=("spark-runtime-${line}"); done
+all_targets+=(spark-rapids hive-metastore)
+for line in "${lines[@]}"; do all_targets+=("jupyter-spark-${line}"); done
+all_targets+=(airflow)
 targets=("$@")
 [ "${#targets[@]}" -gt 0 ] || targets=("${all_targets[@]}")
 
@@ -64,26 +73,35 @@ build() {
 }
 
 fetch_args=("FETCH_BASE_IMAGE=${FETCH_BASE_IMAGE}" "MAVEN_REPOSITORY=${MAVEN_REPOSITORY}")
-spark_args=(
-    "SPARK35_BASE_IMAGE=${SPARK35_BASE_IMAGE}" "SPARK35_VERSION=${SPARK35_VERSION}"
-    "SPARK35_HADOOP_VERSION=${SPARK35_HADOOP_VERSION}" "SPARK35_AWS_SDK_VERSION=${SPARK35_AWS_SDK_VERSION}"
-    "SPARK40_BASE_IMAGE=${SPARK40_BASE_IMAGE}" "SPARK40_VERSION=${SPARK40_VERSION}"
-    "SPARK40_HADOOP_VERSION=${SPARK40_HADOOP_VERSION}" "SPARK40_AWS_SDK_VERSION=${SPARK40_AWS_SDK_VERSION}"
-    "ICEBERG_VERSION=${ICEBERG_VERSION}"
-)
-jupyter_args=(
-    "JUPYTER_BASE_IMAGE=${JUPYTER_BASE_IMAGE}" "SPARK_PYTHON_VERSION=${SPARK_PYTHON_VERSION}"
-    "SPARK35_VERSION=${SPARK35_VERSION}" "SPARK40_VERSION=${SPARK40_VERSION}"
-)
+
+# line_args <line> <KEY suffix>...: "SPARK<NN>_<suffix>=value" for each suffix versions.env sets.
+line_args() {
+    local nn key name
+    nn="$(suffix "$1")"
+    shift
+    for key in "$@"; do
+        name="SPARK${nn}_${key}"
+        if [ -n "${!name+set}" ]; then printf '%s\n' "${name}=${!name}"; fi
+    done
+}
+
+# is_line <line>: whether SPARK_LINES names it.
+is_line() {
+    local line
+    for line in "${lines[@]}"; do [ "$line" = "$1" ] && return 0; done
+    return 1
+}
 
 for target in "${targets[@]}"; do
     case "$target" in
-        spark-runtime-3.5)
-            build spark-runtime "$SPARK_RUNTIME_35_TAG" spark-runtime/Dockerfile \
-                "SPARK_LINE=3.5" "${fetch_args[@]}" "${spark_args[@]}" ;;
-        spark-runtime-4.0)
-            build spark-runtime "$SPARK_RUNTIME_40_TAG" spark-runtime/Dockerfile \
-                "SPARK_LINE=4.0" "${fetch_args[@]}" "${spark_args[@]}" ;;
+        spark-runtime-*)
+            line="${target#spark-runtime-}"
+            is_line "$line" || { echo "unknown target '${target}'; expected one of: ${all_targets[*]}" >&2; exit 2; }
+            tag_key="SPARK_RUNTIME_$(suffix "$line")_TAG"
+            args=()
+            while IFS= read -r pair; do args+=("$pair"); done < <(line_args "$line" BASE_IMAGE VERSION PYTHON_VERSION HADOOP_VERSION AWS_SDK_VERSION ANALYTICS_ACCELERATOR_VERSION)
+            build spark-runtime "${!tag_key}" spark-runtime/Dockerfile \
+                "SPARK_LINE=${line}" "${fetch_args[@]}" "${args[@]}" "ICEBERG_VERSION=${ICEBERG_VERSION}" ;;
         spark-rapids)
             build spark-rapids "$SPARK_RAPIDS_TAG" spark-rapids/Dockerfile \
                 "SPARK_RUNTIME_IMAGE=$(reference spark-runtime "$SPARK_RUNTIME_35_TAG")" \
@@ -95,12 +113,14 @@ for target in "${targets[@]}"; do
                 "HIVE_BASE_IMAGE=${HIVE_BASE_IMAGE}" "HIVE_HADOOP_VERSION=${HIVE_HADOOP_VERSION}" \
                 "HIVE_AWS_SDK_VERSION=${HIVE_AWS_SDK_VERSION}" \
                 "POSTGRESQL_JDBC_VERSION=${POSTGRESQL_JDBC_VERSION}" "${fetch_args[@]}" ;;
-        jupyter-spark-3.5)
-            build jupyter-spark "$JUPYTER_SPARK_35_TAG" jupyter-spark/Dockerfile \
-                "SPARK_LINE=3.5" "${jupyter_args[@]}" ;;
-        jupyter-spark-4.0)
-            build jupyter-spark "$JUPYTER_SPARK_40_TAG" jupyter-spark/Dockerfile \
-                "SPARK_LINE=4.0" "${jupyter_args[@]}" ;;
+        jupyter-spark-*)
+            line="${target#jupyter-spark-}"
+            is_line "$line" || { echo "unknown target '${target}'; expected one of: ${all_targets[*]}" >&2; exit 2; }
+            tag_key="JUPYTER_SPARK_$(suffix "$line")_TAG"
+            args=()
+            while IFS= read -r pair; do args+=("$pair"); done < <(line_args "$line" VERSION PYTHON_VERSION CONNECT_CLIENT)
+            build jupyter-spark "${!tag_key}" jupyter-spark/Dockerfile \
+                "SPARK_LINE=${line}" "JUPYTER_BASE_IMAGE=${JUPYTER_BASE_IMAGE}" "${args[@]}" ;;
         airflow)
             build airflow "$AIRFLOW_TAG" airflow/Dockerfile \
                 "AIRFLOW_BASE_IMAGE=${AIRFLOW_BASE_IMAGE}" "AIRFLOW_VERSION=${AIRFLOW_VERSION}" \
@@ -126,10 +146,14 @@ elif [ "$PUSH" = "1" ]; then
 else
     echo "Built locally (PUSH=1 pushes). Stack config (spark.images):"
 fi
-print_ref spark35 spark-runtime "$SPARK_RUNTIME_35_TAG"
-print_ref spark40 spark-runtime "$SPARK_RUNTIME_40_TAG"
+for line in "${lines[@]}"; do
+    tag_key="SPARK_RUNTIME_$(suffix "$line")_TAG"
+    print_ref "spark$(suffix "$line")" spark-runtime "${!tag_key}"
+done
 print_ref sparkRapids spark-rapids "$SPARK_RAPIDS_TAG"
 print_ref hiveMetastore hive-metastore "$HIVE_METASTORE_TAG"
-print_ref jupyter35 jupyter-spark "$JUPYTER_SPARK_35_TAG"
-print_ref jupyter40 jupyter-spark "$JUPYTER_SPARK_40_TAG"
+for line in "${lines[@]}"; do
+    tag_key="JUPYTER_SPARK_$(suffix "$line")_TAG"
+    print_ref "jupyter$(suffix "$line")" jupyter-spark "${!tag_key}"
+done
 print_ref airflow airflow "$AIRFLOW_TAG"

@@ -47,6 +47,20 @@ describe("config validation", () => {
             assert.ok(dev.nodeGroups.executor.maxSize < prod.nodeGroups.executor.maxSize);
         });
 
+        it("every tier runs the Spark 3.5 and 4.1 lines by default", () => {
+            for (const tier of tiers) assert.deepEqual(tierDefaults(tier).spark.versions, ["3.5", "4.1"], tier);
+        });
+
+        it("accepts any set of offered lines, and the iceberg preset on the lines Iceberg ships a runtime for", () => {
+            for (const versions of [["4.3"], ["3.5", "4.3"], ["4.1", "4.3"], ["3.5", "4.1", "4.3"]]) {
+                assert.deepEqual(problems({ spark: { versions } }), [], versions.join("+"));
+            }
+            assert.deepEqual(problems({ spark: { versions: ["3.5", "4.1"], presets: ["iceberg"] } }), []);
+            assert.deepEqual(problems({ spark: { versions: ["4.1"], presets: ["iceberg", "cost-optimized"] } }), []);
+            assert.equal(problems({ spark: { versions: ["4.3"], presets: ["iceberg"] } }).length, 1);
+            assert.deepEqual(problems({ spark: { versions: ["3.5", "4.1", "4.3", "3.5"] } }), ['spark.versions: ["3.5","4.1","4.3","3.5"] is not allowed; expected 1 to 3 Spark versions']);
+        });
+
         it("returns a fresh object each time, so callers cannot corrupt the defaults", () => {
             const a = tierDefaults("dev");
             a.nodeGroups.executor.instanceTypes.push("m6i.large");
@@ -110,8 +124,8 @@ describe("config validation", () => {
             { name: "malformed VPC CIDR", raw: { network: { vpcCidr: "10.0.0.1/16" } }, expect: 'network.vpcCidr: "10.0.0.1/16" is not allowed; expected an IPv4 CIDR such as 10.0.0.0/16, with no host bits set' },
             { name: "VPC too small", raw: { network: { vpcCidr: "10.0.0.0/24" } }, expect: 'network.vpcCidr: "10.0.0.0/24" is not allowed; expected a prefix from /16 to /20' },
             { name: "enum typo", raw: { network: { natGateways: "per-az" } }, expect: 'network.natGateways: "per-az" is not allowed; expected one of "single", "perAz"' },
-            { name: "unsupported Kubernetes version", raw: { cluster: { kubernetesVersion: "1.20" } }, expect: 'cluster.kubernetesVersion: "1.20" is not allowed; expected one of "1.31", "1.32", "1.33", "1.34"' },
-            { name: "kube-proxy for another Kubernetes minor", raw: { cluster: { kubernetesVersion: "1.32" } }, expect: 'cluster.addons.kubeProxy: "v1.33.0-eksbuild.2" is not allowed; expected a version for Kubernetes 1.32' },
+            { name: "a Kubernetes version without an add-on table", raw: { cluster: { kubernetesVersion: "1.32" } }, expect: 'cluster.kubernetesVersion: "1.32" is not allowed; expected one of "1.33", "1.34", "1.35", "1.36"' },
+            { name: "add-on versions are no longer set by hand", raw: { cluster: { addons: { kubeProxy: "v1.36.0-eksbuild.14" } } }, expect: "cluster.addons: unknown key" },
             { name: "audit log switched off", raw: { cluster: { logTypes: ["api", "authenticator"] } }, expect: 'cluster.logTypes: ["api","authenticator"] is not allowed; expected a list that includes "audit"' },
             { name: "admin that is not a role ARN", raw: { cluster: { adminRoleArns: ["arn:aws:iam::123:user/bob"] } }, expect: 'cluster.adminRoleArns[0]: "arn:aws:iam::123:user/bob" is not allowed; expected an IAM role ARN' },
             { name: "recovery window AWS does not accept", raw: { secrets: { recoveryWindowInDays: 3 } }, expect: "secrets.recoveryWindowInDays: 3 is not allowed; expected 0 or an integer from 7 to 30" },
@@ -125,7 +139,14 @@ describe("config validation", () => {
             { name: "local settings on an AWS tier", raw: { local: { kubeContext: "kind-spark" } }, expect: 'local: {"kubeContext":"kind-spark"} is not allowed; expected no value outside the local tier' },
             { name: "unknown scenario", raw: { spark: { scenario: "jupyter" } }, expect: 'spark.scenario: "jupyter" is not allowed; expected one of "jupyter-connect-k8s", "jupyter-connect-standalone"' },
             { name: "unknown preset", raw: { spark: { presets: ["gpus"] } }, expect: 'spark.presets[0]: "gpus" is not allowed; expected one of "gpu", "iceberg", "cost-optimized"' },
-            { name: "Spark version that is not offered", raw: { spark: { versions: ["3.4"] } }, expect: 'spark.versions[0]: "3.4" is not allowed; expected one of "3.5", "4.0"' },
+            { name: "Spark version that is not offered", raw: { spark: { versions: ["3.4"] } }, expect: 'spark.versions[0]: "3.4" is not allowed; expected one of "3.5", "4.1", "4.3"' },
+            { name: "the dropped Spark 4.0 line", raw: { spark: { versions: ["3.5", "4.0"] } }, expect: 'spark.versions[1]: "4.0" is not allowed; expected one of "3.5", "4.1", "4.3"' },
+            { name: "an image key of the dropped 4.0 line", raw: { spark: { images: { spark40: "registry/spark-runtime:4.0.4-p1" } } }, expect: "spark.images.spark40: unknown key (did you mean spark35 or spark41 or spark43?); expected one of: spark35, spark41, spark43, sparkRapids, hiveMetastore, jupyter35, jupyter41, jupyter43, airflow" },
+            {
+                name: "the iceberg preset on a line Iceberg ships no runtime for",
+                raw: { spark: { presets: ["iceberg"], versions: ["3.5", "4.3"] } },
+                expect: 'spark.versions: ["3.5","4.3"] is not allowed; expected only Spark lines Apache Iceberg ships a runtime for ("3.5", "4.1") while spark.presets has "iceberg"; there is no iceberg-spark-runtime for 4.3',
+            },
             { name: "an image tagged latest", raw: { spark: { images: { spark35: "apache/spark:latest" } } }, expect: 'spark.images.spark35: "apache/spark:latest" is not allowed; expected an image reference pinned by tag or digest' },
             { name: "an image without a tag", raw: { spark: { images: { airflow: "registry:5000/airflow" } } }, expect: 'spark.images.airflow: "registry:5000/airflow" is not allowed; expected an image reference pinned' },
             { name: "more minimum than maximum executors", raw: { spark: { dynamicAllocation: { minExecutors: 20, maxExecutors: 10 } } }, expect: "spark.dynamicAllocation.minExecutors: 20 is not allowed; expected at most maxExecutors (10)" },

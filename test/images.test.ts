@@ -11,6 +11,8 @@ import { parse as parseYaml } from "yaml";
 import { executorTaint, nodeRoleLabel } from "../components/aws/nodeGroups";
 import { tierDefaults } from "../components/config/defaults";
 import { namespaces, serviceEndpoints, serviceHost, serviceIdentities } from "../components/config/names";
+import { icebergRuntimeLines, jupyterImageKey, lineSuffix, sparkImageKey, SparkVersion, sparkVersions } from "../components/config/schema";
+import { hadoopAwsProfiles } from "../components/spark/sparkDefaults";
 
 const root = path.resolve(__dirname, "..");
 const imagesDir = path.join(root, "images");
@@ -58,17 +60,19 @@ const v = (key: string): string => {
     return value;
 };
 const sparkLines = (): string[] => v("SPARK_LINES").split(/\s+/);
+/** A line's SPARK<NN>_<key> value from versions.env. */
+const lineValue = (line: SparkVersion, key: string): string => v(`SPARK${lineSuffix(line)}_${key}`);
+/** Scala of a line's official image and jars: 2.12 for Spark 3, 2.13 for Spark 4. */
+const scalaOf = (line: SparkVersion): string => (line.startsWith("3.") ? "2.12" : "2.13");
 
-/** The images build.sh produces: image name, the versions.env tag key, the spark.images key. */
-const platformImages = [
-    { name: "spark-runtime", tagKey: "SPARK_RUNTIME_35_TAG", configKey: "spark35" },
-    { name: "spark-runtime", tagKey: "SPARK_RUNTIME_40_TAG", configKey: "spark40" },
+/** The images build.sh produces, in its order: image name, the versions.env tag key, the spark.images key. */
+const platformImages: readonly { name: string; tagKey: string; configKey: string }[] = [
+    ...sparkVersions.map((line) => ({ name: "spark-runtime", tagKey: `SPARK_RUNTIME_${lineSuffix(line)}_TAG`, configKey: sparkImageKey(line) })),
     { name: "spark-rapids", tagKey: "SPARK_RAPIDS_TAG", configKey: "sparkRapids" },
     { name: "hive-metastore", tagKey: "HIVE_METASTORE_TAG", configKey: "hiveMetastore" },
-    { name: "jupyter-spark", tagKey: "JUPYTER_SPARK_35_TAG", configKey: "jupyter35" },
-    { name: "jupyter-spark", tagKey: "JUPYTER_SPARK_40_TAG", configKey: "jupyter40" },
+    ...sparkVersions.map((line) => ({ name: "jupyter-spark", tagKey: `JUPYTER_SPARK_${lineSuffix(line)}_TAG`, configKey: jupyterImageKey(line) })),
     { name: "airflow", tagKey: "AIRFLOW_TAG", configKey: "airflow" },
-] as const;
+];
 
 // ---------------------------------------------------------------------------------------------
 // Dockerfile parsing and rules
@@ -317,36 +321,64 @@ describe("platform Dockerfiles", () => {
         }
     });
 
-    it("spark-runtime adds the S3A, committer, Connect and Iceberg jars each line needs", () => {
+    it("spark-runtime adds the S3A, committer, Connect and Iceberg jars each line needs, and nothing else", () => {
         const text = read("images", "spark-runtime", "Dockerfile");
-        const stage = (line: string) => {
-            const s = resolveDockerfile(text).stages.find((x) => x.name === `jars-${line}`);
-            assert.ok(s, `no jars-${line} stage`);
-            return s.instructions.map((i) => substitute(i.args, s.args, `jars-${line}`)).join("\n");
+        const df = resolveDockerfile(text);
+        const stage = (name: string) => {
+            const s = df.stages.find((x) => x.name === name);
+            assert.ok(s, `no ${name} stage`);
+            return s.instructions.map((i) => substitute(i.args, s.args, name)).join("\n");
         };
-        const jars35 = stage("3.5");
-        for (const coordinate of [
-            `org.apache.hadoop:hadoop-aws:${v("SPARK35_HADOOP_VERSION")}`,
-            `com.amazonaws:aws-java-sdk-bundle:${v("SPARK35_AWS_SDK_VERSION")}`,
-            `org.apache.spark:spark-hadoop-cloud_2.12:${v("SPARK35_VERSION")}`,
-            `org.apache.spark:spark-connect_2.12:${v("SPARK35_VERSION")}`,
-            `org.apache.iceberg:iceberg-spark-runtime-3.5_2.12:${v("ICEBERG_VERSION")}`,
-            `org.apache.iceberg:iceberg-aws-bundle:${v("ICEBERG_VERSION")}`,
-        ]) {
-            assert.ok(jars35.includes(coordinate), `3.5 lacks ${coordinate}`);
+        assert.deepEqual(df.stages.filter((s) => s.name?.startsWith("jars-")).map((s) => s.name), sparkVersions.map((line) => `jars-${line}`));
+        assert.deepEqual(df.stages.filter((s) => s.name?.startsWith("runtime-")).map((s) => s.name), sparkVersions.map((line) => `runtime-${line}`));
+        for (const line of sparkVersions) {
+            const jars = stage(`jars-${line}`);
+            const fetched = (/maven-fetch\s+\/jars\s+([\s\S]*)$/.exec(jars)?.[1] ?? "").split(/\s+/).filter((w) => w.includes(":")).sort();
+            const scala = scalaOf(line);
+            const sdk = lineValue(line, "AWS_SDK_VERSION");
+            const sdkV1 = sdk.startsWith("1.");
+            const iceberg = icebergRuntimeLines.includes(line);
+            const accelerator = versions.get(`SPARK${lineSuffix(line)}_ANALYTICS_ACCELERATOR_VERSION`);
+            const expected = [
+                `org.apache.hadoop:hadoop-aws:${lineValue(line, "HADOOP_VERSION")}`,
+                sdkV1 ? `com.amazonaws:aws-java-sdk-bundle:${sdk}` : `software.amazon.awssdk:bundle:${sdk}`,
+                `org.apache.spark:spark-hadoop-cloud_${scala}:${lineValue(line, "VERSION")}`,
+                // Connect is built into the 4.x distributions (SPARK-48763), not into 3.5.
+                ...(line.startsWith("3.") ? [`org.apache.spark:spark-connect_${scala}:${lineValue(line, "VERSION")}`] : []),
+                ...(iceberg ? [`org.apache.iceberg:iceberg-spark-runtime-${line}_${scala}:${v("ICEBERG_VERSION")}`] : []),
+                // An SDK v1 line gives Iceberg its own SDK v2; a v2 line shares its own, plus the HTTP client the bundle lacks.
+                ...(iceberg && sdkV1 ? [`org.apache.iceberg:iceberg-aws-bundle:${v("ICEBERG_VERSION")}`] : []),
+                ...(iceberg && !sdkV1 ? [`software.amazon.awssdk:url-connection-client:${sdk}`] : []),
+                ...(accelerator ? [`software.amazon.s3.analyticsaccelerator:analyticsaccelerator-s3:${accelerator}`] : []),
+            ].sort();
+            assert.deepEqual(fetched, expected, line);
+            // hadoop-aws 3.4.2 and later depend on the analytics accelerator (3.5.0 reads through it by default).
+            assert.equal(accelerator !== undefined, !lineValue(line, "HADOOP_VERSION").startsWith("3.3."), `${line}: analytics accelerator`);
         }
-        const jars40 = stage("4.0");
-        for (const coordinate of [
-            `org.apache.hadoop:hadoop-aws:${v("SPARK40_HADOOP_VERSION")}`,
-            `software.amazon.awssdk:bundle:${v("SPARK40_AWS_SDK_VERSION")}`,
-            `org.apache.spark:spark-hadoop-cloud_2.13:${v("SPARK40_VERSION")}`,
-            `org.apache.iceberg:iceberg-spark-runtime-4.0_2.13:${v("ICEBERG_VERSION")}`,
-        ]) {
-            assert.ok(jars40.includes(coordinate), `4.0 lacks ${coordinate}`);
+    });
+
+    it("spark-runtime fails the build when a base image is not the Spark, Hadoop and Python its line names", () => {
+        const df = resolveDockerfile(read("images", "spark-runtime", "Dockerfile"));
+        for (const line of sparkVersions) {
+            const s = df.stages.find((x) => x.name === `runtime-${line}`);
+            assert.ok(s, `no runtime-${line}`);
+            assert.equal(s.from, lineValue(line, "BASE_IMAGE"), line);
+            const guard = s.instructions.filter((i) => i.keyword === "RUN").map((i) => substitute(i.args, s.args, line)).join("\n");
+            const scala = scalaOf(line);
+            assert.ok(guard.includes(`test -f "/opt/spark/jars/spark-core_${scala}-${lineValue(line, "VERSION")}.jar"`), `${line}: Spark`);
+            assert.ok(guard.includes(`test -f "/opt/spark/jars/hadoop-client-api-${lineValue(line, "HADOOP_VERSION")}.jar"`), `${line}: Hadoop`);
+            assert.ok(guard.includes(`assert v == '${lineValue(line, "PYTHON_VERSION")}', v`), `${line}: Python`);
+            if (line.startsWith("4.")) assert.ok(guard.includes(`test -f "/opt/spark/jars/spark-connect_${scala}-${lineValue(line, "VERSION")}.jar"`), `${line}: Connect`);
+            assert.equal(s.instructions.find((i) => i.keyword === "COPY")?.args, `--from=jars-${line} /jars/ /opt/spark/jars/`, line);
         }
-        // One AWS SDK v2 per classpath: the SDK bundle and iceberg-aws-bundle would both carry it.
-        assert.ok(!jars40.includes("iceberg-aws-bundle"), "4.0 must not add a second AWS SDK v2 copy");
-        assert.ok(!jars40.includes("spark-connect_"), "Connect is built into Spark 4.0");
+    });
+
+    it("the Spark configuration's Hadoop profile of each line is the Hadoop and SDK its image carries", () => {
+        for (const line of sparkVersions) {
+            const profile = hadoopAwsProfiles[line];
+            assert.equal(profile.hadoopVersion, lineValue(line, "HADOOP_VERSION"), line);
+            assert.equal(profile.awsSdk, lineValue(line, "AWS_SDK_VERSION").startsWith("1.") ? "v1" : "v2", line);
+        }
     });
 
     it("EKS Pod Identity: the AWS SDKs are at least the documented minimum versions", () => {
@@ -356,8 +388,32 @@ describe("platform Dockerfiles", () => {
             for (let i = 0; i < m.length; i++) if ((a[i] ?? 0) !== m[i]) return (a[i] ?? 0) > m[i];
             return true;
         };
-        for (const key of ["SPARK35_AWS_SDK_VERSION", "HIVE_AWS_SDK_VERSION"]) assert.ok(atLeast(v(key), "1.12.746"), key);
-        assert.ok(atLeast(v("SPARK40_AWS_SDK_VERSION"), "2.21.30"));
+        const sdks = [...sparkVersions.map((line) => `SPARK${lineSuffix(line)}_AWS_SDK_VERSION`), "HIVE_AWS_SDK_VERSION"];
+        for (const key of sdks) assert.ok(atLeast(v(key), v(key).startsWith("1.") ? "1.12.746" : "2.21.30"), key);
+    });
+
+    it("jupyter-spark installs each line's pinned Connect client on that line's Python, with its constraints", () => {
+        const text = read("images", "jupyter-spark", "Dockerfile");
+        const df = resolveDockerfile(text);
+        const stage = df.stages[df.stages.length - 1];
+        const run = stage.instructions.filter((i) => i.keyword === "RUN").map((i) => i.args).join("\n");
+        const copy = stage.instructions.find((i) => i.keyword === "COPY" && i.args.includes("constraints-"))?.args ?? "";
+        const constraintFiles = fs.readdirSync(path.join(imagesDir, "jupyter-spark")).filter((f) => f.startsWith("constraints-")).sort();
+        assert.deepEqual(constraintFiles, sparkVersions.map((line) => `constraints-${line}.txt`).sort());
+        for (const line of sparkVersions) {
+            const nn = lineSuffix(line);
+            const client = lineValue(line, "CONNECT_CLIENT");
+            const m = /^(pyspark\[connect\]|pyspark-client)==(\d+\.\d+\.\d+)$/.exec(client);
+            assert.ok(m, `SPARK${nn}_CONNECT_CLIENT "${client}" is not a pinned pyspark[connect] or pyspark-client`);
+            assert.ok(m[2].startsWith(`${line}.`), `${line}: client ${client} is of another line`);
+            assert.ok(run.includes(`${line}) client="\${SPARK${nn}_CONNECT_CLIENT}"; python="\${SPARK${nn}_PYTHON_VERSION}" ;;`), `${line}: no case branch`);
+            assert.ok(copy.includes(`jupyter-spark/constraints-${line}.txt`), `${line}: constraints not copied`);
+            for (const entry of read("images", "jupyter-spark", `constraints-${line}.txt`).split(/\r?\n/).filter((l) => l.trim() && !l.startsWith("#"))) {
+                assert.match(entry, /^[A-Za-z0-9._-]+==\d+(\.\d+)*(\.post\d+)?$/, `constraints-${line}.txt: ${entry}`);
+            }
+        }
+        assert.match(run, /--constraint "\/tmp\/spark-client\/constraints-\$\{SPARK_LINE\}\.txt" "\$\{client\}"/);
+        assert.match(run, /"python=\$\{python\}"/);
     });
 
     it("spark-rapids builds FROM the spark-runtime 3.5 image and installs the GPU discovery script", () => {
@@ -413,9 +469,15 @@ describe("images/versions.env and images/build.sh", () => {
         for (const { tagKey } of platformImages) {
             assert.match(v(tagKey), new RegExp(`^\\d+\\.\\d+\\.\\d+(-[0-9.]+)?-${v("PLATFORM_REVISION")}$`), tagKey);
         }
-        assert.deepEqual(sparkLines(), ["3.5", "4.0"]);
-        assert.ok(v("SPARK35_BASE_IMAGE").startsWith(`apache/spark:${v("SPARK35_VERSION")}-scala2.12-java17-python3-`));
-        assert.ok(v("SPARK40_BASE_IMAGE").startsWith(`apache/spark:${v("SPARK40_VERSION")}-scala2.13-java`));
+        assert.deepEqual(sparkLines(), [...sparkVersions], "SPARK_LINES is the list of sparkVersions in components/config/schema.ts");
+        for (const line of sparkVersions) {
+            assert.equal(lineValue(line, "BASE_IMAGE"), `apache/spark:${lineValue(line, "VERSION")}-scala${scalaOf(line)}-java17-python3-ubuntu`, line);
+            assert.ok(lineValue(line, "VERSION").startsWith(`${line}.`), line);
+            assert.match(lineValue(line, "PYTHON_VERSION"), /^3\.\d+$/, line);
+        }
+        for (const key of [...versions.keys()].filter((k) => /^SPARK\d+_/.test(k))) {
+            assert.ok(sparkVersions.some((line) => key.startsWith(`SPARK${lineSuffix(line)}_`)), `${key} belongs to no line of SPARK_LINES`);
+        }
         assert.equal(v("HIVE_BASE_IMAGE"), `apache/hive:${v("HIVE_VERSION")}`);
         assert.equal(v("AIRFLOW_BASE_IMAGE"), `apache/airflow:${v("AIRFLOW_VERSION")}-python${v("AIRFLOW_PYTHON_VERSION")}`);
         assert.doesNotMatch(read("images", "versions.env"), /latest/i);
@@ -428,7 +490,7 @@ describe("images/versions.env and images/build.sh", () => {
         const code = text.split(/\r?\n/).filter((l) => !l.trim().startsWith("#")).join("\n");
         assert.doesNotMatch(code, /\d+\.\d+\.\d+/, "a literal version in build.sh");
         assert.doesNotMatch(code, /latest/i);
-        const own = new Set(["REGISTRY", "PUSH", "PLATFORM", "DOCKER", "DRY_RUN", "BASH_SOURCE", "images_dir", "all_targets", "targets", "target", "name", "tag", "dockerfile", "ref", "cmd", "pair", "built", "entry", "key", "fetch_args", "spark_args", "jupyter_args", "image", "1", "2", "3", "@"]);
+        const own = new Set(["REGISTRY", "PUSH", "PLATFORM", "DOCKER", "DRY_RUN", "BASH_SOURCE", "images_dir", "all_targets", "targets", "target", "name", "tag", "dockerfile", "ref", "cmd", "pair", "built", "entry", "key", "fetch_args", "args", "lines", "line", "nn", "tag_key", "image", "1", "2", "3", "@"]);
         for (const m of code.matchAll(/\$\{#?!?([A-Za-z_][A-Za-z0-9_]*|[0-9@])/g)) {
             assert.ok(versions.has(m[1]) || own.has(m[1]), `build.sh expands \${${m[1]}}, which is not in versions.env`);
         }
@@ -455,15 +517,20 @@ describe("images/versions.env and images/build.sh", () => {
         }
 
         for (const line of builds) {
-            for (const m of line.matchAll(/--build-arg ([A-Z0-9_]+)=(\S*)/g)) {
-                const [, key, value] = m;
+            // DRY_RUN prints each word shell-quoted (printf %q): undo the backslash escapes.
+            const overrides = Object.fromEntries([...line.matchAll(/--build-arg ([A-Z0-9_]+)=(\S*)/g)].map((m) => [m[1], m[2].replace(/\\(.)/g, "$1")]));
+            for (const [key, value] of Object.entries(overrides)) {
                 if (versions.has(key)) assert.equal(value, v(key), `${key} passed as ${value}`);
                 else if (key === "SPARK_LINE") assert.ok(sparkLines().includes(value));
                 else if (key === "SPARK_RUNTIME_IMAGE") assert.equal(value, `${registry}/spark-k8s/spark-runtime:${v("SPARK_RUNTIME_35_TAG")}`);
                 else assert.fail(`build-arg ${key} does not come from versions.env`);
             }
+            // An image of one line is given that line's SPARK<NN>_* values only.
+            const built = overrides.SPARK_LINE ? `SPARK${overrides.SPARK_LINE.replace(".", "")}_` : undefined;
+            if (built) {
+                for (const key of Object.keys(overrides).filter((k) => /^SPARK\d+_/.test(k))) assert.ok(key.startsWith(built), `${key} passed to the ${overrides.SPARK_LINE} build`);
+            }
             const dockerfile = /--file (\S+)/.exec(line)![1];
-            const overrides = Object.fromEntries([...line.matchAll(/--build-arg ([A-Z0-9_]+)=(\S*)/g)].map((m) => [m[1], m[2]]));
             assert.deepEqual(dockerfileProblems(fs.readFileSync(dockerfile, "utf8"), overrides), [], `${dockerfile} with ${JSON.stringify(overrides)}`);
         }
     });

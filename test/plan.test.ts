@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { bucketPlans } from "../components/aws/dataLake";
+import { kubernetesReleases } from "../components/config/kubernetesReleases";
 import { postNodeAddons, preNodeAddons } from "../components/aws/eksCluster";
 import { gpuTaint } from "../components/aws/nodeGroups";
 import { ConfigError, decodeConfigValues, PlatformConfig, platformId, resolveConfig } from "../components/config";
@@ -105,7 +106,7 @@ describe("offline plan", function () {
             assert.deepEqual(versions.clusters.map((c) => c.kubernetesVersion), [config.cluster.kubernetesVersion]);
             const addonNames = { ...preNodeAddons, ...postNodeAddons };
             const expected = Object.entries(addonNames)
-                .map(([key, name]) => ({ name, version: config.cluster.addons[key as keyof typeof addonNames] }))
+                .map(([key, name]) => ({ name, version: kubernetesReleases[config.cluster.kubernetesVersion].addons[key as keyof typeof addonNames] }))
                 .sort((a, b) => a.name.localeCompare(b.name));
             assert.deepEqual(versions.addons, expected);
 

@@ -7,7 +7,8 @@ import {
     SparkConfInput,
     sparkDefaults,
 } from "../components/spark/sparkDefaults";
-import { keyPattern, keySpec, sparkKeySpecs, sparkVersions, unknownKeys } from "../components/spark/sparkKeys";
+import { icebergRuntimeLines, sparkVersions } from "../components/config/schema";
+import { keyPattern, keySpec, sparkKeySpecs, unknownKeys } from "../components/spark/sparkKeys";
 
 type Presets = SparkConfInput["presets"];
 type IcebergPreset = NonNullable<Presets["iceberg"]>;
@@ -51,6 +52,7 @@ function* combinations(): Generator<SparkConfInput> {
                     for (const iceberg of icebergs) {
                         for (const costOptimized of [false, true]) {
                             if (iceberg?.catalogType === "glue" && storage.kind === "minio") continue;
+                            if (iceberg && !icebergRuntimeLines.includes(version)) continue;
                             yield input({
                                 version,
                                 backend,
@@ -86,11 +88,20 @@ describe("spark key reference set", () => {
         assert.ok(!keyPattern("spark.sql.catalog.<name>").test("spark.sql.catalog.a.b"));
         assert.ok(keyPattern("spark.metrics.conf.{*|driver}.source.jvm.class").test("spark.metrics.conf.*.source.jvm.class"));
         assert.ok(!keyPattern("spark.metrics.conf.{*|driver}.source.jvm.class").test("spark.metrics.conf.x.source.jvm.class"));
-        assert.deepEqual(unknownKeys(["spark.executor.memory", "spark.executor.memroy", "spark.hadoop.fs.s3a.path.style.acess"], "4.0"), [
+        assert.deepEqual(unknownKeys(["spark.executor.memory", "spark.executor.memroy", "spark.hadoop.fs.s3a.path.style.acess"], "4.3"), [
             "spark.executor.memroy",
             "spark.hadoop.fs.s3a.path.style.acess",
         ]);
         assert.equal(keySpec("spark.eventLog.dir", "3.5")?.source, "spark docs/configuration.md");
+    });
+
+    it("knows Iceberg's catalog keys only on the lines Iceberg ships a runtime for", () => {
+        assert.deepEqual(icebergRuntimeLines, ["3.5", "4.1"]);
+        for (const version of sparkVersions) {
+            const known = keySpec("spark.sql.catalog.lake.warehouse", version) !== undefined;
+            assert.equal(known, icebergRuntimeLines.includes(version), version);
+            assert.ok(keySpec("spark.hadoop.fs.s3a.committer.name", version), version);
+        }
     });
 });
 
@@ -98,7 +109,12 @@ describe("sparkDefaults: every combination", () => {
     const all = [...combinations()];
 
     it("covers version × backend × storage × presets", () => {
-        assert.equal(all.length, 2 * 2 * (2 * 2 * 4 * 2 - 2 * 2));
+        // Per backend: storage × gpu × iceberg (none, hive, glue, rest) × cost, less glue on MinIO;
+        // lines without an Iceberg runtime only have "none".
+        const withIceberg = 2 * (2 * 2 * 4 * 2 - 2 * 2);
+        const withoutIceberg = 2 * (2 * 2 * 1 * 2);
+        assert.equal(all.length, icebergRuntimeLines.length * withIceberg + (sparkVersions.length - icebergRuntimeLines.length) * withoutIceberg);
+        assert.deepEqual([...new Set(all.map((c) => c.version))], [...sparkVersions]);
     });
 
     it("emits only keys in the reference set for the version", () => {
@@ -202,9 +218,16 @@ describe("sparkDefaults: storage", () => {
         });
     }
 
-    it("picks the SDK v1 provider for Spark 3.5 (Hadoop 3.3.4) and v2 for 4.0 (Hadoop 3.4.1)", () => {
-        assert.match(sparkDefaults(input({ version: "3.5", storage: minio }))["spark.hadoop.fs.s3a.aws.credentials.provider"], /^com\.amazonaws\.auth\./);
-        assert.match(sparkDefaults(input({ version: "4.0", storage: minio }))["spark.hadoop.fs.s3a.aws.credentials.provider"], /^software\.amazon\.awssdk\.auth\./);
+    it("picks the SDK v1 provider for Spark 3.5 (Hadoop 3.3.4) and v2 for 4.1 (Hadoop 3.4.2) and 4.3 (Hadoop 3.5.0)", () => {
+        const provider = (version: (typeof sparkVersions)[number]) => sparkDefaults(input({ version, storage: minio }))["spark.hadoop.fs.s3a.aws.credentials.provider"];
+        assert.match(provider("3.5"), /^com\.amazonaws\.auth\./);
+        assert.match(provider("4.1"), /^software\.amazon\.awssdk\.auth\./);
+        assert.match(provider("4.3"), /^software\.amazon\.awssdk\.auth\./);
+        assert.deepEqual(sparkVersions.map((v) => [v, hadoopAwsProfiles[v].hadoopVersion, hadoopAwsProfiles[v].awsSdk]), [
+            ["3.5", "3.3.4", "v1"],
+            ["4.1", "3.4.2", "v2"],
+            ["4.3", "3.5.0", "v2"],
+        ]);
     });
 
     it("uses TLS for an https MinIO endpoint and refuses malformed storage", () => {
@@ -284,6 +307,8 @@ describe("sparkDefaults: presets", () => {
         assert.throws(() => sparkDefaults(input({ storage: minio, presets: { iceberg: icebergOf("glue") } })), /"glue" needs AWS/);
         assert.throws(() => sparkDefaults(input({ presets: { iceberg: { ...icebergOf("hive"), catalogName: "spark_catalog" } } })), /catalogName/);
         assert.throws(() => sparkDefaults(input({ presets: { iceberg: { ...icebergOf("hive"), warehouse: "s3://w/x" } } })), /s3a:\/\//);
+        assert.throws(() => sparkDefaults(input({ version: "4.3", presets: { iceberg: icebergOf("hive") } })), /Iceberg ships no Spark runtime for Spark 4\.3 \(only 3\.5, 4\.1\)/);
+        sparkDefaults(input({ version: "4.1", presets: { iceberg: icebergOf("hive") } }));
     });
 
     it("cost-optimized: scales to zero quickly and decommissions gracefully", () => {
@@ -319,7 +344,8 @@ describe("sparkDefaults: presets", () => {
 describe("renderSparkDefaults", () => {
     it("writes sorted key value lines that read back to the same configuration", () => {
         for (const version of sparkVersions) {
-            const conf = sparkDefaults(input({ version, presets: { iceberg: icebergOf("rest"), costOptimized: true } }));
+            const iceberg = icebergRuntimeLines.includes(version) ? icebergOf("rest") : undefined;
+            const conf = sparkDefaults(input({ version, presets: { iceberg, costOptimized: true } }));
             const text = renderSparkDefaults(conf);
             const keys = text.trimEnd().split("\n").map((line) => line.split(" ")[0]);
             assert.deepEqual(keys, [...keys].sort());

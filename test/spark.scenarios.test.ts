@@ -3,7 +3,7 @@ import { presets, scenarios } from "../components/config/schema";
 import { componentPlan } from "../components/spark/scenarios";
 
 const plan = (scenario: (typeof scenarios)[number], extra: Partial<Parameters<typeof componentPlan>[0]> = {}) =>
-    componentPlan({ scenario, presets: [], versions: ["3.5", "4.0"], tier: "dev", minioEnabled: false, ...extra });
+    componentPlan({ scenario, presets: [], versions: ["3.5", "4.1"], tier: "dev", minioEnabled: false, ...extra });
 
 describe("scenarios", () => {
     it("Jupyter scenarios run JupyterHub and Connect on the chosen backend, without Airflow or the operator", () => {
@@ -12,7 +12,7 @@ describe("scenarios", () => {
             assert.equal(p.jupyterhub, true);
             assert.equal(p.airflow, false);
             assert.equal(p.sparkOperator, false);
-            assert.deepEqual(p.connect, { enabled: true, backend, versions: ["3.5", "4.0"] });
+            assert.deepEqual(p.connect, { enabled: true, backend, versions: ["3.5", "4.1"] });
         }
     });
 

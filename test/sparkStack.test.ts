@@ -40,7 +40,7 @@ describe("the Spark stack", function () {
         it(`${stack}: Connect writes event logs where the History Server reads them`, async () => {
             const run = await stackRun(stack);
             const history = sparkConf(run, "spark-history-server-conf");
-            for (const version of ["35", "40"]) {
+            for (const version of ["35", "41"]) {
                 const connect = sparkConf(run, `spark-connect-${version}-conf`);
                 assert.equal(connect["spark.eventLog.enabled"], "true");
                 assert.equal(connect["spark.eventLog.dir"], history["spark.history.fs.logDirectory"], version);
@@ -77,7 +77,7 @@ describe("the Spark stack", function () {
     });
 
     it("enables dynamic allocation with shuffle tracking and sizes executors from the executor node group", async () => {
-        const conf = sparkConf(await stackRun("prod"), "spark-connect-40-conf");
+        const conf = sparkConf(await stackRun("prod"), "spark-connect-41-conf");
         assert.equal(conf["spark.dynamicAllocation.enabled"], "true");
         assert.equal(conf["spark.dynamicAllocation.shuffleTracking.enabled"], "true");
         // prod executors run on m6i.4xlarge-shaped nodes: 4 executors of 4 cores fill one.
@@ -116,11 +116,27 @@ describe("the Spark stack", function () {
         const conf = sparkConf(run, "spark-connect-35-conf");
         assert.equal(conf["spark.plugins"], "com.nvidia.spark.SQLPlugin");
         assert.equal(conf["spark.executor.resource.gpu.amount"], "1");
-        // No RAPIDS image exists for 4.0: that line keeps CPU executors rather than failing to start.
-        const conf40 = sparkConf(run, "spark-connect-40-conf");
-        assert.equal(conf40["spark.plugins"], undefined);
-        const template40 = JSON.parse(configMap(run, "spark-connect-40-conf")["executor-pod-template.yaml"]) as { spec: PodSpec };
-        assert.equal(template40.spec.nodeSelector?.["spark-k8s/node-role"], "executor");
+        // No RAPIDS image exists for 4.1: that line keeps CPU executors rather than failing to start.
+        const conf41 = sparkConf(run, "spark-connect-41-conf");
+        assert.equal(conf41["spark.plugins"], undefined);
+        const template41 = JSON.parse(configMap(run, "spark-connect-41-conf")["executor-pod-template.yaml"]) as { spec: PodSpec & { containers: { image: string }[] } };
+        assert.equal(template41.spec.nodeSelector?.["spark-k8s/node-role"], "executor");
+        assert.match(template41.spec.containers[0].image, /spark-runtime:4\.1\./);
+    });
+
+    it("runs one Connect server per listed line, each on its own image, and the History Server on the newest", async () => {
+        const run = await stackRunWith("dev", { ...localCidrs, spark: { versions: ["3.5", "4.1", "4.3"] } });
+        const images = Object.fromEntries(
+            ["35", "41", "43"].map((v) => [v, podSpecOf(workload(run, "Deployment", `spark-connect-${v}`)).containers.map((c) => (c as { image?: string }).image)]),
+        );
+        assert.deepEqual(images, { 35: ["spark-k8s/spark-runtime:3.5.9-p1"], 41: ["spark-k8s/spark-runtime:4.1.4-p1"], 43: ["spark-k8s/spark-runtime:4.3.0-p1"] });
+        const history = podSpecOf(workload(run, "Deployment", "spark-history-server")).containers.map((c) => (c as { image?: string }).image);
+        assert.deepEqual(history, ["spark-k8s/spark-runtime:4.3.0-p1"]);
+        const conf43 = sparkConf(run, "spark-connect-43-conf");
+        assert.equal(conf43["spark.hadoop.fs.s3a.aws.credentials.provider"], "org.apache.hadoop.fs.s3a.auth.IAMInstanceCredentialsProvider");
+        assert.equal(conf43["spark.driver.host"], "spark-connect-43-driver.spark-jobs.svc.cluster.local");
+        const defaults = await stackRun("dev");
+        assert.equal(ofType(defaults, "kubernetes:apps/v1:Deployment").some((d) => inputs<{ metadata: { name: string } }>(d).metadata.name === "spark-connect-43"), false, "4.3 runs only when listed");
     });
 
     it("the standalone backend runs a master and workers per line, and Connect submits to the master", async () => {

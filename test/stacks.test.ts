@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { configKeys, ConfigError, serviceIdentities } from "../components/config";
+import { defaultKubernetesVersion, kubernetesReleases } from "../components/config/kubernetesReleases";
 import { toUrlSafeBase64 } from "../components/services/credentials";
 import { isSecretValue, maskSecrets, mockAccountId, mockGeneratedValue, RecordedResource, repoRoot, StackRun } from "../tools/harness";
 import { attachedTo, awsStacks, inputs, ofType, stackRun, stackRunWith } from "./support";
@@ -330,7 +331,7 @@ describe("whole stacks under mocks", function () {
             };
             assert.equal(values.autoDiscovery.clusterName, "spark-prod");
             assert.equal(values.awsRegion, "eu-west-1");
-            assert.equal(values.image.tag, "v1.33.0");
+            assert.equal(values.image.tag, kubernetesReleases["1.36"].clusterAutoscalerImageTag);
             assert.equal(values.nodeSelector["spark-k8s/node-role"], "system");
             assert.ok(values.resources.requests.memory && values.resources.limits.memory);
             assert.equal(values.containerSecurityContext.allowPrivilegeEscalation, false);
@@ -474,7 +475,7 @@ describe("whole stacks under mocks", function () {
 
         it("upgrades nodes with the cluster: every node group follows the cluster's Kubernetes version", async () => {
             const run = await stackRun("prod");
-            for (const g of ofType(run, T.nodeGroup)) assert.equal(inputs(g).version, "1.33", g.name);
+            for (const g of ofType(run, T.nodeGroup)) assert.equal(inputs(g).version, defaultKubernetesVersion, g.name);
         });
 
         it("protects the cluster, key and buckets from deletion in prod but not in dev", async () => {

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig } from "../config/schema";
+import { kubernetesReleases } from "../config/kubernetesReleases";
 import { clusterKmsPolicy, serviceTrustPolicy } from "./iamPolicies";
 
 export interface EksClusterArgs {
@@ -125,7 +126,7 @@ export class EksCluster extends pulumi.ComponentResource {
                 new aws.eks.Addon(`${name}-${addonName}`, {
                     clusterName: cluster.name,
                     addonName,
-                    addonVersion: c.addons[key as keyof typeof preNodeAddons],
+                    addonVersion: kubernetesReleases[c.kubernetesVersion].addons[key as keyof typeof preNodeAddons],
                     resolveConflictsOnCreate: "OVERWRITE",
                     resolveConflictsOnUpdate: "PRESERVE",
                 }, parent),
@@ -170,7 +171,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
             new aws.eks.Addon(`${name}-${addonName}`, {
                 clusterName: args.clusterName,
                 addonName,
-                addonVersion: args.config.addons[key as keyof typeof postNodeAddons],
+                addonVersion: kubernetesReleases[args.config.kubernetesVersion].addons[key as keyof typeof postNodeAddons],
                 resolveConflictsOnCreate: "OVERWRITE",
                 resolveConflictsOnUpdate: "PRESERVE",
             }, { parent: this, dependsOn: args.after });

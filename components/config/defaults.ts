@@ -5,16 +5,8 @@
  * prod is highly available (3 AZs, NAT per AZ, private endpoint only, deletion protection).
  * dev and staging expose the API endpoint to the CIDRs their stack file names (there is no default).
  */
+import { defaultKubernetesVersion } from "./kubernetesReleases";
 import { PlatformSettings, Tier } from "./schema";
-
-/** Add-on versions built for the default Kubernetes version (1.33). Change them together. */
-const addons = {
-    vpcCni: "v1.19.6-eksbuild.1",
-    coredns: "v1.12.1-eksbuild.2",
-    kubeProxy: "v1.33.0-eksbuild.2",
-    ebsCsiDriver: "v1.45.0-eksbuild.2",
-    podIdentityAgent: "v1.3.7-eksbuild.2",
-};
 
 const storage = {
     forceDestroy: false,
@@ -49,13 +41,12 @@ function base(): PlatformSettings {
             existing: { vpcId: "", privateSubnetIds: [] },
         },
         cluster: {
-            kubernetesVersion: "1.33",
+            kubernetesVersion: defaultKubernetesVersion,
             endpointPublicAccess: false,
             publicAccessCidrs: [],
             adminRoleArns: [],
             logTypes: ["api", "audit", "authenticator", "controllerManager", "scheduler"],
             logRetentionDays: 90,
-            addons: { ...addons },
         },
         nodeGroups: {
             system: { enabled: true, instanceTypes: ["m6i.xlarge"], minSize: 3, desiredSize: 3, maxSize: 6, diskSizeGiB: 100 },
@@ -75,7 +66,7 @@ function base(): PlatformSettings {
         spark: {
             scenario: "jupyter-connect-k8s",
             presets: [],
-            versions: ["3.5", "4.0"],
+            versions: ["3.5", "4.1"],
             jobNamespaces: ["spark-jobs"],
             images: { ...images },
             dynamicAllocation: { minExecutors: 0, maxExecutors: 100, executorIdleTimeoutSeconds: 120 },
@@ -102,13 +93,15 @@ function base(): PlatformSettings {
  * Platform images, built from images/ with the tags of images/versions.env (a test keeps the two
  * equal; see docs/images.md). Stack config points them at the registry they were pushed to.
  */
-const images = {
+const images: PlatformSettings["spark"]["images"] = {
     spark35: "spark-k8s/spark-runtime:3.5.9-p1",
-    spark40: "spark-k8s/spark-runtime:4.0.4-p1",
+    spark41: "spark-k8s/spark-runtime:4.1.4-p1",
+    spark43: "spark-k8s/spark-runtime:4.3.0-p1",
     sparkRapids: "spark-k8s/spark-rapids:3.5.9-26.08.0-p1",
     hiveMetastore: "spark-k8s/hive-metastore:4.0.1-p1",
     jupyter35: "spark-k8s/jupyter-spark:3.5.9-p1",
-    jupyter40: "spark-k8s/jupyter-spark:4.0.4-p1",
+    jupyter41: "spark-k8s/jupyter-spark:4.1.4-p1",
+    jupyter43: "spark-k8s/jupyter-spark:4.3.0-p1",
     airflow: "spark-k8s/airflow:3.2.2-p1",
 };
 

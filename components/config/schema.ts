@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { parseCidr } from "./cidr";
+import { kubernetesVersions } from "./kubernetesReleases";
 
 /**
  * Environment tiers; each has its own defaults (components/config/defaults.ts). local runs the
@@ -28,13 +29,35 @@ export type Scenario = (typeof scenarios)[number];
 export const presets = ["gpu", "iceberg", "cost-optimized"] as const;
 export type Preset = (typeof presets)[number];
 
-/** Spark lines the platform runs side by side. */
-export const sparkVersions = ["3.5", "4.0"] as const;
+/**
+ * Spark lines the platform runs side by side, oldest first. Each has its images (images/versions.env
+ * SPARK<NN>_*, spark.images.spark<NN> and jupyter<NN>) and its Connect server, spark-connect-<NN>.
+ */
+export const sparkVersions = ["3.5", "4.1", "4.3"] as const;
 export type SparkVersion = (typeof sparkVersions)[number];
+
+/** "4.1" → "41": the suffix of a line's names (spark-connect-41, spark.images.spark41, SPARK41_* in images/versions.env). */
+export type LineSuffix<V extends string = SparkVersion> = V extends `${infer Major}.${infer Minor}` ? `${Major}${Minor}` : never;
+export function lineSuffix<V extends string>(version: V): LineSuffix<V> {
+    return version.replace(".", "") as LineSuffix<V>;
+}
+
+/**
+ * Lines Apache Iceberg ships a Spark runtime for (iceberg-spark-runtime-<line>, at the
+ * ICEBERG_VERSION of images/versions.env, 1.11.0): the iceberg preset needs one on every listed line.
+ * Iceberg 1.11.0 and 1.12.0 publish runtimes for 3.5 and 4.1, none for 4.2 or 4.3.
+ */
+export const icebergRuntimeLines: readonly SparkVersion[] = ["3.5", "4.1"];
+
+/** The spark.images keys of a line's Spark runtime and notebook images. */
+export type SparkImageKey = `spark${LineSuffix}`;
+export type JupyterImageKey = `jupyter${LineSuffix}`;
+export const sparkImageKey = <V extends SparkVersion>(version: V) => `spark${lineSuffix(version)}` as const;
+export const jupyterImageKey = <V extends SparkVersion>(version: V) => `jupyter${lineSuffix(version)}` as const;
 
 export const icebergCatalogTypes = ["hive", "glue", "rest"] as const;
 
-export const kubernetesVersions = ["1.31", "1.32", "1.33", "1.34"] as const;
+export { kubernetesVersions };
 export const clusterLogTypes = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
 /** Retention periods CloudWatch Logs accepts. */
 export const logRetentionValues = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
@@ -120,7 +143,10 @@ const hubUserName = () =>
 export const jupyterhubAuthenticators = ["native", "github"] as const;
 export type JupyterHubAuthenticator = (typeof jupyterhubAuthenticators)[number];
 
-const addonVersion = pattern(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/, "an EKS add-on version such as v1.19.6-eksbuild.1");
+/** One pinned image reference per Spark line, under the key `key(line)`. */
+const perLine = <K extends string>(key: (version: SparkVersion) => K) =>
+    Object.fromEntries(sparkVersions.map((v) => [key(v), image()])) as Record<K, ReturnType<typeof image>>;
+
 
 export const networkSchema = strictObject({
     /** create: a new VPC; existing: use the VPC and subnets named in `existing`. */
@@ -149,13 +175,6 @@ export const clusterSchema = strictObject({
     logTypes: list(oneOf(clusterLogTypes), 0, 5, "log types"),
     /** Days CloudWatch keeps control-plane logs (a value CloudWatch accepts). */
     logRetentionDays: z.union(logRetentionValues.map((d) => z.literal(d)), { error: `expected one of ${logRetentionValues.join(", ")}` }),
-    addons: strictObject({
-        vpcCni: addonVersion,
-        coredns: addonVersion,
-        kubeProxy: addonVersion,
-        ebsCsiDriver: addonVersion,
-        podIdentityAgent: addonVersion,
-    }),
 });
 
 export const nodeGroupSchema = strictObject({
@@ -220,16 +239,14 @@ export const sparkSchema = strictObject({
     scenario: oneOf(scenarios),
     presets: list(oneOf(presets), 0, 3, "presets"),
     /** Spark lines to run Connect servers (or standalone clusters) for. */
-    versions: list(oneOf(sparkVersions), 1, 2, "Spark versions"),
+    versions: list(oneOf(sparkVersions), 1, sparkVersions.length, "Spark versions"),
     /** Namespaces Spark jobs run in; the operator watches them. Connect runs in spark-jobs. */
     jobNamespaces: list(dnsLabel("a namespace"), 1, 10, "namespaces"),
     images: strictObject({
-        spark35: image(),
-        spark40: image(),
+        ...perLine(sparkImageKey),
         sparkRapids: image(),
         hiveMetastore: image(),
-        jupyter35: image(),
-        jupyter40: image(),
+        ...perLine(jupyterImageKey),
         airflow: image(),
     }),
     dynamicAllocation: strictObject({

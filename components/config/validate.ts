@@ -10,6 +10,7 @@ import { instanceShape, knownFamilies } from "./instanceTypes";
 import { namespaces } from "./names";
 import {
     configKeys,
+    icebergRuntimeLines,
     NodeGroupRole,
     PlatformConfig,
     platformSchema,
@@ -17,6 +18,7 @@ import {
     requiredClusterLogTypes,
     secretConfigMarker,
     secretConfigPaths,
+    sparkVersions,
     Tier,
     tiers,
 } from "./schema";
@@ -205,12 +207,6 @@ const awsRules: Rule[] = [
             .filter((t) => !c.cluster.logTypes.includes(t))
             .map((t) => notAllowed(["cluster", "logTypes"], c.cluster.logTypes, `expected a list that includes "${t}" (api, audit and authenticator are always on)`)),
     (c) => {
-        const m = /^v(\d+\.\d+)\./.exec(c.cluster.addons.kubeProxy);
-        return m && m[1] !== c.cluster.kubernetesVersion
-            ? [notAllowed(["cluster", "addons", "kubeProxy"], c.cluster.addons.kubeProxy, `expected a version for Kubernetes ${c.cluster.kubernetesVersion} (v${c.cluster.kubernetesVersion}.x-eksbuild.N)`)]
-            : [];
-    },
-    (c) => {
         const n = c.network;
         const out: ConfigProblem[] = [];
         const vpc = parseCidr(n.vpcCidr);
@@ -275,6 +271,19 @@ const sparkRules: Rule[] = [
         if (i.catalogType !== "rest" && i.restUri) out.push(notAllowed(["spark", "iceberg", "restUri"], i.restUri, 'expected "" unless catalogType is rest'));
         if (i.catalogType === "glue" && tier === "local") out.push(notAllowed(["spark", "iceberg", "catalogType"], "glue", 'expected "hive" or "rest" on the local tier (Glue needs AWS)'));
         return out;
+    },
+    (c) => {
+        if (!c.spark.presets.includes("iceberg")) return [];
+        const without = c.spark.versions.filter((v) => (sparkVersions as readonly string[]).includes(v) && !icebergRuntimeLines.includes(v));
+        if (without.length === 0) return [];
+        const lines = icebergRuntimeLines.map((v) => `"${v}"`).join(", ");
+        return [
+            notAllowed(
+                ["spark", "versions"],
+                c.spark.versions,
+                `expected only Spark lines Apache Iceberg ships a runtime for (${lines}) while spark.presets has "iceberg"; there is no iceberg-spark-runtime for ${without.join(", ")}`,
+            ),
+        ];
     },
     (c) =>
         c.spark.presets.includes("gpu") && c.spark.scenario.endsWith("-standalone")

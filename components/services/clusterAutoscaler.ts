@@ -11,15 +11,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { chartResources, containerSecurityContext, pinnedChart, podSecurityContext, systemNodeSelector } from "./charts";
 
-/** The autoscaler's image follows the cluster's Kubernetes minor, as upstream requires. */
-export function clusterAutoscalerImageTag(kubernetesVersion: string): string {
-    return `v${kubernetesVersion}.0`;
-}
-
 export interface ClusterAutoscalerValuesArgs {
     readonly clusterName: string;
     readonly region: string;
-    readonly kubernetesVersion: string;
+    /** Image tag of the cluster's Kubernetes minor, as upstream requires (kubernetesReleases). */
+    readonly imageTag: string;
     /** Service account with the autoscaler's Pod Identity association. */
     readonly serviceAccountName: string;
 }
@@ -29,7 +25,7 @@ export function clusterAutoscalerValues(a: ClusterAutoscalerValuesArgs): Record<
         cloudProvider: "aws",
         awsRegion: a.region,
         autoDiscovery: { clusterName: a.clusterName },
-        image: { repository: "registry.k8s.io/autoscaling/cluster-autoscaler", tag: clusterAutoscalerImageTag(a.kubernetesVersion) },
+        image: { repository: "registry.k8s.io/autoscaling/cluster-autoscaler", tag: a.imageTag },
         replicaCount: 1,
         extraArgs: {
             // Executor instance types share one shape: spread scale-ups across them (and AZs).

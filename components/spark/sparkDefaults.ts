@@ -3,10 +3,10 @@
  * of typed input. Every key it emits is listed in sparkKeys.ts; docs/spark-configuration.md says
  * what each group does and why.
  */
+import { icebergRuntimeLines, SparkVersion, sparkVersions } from "../config/schema";
 import { minExecutorMemoryMiB } from "./sizing";
-import type { SparkVersion } from "./sparkKeys";
 
-export type { SparkVersion } from "./sparkKeys";
+export type { SparkVersion } from "../config/schema";
 
 /** Everything sparkDefaults needs; the stack-specific values come from the platform's config. */
 export interface SparkConfInput {
@@ -51,6 +51,7 @@ export interface SparkConfInput {
 
 /** The class names that differ with the Hadoop line (and so the AWS SDK) each Spark version ships. */
 export interface HadoopAwsProfile {
+    /** The Hadoop inside the Spark distribution (hadoop-client-api-<version>.jar): SPARK<NN>_HADOOP_VERSION of images/versions.env. */
     hadoopVersion: string;
     awsSdk: "v1" | "v2";
     /** Reads AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY: MinIO credentials. */
@@ -70,8 +71,14 @@ export const hadoopAwsProfiles: Readonly<Record<SparkVersion, HadoopAwsProfile>>
         environmentCredentialsProvider: "com.amazonaws.auth.EnvironmentVariableCredentialsProvider",
         podIdentityCredentialsProvider: "org.apache.hadoop.fs.s3a.auth.IAMInstanceCredentialsProvider",
     },
-    "4.0": {
-        hadoopVersion: "3.4.1",
+    "4.1": {
+        hadoopVersion: "3.4.2",
+        awsSdk: "v2",
+        environmentCredentialsProvider: "software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider",
+        podIdentityCredentialsProvider: "org.apache.hadoop.fs.s3a.auth.IAMInstanceCredentialsProvider",
+    },
+    "4.3": {
+        hadoopVersion: "3.5.0",
         awsSdk: "v2",
         environmentCredentialsProvider: "software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider",
         podIdentityCredentialsProvider: "org.apache.hadoop.fs.s3a.auth.IAMInstanceCredentialsProvider",
@@ -119,7 +126,7 @@ function validate(input: SparkConfInput): string[] {
     };
     const { storage, kubernetes: k8s, executor, dynamicAllocation: da, presets } = input;
 
-    check(input.version === "3.5" || input.version === "4.0", `version must be "3.5" or "4.0", got ${String(input.version)}`);
+    check(sparkVersions.includes(input.version), `version must be one of ${sparkVersions.map((v) => `"${v}"`).join(", ")}, got ${String(input.version)}`);
     check(bucketName.test(input.warehouseBucket), `warehouseBucket is not an S3 bucket name: "${input.warehouseBucket}"`);
     check(bucketName.test(input.eventLogBucket), `eventLogBucket is not an S3 bucket name: "${input.eventLogBucket}"`);
     check(
@@ -179,6 +186,7 @@ function validate(input: SparkConfInput): string[] {
 
     if (presets.iceberg) {
         const ice = presets.iceberg;
+        check(icebergRuntimeLines.includes(input.version), `presets.iceberg: Iceberg ships no Spark runtime for Spark ${input.version} (only ${icebergRuntimeLines.join(", ")})`);
         check(identifier.test(ice.catalogName) && ice.catalogName !== "spark_catalog", `presets.iceberg.catalogName must be an identifier other than spark_catalog: "${ice.catalogName}"`);
         check(/^s3a:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/\S*)?$/.test(ice.warehouse), `presets.iceberg.warehouse must be s3a://bucket/path: "${ice.warehouse}"`);
         if (ice.catalogType === "rest") {

@@ -5,23 +5,23 @@
  *
  * Checked against (facts only, nothing copied):
  * - apache/spark docs/configuration.md, docs/monitoring.md, docs/running-on-kubernetes.md,
- *   docs/cloud-integration.md and docs/core-migration-guide.md ("Upgrading from Core 3.5 to 4.0");
- *   sql/catalyst StaticSQLConf (spark.sql.catalogImplementation, internal since 2.0.0).
- *   Every Spark key here exists since 3.4 or earlier and still exists in 4.0.
+ *   docs/cloud-integration.md; sql/catalyst StaticSQLConf (spark.sql.catalogImplementation,
+ *   internal since 2.0.0). Every Spark key here, or the prefix it is built from
+ *   (spark.kubernetes.authenticate.<role>, spark.<role>.resource.<name>, spark.metrics.conf.,
+ *   spark.sql.catalog.), is a config constant in the spark-*.jar files of Spark 3.5.9, 4.1.4 and
+ *   4.3.0 alike (the jars of the pyspark distributions of those releases).
  * - apache/hadoop hadoop-aws site docs: index.md, committers.md, third_party_stores.md,
  *   aws_sdk_upgrade.md, and IAMInstanceCredentialsProvider in 3.3.x (wraps the v1
- *   EC2ContainerCredentialsProviderWrapper) and 3.4.x (wraps the v2 ContainerCredentialsProvider).
- *   Spark 3.5 ships Hadoop 3.3.4 (SDK v1), Spark 4.0 Hadoop 3.4.1 (SDK v2); the fs.s3a keys used
- *   here exist in both.
+ *   EC2ContainerCredentialsProvider) and 3.4.x/3.5.x (wraps the v2 ContainerCredentialsProvider).
+ *   Spark 3.5 ships Hadoop 3.3.4 (SDK v1), Spark 4.1 Hadoop 3.4.2 and Spark 4.3 Hadoop 3.5.0 (SDK
+ *   v2); the fs.s3a keys used here are constants of hadoop-aws 3.3.4, 3.4.2 and 3.5.0 (fs.s3a.impl
+ *   and the s3a committer factory are in core-default.xml and mapred-default.xml).
  * - NVIDIA/spark-rapids docs/configs.md (spark.rapids.sql.enabled, spark.rapids.sql.concurrentGpuTasks).
  * - apache/iceberg docs/docs/spark-configuration.md (catalog properties, SQL extensions) and
- *   AwsClientProperties (client.region), Iceberg 1.10 (the first release with Spark 4.0 runtimes).
+ *   AwsClientProperties (client.region), Iceberg 1.11 (runtimes for Spark 3.5 and 4.1; see
+ *   icebergRuntimeLines in components/config/schema.ts).
  */
-
-/** The Spark lines the platform builds images for. */
-export type SparkVersion = "3.5" | "4.0";
-
-export const sparkVersions: readonly SparkVersion[] = ["3.5", "4.0"];
+import { icebergRuntimeLines, SparkVersion, sparkVersions } from "../config/schema";
 
 /**
  * One key or key pattern. In a pattern, `<name>` stands for an identifier (letters, digits,
@@ -34,19 +34,20 @@ export interface SparkKeySpec {
     readonly versions: readonly SparkVersion[];
 }
 
-const both: readonly SparkVersion[] = ["3.5", "4.0"];
+/** Keys that mean the same on every line. */
+const everyLine: readonly SparkVersion[] = sparkVersions;
 
 const sparkConf = "spark docs/configuration.md";
 const sparkMonitoring = "spark docs/monitoring.md";
 const sparkK8s = "spark docs/running-on-kubernetes.md";
 const sparkCloud = "spark docs/cloud-integration.md";
-const hadoopAws = "hadoop-aws index.md (3.3.4, 3.4.1)";
-const hadoopCommitters = "hadoop-aws committers.md (3.3.4, 3.4.1)";
-const hadoopThirdParty = "hadoop-aws third_party_stores.md / index.md (3.3.4, 3.4.1)";
+const hadoopAws = "hadoop-aws index.md (3.3.4, 3.4.2, 3.5.0)";
+const hadoopCommitters = "hadoop-aws committers.md (3.3.4, 3.4.2, 3.5.0)";
+const hadoopThirdParty = "hadoop-aws third_party_stores.md / index.md (3.3.4, 3.4.2, 3.5.0)";
 const rapids = "spark-rapids docs/configs.md";
-const iceberg = "iceberg docs/spark-configuration.md (1.10)";
+const iceberg = "iceberg docs/spark-configuration.md (1.11)";
 
-function specs(source: string, keys: readonly string[], versions: readonly SparkVersion[] = both): SparkKeySpec[] {
+function specs(source: string, keys: readonly string[], versions: readonly SparkVersion[] = everyLine): SparkKeySpec[] {
     return keys.map((key) => ({ key, source, versions }));
 }
 
@@ -92,7 +93,7 @@ export const sparkKeySpecs: readonly SparkKeySpec[] = [
         "spark.sql.extensions",
         "spark.sql.warehouse.dir",
     ]),
-    { key: "spark.sql.catalogImplementation", source: "spark StaticSQLConf (internal)", versions: both },
+    { key: "spark.sql.catalogImplementation", source: "spark StaticSQLConf (internal)", versions: everyLine },
     ...specs(sparkCloud, ["spark.sql.sources.commitProtocolClass", "spark.sql.parquet.output.committer.class"]),
     ...specs(sparkMonitoring, [
         "spark.ui.prometheus.enabled",
@@ -126,13 +127,13 @@ export const sparkKeySpecs: readonly SparkKeySpec[] = [
         "spark.hadoop.fs.s3a.committer.magic.enabled",
         "spark.hadoop.mapreduce.outputcommitter.factory.scheme.s3a",
     ]),
-    { key: "spark.hadoop.hive.metastore.uris", source: "hive metastore client conf (spark docs/sql-data-sources-hive-tables.md)", versions: both },
+    { key: "spark.hadoop.hive.metastore.uris", source: "hive metastore client conf (spark docs/sql-data-sources-hive-tables.md)", versions: everyLine },
     ...specs(rapids, ["spark.rapids.sql.enabled", "spark.rapids.sql.concurrentGpuTasks"]),
-    ...specs(iceberg, [
-        "spark.sql.catalog.<name>",
-        "spark.sql.catalog.<name>.{type|catalog-impl|uri|warehouse|io-impl}",
-        "spark.sql.catalog.<name>.client.region",
-    ]),
+    ...specs(
+        iceberg,
+        ["spark.sql.catalog.<name>", "spark.sql.catalog.<name>.{type|catalog-impl|uri|warehouse|io-impl}", "spark.sql.catalog.<name>.client.region"],
+        icebergRuntimeLines,
+    ),
 ];
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
