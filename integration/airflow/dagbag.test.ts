@@ -15,31 +15,12 @@ import { executorTaint, nodeRoleLabel } from "../../components/aws/nodeGroups";
 import { namespaces, serviceEndpoints, serviceHost, serviceIdentities } from "../../components/config/names";
 import { sparkUserId } from "../../components/kubernetes/hardening";
 import { loadStackConfig, StackRun } from "../../tools/harness";
-import { configMapData, resourcesOfType, stackArtefacts } from "../support/artefacts";
+import { configMapData, resourcesOfType } from "../support/artefacts";
 import { run } from "../support/cache";
 import { Venv } from "../support/python";
 import { deploymentContainer, sparkDistribution, sparkEnv, sparkRelease } from "../support/spark";
-import { airflowHome, AirflowHome, ConfigMapVolumeSource, dagBagReport, DagBagReport, repositoryDagsCopy, TaskReport, writeConfigMapVolume } from "./environment";
+import { airflowChartValues, airflowHome, AirflowHome, airflowStack, ChartValues, dagBagReport, DagBagReport, repositoryDagsCopy, TaskReport, writeConfigMapVolume } from "./environment";
 import { airflowImage, airflowVenv, lockPins, repositoryRoot } from "./image";
-
-/** The local stack with one Airflow scenario (the whole `spark` key replaced, other fields kept). */
-export function airflowStack(scenario: string, extra: Record<string, unknown> = {}): Promise<StackRun> {
-    const spark = JSON.parse(loadStackConfig("local").values["spark-k8s:spark"] ?? "{}") as Record<string, unknown>;
-    return stackArtefacts("local", { spark: { ...spark, scenario, ...extra } });
-}
-
-interface ChartValues {
-    config: Record<string, Record<string, string>>;
-    volumes: { name: string; configMap?: ConfigMapVolumeSource }[];
-    volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[];
-}
-
-/** The values the program passes to Airflow's chart. */
-export function airflowChartValues(stack: StackRun): ChartValues {
-    const charts = resourcesOfType(stack, "kubernetes:helm.sh/v4:Chart").filter((c) => c.inputs.chart === "airflow");
-    assert.equal(charts.length, 1, "one Airflow chart");
-    return charts[0].inputs.values as ChartValues;
-}
 
 const image = airflowImage();
 const line = image.sparkClient.line;
@@ -89,6 +70,17 @@ describe(`Airflow ${image.airflowVersion}: the example DAGs in a real DagBag`, f
         assert.equal(got["apache-airflow"], image.airflowVersion);
         assert.equal(got.pyspark, image.sparkClient.version);
         for (const p of image.providers) assert.equal(got[p], pins.get(p), `${p} at the lock's version`);
+    });
+
+    it("loads the auth manager the chart values name ([core] auth_manager) from the image's packages", function () {
+        const manager = values.config.core?.auth_manager;
+        assert.ok(manager, "the values set [core] auth_manager");
+        // As the API server resolves it: conf.getimport("core", "auth_manager").
+        const script = "from airflow.api_fastapi.app import get_auth_manager_cls; from airflow.api_fastapi.auth.managers.base_auth_manager import BaseAuthManager; print(issubclass(get_auth_manager_cls(), BaseAuthManager))";
+        const home = fs.mkdtempSync(path.join(os.tmpdir(), "spark-k8s-it-airflow-home-"));
+        dirs.push(home);
+        const out = run(venv.python, ["-c", script], { env: { ...process.env, AIRFLOW_HOME: home, AIRFLOW__CORE__AUTH_MANAGER: manager } });
+        assert.equal(out.trim().split("\n").pop(), "True");
     });
 
     describe("from the program's DAG ConfigMap, mounted as the chart values say", function () {

@@ -7,6 +7,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { cachedDirectory, cacheRoot, digestOf, run } from "../support/cache";
+import { loadStackConfig, StackRun } from "../../tools/harness";
+import { resourcesOfType, stackArtefacts } from "../support/artefacts";
 import { Venv } from "../support/python";
 import { repositoryRoot } from "./image";
 
@@ -126,4 +128,24 @@ export function writeConfigMapVolume(target: string, configMap: { name: string; 
     fs.mkdirSync(target, { recursive: true });
     const input = JSON.stringify({ target, configMap: { metadata: { name: configMap.name }, data: configMap.data }, source });
     run(configMapVolumeWriter(), [], { input, stdio: ["pipe", "pipe", "pipe"], what: `writing ConfigMap ${configMap.name} as a volume` });
+}
+
+/** The local stack with one Airflow scenario (the whole `spark` key replaced, other fields kept). */
+export function airflowStack(scenario: string, extra: Record<string, unknown> = {}): Promise<StackRun> {
+    const spark = JSON.parse(loadStackConfig("local").values["spark-k8s:spark"] ?? "{}") as Record<string, unknown>;
+    return stackArtefacts("local", { spark: { ...spark, scenario, ...extra } });
+}
+
+/** The parts of the Airflow chart values the tests read. */
+export interface ChartValues {
+    config: Record<string, Record<string, string>>;
+    volumes: { name: string; configMap?: ConfigMapVolumeSource }[];
+    volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[];
+}
+
+/** The values the program passes to Airflow's chart. */
+export function airflowChartValues(stack: StackRun): ChartValues {
+    const charts = resourcesOfType(stack, "kubernetes:helm.sh/v4:Chart").filter((c) => c.inputs.chart === "airflow");
+    if (charts.length !== 1) throw new Error(`${stack.stack}: expected one Airflow chart, found ${charts.length}`);
+    return charts[0].inputs.values as ChartValues;
 }
