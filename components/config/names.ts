@@ -44,7 +44,7 @@ export const namespaces = {
 
 /** In-cluster service names and ports other components and example DAGs connect to. */
 export const serviceEndpoints = {
-    /** One Spark Connect server per Spark version: `spark-connect-35`, `spark-connect-40`. */
+    /** One Spark Connect server per Spark version: `spark-connect-35`, `spark-connect-41`, `spark-connect-43`. */
     connect: (version: string) => ({ name: `spark-connect-${version.replace(".", "")}`, namespace: namespaces.jobs, grpcPort: 15002, uiPort: 4040 }),
     /** Spark standalone master per version, when the standalone backend is chosen. */
     standaloneMaster: (version: string) => ({ name: `spark-master-${version.replace(".", "")}`, namespace: namespaces.jobs, port: 7077, uiPort: 8080 }),

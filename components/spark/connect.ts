@@ -33,7 +33,7 @@ export const executorTemplatePath = `${sparkConfDir}/executor-pod-template.yaml`
 /** Fixed ports of a client-mode driver, so the headless Service can name them. */
 export const driverPorts = { driver: 7078, blockManager: 7079 } as const;
 
-/** Entry class of the Spark Connect server, in both Spark lines. */
+/** Entry class of the Spark Connect server, in every Spark line. */
 export const connectServerClass = "org.apache.spark.sql.connect.service.SparkConnectServer";
 
 /** The headless Service executors reach the Connect server's driver at. */
