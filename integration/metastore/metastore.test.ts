@@ -121,7 +121,7 @@ for (const stack of stacks) {
         it("server: logs in to PostgreSQL as the program's metastore role, over TLS where the plan requires it", function () {
             const rows = pg.psql("SELECT DISTINCT usename || ':' || ssl FROM pg_stat_activity JOIN pg_stat_ssl USING (pid) WHERE datname = 'metastore';").split("\n");
             const tls = planDatabaseServer(run).kind === "rds";
-            assert.deepEqual(rows, [`metastore:${tls ? "t" : "f"}`]);
+            assert.deepEqual(rows, [`metastore:${tls}`]);
         });
     });
 }

@@ -34,7 +34,7 @@ const repoRoot = path.resolve(__dirname, "..", "..");
 export const hiveJavaHome = "/usr/lib/jvm/java-17-openjdk-amd64";
 
 /** images/versions.env, KEY → value with ${KEY} of earlier keys expanded. */
-function versionsEnv(): Map<string, string> {
+export function versionsEnv(): Map<string, string> {
     const vars = new Map<string, string>();
     for (const raw of fs.readFileSync(path.join(repoRoot, "images", "versions.env"), "utf8").split(/\r?\n/)) {
         const m = /^([A-Z][A-Z0-9_]*)=(?:"([^"]*)"|'([^']*)'|(\S*))$/.exec(raw.trim());
