@@ -19,7 +19,7 @@ import { configMapData, resourcesOfType } from "../support/artefacts";
 import { run } from "../support/cache";
 import { Venv } from "../support/python";
 import { deploymentContainer, sparkDistribution, sparkEnv, sparkRelease } from "../support/spark";
-import { airflowChartValues, airflowHome, AirflowHome, airflowStack, ChartValues, dagBagReport, DagBagReport, repositoryDagsCopy, TaskReport, writeConfigMapVolume } from "./environment";
+import { airflowChartValues, airflowHome, AirflowHome, airflowStack, ChartValues, dagBagReport, dagProcessorPass, DagBagReport, repositoryDagsCopy, TaskReport, writeConfigMapVolume } from "./environment";
 import { airflowImage, airflowVenv, lockPins, repositoryRoot } from "./image";
 
 const image = airflowImage();
@@ -33,6 +33,8 @@ const variables = {
     spark_k8s_warehouse_uri: "s3a://example-warehouse/warehouse",
     [`spark_k8s_spark_image_${suffix}`]: "registry.example.test/spark-k8s/spark-runtime@sha256:" + "0".repeat(64),
 };
+
+const exampleDagIds = ["spark_connect_example", "spark_operator_example", "spark_submit_k8s_example"];
 
 const task = (report: DagBagReport, dagId: string): TaskReport => {
     const dag = report.dags[dagId];
@@ -114,7 +116,13 @@ describe(`Airflow ${image.airflowVersion}: the example DAGs in a real DagBag`, f
         it("lets Airflow list and import the DAG files (the DAG processor's file discovery)", function () {
             assert.equal(report.discovery_error, undefined, `Airflow cannot walk the mounted DAG folder: ${report.discovery_error}`);
             assert.deepEqual(report.import_errors, {});
-            assert.deepEqual(Object.keys(report.dags).sort(), ["spark_connect_example", "spark_operator_example", "spark_submit_k8s_example"]);
+            assert.deepEqual(Object.keys(report.dags).sort(), exampleDagIds);
+        });
+
+        it("lets the DAG processor (airflow dag-processor) register the example DAGs", function () {
+            const pass = dagProcessorPass(venv, folder, { core: values.config.core ?? {} });
+            assert.equal(pass.error, undefined, `the DAG processor failed on the mounted folder: ${pass.error}`);
+            assert.deepEqual(pass.dagIds, exampleDagIds);
         });
 
         it("with an .airflowignore of `..*` in the ConfigMap (the proposed fix), the same folder imports cleanly", function () {
@@ -128,8 +136,11 @@ describe(`Airflow ${image.airflowVersion}: the example DAGs in a real DagBag`, f
             const fixedReport = dagBagReport(venv, home);
             assert.equal(fixedReport.discovery_error, undefined);
             assert.deepEqual(fixedReport.import_errors, {});
-            assert.equal(Object.keys(fixedReport.dags).length, 3);
+            assert.deepEqual(Object.keys(fixedReport.dags).sort(), exampleDagIds);
             for (const dag of Object.values(fixedReport.dags)) for (const t of dag.tasks) assert.equal(t.render_error, undefined, `${t.task_id}: ${t.render_error}`);
+            const pass = dagProcessorPass(venv, fixed, { core: values.config.core ?? {} });
+            assert.equal(pass.error, undefined);
+            assert.deepEqual(pass.dagIds, exampleDagIds);
         });
     });
 
@@ -137,9 +148,10 @@ describe(`Airflow ${image.airflowVersion}: the example DAGs in a real DagBag`, f
         let report: DagBagReport;
         let overridden: DagBagReport;
         let connectImage: string;
+        let folder: string;
         before(function () {
             this.timeout(20 * 60 * 1000);
-            const folder = repositoryDagsCopy();
+            folder = repositoryDagsCopy();
             dirs.push(folder);
             const home = airflowHome(venv, folder, { core: values.config.core ?? {} });
             homes.push(home);
@@ -155,13 +167,19 @@ describe(`Airflow ${image.airflowVersion}: the example DAGs in a real DagBag`, f
             assert.deepEqual(report.serialization_errors, {});
             const pyFiles = fs.readdirSync(path.join(repositoryRoot, "dags")).filter((f) => f.endsWith(".py")).sort();
             assert.deepEqual(report.files.map((f) => path.basename(f)).sort(), pyFiles);
-            assert.deepEqual(Object.keys(report.dags).sort(), ["spark_connect_example", "spark_operator_example", "spark_submit_k8s_example"]);
+            assert.deepEqual(Object.keys(report.dags).sort(), exampleDagIds);
             for (const [id, dag] of Object.entries(report.dags)) {
                 assert.equal(dag.schedule, null, `${id}: triggered by hand`);
                 assert.equal(dag.catchup, false, id);
                 assert.equal(dag.max_active_runs, 1, id);
                 assert.ok(dag.tags.includes("spark-k8s") && dag.tags.includes("example"), id);
             }
+        });
+
+        it("lets the DAG processor (airflow dag-processor) register the example DAGs", function () {
+            const pass = dagProcessorPass(venv, folder, { core: values.config.core ?? {} });
+            assert.equal(pass.error, undefined);
+            assert.deepEqual(pass.dagIds, exampleDagIds);
         });
 
         it(`spark_connect_example: one TaskFlow task whose default remote is the program's Spark Connect ${line} Service`, function () {

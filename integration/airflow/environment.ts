@@ -149,3 +149,24 @@ export function airflowChartValues(stack: StackRun): ChartValues {
     if (charts.length !== 1) throw new Error(`${stack.stack}: expected one Airflow chart, found ${charts.length}`);
     return charts[0].inputs.values as ChartValues;
 }
+
+/**
+ * One pass of the DAG processor the chart runs (`airflow dag-processor --num-runs 1`) over a folder,
+ * in a fresh AIRFLOW_HOME, then the DAG ids it registered.
+ */
+export function dagProcessorPass(venv: Venv, dagsFolder: string, config: Record<string, Record<string, string>> = {}): { error?: string; dagIds: string[] } {
+    const home = airflowHome(venv, dagsFolder, config);
+    try {
+        let error: string | undefined;
+        try {
+            home.airflow(["dag-processor", "--num-runs", "1"], {}, 300000);
+        } catch (err) {
+            const message = (err as Error).message;
+            error = message.split("\n").filter((l) => /Error|Exception/.test(l)).slice(-3).join("\n") || message;
+        }
+        const listed = home.airflow(["dags", "list", "-o", "json"]).split("\n").filter((l) => l.startsWith("[")).pop() ?? "[]";
+        return { error, dagIds: (JSON.parse(listed) as { dag_id: string }[]).map((d) => d.dag_id).sort() };
+    } finally {
+        home.remove();
+    }
+}
