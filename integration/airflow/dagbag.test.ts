@@ -303,13 +303,13 @@ describe(`Airflow ${image.airflowVersion}: the example DAGs in a real DagBag`, f
             assert.equal(bindings.length, 1, `scenario airflow-k8s-submit binds a Role in ${namespaces.jobs} to ${airflowSa.namespace}/${airflowSa.serviceAccount}`);
         });
 
-        it(`spark_submit_k8s_example: the rendered script runs under bash with the image's spark-submit (Spark ${sparkRelease(line)}) up to creating the driver pod`, async function () {
+        it(`spark_submit_k8s_example: the rendered script runs under bash with the image's spark-submit (Spark ${sparkRelease(line)}), on a read-only root, up to creating the driver pod`, async function () {
             this.timeout(20 * 60 * 1000);
             const f = task(report, "spark_submit_k8s_example").rendered!.fields as { arguments: string[]; env_vars: { name: string; value: string }[] };
             const dist = await sparkDistribution(line);
-            // The pod's view: the image's Spark at /opt/spark and an empty, writable /tmp; a private mount
-            // namespace gives the script both without touching this machine's /opt or /tmp.
-            const setup = `mount -t tmpfs tmpfs /tmp && mount -t tmpfs tmpfs /opt && mkdir /opt/spark && mount --bind "$IT_SPARK_HOME" /opt/spark && cd /tmp && exec timeout 300 /bin/bash -c "$IT_SCRIPT"`;
+            // The pod's view, in a private mount namespace (this machine's / stays as it is): a read-only
+            // root (readOnlyRootFilesystem), the image's Spark at /opt/spark, the empty /tmp volume.
+            const setup = `mount -o remount,bind,ro / && mount -t tmpfs tmpfs /tmp && mount -t tmpfs tmpfs /opt && mkdir /opt/spark && mount --bind -o ro "$IT_SPARK_HOME" /opt/spark && cd /tmp && exec timeout 300 /bin/bash -c "$IT_SCRIPT"`;
             const env = { ...process.env, ...sparkEnv(dist), SPARK_HOME: "/opt/spark", IT_SPARK_HOME: dist.home, IT_SCRIPT: f.arguments[0], ...Object.fromEntries(f.env_vars.map((e) => [e.name, e.value])) };
             const result = spawnSync("unshare", ["--mount", "--propagation", "private", "/bin/bash", "-c", setup], { env, encoding: "utf8", timeout: 360000 });
             const log = `${result.stdout}\n${result.stderr}`;
