@@ -7,7 +7,7 @@
 import { strict as assert } from "assert";
 import { StackRun } from "../../tools/harness";
 import { configMapData, stackArtefacts } from "../support/artefacts";
-import { ensureHive, Metastore, metastoreOverrides, overriddenSiteXml, runSchemaJob, SchemaRun, siteProperties, startMetastore } from "../support/metastore";
+import { ensureHive, Metastore, metastoreOverrides, overriddenSiteXml, runSchemaJob, SchemaRun, siteProperties, startMetastore, startMetastoreServer } from "../support/metastore";
 import { planDatabaseServer, Postgres, programPostgresVersion, runDatabaseInit, startPostgres } from "../support/postgres";
 import { LocalS3, startLocalS3 } from "../support/s3";
 import { withMetastoreClient } from "./thriftClient";
@@ -125,6 +125,27 @@ for (const stack of stacks) {
         });
     });
 }
+
+describe("Hive Metastore, for real: the server without the schema Job", function () {
+    this.timeout(20 * 60 * 1000);
+    let s3: LocalS3;
+    let pg: Postgres;
+    before(async () => {
+        s3 = await startLocalS3();
+        pg = await startPostgres({ version: programPostgresVersion() });
+    });
+    after(async () => {
+        await pg?.stop();
+        await s3?.stop();
+    });
+
+    it("local: refuses to start on a database the schema Job has not prepared, and creates no table (schema verification on, auto-create off)", async function () {
+        const run = await stackArtefacts("local");
+        runDatabaseInit(run, pg);
+        await assert.rejects(startMetastoreServer(run, { pg, s3 }), /exited with 1[\s\S]*Version information not found in metastore/);
+        assert.equal(pg.psql("SELECT count(*) FROM pg_tables WHERE schemaname = 'public';", { database: "metastore" }), "0");
+    });
+});
 
 describe("Hive Metastore, for real: startMetastore from the cached database (the Spark helper's path)", function () {
     this.timeout(20 * 60 * 1000);

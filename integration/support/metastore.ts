@@ -383,6 +383,48 @@ async function preparedPostgres(run: StackRun, s3: LocalS3, install: HiveInstall
 }
 
 /**
+ * Only the server of the stack's metastore (the Deployment's command, site XML with overrides), on
+ * a free port, against a database that is already set up (or deliberately not, for tests).
+ */
+export async function startMetastoreServer(run: StackRun, ctx: { pg: Postgres; s3: LocalS3 }, install = ensureHive()): Promise<Omit<Metastore, "postgres" | "setup">> {
+    const deployment = metastoreWorkload(run, "kubernetes:apps/v1:Deployment", "metastore");
+    const thriftPort = await freePort();
+    const prepared = prepareContainer(run, deployment, { ...ctx, thriftPort }, install);
+    const warehouse = warehouseLocation(prepared.xml);
+    if (!ctx.s3.listBuckets().includes(warehouse.bucket)) ctx.s3.createBucket(warehouse.bucket);
+    const [launcher, ...args] = prepared.command;
+    if (launcher !== `${install.home}/bin/hive`) throw new Error(`${run.stack}: the metastore command does not start ${imageHiveHome}/bin/hive: ${prepared.command.join(" ")}`);
+    try {
+        const server = await startServer({
+            name: `hive-metastore-${run.stack}`,
+            // The full distribution's `hive` launcher maps to the standalone one (bin/base); it has no
+            // HBase classpath step, so --skiphbasecp, which only the full launcher knows, is dropped.
+            command: path.join(install.home, "bin", "base"),
+            args: args.filter((a) => a !== "--skiphbasecp"),
+            env: prepared.env,
+            cwd: prepared.confDir,
+            ready: { port: thriftPort },
+            timeoutMs: 300000,
+        });
+        return {
+            thriftUri: `thrift://127.0.0.1:${thriftPort}`,
+            port: thriftPort,
+            warehouse,
+            siteXml: prepared.xml,
+            overridden: prepared.changed,
+            server,
+            stop: async () => {
+                await server.stop();
+                fs.rmSync(prepared.confDir, { recursive: true, force: true });
+            },
+        };
+    } catch (err) {
+        fs.rmSync(prepared.confDir, { recursive: true, force: true });
+        throw err;
+    }
+}
+
+/**
  * Starts the stack's Hive Metastore: the program's database-init script and schema script against
  * PostgreSQL, then the server with the program's command and site XML (overrides applied), on a
  * free loopback port. The warehouse bucket is created in the local S3 server, as the program's
@@ -405,37 +447,14 @@ export async function startMetastore(options: MetastoreOptions): Promise<Metasto
             if (schema.exitCode !== 0) throw new Error(`${run.stack}: the schema Job script failed (exit ${schema.exitCode}):\n${schema.output.split("\n").slice(-40).join("\n")}`);
         }
 
-        const deployment = metastoreWorkload(run, "kubernetes:apps/v1:Deployment", "metastore");
-        const thriftPort = await freePort();
-        const prepared = prepareContainer(run, deployment, { pg, s3, thriftPort }, install);
-        const warehouse = warehouseLocation(prepared.xml);
-        if (!s3.listBuckets().includes(warehouse.bucket)) s3.createBucket(warehouse.bucket);
-        const [launcher, ...args] = prepared.command;
-        if (launcher !== `${install.home}/bin/hive`) throw new Error(`${run.stack}: the metastore command does not start ${imageHiveHome}/bin/hive: ${prepared.command.join(" ")}`);
-        const server = await startServer({
-            name: `hive-metastore-${run.stack}`,
-            // The full distribution's `hive` launcher maps to the standalone one (bin/base); it has no
-            // HBase classpath step, so --skiphbasecp, which only the full launcher knows, is dropped.
-            command: path.join(install.home, "bin", "base"),
-            args: args.filter((a) => a !== "--skiphbasecp"),
-            env: prepared.env,
-            cwd: prepared.confDir,
-            ready: { port: thriftPort },
-            timeoutMs: 300000,
-        });
+        const started = await startMetastoreServer(run, { pg, s3 }, install);
         return {
-            thriftUri: `thrift://127.0.0.1:${thriftPort}`,
-            port: thriftPort,
-            warehouse,
-            siteXml: prepared.xml,
-            overridden: prepared.changed,
+            ...started,
             postgres: pg,
-            server,
             setup: { databaseInit, schema },
             stop: async () => {
-                await server.stop();
+                await started.stop();
                 if (!options.postgres) await pg.stop();
-                fs.rmSync(prepared.confDir, { recursive: true, force: true });
             },
         };
     } catch (err) {
