@@ -303,6 +303,31 @@ describe(`Airflow ${image.airflowVersion}: the example DAGs in a real DagBag`, f
             assert.equal(bindings.length, 1, `scenario airflow-k8s-submit binds a Role in ${namespaces.jobs} to ${airflowSa.namespace}/${airflowSa.serviceAccount}`);
         });
 
+        it(`spark_submit_k8s_example: Spark ${sparkRelease(line)}'s pod template loader reads both templates, the executor's with the spot toleration`, async function () {
+            this.timeout(10 * 60 * 1000);
+            const script = (task(report, "spark_submit_k8s_example").rendered!.fields as { arguments: string[] }).arguments[0];
+            const dist = await sparkDistribution(line);
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "spark-k8s-it-pod-templates-"));
+            dirs.push(dir);
+            const loaded = [...script.matchAll(/cat > (\S+) <<'TEMPLATE'\n([\s\S]*?)TEMPLATE\n/g)].map((m) => {
+                const file = path.join(dir, path.basename(m[1]));
+                fs.writeFileSync(file, m[2]);
+                const role = path.basename(m[1]).startsWith("driver") ? "driver" : "executor";
+                const out = run(path.join(sparkEnv(dist).JAVA_HOME, "bin", "java"), ["-cp", `${dist.home}/jars/*`, path.join(__dirname, "PodTemplate.java"), file, `spark-kubernetes-${role}`], { env: { ...process.env, ...sparkEnv(dist) }, timeout: 300000 });
+                return { role, ...(JSON.parse(out.trim().split("\n").pop()!) as { pod: { spec: { securityContext: Record<string, unknown>; tolerations?: unknown[] } }; container: { name: string; securityContext: Record<string, unknown> } }) };
+            });
+            assert.deepEqual(loaded.map((l) => l.role), ["driver", "executor"]);
+            for (const l of loaded) {
+                assert.equal(l.container.name, `spark-kubernetes-${l.role}`, `${l.role}: Spark selects the template's container`);
+                assert.equal(l.container.securityContext.allowPrivilegeEscalation, false, l.role);
+                assert.deepEqual(l.container.securityContext.capabilities, { drop: ["ALL"] }, l.role);
+                assert.equal(l.pod.spec.securityContext.runAsUser, sparkUserId, l.role);
+                assert.deepEqual(l.pod.spec.securityContext.seccompProfile, { type: "RuntimeDefault" }, l.role);
+            }
+            assert.equal(loaded[0].pod.spec.tolerations, undefined);
+            assert.deepEqual(loaded[1].pod.spec.tolerations, [{ effect: executorTaint.effect, key: executorTaint.key, operator: "Equal", value: executorTaint.value }]);
+        });
+
         it(`spark_submit_k8s_example: the rendered script runs under bash with the image's spark-submit (Spark ${sparkRelease(line)}), on a read-only root, up to creating the driver pod`, async function () {
             this.timeout(20 * 60 * 1000);
             const f = task(report, "spark_submit_k8s_example").rendered!.fields as { arguments: string[]; env_vars: { name: string; value: string }[] };
