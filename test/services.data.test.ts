@@ -47,7 +47,7 @@ function fakeCredentials(suffix = "1"): Credentials {
 }
 
 const localBuckets: Record<BucketPurpose, string> = { warehouse: "warehouse", eventLogs: "event-logs", airflowLogs: "airflow-logs", backups: "backups" };
-const metastoreImage = "spark-k8s/hive-metastore:4.0.1-p1";
+const metastoreImage = "spark-k8s/hive-metastore:4.0.1-p2";
 const rdsHost = "spark-prod-abc123.cxyz.us-east-1.rds.amazonaws.com";
 
 /** The local tier: in-cluster PostgreSQL, MinIO, one metastore replica, no node groups. */

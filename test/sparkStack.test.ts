@@ -129,9 +129,9 @@ describe("the Spark stack", function () {
         const images = Object.fromEntries(
             ["35", "41", "43"].map((v) => [v, podSpecOf(workload(run, "Deployment", `spark-connect-${v}`)).containers.map((c) => (c as { image?: string }).image)]),
         );
-        assert.deepEqual(images, { 35: ["spark-k8s/spark-runtime:3.5.9-p1"], 41: ["spark-k8s/spark-runtime:4.1.4-p1"], 43: ["spark-k8s/spark-runtime:4.3.0-p1"] });
+        assert.deepEqual(images, { 35: ["spark-k8s/spark-runtime:3.5.9-p2"], 41: ["spark-k8s/spark-runtime:4.1.4-p2"], 43: ["spark-k8s/spark-runtime:4.3.0-p2"] });
         const history = podSpecOf(workload(run, "Deployment", "spark-history-server")).containers.map((c) => (c as { image?: string }).image);
-        assert.deepEqual(history, ["spark-k8s/spark-runtime:4.3.0-p1"]);
+        assert.deepEqual(history, ["spark-k8s/spark-runtime:4.3.0-p2"]);
         const conf43 = sparkConf(run, "spark-connect-43-conf");
         assert.equal(conf43["spark.hadoop.fs.s3a.aws.credentials.provider"], "org.apache.hadoop.fs.s3a.auth.IAMInstanceCredentialsProvider");
         assert.equal(conf43["spark.driver.host"], "spark-connect-43-driver.spark-jobs.svc.cluster.local");

@@ -94,15 +94,15 @@ function base(): PlatformSettings {
  * equal; see docs/images.md). Stack config points them at the registry they were pushed to.
  */
 const images: PlatformSettings["spark"]["images"] = {
-    spark35: "spark-k8s/spark-runtime:3.5.9-p1",
-    spark41: "spark-k8s/spark-runtime:4.1.4-p1",
-    spark43: "spark-k8s/spark-runtime:4.3.0-p1",
-    sparkRapids: "spark-k8s/spark-rapids:3.5.9-26.08.0-p1",
-    hiveMetastore: "spark-k8s/hive-metastore:4.0.1-p1",
-    jupyter35: "spark-k8s/jupyter-spark:3.5.9-p1",
-    jupyter41: "spark-k8s/jupyter-spark:4.1.4-p1",
-    jupyter43: "spark-k8s/jupyter-spark:4.3.0-p1",
-    airflow: "spark-k8s/airflow:3.2.2-p1",
+    spark35: "spark-k8s/spark-runtime:3.5.9-p2",
+    spark41: "spark-k8s/spark-runtime:4.1.4-p2",
+    spark43: "spark-k8s/spark-runtime:4.3.0-p2",
+    sparkRapids: "spark-k8s/spark-rapids:3.5.9-26.08.0-p2",
+    hiveMetastore: "spark-k8s/hive-metastore:4.0.1-p2",
+    jupyter35: "spark-k8s/jupyter-spark:3.5.9-p2",
+    jupyter41: "spark-k8s/jupyter-spark:4.1.4-p2",
+    jupyter43: "spark-k8s/jupyter-spark:4.3.0-p2",
+    airflow: "spark-k8s/airflow:3.2.2-p2",
 };
 
 /** The complete default settings of a tier; a fresh object on every call. */
