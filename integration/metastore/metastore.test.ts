@@ -24,7 +24,6 @@ describe("Hive Metastore: the suite's changes to the program's metastore-site.xm
             "metastore.thrift.port",
             "fs.s3a.endpoint",
             "fs.s3a.path.style.access",
-            "fs.s3a.aws.credentials.provider",
         ]);
         for (const o of metastoreOverrides) assert.ok(o.reason.length > 20, `${o.name} has no reason`);
     });
@@ -116,6 +115,19 @@ for (const stack of stacks) {
             assert.deepEqual(locations, { default: program, it: `${program}/it_thrift.db` });
             const prefix = `${program!.replace(/^s3a:\/\/[^/]+\//, "")}/it_thrift.db`;
             assert.ok(s3.listKeys(metastore.warehouse.bucket).some((k) => k.startsWith(prefix)), `no ${prefix} in bucket ${metastore.warehouse.bucket}: ${s3.listKeys(metastore.warehouse.bucket).join(", ")}`);
+        });
+
+        it("server: reaches the warehouse with the program's own S3A credential provider (Pod Identity on AWS, the MinIO keys on local)", function () {
+            assert.ok(metastore, "the server did not start");
+            const provider = siteProperties(metastore.siteXml).get("fs.s3a.aws.credentials.provider");
+            assert.equal(provider, siteProperties(programSiteXml(run)).get("fs.s3a.aws.credentials.provider"));
+            if (planDatabaseServer(run).kind === "rds") {
+                assert.ok(metastore.podIdentity, "no Pod Identity endpoint for an AWS stack");
+                assert.ok(metastore.podIdentity.served().ok > 0, "the metastore never fetched Pod Identity credentials");
+                assert.equal(metastore.podIdentity.served().refused, 0, "the SDK called the Pod Identity endpoint without its token");
+            } else {
+                assert.equal(metastore.podIdentity, undefined);
+            }
         });
 
         it("server: logs in to PostgreSQL as the program's metastore role, over TLS where the plan requires it", function () {

@@ -181,12 +181,64 @@ export const metastoreOverrides: readonly SiteOverride[] = [
     { name: "metastore.thrift.port", reason: "a free loopback port instead of 9083, so several metastores and other helpers can run at once", value: ({ thriftPort }) => String(thriftPort) },
     { name: "fs.s3a.endpoint", reason: "the local S3 server (moto) instead of MinIO or AWS S3", value: ({ s3 }) => s3.endpoint },
     { name: "fs.s3a.path.style.access", reason: "the local server is addressed by IP, so buckets go in the path", value: () => "true" },
-    {
-        name: "fs.s3a.aws.credentials.provider",
-        reason: "no EKS Pod Identity or instance metadata here: AWS stacks read the local server's keys from the environment like the MinIO stacks do",
-        value: ({ current }) => (current === "org.apache.hadoop.fs.s3a.auth.IAMInstanceCredentialsProvider" ? "com.amazonaws.auth.EnvironmentVariableCredentialsProvider" : undefined),
-    },
 ];
+
+/** The S3A credential provider of the program's AWS stacks (Pod Identity through the SDK's container credentials). */
+const podIdentityProvider = "org.apache.hadoop.fs.s3a.auth.IAMInstanceCredentialsProvider";
+
+/**
+ * EKS Pod Identity as a pod sees it: the agent's credential endpoint (here a small loopback HTTP
+ * server, in its own process, handing out the local S3 server's keys and checking the token the
+ * SDK must send) and the environment the EKS webhook injects, AWS_CONTAINER_CREDENTIALS_FULL_URI and
+ * AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE. With it the program's own provider chain runs unchanged.
+ */
+export interface PodIdentityEndpoint {
+    readonly env: Record<string, string>;
+    /** Requests answered (with the right token) and refused so far. */
+    served(): { ok: number; refused: number };
+    close(): Promise<void>;
+}
+
+const podIdentityAgent = `
+import http.server, json, os, sys, datetime
+token = open(os.environ["TOKEN_FILE"]).read()
+class Agent(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        ok = self.path == "/v1/credentials" and self.headers.get("Authorization") == token
+        print("served" if ok else "refused", flush=True)
+        if not ok:
+            self.send_response(401); self.end_headers(); return
+        expires = (datetime.datetime.utcnow() + datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        body = json.dumps({"AccessKeyId": os.environ["KEY_ID"], "SecretAccessKey": os.environ["SECRET"], "Token": "it-session-token", "Expiration": expires}).encode()
+        self.send_response(200); self.send_header("Content-Type", "application/json"); self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Agent).serve_forever()
+`;
+
+export async function startPodIdentityEndpoint(): Promise<PodIdentityEndpoint> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "spark-k8s-it-pod-identity-"));
+    const tokenFile = path.join(dir, "eks-pod-identity-token");
+    fs.writeFileSync(tokenFile, `it-pod-identity-${Date.now()}`);
+    const port = await freePort();
+    const server = await startServer({
+        name: "pod-identity-agent",
+        command: "python3",
+        args: ["-c", podIdentityAgent, String(port)],
+        env: { TOKEN_FILE: tokenFile, KEY_ID: localS3Credentials.accessKeyId, SECRET: localS3Credentials.secretAccessKey },
+        ready: { port },
+        timeoutMs: 30000,
+    });
+    const count = (word: string): number => server.logTail(100000).split("\n").filter((l) => l === word).length;
+    return {
+        env: { AWS_CONTAINER_CREDENTIALS_FULL_URI: `http://127.0.0.1:${port}/v1/credentials`, AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: tokenFile },
+        served: () => ({ ok: count("served"), refused: count("refused") }),
+        close: async () => {
+            await server.stop();
+            fs.rmSync(dir, { recursive: true, force: true });
+        },
+    };
+}
 
 function xmlEscape(text: string): string {
     return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
@@ -249,9 +301,10 @@ interface Prepared {
  * A container of the metastore (schema Job or server) made runnable here: its ConfigMap files
  * written to a conf directory with the overrides applied, its environment resolved, with only:
  * METASTORE_CONF_DIR for the image's HIVE_CONF_DIR (the standalone launcher's name for it),
- * JAVA_HOME/HADOOP_HOME for the local installation, and the local S3 keys for the MinIO keys.
+ * JAVA_HOME/HADOOP_HOME for the local installation, the local S3 keys for the MinIO keys, and the
+ * Pod Identity environment where the program relies on it.
  */
-function prepareContainer(run: StackRun, workload: RecordedResource, ctx: { pg: Postgres; s3: LocalS3; thriftPort: number }, install: HiveInstall): Prepared & { command: string[] } {
+function prepareContainer(run: StackRun, workload: RecordedResource, ctx: { pg: Postgres; s3: LocalS3; thriftPort: number; podIdentity?: PodIdentityEndpoint }, install: HiveInstall): Prepared & { command: string[] } {
     const { command, env, files } = jobContainer(run, workload);
     const confDir = fs.mkdtempSync(path.join(os.tmpdir(), "spark-k8s-it-hive-conf-"));
     const site = files[`${imageHiveHome}/conf/metastore-site.xml`];
@@ -269,10 +322,11 @@ function prepareContainer(run: StackRun, workload: RecordedResource, ctx: { pg: 
         HADOOP_OPTS: "-Dmetastore.root.logger=console",
     };
     if (env.HIVE_CONF_DIR !== undefined) local.HIVE_CONF_DIR = confDir;
-    if (env.AWS_ACCESS_KEY_ID !== undefined || changed["fs.s3a.aws.credentials.provider"]) {
+    if (env.AWS_ACCESS_KEY_ID !== undefined) {
         local.AWS_ACCESS_KEY_ID = localS3Credentials.accessKeyId;
         local.AWS_SECRET_ACCESS_KEY = localS3Credentials.secretAccessKey;
     }
+    Object.assign(local, ctx.podIdentity?.env ?? {});
     if (env.METASTORE_PORT !== undefined) local.METASTORE_PORT = String(ctx.thriftPort);
     return { install, confDir, env: local, xml, changed, command: command.map((c) => localise(c, install)) };
 }
@@ -319,6 +373,8 @@ export interface Metastore {
     /** The site XML the server runs with (the program's, overrides applied) and what was changed. */
     readonly siteXml: string;
     readonly overridden: Record<string, string>;
+    /** The Pod Identity endpoint, on stacks whose metastore gets S3 credentials from EKS Pod Identity. */
+    readonly podIdentity?: PodIdentityEndpoint;
     readonly postgres: Postgres;
     readonly server: Server;
     /**
@@ -389,7 +445,9 @@ async function preparedPostgres(run: StackRun, s3: LocalS3, install: HiveInstall
 export async function startMetastoreServer(run: StackRun, ctx: { pg: Postgres; s3: LocalS3 }, install = ensureHive()): Promise<Omit<Metastore, "postgres" | "setup">> {
     const deployment = metastoreWorkload(run, "kubernetes:apps/v1:Deployment", "metastore");
     const thriftPort = await freePort();
-    const prepared = prepareContainer(run, deployment, { ...ctx, thriftPort }, install);
+    const provider = siteProperties(jobContainer(run, deployment).files[`${imageHiveHome}/conf/metastore-site.xml`] ?? "").get("fs.s3a.aws.credentials.provider");
+    const podIdentity = provider === podIdentityProvider ? await startPodIdentityEndpoint() : undefined;
+    const prepared = prepareContainer(run, deployment, { ...ctx, thriftPort, podIdentity }, install);
     const warehouse = warehouseLocation(prepared.xml);
     if (!ctx.s3.listBuckets().includes(warehouse.bucket)) ctx.s3.createBucket(warehouse.bucket);
     const [launcher, ...args] = prepared.command;
@@ -412,13 +470,16 @@ export async function startMetastoreServer(run: StackRun, ctx: { pg: Postgres; s
             warehouse,
             siteXml: prepared.xml,
             overridden: prepared.changed,
+            podIdentity,
             server,
             stop: async () => {
                 await server.stop();
+                await podIdentity?.close();
                 fs.rmSync(prepared.confDir, { recursive: true, force: true });
             },
         };
     } catch (err) {
+        await podIdentity?.close();
         fs.rmSync(prepared.confDir, { recursive: true, force: true });
         throw err;
     }
