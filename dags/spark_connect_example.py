@@ -76,7 +76,7 @@ with DAG(
                     f"read back {customers} customers / {order_total} orders from {target}, "
                     f"expected {CUSTOMERS} / {ORDERS}"
                 )
-            return {"path": target, "customers": customers, "orders": int(order_total)}
+            return {"path": target, "customers": int(customers), "orders": int(order_total)}
         finally:
             spark.stop()
 

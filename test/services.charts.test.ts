@@ -21,6 +21,7 @@ import {
     createAdminUserScript,
     dagKey,
     fabAuthManager,
+    kubeletVolumeIgnore,
     readDagFiles,
     repositoryDagsDirectory,
 } from "../components/services/airflow";
@@ -615,10 +616,26 @@ describe("services: DAG files", () => {
 
     it("reads Python and manifests, maps subfolders to valid keys, skips caches", () => {
         const bundle = readDagFiles(dir);
-        assert.deepEqual(bundle.items, [{ key: "example.py", path: "example.py" }, { key: "manifests__pi.yaml", path: "manifests/pi.yaml" }]);
-        assert.deepEqual(Object.keys(bundle.files), ["example.py", "manifests__pi.yaml"]);
+        assert.deepEqual(bundle.items, [
+            { key: "example.py", path: "example.py" },
+            { key: "manifests__pi.yaml", path: "manifests/pi.yaml" },
+            { key: ".airflowignore", path: ".airflowignore" },
+        ]);
+        assert.deepEqual(Object.keys(bundle.files), ["example.py", "manifests__pi.yaml", ".airflowignore"]);
         assert.equal(dagKey("manifests/pi.yaml"), "manifests__pi.yaml");
         assert.throws(() => readDagFiles(path.join(dir, "missing")), /does not exist/);
+    });
+
+    it("ships an .airflowignore that hides the kubelet's ..data and ..<timestamp> entries, keeping the folder's own rules", () => {
+        // Airflow 3 follows the kubelet's links, meets the hidden folder twice and stops the DAG
+        // processor; the integration suite runs that for real on the kubelet's own volume layout.
+        assert.equal(readDagFiles(dir).files[".airflowignore"], kubeletVolumeIgnore);
+        fs.writeFileSync(path.join(dir, ".airflowignore"), "scratch/\n");
+        try {
+            assert.equal(readDagFiles(dir).files[".airflowignore"], `${kubeletVolumeIgnore}\nscratch/\n`);
+        } finally {
+            fs.rmSync(path.join(dir, ".airflowignore"));
+        }
     });
 
     it("defaults to the repository's dags folder", () => {
@@ -770,7 +787,7 @@ describe("services: chart components under mocks", () => {
             assert.deepEqual(sa.map((r) => [(r.inputs.metadata as Obj).name, (r.inputs.metadata as Obj).namespace]), [["airflow", "airflow"]]);
             const dags = ofType(resources, "kubernetes:core/v1:ConfigMap");
             assert.equal(dags.length, 1);
-            assert.deepEqual(dags[0].inputs.data, { "hello.py": "# hello\n" });
+            assert.deepEqual(dags[0].inputs.data, { "hello.py": "# hello\n", ".airflowignore": kubeletVolumeIgnore });
             const values = assertOneChart(resources, charts.airflow, "airflow");
             assert.equal(at(values, "dags.gitSync.enabled"), false);
         });

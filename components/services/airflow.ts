@@ -291,6 +291,10 @@ export function airflowValues(args: AirflowValuesArgs): Record<string, unknown> 
     };
 }
 
+const airflowIgnoreFile = ".airflowignore";
+/** The .airflowignore line that hides the kubelet's own entries of a ConfigMap volume. */
+export const kubeletVolumeIgnore = "..*";
+
 /** ConfigMap keys allow no "/": manifests/pi.yaml becomes manifests__pi.yaml, mapped back by the volume items. */
 export function dagKey(relativePath: string): string {
     const key = relativePath.split(path.sep).join("/").replace(/\//g, "__");
@@ -319,6 +323,13 @@ export function readDagFiles(dir: string): { files: Record<string, string>; item
         }
     };
     walk("");
+    // The kubelet writes a ConfigMap volume as a hidden `..<timestamp>` folder, a `..data` link to
+    // it and one link per entry. Airflow 3 follows links while it walks the DAG folder, meets that
+    // folder twice and stops with "Detected recursive loop"; the ignore file keeps it out (glob
+    // syntax, Airflow 3's default). A folder's own .airflowignore is kept after it.
+    const ownIgnore = path.join(dir, airflowIgnoreFile);
+    files[airflowIgnoreFile] = [kubeletVolumeIgnore, ...(fs.existsSync(ownIgnore) ? [fs.readFileSync(ownIgnore, "utf8")] : [])].join("\n");
+    items.push({ key: airflowIgnoreFile, path: airflowIgnoreFile });
     const size = Object.values(files).reduce((sum, text) => sum + Buffer.byteLength(text), 0);
     if (size > configMapLimitBytes) throw new Error(`airflow: the DAGs in ${dir} take ${size} bytes, more than a ConfigMap holds; use gitSync`);
     return { files, items };

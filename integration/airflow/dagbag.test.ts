@@ -124,24 +124,6 @@ describe(`Airflow ${image.airflowVersion}: the example DAGs in a real DagBag`, f
             assert.equal(pass.error, undefined, `the DAG processor failed on the mounted folder: ${pass.error}`);
             assert.deepEqual(pass.dagIds, exampleDagIds);
         });
-
-        it("with an .airflowignore of `..*` in the ConfigMap (the proposed fix), the same folder imports cleanly", function () {
-            const volume = values.volumes.find((v) => v.configMap !== undefined)!.configMap!;
-            const data = { ...configMapData(stack, volume.name, namespaces.airflow), ".airflowignore": "..*\n" };
-            const fixed = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "spark-k8s-it-dags-fixed-")), "dags");
-            dirs.push(path.dirname(fixed));
-            writeConfigMapVolume(fixed, { name: volume.name, data }, { ...volume, items: [...(volume.items ?? []), { key: ".airflowignore", path: ".airflowignore" }] });
-            const home = airflowHome(venv, fixed, { core: values.config.core ?? {} });
-            homes.push(home);
-            const fixedReport = dagBagReport(venv, home);
-            assert.equal(fixedReport.discovery_error, undefined);
-            assert.deepEqual(fixedReport.import_errors, {});
-            assert.deepEqual(Object.keys(fixedReport.dags).sort(), exampleDagIds);
-            for (const dag of Object.values(fixedReport.dags)) for (const t of dag.tasks) assert.equal(t.render_error, undefined, `${t.task_id}: ${t.render_error}`);
-            const pass = dagProcessorPass(venv, fixed, { core: values.config.core ?? {} });
-            assert.equal(pass.error, undefined);
-            assert.deepEqual(pass.dagIds, exampleDagIds);
-        });
     });
 
     describe("from the repository's dags/ as git-sync delivers it", function () {
