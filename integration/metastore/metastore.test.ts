@@ -138,6 +138,34 @@ for (const stack of stacks) {
     });
 }
 
+describe("Hive Metastore, for real: the schema Job on an older schema", function () {
+    this.timeout(20 * 60 * 1000);
+    let s3: LocalS3;
+    let pg: Postgres;
+    before(async () => {
+        s3 = await startLocalS3();
+        pg = await startPostgres({ version: programPostgresVersion() });
+    });
+    after(async () => {
+        await pg?.stop();
+        await s3?.stop();
+    });
+
+    it("local: upgrades a Hive 3.1 schema to this Hive's, as the metastore role", async function () {
+        const run = await stackArtefacts("local");
+        runDatabaseInit(run, pg);
+        const old = runSchemaJob(run, { pg, s3 }, ensureHive(), ["-dbType", "postgres", "-initSchemaTo", "3.1.0"]);
+        assert.equal(old.exitCode, 0, old.output.slice(-3000));
+        const version = (): string => pg.psql('SELECT "SCHEMA_VERSION" FROM "VERSION";', { database: "metastore" });
+        assert.equal(version(), "3.1.0");
+        const upgrade = runSchemaJob(run, { pg, s3 });
+        assert.equal(upgrade.exitCode, 0, upgrade.output.slice(-3000));
+        assert.match(upgrade.output, /Completed upgrade-3\.1\.0-to-/);
+        assert.equal(version(), /Hive distribution version:\s*(\S+)/.exec(runSchemaJob(run, { pg, s3 }).output)?.[1]);
+        assert.equal(pg.psql("SELECT string_agg(DISTINCT tableowner, ',') FROM pg_tables WHERE schemaname = 'public';", { database: "metastore" }), "metastore");
+    });
+});
+
 describe("Hive Metastore, for real: the server without the schema Job", function () {
     this.timeout(20 * 60 * 1000);
     let s3: LocalS3;

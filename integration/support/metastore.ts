@@ -337,12 +337,17 @@ export interface SchemaRun {
     readonly output: string;
 }
 
-/** Runs the program's schema Job script (metastoreSchemaScript) with the local schematool. */
-export function runSchemaJob(run: StackRun, ctx: { pg: Postgres; s3: LocalS3 }, install = ensureHive()): SchemaRun {
+/**
+ * Runs the program's schema Job script (metastoreSchemaScript) with the local schematool, in the
+ * Job's environment and configuration; or, with `schematoolArgs`, schematool itself with those
+ * arguments in that same setting (for tests that prepare a database state first).
+ */
+export function runSchemaJob(run: StackRun, ctx: { pg: Postgres; s3: LocalS3 }, install = ensureHive(), schematoolArgs?: string[]): SchemaRun {
     const job = metastoreWorkload(run, "kubernetes:batch/v1:Job", "metastore-schema");
     const prepared = prepareContainer(run, job, { ...ctx, thriftPort: 9083 }, install);
-    const [sh, flag, script] = prepared.command;
-    if (sh !== "sh" || flag !== "-c" || script === undefined) throw new Error(`${run.stack}: the schema Job's command is not sh -c <script>`);
+    const [sh, flag, jobScript] = prepared.command;
+    if (sh !== "sh" || flag !== "-c" || jobScript === undefined) throw new Error(`${run.stack}: the schema Job's command is not sh -c <script>`);
+    const script = schematoolArgs ? [path.join(install.home, "bin", "schematool"), ...schematoolArgs].join(" ") : jobScript;
     const log = path.join(logDir, `schematool-${run.stack}-${Date.now()}.log`);
     try {
         const output = runScript(script, prepared.env);
