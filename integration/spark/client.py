@@ -1,0 +1,71 @@
+"""What a notebook does through Spark Connect, run by the integration suite with the client the
+jupyter-spark image installs. Usage: client.py <sc://url> <table suffix> [<iceberg catalog>].
+Prints one JSON line with what it observed; the TypeScript test asserts on it."""
+import json
+import sys
+import time
+
+from pyspark.sql import SparkSession
+
+url, suffix = sys.argv[1], sys.argv[2]
+catalog = sys.argv[3] if len(sys.argv) > 3 else None
+timings = {}
+
+
+def timed(name, action):
+    started = time.monotonic()
+    value = action()
+    timings[name] = round(time.monotonic() - started, 2)
+    return value
+
+
+def location(table):
+    rows = spark.sql(f"DESCRIBE TABLE EXTENDED {table}").collect()
+    return {r[0]: r[1] for r in rows if r[0] in ("Location", "Type", "Provider")}
+
+
+spark = timed("session", lambda: SparkSession.builder.remote(url).getOrCreate())
+out = {
+    "sparkVersion": spark.version,
+    "appId": spark.conf.get("spark.app.id"),
+    "warehouseDir": spark.conf.get("spark.sql.warehouse.dir"),
+    "catalogImplementation": spark.conf.get("spark.sql.catalogImplementation"),
+}
+
+managed = f"default.it_managed_{suffix}"
+spark.sql(f"DROP TABLE IF EXISTS {managed}")
+timed("managedCreate", lambda: spark.sql(f"CREATE TABLE {managed} (id INT, name STRING) USING parquet"))
+rows = spark.createDataFrame([(1, "one"), (2, "two"), (3, "three")], "id INT, name STRING")
+timed("managedWrite", lambda: rows.write.insertInto(managed))
+out["managed"] = {
+    "table": managed,
+    "rows": [[r["id"], r["name"]] for r in spark.table(managed).orderBy("id").collect()],
+    **location(managed),
+}
+
+if catalog:
+    namespace = f"{catalog}.it_{suffix}"
+    table = f"{namespace}.events"
+    spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {namespace}")
+    spark.sql(f"DROP TABLE IF EXISTS {table}")
+    timed("icebergCreate", lambda: spark.sql(f"CREATE TABLE {table} (id BIGINT, name STRING) USING iceberg"))
+    timed("icebergInsert1", lambda: spark.sql(f"INSERT INTO {table} VALUES (1, 'a'), (2, 'b')"))
+    first = spark.sql(f"SELECT snapshot_id FROM {table}.snapshots ORDER BY committed_at").collect()[0][0]
+    timed("icebergInsert2", lambda: spark.sql(f"INSERT INTO {table} VALUES (3, 'c')"))
+    snapshots = spark.sql(f"SELECT snapshot_id FROM {table}.snapshots").count()
+    travelled = spark.sql(f"SELECT id FROM {table} VERSION AS OF {first} ORDER BY id").collect()
+    spark.sql(f"ALTER TABLE {table} ADD COLUMN score DOUBLE")
+    spark.sql(f"INSERT INTO {table} VALUES (4, 'd', 0.5)")
+    after = spark.sql(f"SELECT id, name, score FROM {table} ORDER BY id").collect()
+    out["iceberg"] = {
+        "table": table,
+        "snapshots": snapshots,
+        "timeTravel": [r["id"] for r in travelled],
+        "columns": spark.table(table).columns,
+        "rows": [[r["id"], r["name"], r["score"]] for r in after],
+        **location(table),
+    }
+
+out["timings"] = timings
+spark.stop()
+print(json.dumps(out))

@@ -1,0 +1,64 @@
+/**
+ * The combinations the Spark engine tests run: stacks × presets × Spark lines, each a harness run
+ * of the stack with only the `spark` key changed, and the wall time each step took.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { icebergRuntimeLines, SparkVersion, sparkVersions } from "../../components/config/schema";
+import { loadStackConfig, StackRun } from "../../tools/harness";
+import { stackArtefacts } from "../support/artefacts";
+import { logDir } from "../support/processes";
+
+export const engineStacks = ["local", "dev", "prod"] as const;
+
+/** The preset choices each stack runs with: none, and each preset the engine can run on one machine. */
+export const presetChoices: readonly (readonly string[])[] = [[], ["iceberg"], ["cost-optimized"]];
+
+export const presetName = (presets: readonly string[]): string => (presets.length === 0 ? "no preset" : presets.join("+"));
+
+/** The lines a preset runs on: iceberg only where Iceberg ships a runtime (schema.ts icebergRuntimeLines). */
+export function linesFor(presets: readonly string[]): SparkVersion[] {
+    return sparkVersions.filter((v) => !presets.includes("iceberg") || icebergRuntimeLines.includes(v));
+}
+
+/** The stack's own `spark` value (its stack file, else Pulumi.yaml's default), which overrides replace whole. */
+function stackSparkConfig(stack: string): Record<string, unknown> {
+    const file = loadStackConfig(stack);
+    return JSON.parse(file.values[`${file.project}:spark`] ?? "{}") as Record<string, unknown>;
+}
+
+/** The stack with these presets on these lines (default: every line the presets allow); iceberg settings optional. */
+export function presetRun(stack: string, presets: readonly string[], options: { versions?: readonly string[]; iceberg?: Record<string, string> } = {}): Promise<StackRun> {
+    const spark = { ...stackSparkConfig(stack), presets, versions: options.versions ?? linesFor(presets), ...(options.iceberg ? { iceberg: options.iceberg } : {}) };
+    return stackArtefacts(stack, { spark });
+}
+
+/** One measured step of the matrix. */
+export interface Timing {
+    readonly stack: string;
+    readonly preset: string;
+    readonly line: string;
+    readonly step: string;
+    readonly seconds: number;
+}
+
+export const timings: Timing[] = [];
+
+/** Records a step's wall time and returns its result. */
+export async function timed<T>(where: Omit<Timing, "step" | "seconds">, step: string, action: () => T | Promise<T>): Promise<T> {
+    const started = Date.now();
+    try {
+        return await action();
+    } finally {
+        timings.push({ ...where, step, seconds: (Date.now() - started) / 1000 });
+    }
+}
+
+/** Writes the timings as TSV to the log directory and returns a compact table for the console. */
+export function timingReport(): string {
+    const file = path.join(logDir, `spark-engine-timings-${process.pid}.tsv`);
+    fs.writeFileSync(file, ["stack\tpreset\tline\tstep\tseconds", ...timings.map((t) => `${t.stack}\t${t.preset}\t${t.line}\t${t.step}\t${t.seconds.toFixed(1)}`)].join("\n") + "\n");
+    const total = timings.reduce((s, t) => s + t.seconds, 0);
+    return `Spark engine timings (${file}): ${timings.length} steps, ${total.toFixed(0)} s\n` +
+        timings.map((t) => `  ${t.stack.padEnd(6)} ${t.preset.padEnd(15)} ${t.line.padEnd(4)} ${t.step.padEnd(28)} ${t.seconds.toFixed(1).padStart(6)} s`).join("\n");
+}
