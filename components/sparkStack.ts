@@ -20,7 +20,7 @@ import { SparkStandalone, standaloneMasterUrl } from "./spark/standalone";
 import { instanceShape } from "./config/instanceTypes";
 import { Airflow } from "./services/airflow";
 import { inputsHash } from "./kubernetes/rollout";
-import { DatabaseInit } from "./services/databaseInit";
+import { airflowDatabase, DatabaseInit, metastoreDatabase } from "./services/databaseInit";
 import { JupyterHub, jupyterhubAuth } from "./services/jupyterhub";
 import { HiveMetastore } from "./services/metastore";
 import { Minio } from "./services/minio";
@@ -260,6 +260,7 @@ function createServices(
         namespace: platformNamespaceName,
         database: ctx.database,
         credentials: ctx.credentials,
+        databases: plan.airflow ? [metastoreDatabase, airflowDatabase] : [metastoreDatabase],
         nodeGroups,
         dependsOn: databaseReady,
     }, opts);

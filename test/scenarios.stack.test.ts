@@ -55,6 +55,17 @@ describe("scenarios on a whole stack", function () {
         assert.ok(role(submit, "spark-jobs", "spark-driver"), "the job namespace keeps its driver role");
     });
 
+    it("creates Airflow's database role only where a scenario runs Airflow", async () => {
+        const initSql = (run: StackRun) =>
+            ofType(run, "kubernetes:core/v1:ConfigMap").map((c) => JSON.stringify(inputs(c).data ?? {})).filter((d) => d.includes("CREATE ROLE") || d.includes("CREATE DATABASE")).join("\n");
+        const notebooks = initSql(await stackRunWith("local", { spark: { scenario: "jupyter-connect-k8s" } }));
+        const pipelines = initSql(await stackRunWith("local", { spark: { scenario: "airflow-connect-k8s" } }));
+        assert.match(notebooks, /metastore/);
+        assert.doesNotMatch(notebooks, /airflow/);
+        assert.match(pipelines, /metastore/);
+        assert.match(pipelines, /airflow/);
+    });
+
     it("airflow-operator: the Spark Operator chart waits for every job namespace it renders RBAC into", async () => {
         const run = await stackRunWith("dev", { spark: { scenario: "airflow-operator", jobNamespaces: ["spark-jobs", "etl"] } });
         const operator = chart(run, "spark-operator")!;

@@ -54,7 +54,7 @@ const rdsHost = "spark-prod-abc123.cxyz.us-east-1.rds.amazonaws.com";
 function localProgram(credentials: Credentials = fakeCredentials()): () => void {
     return () => {
         const postgres = new InClusterPostgres("postgres", { namespace: "spark-platform", admin: credentials.databaseAdmin, storageGiB: 5, nodeGroups: false });
-        const init = new DatabaseInit("database-init", { namespace: "spark-platform", database: postgres.server, credentials, nodeGroups: false, dependsOn: [postgres] });
+        const init = new DatabaseInit("database-init", { namespace: "spark-platform", database: postgres.server, credentials, databases: serviceDatabases, nodeGroups: false, dependsOn: [postgres] });
         new Minio("minio", { namespace: "minio", rootCredentials: credentials.minioRoot, buckets: localBuckets, storageGiB: 20, storageClassName: "standard", nodeGroups: false });
         const storage: ObjectStorage = { kind: "minio", endpoint: minioEndpoint, buckets: localBuckets };
         new HiveMetastore("hive-metastore", {
@@ -76,7 +76,7 @@ function localProgram(credentials: Credentials = fakeCredentials()): () => void 
 function awsProgram(credentials: Credentials = fakeCredentials()): () => void {
     return () => {
         const database = { host: pulumi.output(rdsHost), port: 5432, sslMode: "require" as const, inCluster: false };
-        const init = new DatabaseInit("database-init", { namespace: "spark-platform", database, credentials, nodeGroups: true });
+        const init = new DatabaseInit("database-init", { namespace: "spark-platform", database, credentials, databases: serviceDatabases, nodeGroups: true });
         const buckets = {
             warehouse: pulumi.output("spark-prod-warehouse-a1b2"),
             eventLogs: pulumi.output("spark-prod-event-logs-a1b2"),

@@ -182,6 +182,8 @@ export interface DatabaseInitArgs {
     readonly database: Pick<DatabaseServer, "host" | "port" | "sslMode">;
     /** Generated credentials: the administrator and each service's role (Pulumi secrets). */
     readonly credentials: Pick<CredentialValues, "databaseAdmin" | "metastoreDatabase" | "airflowDatabase">;
+    /** The databases of the services this stack installs (the metastore always, Airflow with an airflow-* scenario). */
+    readonly databases: readonly ServiceDatabase[];
     /** Run on the system node group; true only where the platform made node groups. */
     readonly nodeGroups: boolean;
     /** PostgreSQL client image (psql 15 or newer), pinned; defaults to the server image. */
@@ -203,15 +205,15 @@ export class DatabaseInit extends pulumi.ComponentResource {
         const image = args.image ?? postgresImage;
         if (!isPinnedImage(image)) throw new Error(`DatabaseInit: image "${image}" is not pinned`);
         const labels = { "app.kubernetes.io/name": "database-init", "app.kubernetes.io/part-of": "spark-k8s", "app.kubernetes.io/managed-by": "pulumi" };
-        const sql = databaseInitSql(serviceDatabases);
+        const sql = databaseInitSql(args.databases);
 
         const c = args.credentials;
         const secretData = pulumi
-            .all([c.databaseAdmin, ...serviceDatabases.map((d) => c[d.credential])])
+            .all([c.databaseAdmin, ...args.databases.map((d) => c[d.credential])])
             .apply(([admin, ...services]) => ({
                 "admin-username": admin.username,
                 "admin-password": admin.password,
-                ...Object.fromEntries(serviceDatabases.map((d, i) => [secretKey(d), services[i].password])),
+                ...Object.fromEntries(args.databases.map((d, i) => [secretKey(d), services[i].password])),
             }));
         const secret = new k8s.core.v1.Secret(`${name}-credentials`, {
             metadata: { name: "database-init-credentials", namespace: args.namespace, labels },
@@ -230,7 +232,7 @@ export class DatabaseInit extends pulumi.ComponentResource {
                 {
                     name: "psql",
                     image,
-                    command: ["sh", "-c", databaseInitScript(serviceDatabases)],
+                    command: ["sh", "-c", databaseInitScript(args.databases)],
                     env: [
                         { name: "PGHOST", value: args.database.host },
                         { name: "PGPORT", value: String(args.database.port) },
@@ -240,7 +242,7 @@ export class DatabaseInit extends pulumi.ComponentResource {
                         { name: "PGAPPNAME", value: "spark-k8s-database-init" },
                         { name: "PGUSER", valueFrom: fromSecret("admin-username") },
                         { name: "PGPASSWORD", valueFrom: fromSecret("admin-password") },
-                        ...serviceDatabases.map((d) => ({ name: d.passwordEnv, valueFrom: fromSecret(secretKey(d)) })),
+                        ...args.databases.map((d) => ({ name: d.passwordEnv, valueFrom: fromSecret(secretKey(d)) })),
                     ],
                     volumeMounts: [{ name: "sql", mountPath: "/etc/database-init", readOnly: true }],
                     resources,
