@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { run } from "../support/cache";
 import { ensureVenv, Venv } from "../support/python";
+import { SparkVersion, sparkVersions } from "../../components/config/schema";
 
 export const repositoryRoot = path.resolve(__dirname, "../..");
 /** The committed lock of the image's Python packages, used as pip constraints (see lock.ts). */
@@ -38,7 +39,7 @@ export interface AirflowImage {
     /** Providers the Dockerfile installs on top of the base image, unversioned. */
     readonly providers: readonly string[];
     /** The Spark Connect client: its pip extra and the Spark line and version it follows. */
-    readonly sparkClient: { readonly requirement: string; readonly line: string; readonly version: string; readonly versionKey: string };
+    readonly sparkClient: { readonly requirement: string; readonly line: SparkVersion; readonly version: string; readonly versionKey: string };
 }
 
 /** The Airflow image's facts; throws when the Dockerfile no longer has the shape this reads. */
@@ -54,11 +55,13 @@ export function airflowImage(): AirflowImage {
     const providers = [...new Set([...run.matchAll(/\b(apache-airflow-providers-[a-z0-9-]+)/g)].map((m) => m[1]))].sort();
     const client = /"(pyspark\[[a-z,]+\])==\$\{(SPARK(\d)(\d+)_VERSION)\}"/.exec(run);
     if (providers.length === 0 || !client) throw new Error("images/airflow/Dockerfile: no providers or no pyspark[...]==${SPARK<NN>_VERSION} client found");
+    const line = `${client[3]}.${client[4]}`;
+    if (!(sparkVersions as readonly string[]).includes(line)) throw new Error(`images/airflow/Dockerfile: its client's Spark line ${line} is not one of ${sparkVersions.join(", ")}`);
     return {
         airflowVersion: get("AIRFLOW_VERSION"),
         pythonVersion: get("AIRFLOW_PYTHON_VERSION"),
         providers,
-        sparkClient: { requirement: client[1], line: `${client[3]}.${client[4]}`, version: get(client[2]), versionKey: client[2] },
+        sparkClient: { requirement: client[1], line: line as SparkVersion, version: get(client[2]), versionKey: client[2] },
     };
 }
 
