@@ -38,7 +38,7 @@ describe(`Airflow ${image.airflowVersion}: ${dagId} against a real Spark Connect
         venv = airflowVenv();
         stack = await airflowStack("airflow-connect-k8s");
         s3 = await startLocalS3();
-        seedBucketsFromPlan(stack, s3);
+        await seedBucketsFromPlan(stack, s3);
         metastore = await startMetastore({ run: stack, s3 });
         server = await startConnectServer(line, { run: stack, s3, metastoreUri: metastore.thriftUri });
         folder = repositoryDagsCopy();
