@@ -8,20 +8,24 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { serviceEndpoints } from "../../components/config/names";
+import { parseSparkDefaults } from "../../components/spark/sparkDefaults";
 import { lineSuffix, SparkVersion, sparkVersions } from "../../components/config/schema";
 import { StackRun } from "../../tools/harness";
+import { configMapData } from "../support/artefacts";
 import { seedBucketsFromPlan } from "../support/buckets";
+import { IcebergRestCatalog, startIcebergRestCatalog } from "../support/icebergRest";
 import { Metastore, PodIdentityEndpoint, startMetastore, startPodIdentityEndpoint } from "../support/metastore";
 import { LocalS3, startLocalS3 } from "../support/s3";
 import {
     connectClient,
     historyServerLine,
+    icebergCatalogs,
     runClient,
     sparkDistribution,
     startConnectServer,
     startHistoryServer,
 } from "../support/spark";
-import { engineStacks, linesFor, presetChoices, presetName, presetRun, timed, timingReport } from "./matrix";
+import { concurrencyLimit, engineStacks, linesFor, presetChoices, presetName, presetRun, restCatalogStack, sparkConcurrency, timed, timingReport } from "./matrix";
 
 const clientScript = fs.readFileSync(path.join(__dirname, "client.py"), "utf8");
 
@@ -42,6 +46,17 @@ interface ClientResult {
     timings: Record<string, number>;
 }
 
+/** What one Connect server and its client session did, for the assertions. */
+interface Outcome {
+    readonly line: SparkVersion;
+    readonly conf: Readonly<Record<string, string>>;
+    readonly result: ClientResult;
+    /** The Iceberg catalog the client used, if any. */
+    readonly catalog?: string;
+    /** Object keys after the server stopped: under the managed table, the Iceberg table's metadata, the event-log folder (this app's). */
+    readonly keys: { managed: string[]; icebergMetadata: string[]; eventLog: string[] };
+}
+
 /** An application a Connect server ran, for the History Server to list. */
 interface RanApplication {
     readonly appId: string;
@@ -50,6 +65,73 @@ interface RanApplication {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** The stack's shared servers, started once per stack. */
+interface StackServers {
+    readonly s3: LocalS3;
+    readonly metastore: Metastore;
+    readonly podIdentity: PodIdentityEndpoint;
+}
+
+/**
+ * One combination: the line's Connect server started from the plan, the notebook client's session
+ * through it, a graceful stop, and the objects it left in the bucket.
+ */
+async function runCombination(run: StackRun, line: SparkVersion, presets: readonly string[], servers: StackServers, where: { stack: string; preset: string }): Promise<Outcome> {
+    const { s3, metastore, podIdentity } = servers;
+    const at = { ...where, line };
+    const client = await connectClient(line);
+    const server = await timed(at, "start Connect server", () => startConnectServer(line, { run, s3, metastoreUri: metastore.thriftUri, podIdentity }));
+    let result: ClientResult;
+    const catalog = presets.includes("iceberg") ? icebergCatalogs(server.conf)[0] : undefined;
+    try {
+        const suffix = `${lineSuffix(line)}_${where.preset.replace(/\W+/g, "_")}`;
+        result = (await timed(at, "client session", () => runClient<ClientResult>(client, clientScript, [server.url, suffix, ...(catalog ? [catalog] : [])]))).result;
+    } finally {
+        await timed(at, "stop Connect server", () => server.stop());
+    }
+    const under = (url: string, sub = ""): string[] => {
+        const l = s3aLocation(url);
+        return s3.listKeys(l.bucket, `${l.prefix.replace(/\/?$/, "/")}${sub}`);
+    };
+    return {
+        line,
+        conf: server.conf,
+        result,
+        catalog,
+        keys: {
+            managed: under(result.managed.Location),
+            icebergMetadata: result.iceberg ? under(result.iceberg.Location, "metadata/") : [],
+            eventLog: under(server.conf["spark.eventLog.dir"]).filter((k) => k.includes(result.appId)),
+        },
+    };
+}
+
+/** The assertions every combination must pass. */
+async function assertOutcome(o: Outcome): Promise<void> {
+    const r = o.result;
+    assert.equal(r.sparkVersion, (await sparkDistribution(o.line)).version);
+    assert.equal(r.catalogImplementation, "hive");
+    assert.deepEqual(r.managed.rows, [[1, "one"], [2, "two"], [3, "three"]]);
+    assert.equal(r.managed.Type, "MANAGED");
+    const warehouse = o.conf["spark.sql.warehouse.dir"];
+    assert.ok(r.managed.Location.startsWith(`${warehouse}/`), `managed table at ${r.managed.Location}, not under spark.sql.warehouse.dir ${warehouse}`);
+    assert.ok(o.keys.managed.some((k) => k.endsWith(".parquet")), `no parquet file under ${r.managed.Location}`);
+    if (o.catalog) {
+        const ice = r.iceberg;
+        assert.ok(ice, "the client ran no Iceberg steps");
+        assert.equal(ice.Provider, "iceberg");
+        assert.equal(ice.snapshots, 2);
+        assert.deepEqual(ice.timeTravel, [1, 2]);
+        assert.deepEqual(ice.columns, ["id", "name", "score"]);
+        assert.deepEqual(ice.rows, [[1, "a", null], [2, "b", null], [3, "c", null], [4, "d", 0.5]]);
+        const icebergWarehouse = o.conf[`spark.sql.catalog.${o.catalog}.warehouse`];
+        assert.ok(ice.Location.startsWith(`${icebergWarehouse}/`), `Iceberg table at ${ice.Location}, not under the catalog warehouse ${icebergWarehouse}`);
+        assert.ok(o.keys.icebergMetadata.some((k) => k.endsWith(".metadata.json")), `no Iceberg metadata under ${ice.Location}`);
+    }
+    assert.ok(o.keys.eventLog.length > 0, `no event log of ${r.appId} under ${o.conf["spark.eventLog.dir"]}`);
+    assert.deepEqual(o.keys.eventLog.filter((k) => k.endsWith(".inprogress")), [], "the event log was not completed when the server stopped");
+}
 
 describe("Spark engine: every line with the program's configuration", function () {
     this.timeout(10 * 60 * 1000);
@@ -81,107 +163,122 @@ describe("Spark engine: every line with the program's configuration", function (
     for (const stack of engineStacks) {
         describe(`${stack} stack`, function () {
             let base: StackRun;
-            let s3: LocalS3;
-            let podIdentity: PodIdentityEndpoint;
-            let metastore: Metastore;
+            let servers: StackServers;
             const apps: RanApplication[] = [];
 
             before(`object storage seeded from the plan, the stack's metastore`, async function () {
                 this.timeout(15 * 60 * 1000);
                 base = await presetRun(stack, []);
-                s3 = await startLocalS3();
+                const s3 = await startLocalS3();
                 await seedBucketsFromPlan(base, s3);
-                podIdentity = await startPodIdentityEndpoint();
-                metastore = await timed({ stack, preset: "-", line: "-" }, "start metastore", () => startMetastore({ run: base, s3 }));
+                const podIdentity = await startPodIdentityEndpoint();
+                const metastore = await timed({ stack, preset: "-", line: "-" }, "start metastore", () => startMetastore({ run: base, s3 }));
+                servers = { s3, podIdentity, metastore };
             });
             after(async () => {
-                await metastore?.stop();
-                await podIdentity?.close();
-                await s3?.stop();
+                await servers?.metastore.stop();
+                await servers?.podIdentity.close();
+                await servers?.s3.stop();
             });
 
             it("the program creates the event-log folder every Connect server and the History Server need", function () {
+                const { s3 } = servers;
                 const dir = s3aLocation(String(base.outputs.eventLogDir));
                 assert.ok(s3.listBuckets().includes(dir.bucket), `the program creates no bucket ${dir.bucket}`);
                 assert.ok(s3.listKeys(dir.bucket, dir.prefix).includes(dir.prefix), `nothing the program creates makes ${dir.prefix} in ${dir.bucket}: Spark refuses a missing spark.eventLog.dir`);
             });
 
-            for (const presets of presetChoices) {
+            for (const choice of presetChoices) {
+                const presets = choice;
                 const preset = presetName(presets);
-                for (const line of sparkVersions) {
-                    if (!linesFor(presets).includes(line)) {
-                        it(`${line} ${preset}: the program refuses the combination (no runtime to run it on)`, async function () {
-                            await assert.rejects(presetRun(stack, presets, { versions: [line] }), (err: Error) => /iceberg/i.test(err.message) && err.message.includes(line));
-                        });
-                        continue;
-                    }
-                    it(`${line} ${preset}: the Connect server runs the generated conf, a notebook client writes and reads tables, the event log lands in the bucket`, async function () {
-                        const where = { stack, preset, line };
+                describe(preset, function () {
+                    const outcomes = new Map<SparkVersion, Promise<Outcome>>();
+                    before(`start every line's Connect server and client session, ${sparkConcurrency} at a time`, async function () {
                         const run = await presetRun(stack, presets);
-                        await seedBucketsFromPlan(run, s3);
-                        const dist = await sparkDistribution(line);
-                        const client = await connectClient(line);
-                        const server = await timed(where, "start Connect server", () => startConnectServer(line, { run, s3, metastoreUri: metastore.thriftUri, podIdentity }));
-                        let result: ClientResult;
-                        try {
-                            const catalog = presets.includes("iceberg") ? Object.keys(server.conf).find((k) => /^spark\.sql\.catalog\.[^.]+$/.test(k))?.split(".")[3] : undefined;
-                            const suffix = `${lineSuffix(line)}_${presetChoices.indexOf(presets)}`;
-                            result = (await timed(where, "client session", () => runClient<ClientResult>(client, clientScript, [server.url, suffix, ...(catalog ? [catalog] : [])]))).result;
-                            assert.equal(result.sparkVersion, dist.version);
-                            assert.equal(result.catalogImplementation, "hive");
-                            assert.deepEqual(result.managed.rows, [[1, "one"], [2, "two"], [3, "three"]]);
-                            assert.equal(result.managed.Type, "MANAGED");
-                            const warehouse = server.conf["spark.sql.warehouse.dir"];
-                            assert.ok(result.managed.Location.startsWith(`${warehouse}/`), `managed table at ${result.managed.Location}, not under spark.sql.warehouse.dir ${warehouse}`);
-                            const table = s3aLocation(result.managed.Location);
-                            assert.ok(s3.listKeys(table.bucket, `${table.prefix}/`).some((k) => k.endsWith(".parquet")), `no parquet file under ${result.managed.Location}`);
-                            if (catalog) {
-                                const ice = result.iceberg;
-                                assert.ok(ice, "the client ran no Iceberg steps");
-                                assert.equal(ice.snapshots, 2);
-                                assert.deepEqual(ice.timeTravel, [1, 2]);
-                                assert.deepEqual(ice.columns, ["id", "name", "score"]);
-                                assert.deepEqual(ice.rows, [[1, "a", null], [2, "b", null], [3, "c", null], [4, "d", 0.5]]);
-                                const icebergWarehouse = server.conf[`spark.sql.catalog.${catalog}.warehouse`];
-                                assert.ok(ice.Location.startsWith(`${icebergWarehouse}/`), `Iceberg table at ${ice.Location}, not under the catalog warehouse ${icebergWarehouse}`);
-                                const loc = s3aLocation(ice.Location);
-                                assert.ok(s3.listKeys(loc.bucket, `${loc.prefix}/metadata/`).some((k) => k.endsWith(".metadata.json")), `no Iceberg metadata under ${ice.Location}`);
-                            }
-                        } finally {
-                            await timed(where, "stop Connect server", () => server.stop());
+                        await seedBucketsFromPlan(run, servers.s3);
+                        const limit = concurrencyLimit(sparkConcurrency);
+                        for (const line of linesFor(presets)) {
+                            const outcome = limit(() => runCombination(run, line, presets, servers, { stack, preset }));
+                            outcome.then((o) => apps.push({ appId: o.result.appId, line, name: serviceEndpoints.connect(line).name })).catch(() => undefined);
+                            outcomes.set(line, outcome);
                         }
-                        const log = s3aLocation(server.conf["spark.eventLog.dir"]);
-                        const keys = s3.listKeys(log.bucket, log.prefix).filter((k) => k.includes(result.appId));
-                        assert.ok(keys.length > 0, `no event log of ${result.appId} under ${server.conf["spark.eventLog.dir"]}`);
-                        assert.deepEqual(keys.filter((k) => k.endsWith(".inprogress")), [], "the event log was not completed when the server stopped");
-                        apps.push({ appId: result.appId, line, name: serviceEndpoints.connect(line).name });
                     });
-                }
+                    after(() => Promise.allSettled(outcomes.values()));
+                    for (const line of sparkVersions) {
+                        if (!linesFor(presets).includes(line)) {
+                            it(`${line}: the program refuses the combination (no runtime to run it on)`, async function () {
+                                await assert.rejects(presetRun(stack, presets, { versions: [line] }), (err: Error) => /iceberg/i.test(err.message) && err.message.includes(line));
+                            });
+                            continue;
+                        }
+                        it(`${line}: the Connect server runs the generated conf, a notebook client writes and reads tables, the event log lands in the bucket`, async function () {
+                            await assertOutcome(await outcomes.get(line)!);
+                        });
+                    }
+                });
             }
 
-            it("the History Server (the newest line's image, its generated conf) lists every application of the stack as completed", async function () {
-                assert.ok(apps.length > 0, "no Connect server ran an application to list");
-                const line = historyServerLine(base, sparkVersions);
-                const hs = await timed({ stack, preset: "-", line }, "start History Server", () => startHistoryServer(line, { run: base, s3, podIdentity }));
-                try {
-                    const url = `http://127.0.0.1:${hs.port}/api/v1/applications`;
-                    let listed: { id: string; name: string; attempts: { completed: boolean; appSparkVersion: string }[] }[] = [];
-                    const deadline = Date.now() + 120000;
-                    while (Date.now() < deadline) {
-                        listed = (await (await fetch(url)).json()) as typeof listed;
-                        if (apps.every((a) => listed.some((l) => l.id === a.appId))) break;
-                        await sleep(2000);
+            if (stack === restCatalogStack) {
+                describe("iceberg with a REST catalog", function () {
+                    const outcomes = new Map<SparkVersion, Promise<Outcome>>();
+                    let rest: IcebergRestCatalog | undefined;
+                    before(`a real Iceberg REST catalog on the program's catalog warehouse; every Iceberg line's Connect server`, async function () {
+                        this.timeout(15 * 60 * 1000);
+                        const hiveCatalog = await presetRun(stack, ["iceberg"]);
+                        const connect = serviceEndpoints.connect(linesFor(["iceberg"])[0]);
+                        const conf = parseSparkDefaults(configMapData(hiveCatalog, `${connect.name}-conf`, connect.namespace)["spark-defaults.conf"]);
+                        const catalogName = icebergCatalogs(conf)[0];
+                        const server = await timed({ stack, preset: "iceberg rest", line: "-" }, "start REST catalog", () => startIcebergRestCatalog({ s3: servers.s3, warehouse: conf[`spark.sql.catalog.${catalogName}.warehouse`] }));
+                        rest = server;
+                        const run = await presetRun(stack, ["iceberg"], { iceberg: { catalogName, catalogType: "rest", restUri: server.uri } });
+                        await seedBucketsFromPlan(run, servers.s3);
+                        const limit = concurrencyLimit(sparkConcurrency);
+                        for (const line of linesFor(["iceberg"])) {
+                            const outcome = limit(() => runCombination(run, line, ["iceberg"], servers, { stack, preset: "iceberg rest" }));
+                            outcome.then((o) => apps.push({ appId: o.result.appId, line, name: serviceEndpoints.connect(line).name })).catch(() => undefined);
+                            outcomes.set(line, outcome);
+                        }
+                    });
+                    after(async () => {
+                        await Promise.allSettled(outcomes.values());
+                        await rest?.stop();
+                    });
+                    for (const line of linesFor(["iceberg"])) {
+                        it(`${line}: the generated rest catalog conf creates, time-travels and evolves an Iceberg table through the REST catalog`, async function () {
+                            const outcome = await outcomes.get(line)!;
+                            assert.equal(outcome.conf[`spark.sql.catalog.${outcome.catalog}.type`], "rest");
+                            assert.equal(outcome.conf[`spark.sql.catalog.${outcome.catalog}.uri`], rest?.uri, "the REST URI is the configured one, not an override");
+                            await assertOutcome(outcome);
+                        });
                     }
-                    for (const app of apps) {
-                        const found = listed.find((l) => l.id === app.appId);
-                        assert.ok(found, `${app.appId} (${app.line}) is not listed; the server lists ${listed.map((l) => l.id).join(", ")}\n${hs.server.logTail(40)}`);
-                        assert.equal(found.name, app.name);
-                        assert.ok(found.attempts.every((a) => a.completed), `${app.appId} is listed as incomplete`);
-                        assert.equal(found.attempts[0].appSparkVersion, (await sparkDistribution(app.line)).version);
+                });
+            }
+
+            describe("History Server", function () {
+                it("the newest line's History Server, with its generated conf, lists every application of the stack as completed", async function () {
+                    assert.ok(apps.length > 0, "no Connect server ran an application to list");
+                    const line = historyServerLine(base, sparkVersions);
+                    const hs = await timed({ stack, preset: "-", line }, "start History Server", () => startHistoryServer(line, { run: base, s3: servers.s3, podIdentity: servers.podIdentity }));
+                    try {
+                        const url = `http://127.0.0.1:${hs.port}/api/v1/applications`;
+                        let listed: { id: string; name: string; attempts: { completed: boolean; appSparkVersion: string }[] }[] = [];
+                        const deadline = Date.now() + 120000;
+                        while (Date.now() < deadline) {
+                            listed = (await (await fetch(url)).json()) as typeof listed;
+                            if (apps.every((a) => listed.some((l) => l.id === a.appId))) break;
+                            await sleep(2000);
+                        }
+                        for (const app of apps) {
+                            const found = listed.find((l) => l.id === app.appId);
+                            assert.ok(found, `${app.appId} (${app.line}) is not listed; the server lists ${listed.map((l) => l.id).join(", ")}\n${hs.server.logTail(40)}`);
+                            assert.equal(found.name, app.name);
+                            assert.ok(found.attempts.every((a) => a.completed), `${app.appId} is listed as incomplete`);
+                            assert.equal(found.attempts[0].appSparkVersion, (await sparkDistribution(app.line)).version);
+                        }
+                    } finally {
+                        await hs.stop();
                     }
-                } finally {
-                    await hs.stop();
-                }
+                });
             });
         });
     }

@@ -14,6 +14,9 @@ export const engineStacks = ["local", "dev", "prod"] as const;
 /** The preset choices each stack runs with: none, and each preset the engine can run on one machine. */
 export const presetChoices: readonly (readonly string[])[] = [[], ["iceberg"], ["cost-optimized"]];
 
+/** The stack whose Iceberg lines also run with a REST catalog (spark.iceberg.catalogType "rest"); Glue cannot run here. */
+export const restCatalogStack = "local";
+
 export const presetName = (presets: readonly string[]): string => (presets.length === 0 ? "no preset" : presets.join("+"));
 
 /** The lines a preset runs on: iceberg only where Iceberg ships a runtime (schema.ts icebergRuntimeLines). */
@@ -61,4 +64,23 @@ export function timingReport(): string {
     const total = timings.reduce((s, t) => s + t.seconds, 0);
     return `Spark engine timings (${file}): ${timings.length} steps, ${total.toFixed(0)} s\n` +
         timings.map((t) => `  ${t.stack.padEnd(6)} ${t.preset.padEnd(15)} ${t.line.padEnd(4)} ${t.step.padEnd(28)} ${t.seconds.toFixed(1).padStart(6)} s`).join("\n");
+}
+
+/** Connect servers (with their client sessions) run at once: IT_SPARK_CONCURRENCY, default 3. */
+export const sparkConcurrency = Math.max(1, Number(process.env.IT_SPARK_CONCURRENCY ?? "3") || 1);
+
+/** Runs at most `n` of the tasks given to it at a time. */
+export function concurrencyLimit(n: number): <T>(task: () => Promise<T>) => Promise<T> {
+    let active = 0;
+    const waiting: (() => void)[] = [];
+    return async <T>(task: () => Promise<T>): Promise<T> => {
+        if (active >= n) await new Promise<void>((resolve) => waiting.push(resolve));
+        active++;
+        try {
+            return await task();
+        } finally {
+            active--;
+            waiting.shift()?.();
+        }
+    };
 }

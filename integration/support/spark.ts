@@ -574,7 +574,8 @@ export async function runClient<T>(client: ConnectClient, script: string, args: 
         // Asynchronous: the Pod Identity endpoint answers the server from this process meanwhile.
         const out = await new Promise<string>((resolve, reject) => {
             execFile(client.venv.python, [file, ...args], { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, PYTHONUNBUFFERED: "1" } }, (err, stdout, stderr) => {
-                if (err) reject(new Error(`Spark Connect client ${client.used} failed: ${err.message.split("\n")[0]}\n${`${stdout}\n${stderr}`.trim().split("\n").slice(-30).join("\n")}`));
+                // The end of a Python traceback names the exception; the server's log has the rest.
+                if (err) reject(new Error(`Spark Connect client ${client.used} ${args.join(" ")} failed (${err.code ?? err.signal}): ${`${stdout}\n${stderr}`.trim().split("\n").slice(-3).join("\n")}`));
                 else resolve(stdout);
             });
         });
