@@ -1,6 +1,7 @@
 """What a notebook does through Spark Connect, run by the integration suite with the client the
 jupyter-spark image installs. Usage: client.py <sc://url> <table suffix> [<iceberg catalog>].
-Prints one JSON line with what it observed; the TypeScript test asserts on it."""
+Prints one JSON line with what it observed (a part that fails reports its error and the next part
+still runs); the TypeScript test asserts on it."""
 import json
 import sys
 import time
@@ -19,6 +20,11 @@ def timed(name, action):
     return value
 
 
+def plain(value):
+    """A JSON value: some clients hand back numpy scalars (e.g. int64) from collect()."""
+    return value.item() if hasattr(value, "item") else value
+
+
 def location(table):
     rows = spark.sql(f"DESCRIBE TABLE EXTENDED {table}").collect()
     return {r[0]: r[1] for r in rows if r[0] in ("Location", "Type", "Provider")}
@@ -32,18 +38,29 @@ out = {
     "catalogImplementation": spark.conf.get("spark.sql.catalogImplementation"),
 }
 
-managed = f"default.it_managed_{suffix}"
-spark.sql(f"DROP TABLE IF EXISTS {managed}")
-timed("managedCreate", lambda: spark.sql(f"CREATE TABLE {managed} (id INT, name STRING) USING parquet"))
-rows = spark.createDataFrame([(1, "one"), (2, "two"), (3, "three")], "id INT, name STRING")
-timed("managedWrite", lambda: rows.write.insertInto(managed))
-out["managed"] = {
-    "table": managed,
-    "rows": [[r["id"], r["name"]] for r in spark.table(managed).orderBy("id").collect()],
-    **location(managed),
-}
 
-if catalog:
+def part(name, steps):
+    """Runs one part of the session; its failure is reported, and the next part still runs."""
+    try:
+        out[name] = steps()
+    except Exception as e:  # noqa: BLE001 - every failure is reported to the test
+        out[name] = {"error": f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"[:2000]}
+
+
+def managed_table():
+    table = f"default.it_managed_{suffix}"
+    spark.sql(f"DROP TABLE IF EXISTS {table}")
+    timed("managedCreate", lambda: spark.sql(f"CREATE TABLE {table} (id INT, name STRING) USING parquet"))
+    rows = spark.createDataFrame([(1, "one"), (2, "two"), (3, "three")], "id INT, name STRING")
+    timed("managedWrite", lambda: rows.write.insertInto(table))
+    return {
+        "table": table,
+        "rows": [[plain(r["id"]), r["name"]] for r in spark.table(table).orderBy("id").collect()],
+        **location(table),
+    }
+
+
+def iceberg_table():
     namespace = f"{catalog}.it_{suffix}"
     table = f"{namespace}.events"
     spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {namespace}")
@@ -57,15 +74,19 @@ if catalog:
     spark.sql(f"ALTER TABLE {table} ADD COLUMN score DOUBLE")
     spark.sql(f"INSERT INTO {table} VALUES (4, 'd', 0.5)")
     after = spark.sql(f"SELECT id, name, score FROM {table} ORDER BY id").collect()
-    out["iceberg"] = {
+    return {
         "table": table,
-        "snapshots": snapshots,
-        "timeTravel": [r["id"] for r in travelled],
+        "snapshots": plain(snapshots),
+        "timeTravel": [plain(r["id"]) for r in travelled],
         "columns": spark.table(table).columns,
-        "rows": [[r["id"], r["name"], r["score"]] for r in after],
+        "rows": [[plain(r["id"]), r["name"], plain(r["score"])] for r in after],
         **location(table),
     }
 
+
+part("managed", managed_table)
+if catalog:
+    part("iceberg", iceberg_table)
 out["timings"] = timings
 spark.stop()
 print(json.dumps(out))

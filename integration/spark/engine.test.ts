@@ -41,8 +41,8 @@ interface ClientResult {
     appId: string;
     warehouseDir: string;
     catalogImplementation: string;
-    managed: { table: string; rows: [number, string][]; Location: string; Type: string; Provider: string };
-    iceberg?: { table: string; snapshots: number; timeTravel: number[]; columns: string[]; rows: [number, string, number | null][]; Location: string; Provider: string };
+    managed: { table: string; rows: [number, string][]; Location: string; Type: string; Provider: string } | { error: string };
+    iceberg?: { table: string; snapshots: number; timeTravel: number[]; columns: string[]; rows: [number, string, number | null][]; Location: string; Provider: string } | { error: string };
     timings: Record<string, number>;
 }
 
@@ -100,37 +100,58 @@ async function runCombination(run: StackRun, line: SparkVersion, presets: readon
         result,
         catalog,
         keys: {
-            managed: under(result.managed.Location),
-            icebergMetadata: result.iceberg ? under(result.iceberg.Location, "metadata/") : [],
+            managed: "error" in result.managed ? [] : under(result.managed.Location),
+            icebergMetadata: result.iceberg && !("error" in result.iceberg) ? under(result.iceberg.Location, "metadata/") : [],
             eventLog: under(server.conf["spark.eventLog.dir"]).filter((k) => k.includes(result.appId)),
         },
     };
 }
 
-/** The assertions every combination must pass. */
+/** The assertions every combination must pass; each part's failures are reported together. */
 async function assertOutcome(o: Outcome): Promise<void> {
     const r = o.result;
-    assert.equal(r.sparkVersion, (await sparkDistribution(o.line)).version);
-    assert.equal(r.catalogImplementation, "hive");
-    assert.deepEqual(r.managed.rows, [[1, "one"], [2, "two"], [3, "three"]]);
-    assert.equal(r.managed.Type, "MANAGED");
-    const warehouse = o.conf["spark.sql.warehouse.dir"];
-    assert.ok(r.managed.Location.startsWith(`${warehouse}/`), `managed table at ${r.managed.Location}, not under spark.sql.warehouse.dir ${warehouse}`);
-    assert.ok(o.keys.managed.some((k) => k.endsWith(".parquet")), `no parquet file under ${r.managed.Location}`);
+    const failures: string[] = [];
+    const check = (what: string, checks: () => void): void => {
+        try {
+            checks();
+        } catch (err) {
+            failures.push(`${what}: ${(err as Error).message}`);
+        }
+    };
+    const version = (await sparkDistribution(o.line)).version;
+    check("session", () => {
+        assert.equal(r.sparkVersion, version);
+        assert.equal(r.catalogImplementation, "hive");
+    });
+    check("managed table", () => {
+        const m = r.managed;
+        if ("error" in m) assert.fail(m.error);
+        assert.deepEqual(m.rows, [[1, "one"], [2, "two"], [3, "three"]]);
+        assert.equal(m.Type, "MANAGED");
+        const warehouse = o.conf["spark.sql.warehouse.dir"];
+        assert.ok(m.Location.startsWith(`${warehouse}/`), `at ${m.Location}, not under spark.sql.warehouse.dir ${warehouse}`);
+        assert.ok(o.keys.managed.some((k) => k.endsWith(".parquet")), `no parquet file under ${m.Location}`);
+    });
     if (o.catalog) {
-        const ice = r.iceberg;
-        assert.ok(ice, "the client ran no Iceberg steps");
-        assert.equal(ice.Provider, "iceberg");
-        assert.equal(ice.snapshots, 2);
-        assert.deepEqual(ice.timeTravel, [1, 2]);
-        assert.deepEqual(ice.columns, ["id", "name", "score"]);
-        assert.deepEqual(ice.rows, [[1, "a", null], [2, "b", null], [3, "c", null], [4, "d", 0.5]]);
-        const icebergWarehouse = o.conf[`spark.sql.catalog.${o.catalog}.warehouse`];
-        assert.ok(ice.Location.startsWith(`${icebergWarehouse}/`), `Iceberg table at ${ice.Location}, not under the catalog warehouse ${icebergWarehouse}`);
-        assert.ok(o.keys.icebergMetadata.some((k) => k.endsWith(".metadata.json")), `no Iceberg metadata under ${ice.Location}`);
+        check(`Iceberg table in catalog ${o.catalog}`, () => {
+            const ice = r.iceberg;
+            assert.ok(ice, "the client ran no Iceberg steps");
+            if ("error" in ice) assert.fail(ice.error);
+            assert.equal(ice.Provider, "iceberg");
+            assert.equal(ice.snapshots, 2);
+            assert.deepEqual(ice.timeTravel, [1, 2]);
+            assert.deepEqual(ice.columns, ["id", "name", "score"]);
+            assert.deepEqual(ice.rows, [[1, "a", null], [2, "b", null], [3, "c", null], [4, "d", 0.5]]);
+            const icebergWarehouse = o.conf[`spark.sql.catalog.${o.catalog}.warehouse`];
+            assert.ok(ice.Location.startsWith(`${icebergWarehouse}/`), `at ${ice.Location}, not under the catalog warehouse ${icebergWarehouse}`);
+            assert.ok(o.keys.icebergMetadata.some((k) => k.endsWith(".metadata.json")), `no Iceberg metadata under ${ice.Location}`);
+        });
     }
-    assert.ok(o.keys.eventLog.length > 0, `no event log of ${r.appId} under ${o.conf["spark.eventLog.dir"]}`);
-    assert.deepEqual(o.keys.eventLog.filter((k) => k.endsWith(".inprogress")), [], "the event log was not completed when the server stopped");
+    check("event log", () => {
+        assert.ok(o.keys.eventLog.length > 0, `none of ${r.appId} under ${o.conf["spark.eventLog.dir"]}`);
+        assert.deepEqual(o.keys.eventLog.filter((k) => k.endsWith(".inprogress")), [], "not completed when the server stopped");
+    });
+    if (failures.length > 0) assert.fail(`Spark ${version}, app ${r.appId}:\n  ${failures.join("\n  ")}`);
 }
 
 describe("Spark engine: every line with the program's configuration", function () {
