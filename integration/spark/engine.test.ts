@@ -53,6 +53,8 @@ interface Outcome {
     readonly result: ClientResult;
     /** The Iceberg catalog the client used, if any. */
     readonly catalog?: string;
+    /** The Connect container's memory limit (MiB) and the driver JVM's -Xmx (MiB). */
+    readonly memory: { limitMiB?: number; heapMiB?: number };
     /** Object keys after the server stopped: under the managed table, the Iceberg table's metadata, the event-log folder (this app's). */
     readonly keys: { managed: string[]; icebergMetadata: string[]; eventLog: string[] };
 }
@@ -84,6 +86,7 @@ async function runCombination(run: StackRun, line: SparkVersion, presets: readon
     const server = await timed(at, "start Connect server", () => startConnectServer(line, { run, s3, metastoreUri: metastore.thriftUri, podIdentity }));
     let result: ClientResult;
     const catalog = presets.includes("iceberg") ? icebergCatalogs(server.conf)[0] : undefined;
+    const memory = { limitMiB: server.memoryLimitMiB, heapMiB: server.jvmMaxHeapMiB() };
     try {
         const suffix = `${lineSuffix(line)}_${where.preset.replace(/\W+/g, "_")}`;
         result = (await timed(at, "client session", () => runClient<ClientResult>(client, clientScript, [server.url, suffix, ...(catalog ? [catalog] : [])]))).result;
@@ -99,6 +102,7 @@ async function runCombination(run: StackRun, line: SparkVersion, presets: readon
         conf: server.conf,
         result,
         catalog,
+        memory,
         keys: {
             managed: "error" in result.managed ? [] : under(result.managed.Location),
             icebergMetadata: result.iceberg && !("error" in result.iceberg) ? under(result.iceberg.Location, "metadata/") : [],
@@ -147,6 +151,13 @@ async function assertOutcome(o: Outcome): Promise<void> {
             assert.ok(o.keys.icebergMetadata.some((k) => k.endsWith(".metadata.json")), `no Iceberg metadata under ${ice.Location}`);
         });
     }
+    check("driver memory", () => {
+        const { limitMiB, heapMiB } = o.memory;
+        assert.ok(limitMiB !== undefined && heapMiB !== undefined, `limit ${limitMiB} MiB, heap ${heapMiB} MiB`);
+        // The Connect server is the driver of every session: its heap should use the pod's memory,
+        // leaving room for off-heap memory, not Spark's 1g default (spark.driver.memory unset).
+        assert.ok(heapMiB >= 0.6 * limitMiB && heapMiB <= 0.95 * limitMiB, `the driver JVM runs with -Xmx${heapMiB}m in a container limited to ${limitMiB} MiB (spark.driver.memory: ${o.conf["spark.driver.memory"] ?? "not set"})`);
+    });
     check("event log", () => {
         assert.ok(o.keys.eventLog.length > 0, `none of ${r.appId} under ${o.conf["spark.eventLog.dir"]}`);
         assert.deepEqual(o.keys.eventLog.filter((k) => k.endsWith(".inprogress")), [], "not completed when the server stopped");

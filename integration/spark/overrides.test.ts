@@ -14,7 +14,9 @@ describe("Spark engine: the single-machine overrides", function () {
             "spark.connect.grpc.binding.address",
             "spark.connect.grpc.binding.port",
             "spark.driver.bindAddress",
+            "spark.driver.blockManager.port",
             "spark.driver.host",
+            "spark.driver.port",
             "spark.hadoop.fs.s3a.endpoint",
             "spark.hadoop.fs.s3a.path.style.access",
             "spark.hadoop.hive.metastore.uris",
@@ -29,7 +31,7 @@ describe("Spark engine: the single-machine overrides", function () {
     });
 
     it("leave credentials, regions, committers and event logs as generated on every stack and preset", async function () {
-        const ctx = { s3Endpoint: "http://127.0.0.1:1", metastoreUri: "thrift://127.0.0.1:2", port: 3, uiPort: 4 };
+        const ctx = { s3Endpoint: "http://127.0.0.1:1", metastoreUri: "thrift://127.0.0.1:2", port: 3, uiPort: 4, driverPorts: [5, 6] as const };
         for (const stack of ["local", "dev", "prod"]) {
             for (const presets of [[], ["iceberg"], ["cost-optimized"]]) {
                 const run = await presetRun(stack, presets);

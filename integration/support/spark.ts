@@ -198,6 +198,7 @@ interface ContainerSpec {
     name: string;
     image: string;
     command: string[];
+    resources?: { limits?: { memory?: string } };
     env?: EnvVar[];
     volumeMounts?: { name: string; mountPath: string }[];
 }
@@ -214,6 +215,16 @@ export interface PlannedContainer {
     readonly env: Readonly<Record<string, string>>;
     /** Mount path → the mounted ConfigMap's data. */
     readonly mounts: Readonly<Record<string, Record<string, string>>>;
+    /** The container's memory limit in MiB, if it has one. */
+    readonly memoryLimitMiB?: number;
+}
+
+/** A Kubernetes memory quantity in MiB (Mi, Gi, M, G or bytes). */
+export function quantityMiB(quantity: string): number {
+    const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(quantity);
+    if (!m) throw new Error(`not a memory quantity: ${quantity}`);
+    const factor: Record<string, number> = { "": 1 / 1048576, Ki: 1 / 1024, Mi: 1, Gi: 1024, Ti: 1048576, k: 1000 / 1048576, M: 1e6 / 1048576, G: 1e9 / 1048576, T: 1e12 / 1048576 };
+    return Number(m[1]) * factor[m[2] ?? ""];
 }
 
 function namedResource(run: StackRun, type: string, name: string, namespace: string): RecordedResource {
@@ -249,7 +260,8 @@ export function deploymentContainer(run: StackRun, name: string, namespace: stri
     }
     // Kubernetes expands $(VAR) in the command from the container's environment.
     const command = container.command.map((a) => a.replace(/\$\(([A-Za-z_]\w*)\)/g, (all, v: string) => env[v] ?? all));
-    return { image: container.image, command, env, mounts };
+    const limit = container.resources?.limits?.memory;
+    return { image: container.image, command, env, mounts, memoryLimitMiB: limit === undefined ? undefined : quantityMiB(limit) };
 }
 
 /**
@@ -284,6 +296,8 @@ export interface OverrideContext {
     readonly port: number;
     /** The driver UI port (Connect). */
     readonly uiPort?: number;
+    /** The driver's RPC and block-manager ports (Connect). */
+    readonly driverPorts?: readonly [number, number];
 }
 
 /** One configuration key the suite changes; `<catalog>` stands for each Iceberg catalog in the conf. */
@@ -308,6 +322,8 @@ export const singleMachineOverrides: readonly ConfOverride[] = [
     { key: "spark.master", server: "connect", reason: "no Kubernetes API here: tasks run in the driver JVM (local[2]: two cores)", value: () => "local[2]" },
     { key: "spark.driver.host", server: "connect", reason: "the driver's headless Service name only resolves inside the cluster", value: () => "127.0.0.1" },
     { key: "spark.driver.bindAddress", server: "connect", reason: "generated 0.0.0.0 (all pod interfaces); the suite binds loopback only", value: () => "127.0.0.1" },
+    { key: "spark.driver.port", server: "connect", reason: "7078 is the pod's own port (its headless Service names it); drivers on one machine need free ports", value: (ctx) => String(ctx.driverPorts?.[0]) },
+    { key: "spark.driver.blockManager.port", server: "connect", reason: "7079 is the pod's own port (its headless Service names it); drivers on one machine need free ports", value: (ctx) => String(ctx.driverPorts?.[1]) },
     { key: "spark.ui.port", server: "connect", reason: "4040 is the pod's own port; on one machine a free port avoids clashes", value: (ctx) => String(ctx.uiPort) },
     { key: "spark.connect.grpc.binding.port", server: "connect", reason: "15002 is the pod's own port; on one machine a free port avoids clashes", value: (ctx) => String(ctx.port) },
     {
@@ -394,7 +410,21 @@ export interface StartedSparkServer {
     readonly overrides: Readonly<Record<string, string>>;
     /** Seconds from spawn to ready. */
     readonly startSeconds: number;
+    /** The container's memory limit in the plan (MiB). */
+    readonly memoryLimitMiB?: number;
+    /** The running JVM's -Xmx in MiB, as Spark's launcher chose it from the configuration. */
+    jvmMaxHeapMiB(): number | undefined;
     stop(): Promise<void>;
+}
+
+/** -Xmx of a running JVM (spark-class execs java, so the spawned pid is the JVM). */
+function jvmMaxHeapMiB(server: Server): number | undefined {
+    const pid = server.process.pid;
+    if (pid === undefined) return undefined;
+    const args = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    const xmx = args.map((a) => /^-Xmx(\d+)([kKmMgG]?)$/.exec(a)).find((m) => m !== null);
+    if (!xmx) return undefined;
+    return Number(xmx[1]) * ({ "": 1 / 1048576, k: 1 / 1024, m: 1, g: 1024 } as Record<string, number>)[xmx[2].toLowerCase()];
 }
 
 export interface ConnectServer extends StartedSparkServer {
@@ -419,8 +449,8 @@ export async function startConnectServer(line: SparkVersion, options: SparkServe
     const podName = `${endpoint.name}-it`;
     const container = deploymentContainer(options.run, endpoint.name, endpoint.namespace, podName);
     const conf = parseSparkDefaults(configMapData(options.run, `${endpoint.name}-conf`, endpoint.namespace)["spark-defaults.conf"]);
-    const [port, uiPort] = [await freePort(), await freePort()];
-    const overrides = overridesFor("connect", { conf, line, s3Endpoint: options.s3.endpoint, metastoreUri: options.metastoreUri, port, uiPort });
+    const [port, uiPort, driverPort, blockManagerPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const overrides = overridesFor("connect", { conf, line, s3Endpoint: options.s3.endpoint, metastoreUri: options.metastoreUri, port, uiPort, driverPorts: [driverPort, blockManagerPort] });
     const local = localiseContainer(container, dist, endpoint.name);
     const [command, ...args] = local.command;
     const started = Date.now();
@@ -436,6 +466,8 @@ export async function startConnectServer(line: SparkVersion, options: SparkServe
     const startSeconds = (Date.now() - started) / 1000;
     return {
         line, port, uiPort, server, conf, overrides, startSeconds, url: `sc://127.0.0.1:${port}`,
+        memoryLimitMiB: container.memoryLimitMiB,
+        jvmMaxHeapMiB: () => jvmMaxHeapMiB(server),
         stop: async () => {
             await server.stop();
             fs.rmSync(local.dir, { recursive: true, force: true });
@@ -488,6 +520,8 @@ export async function startHistoryServer(line: SparkVersion, options: SparkServe
     const startSeconds = (Date.now() - started) / 1000;
     return {
         line, port, server, conf, overrides, startSeconds,
+        memoryLimitMiB: container.memoryLimitMiB,
+        jvmMaxHeapMiB: () => jvmMaxHeapMiB(server),
         stop: async () => {
             await server.stop();
             fs.rmSync(local.dir, { recursive: true, force: true });
