@@ -26,7 +26,7 @@ import {
     startConnectServer,
     startHistoryServer,
 } from "../support/spark";
-import { concurrencyLimit, engineStacks, inMatrix, linesFor, presetChoices, presetName, presetRun, restCatalogStack, sparkConcurrency, sparkMatrix, timed, timingReport } from "./matrix";
+import { concurrencyLimit, engineStacks, inMatrix, linesFor, presetChoices, presetName, presetRun, restCatalogStacks, sparkConcurrency, sparkMatrix, timed, timingReport } from "./matrix";
 
 const clientScript = fs.readFileSync(path.join(__dirname, "client.py"), "utf8");
 
@@ -260,7 +260,7 @@ describe("Spark engine: every line with the program's configuration", function (
                 });
             }
 
-            if (stack === restCatalogStack) {
+            if (restCatalogStacks.includes(stack)) {
                 describe("iceberg with a REST catalog", function () {
                     let outcomes = new Map<SparkVersion, Promise<Outcome>>();
                     let rest: IcebergRestCatalog | undefined;

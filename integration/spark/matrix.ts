@@ -27,8 +27,12 @@ export function inMatrix(stack: string, presets: readonly string[]): boolean {
     return sparkMatrix === "full" || stack !== "prod" || presets.length === 0;
 }
 
-/** The stack whose Iceberg lines also run with a REST catalog (spark.iceberg.catalogType "rest"); Glue cannot run here. */
-export const restCatalogStack = "local";
+/**
+ * Stacks whose Iceberg lines also run with a real REST catalog (spark.iceberg.catalogType "rest"):
+ * local (Iceberg's HadoopFileIO over S3A) and, in the full matrix, dev (S3FileIO with Pod Identity
+ * credentials). Glue needs AWS and cannot run here.
+ */
+export const restCatalogStacks: readonly string[] = sparkMatrix === "full" ? ["local", "dev"] : ["local"];
 
 export const presetName = (presets: readonly string[]): string => (presets.length === 0 ? "no preset" : presets.join("+"));
 
