@@ -16,7 +16,7 @@ import { cachedDirectory, cacheRoot, digestOf } from "./cache";
 import { ensureJars } from "./maven";
 import { freePort, Server, startServer } from "./processes";
 import { ensureVenv, Venv } from "./python";
-import { PodIdentityEndpoint } from "./metastore";
+import { PodIdentityEndpoint, versionsEnv } from "./metastore";
 import { LocalS3 } from "./s3";
 
 const repoRoot = path.resolve(__dirname, "..", "..");
@@ -25,19 +25,7 @@ const imagesDir = path.join(repoRoot, "images");
 /** The JDK the images run Spark on (the official apache/spark images are java17). */
 export const javaHome = "/usr/lib/jvm/java-17-openjdk-amd64";
 
-/** images/versions.env as KEY → value, `${KEY}` references to earlier keys expanded. */
-export function imageVersions(): Map<string, string> {
-    const vars = new Map<string, string>();
-    fs.readFileSync(path.join(imagesDir, "versions.env"), "utf8").split(/\r?\n/).forEach((raw, i) => {
-        const line = raw.trim();
-        if (line === "" || line.startsWith("#")) return;
-        const m = /^([A-Z][A-Z0-9_]*)=(?:"([^"]*)"|'([^']*)'|(\S*))$/.exec(line);
-        if (!m) throw new Error(`images/versions.env line ${i + 1}: expected KEY=value, got "${line}"`);
-        vars.set(m[1], expand(m[2] ?? m[3] ?? m[4], vars, `images/versions.env line ${i + 1}`));
-    });
-    return vars;
-}
-
+/** `${KEY}` / `$KEY` of images/versions.env substituted in a Dockerfile's text, as build.sh passes them as build args. */
 function expand(text: string, vars: ReadonlyMap<string, string>, where: string): string {
     return text.replace(/\$\{([A-Za-z_]\w*)\}|\$([A-Za-z_]\w*)/g, (_all, braced?: string, bare?: string) => {
         const value = vars.get((braced ?? bare)!);
@@ -46,8 +34,11 @@ function expand(text: string, vars: ReadonlyMap<string, string>, where: string):
     });
 }
 
+/** images/versions.env as KEY → value (the suite's one parser, metastore.ts versionsEnv). */
+export const imageVersions = versionsEnv;
+
 /** A versions.env value that must exist. */
-export function imageVersion(key: string, versions = imageVersions()): string {
+export function imageVersion(key: string, versions = versionsEnv()): string {
     const value = versions.get(key);
     if (value === undefined) throw new Error(`images/versions.env has no ${key}`);
     return value;
@@ -75,7 +66,7 @@ export function imageJarCoordinates(line: SparkVersion): string[] {
     if (fetches.length !== 1) throw new Error(`images/spark-runtime/Dockerfile stage jars-${line}: expected one RUN maven-fetch, found ${fetches.length}`);
     const [, , dest, ...coordinates] = fetches[0].split(/\s+/);
     if (dest !== "/jars" || coordinates.length === 0) throw new Error(`images/spark-runtime/Dockerfile stage jars-${line}: unexpected "${fetches[0]}"`);
-    const versions = imageVersions();
+    const versions = versionsEnv();
     return coordinates.map((c) => expand(c, versions, `images/spark-runtime/Dockerfile stage jars-${line}`));
 }
 
@@ -548,7 +539,7 @@ export function imageClientRequirement(line: SparkVersion): string {
     const text = fs.readFileSync(path.join(imagesDir, "jupyter-spark", "Dockerfile"), "utf8");
     const m = new RegExp(`^\\s*${line.replace(".", "\\.")}\\)\\s*client="([^"]+)"`, "m").exec(text);
     if (!m) throw new Error(`images/jupyter-spark/Dockerfile installs no client for Spark ${line}`);
-    return expand(m[1], imageVersions(), "images/jupyter-spark/Dockerfile");
+    return expand(m[1], versionsEnv(), "images/jupyter-spark/Dockerfile");
 }
 
 async function pypiReleases(project: string): Promise<string[]> {
