@@ -8,29 +8,14 @@ import * as path from "path";
 import { run } from "../support/cache";
 import { ensureVenv, Venv } from "../support/python";
 import { SparkVersion, sparkVersions } from "../../components/config/schema";
+import { versionsEnv } from "../support/metastore";
 
 export const repositoryRoot = path.resolve(__dirname, "../..");
 /** The committed lock of the image's Python packages, used as pip constraints (see lock.ts). */
 export const lockFile = path.join(__dirname, "airflow-image.lock.txt");
 
-/** KEY=value lines of images/versions.env (bash syntax), ${KEY} of earlier keys expanded. */
-export function versionsEnv(): Map<string, string> {
-    const vars = new Map<string, string>();
-    const text = fs.readFileSync(path.join(repositoryRoot, "images", "versions.env"), "utf8");
-    text.split(/\r?\n/).forEach((raw, i) => {
-        const line = raw.trim();
-        if (line === "" || line.startsWith("#")) return;
-        const m = /^([A-Z][A-Z0-9_]*)=(?:"(.*)"|'(.*)'|(\S*))$/.exec(line);
-        if (!m) throw new Error(`images/versions.env line ${i + 1}: expected KEY=value, got "${line}"`);
-        const value = (m[2] ?? m[3] ?? m[4]).replace(/\$\{(\w+)\}/g, (_all, name: string) => {
-            const known = vars.get(name);
-            if (known === undefined) throw new Error(`images/versions.env line ${i + 1}: \${${name}} is not defined earlier`);
-            return known;
-        });
-        vars.set(m[1], value);
-    });
-    return vars;
-}
+/** images/versions.env, read by the suite's one parser. */
+export { versionsEnv };
 
 export interface AirflowImage {
     readonly airflowVersion: string;
