@@ -59,6 +59,20 @@ describe("the Spark stack", function () {
         });
     }
 
+    for (const stack of ["local", "prod"]) {
+        it(`${stack}: sizes each Connect server's driver heap to its container, leaving Spark's driver overhead off-heap`, async () => {
+            const run = await stackRun(stack);
+            for (const name of ["spark-connect-35", "spark-connect-41"]) {
+                const limit = (podSpecOf(workload(run, "Deployment", name)).containers[0] as { resources?: { limits?: { memory?: string } } }).resources?.limits?.memory ?? "";
+                const limitMiB = Number(/^(\d+)Mi$/.exec(limit)?.[1]);
+                const heap = sparkConf(run, `${name}-conf`)["spark.driver.memory"];
+                const heapMiB = Number(/^(\d+)m$/.exec(heap ?? "")?.[1]);
+                assert.ok(heapMiB >= 0.8 * limitMiB, `${name}: -Xmx ${heap} in a ${limit} container; without it Spark's driver takes 1g`);
+                assert.ok(heapMiB + Math.max(384, Math.ceil(0.1 * heapMiB)) <= limitMiB, `${name}: ${heap} heap leaves no room for the driver's off-heap memory in ${limit}`);
+            }
+        });
+    }
+
     it("runs Connect in the foreground as the Kubernetes driver, reachable through a headless Service", async () => {
         const run = await stackRun("dev");
         const conf = sparkConf(run, "spark-connect-35-conf");

@@ -30,6 +30,15 @@ export const sparkConfDir = "/etc/spark-k8s";
 export const sparkDefaultsPath = `${sparkConfDir}/spark-defaults.conf`;
 export const executorTemplatePath = `${sparkConfDir}/executor-pod-template.yaml`;
 
+/**
+ * The heap of the Connect server's driver JVM, which spark-submit starts in the container with the
+ * -Xmx of spark.driver.memory (Spark's default is 1g, whatever the pod has). The rest of the pod's
+ * memory limit stays off-heap, as Spark's driver overhead rule leaves it: at least 384 MiB or 10 %.
+ */
+export function connectDriverHeapMiB(memoryMiB: number): number {
+    return Math.min(Math.floor(memoryMiB / 1.1), memoryMiB - 384);
+}
+
 /** Fixed ports of a client-mode driver, so the headless Service can name them. */
 export const driverPorts = { driver: 7078, blockManager: 7079 } as const;
 
@@ -95,7 +104,7 @@ export class SparkConnect extends pulumi.ComponentResource {
         const conf = new k8s.core.v1.ConfigMap(name, {
             metadata: { name: `${endpoint.name}-conf`, namespace: args.namespace, labels },
             data: pulumi.all([args.sparkConf, args.executorTemplate]).apply(([sparkConf, template]) => ({
-                "spark-defaults.conf": renderSparkDefaults(sparkConf),
+                "spark-defaults.conf": renderSparkDefaults({ ...sparkConf, "spark.driver.memory": `${connectDriverHeapMiB(args.driver.memoryMiB)}m` }),
                 ...(template ? { "executor-pod-template.yaml": JSON.stringify(template, null, 2) } : {}),
             })),
         }, parent);

@@ -57,6 +57,7 @@ export const sparkKeySpecs: readonly SparkKeySpec[] = [
         "spark.executor.cores",
         "spark.executor.memory",
         "spark.executor.memoryOverhead",
+        "spark.driver.memory",
         "spark.driver.host",
         "spark.driver.bindAddress",
         "spark.driver.port",
