@@ -70,8 +70,10 @@ interface RanApplication {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
- * A fault of the program this suite found and the program does not fix yet; while it is set, the
- * client-session tests it breaks are pending with this reason instead of failing the whole run.
+ * A fault of the program this suite found and the program does not fix yet; while it is set, a
+ * table step that fails with exactly this fault's error is reported in the log, not failed, and
+ * every other check of the session (server start, Spark version, driver heap, event log, the
+ * REST catalog, the History Server) still runs and must pass.
  * Spark's built-in Hive client (2.3.x, every line) calls the Thrift method get_table, which the
  * Hive Metastore 4.0 the platform runs no longer has: every table lookup through the program's
  * Connect servers fails with "Invalid method name: 'get_table'" (the servers' logs show it).
@@ -139,8 +141,15 @@ async function assertOutcome(o: Outcome): Promise<void> {
         assert.equal(r.sparkVersion, version);
         assert.equal(r.catalogImplementation, "hive");
     });
+    /** A failure caused by hiveClientFault is reported, not failed, while that fault stands. */
+    const known = (error: string): boolean => {
+        if (hiveClientFault === undefined || !error.includes("Invalid method name: 'get_table'")) return false;
+        console.log(`      known fault (${hiveClientFault}): ${error.split("\n")[0].slice(0, 200)}`);
+        return true;
+    };
     check("managed table", () => {
         const m = r.managed;
+        if ("error" in m && known(m.error)) return;
         if ("error" in m) assert.fail(m.error);
         assert.deepEqual(m.rows, [[1, "one"], [2, "two"], [3, "three"]]);
         assert.equal(m.Type, "MANAGED");
@@ -152,6 +161,7 @@ async function assertOutcome(o: Outcome): Promise<void> {
         check(`Iceberg table in catalog ${o.catalog}`, () => {
             const ice = r.iceberg;
             assert.ok(ice, "the client ran no Iceberg steps");
+            if ("error" in ice && known(ice.error)) return;
             if ("error" in ice) assert.fail(ice.error);
             assert.equal(ice.Provider, "iceberg");
             assert.equal(ice.snapshots, 2);
@@ -271,9 +281,7 @@ describe("Spark engine: every line with the program's configuration", function (
                             });
                             continue;
                         }
-                        const title = `${line}: the Connect server runs the generated conf, a notebook client writes and reads tables, the event log lands in the bucket`;
-                        if (hiveClientFault) it.skip(`${title} [pending: ${hiveClientFault}]`);
-                        else it(title, async function () {
+                        it(`${line}: the Connect server runs the generated conf, a notebook client writes and reads tables, the event log lands in the bucket`, async function () {
                             await assertOutcome(await outcomes.get(line)!);
                         });
                     }
@@ -301,9 +309,7 @@ describe("Spark engine: every line with the program's configuration", function (
                         await rest?.stop();
                     });
                     for (const line of linesFor(["iceberg"])) {
-                        const restTitle = `${line}: the generated rest catalog conf creates, time-travels and evolves an Iceberg table through the REST catalog`;
-                        if (hiveClientFault) it.skip(`${restTitle} [pending: ${hiveClientFault}]`);
-                        else it(restTitle, async function () {
+                        it(`${line}: the generated rest catalog conf creates, time-travels and evolves an Iceberg table through the REST catalog`, async function () {
                             const outcome = await outcomes.get(line)!;
                             assert.equal(outcome.conf[`spark.sql.catalog.${outcome.catalog}.type`], "rest");
                             assert.equal(outcome.conf[`spark.sql.catalog.${outcome.catalog}.uri`], rest?.uri, "the REST URI is the configured one, not an override");
