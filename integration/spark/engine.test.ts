@@ -201,7 +201,13 @@ describe("Spark engine: every line with the program's configuration", function (
             await timed({ stack: "-", preset: "-", line }, "install client", () => connectClient(line));
         }
     });
-    after(() => console.log(timingReport()));
+    after(async function () {
+        console.log(timingReport());
+        for (const line of sparkVersions) {
+            const c = await connectClient(line);
+            console.log(`  client ${line}: ${c.used} on Python 3.11, constraints ${c.constraints}`);
+        }
+    });
 
     it("the image's jars exist at the exact versions in the Maven repository its build fetches from", async function () {
         const missing: string[] = [];

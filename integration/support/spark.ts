@@ -574,15 +574,21 @@ export function connectClient(line: SparkVersion): Promise<ConnectClient> {
             // they cannot install on the suite's Python 3.11, the client goes in unconstrained, and says so.
             const file = path.join(imagesDir, "jupyter-spark", `constraints-${line}.txt`);
             const spec = { name: `spark-connect-client-${line}`, requirements: [used], basePython: "python3.11" };
-            let venv: Venv;
-            let constraints: string;
-            try {
-                venv = ensureVenv({ ...spec, constraintsFile: file });
-                constraints = `images/jupyter-spark/constraints-${line}.txt`;
-            } catch (err) {
-                venv = ensureVenv(spec);
-                constraints = `none: images/jupyter-spark/constraints-${line}.txt (for Python ${imageVersion(`SPARK${lineSuffix(line)}_PYTHON_VERSION`)}) does not install on Python 3.11: ${(err as Error).message.split("\n").filter((l) => /conflict|depends|requested/i.test(l)).join(" ")}`;
+            const refusal = path.join(cacheRoot, "venv", `${spec.name}-${digestOf([used, fs.readFileSync(file, "utf8"), spec.basePython])}.constraints-refused`);
+            let venv: Venv | undefined;
+            if (!fs.existsSync(refusal)) {
+                try {
+                    venv = ensureVenv({ ...spec, constraintsFile: file });
+                } catch (err) {
+                    // Only pip's verdict that the constraints cannot resolve is remembered; anything else (network) fails.
+                    if (!/ResolutionImpossible/.test((err as Error).message)) throw err;
+                    fs.writeFileSync(refusal, (err as Error).message.split("\n").filter((l) => /conflict|depends|requested/i.test(l)).join(" "));
+                }
             }
+            const constraints = venv
+                ? `images/jupyter-spark/constraints-${line}.txt`
+                : `none: images/jupyter-spark/constraints-${line}.txt (for Python ${imageVersion(`SPARK${lineSuffix(line)}_PYTHON_VERSION`)}) does not install on Python 3.11: ${fs.readFileSync(refusal, "utf8")}`;
+            venv ??= ensureVenv(spec);
             return { line, requested, used, venv, constraints };
         })();
         clients.set(line, client);
