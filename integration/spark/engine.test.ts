@@ -146,7 +146,7 @@ async function assertOutcome(o: Outcome): Promise<void> {
         // Spark's client says so directly; Iceberg's HiveTableOperations wraps the same Thrift call's
         // failure as "Failed to get table info from metastore <table>".
         const hiveCatalog = o.catalog === undefined || o.conf[`spark.sql.catalog.${o.catalog}.type`] === "hive";
-        const symptom = error.includes("Invalid method name: 'get_table'") || (hiveCatalog && error.includes("Failed to get table info from metastore"));
+        const symptom = error.includes("Invalid method name: 'get_table'") || (hiveCatalog && /get_table|Failed to get table info from metastore/.test(error));
         if (hiveClientFault === undefined || !symptom) return false;
         console.log(`      known fault (${hiveClientFault}): ${error.split("\n")[0].slice(0, 200)}`);
         return true;
