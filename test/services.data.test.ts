@@ -47,7 +47,7 @@ function fakeCredentials(suffix = "1"): Credentials {
 }
 
 const localBuckets: Record<BucketPurpose, string> = { warehouse: "warehouse", eventLogs: "event-logs", airflowLogs: "airflow-logs", backups: "backups" };
-const metastoreImage = "spark-k8s/hive-metastore:4.0.1-p2";
+const metastoreImage = "spark-k8s/hive-metastore:3.1.3-p2";
 const rdsHost = "spark-prod-abc123.cxyz.us-east-1.rds.amazonaws.com";
 
 /** The local tier: in-cluster PostgreSQL, MinIO, one metastore replica, no node groups. */
@@ -269,9 +269,11 @@ describe("metastoreSiteXml", () => {
 
     it("uses Pod Identity on S3 and the endpoint, path style and environment credentials on MinIO", () => {
         const s3 = properties(rds);
-        assert.equal(s3["fs.s3a.aws.credentials.provider"], "org.apache.hadoop.fs.s3a.auth.IAMInstanceCredentialsProvider");
-        assert.equal(s3["fs.s3a.endpoint.region"], "us-east-1");
-        assert.equal(s3["fs.s3a.endpoint"], undefined);
+        assert.equal(s3["fs.s3a.aws.credentials.provider"], "com.amazonaws.auth.EC2ContainerCredentialsProviderWrapper");
+        assert.equal(s3["fs.s3a.endpoint"], "s3.us-east-1.amazonaws.com");
+        // hadoop-aws 3.1.0 (the image's) does not know the key; the endpoint carries the region.
+        assert.equal(s3["fs.s3a.endpoint.region"], undefined);
+        assert.equal(properties(local)["fs.s3a.endpoint.region"], undefined);
         const minio = properties(local);
         assert.equal(minio["fs.s3a.endpoint"], "http://minio.minio.svc.cluster.local:9000");
         assert.equal(minio["fs.s3a.path.style.access"], "true");
@@ -287,11 +289,13 @@ describe("metastoreSiteXml", () => {
         );
     });
 
-    it("initialises or upgrades the schema only when -info finds it missing or old", () => {
+    it("upgrades or initialises the schema only when -info finds it old or missing, with Hive 3.1's schematool options", () => {
         const script = metastoreSchemaScript();
         assert.match(script, /^if \/opt\/hive\/bin\/schematool -dbType postgres -info; then$/m);
-        assert.match(script, /^ {2}exec \/opt\/hive\/bin\/schematool -dbType postgres -initOrUpgradeSchema$/m);
-        assert.ok(script.indexOf("-info") < script.indexOf("-initOrUpgradeSchema"));
+        assert.match(script, /^elif \/opt\/hive\/bin\/schematool -dbType postgres -upgradeSchema; then$/m);
+        assert.match(script, /^ {2}exec \/opt\/hive\/bin\/schematool -dbType postgres -initSchema$/m);
+        assert.ok(script.indexOf("-info") < script.indexOf("-upgradeSchema") && script.indexOf("-upgradeSchema") < script.indexOf("-initSchema"));
+        assert.doesNotMatch(script, /initOrUpgradeSchema/, "Hive 3.1's schematool has no -initOrUpgradeSchema");
     });
 
     it("gives Spark's address for the metastore", () => {

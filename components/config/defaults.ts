@@ -98,7 +98,7 @@ const images: PlatformSettings["spark"]["images"] = {
     spark41: "spark-k8s/spark-runtime:4.1.4-p2",
     spark43: "spark-k8s/spark-runtime:4.3.0-p2",
     sparkRapids: "spark-k8s/spark-rapids:3.5.9-26.08.0-p2",
-    hiveMetastore: "spark-k8s/hive-metastore:4.0.1-p2",
+    hiveMetastore: "spark-k8s/hive-metastore:3.1.3-p2",
     jupyter35: "spark-k8s/jupyter-spark:3.5.9-p2",
     jupyter41: "spark-k8s/jupyter-spark:4.1.4-p2",
     jupyter43: "spark-k8s/jupyter-spark:4.3.0-p2",

@@ -1,11 +1,14 @@
 /**
- * The Hive Metastore (standalone Thrift service, Hive 4.0.x) that Spark's Hive catalog and the
+ * The Hive Metastore (standalone Thrift service, Hive 3.1.x) that Spark's Hive catalog and the
  * Iceberg Hive catalog share. Its tables live in PostgreSQL (RDS, or in-cluster on local); table data
  * in the warehouse bucket on S3 or MinIO.
  *
- * Image assumptions (images/hive-metastore: apache/hive 4.0.x plus the PostgreSQL JDBC driver and
+ * Hive 3.1, not 4.0: Hive 4.0 removed the Thrift call get_table (HIVE-26537), which Spark's
+ * built-in Hive 2.3 client and Iceberg's HiveCatalog use for every table lookup.
+ *
+ * Image assumptions (images/hive-metastore: apache/hive 3.1.3 plus the PostgreSQL JDBC driver and
  * hadoop-aws with the AWS SDK v1 bundle in its class path): Hive in /opt/hive, configuration read
- * from /opt/hive/conf, user `hive` with UID 1000, Hadoop 3.3.x. The image's entrypoint is not used:
+ * from /opt/hive/conf, user `hive` with UID 1000, Hadoop 3.1.0. The image's entrypoint is not used:
  * the schema is handled by a Job, and the server starts with `hive --service metastore`.
  *
  * Password. The site XML names the database user and password as `${env.METASTORE_DB_USER}` and
@@ -28,7 +31,7 @@ import { serviceEndpoints, serviceHost } from "../config/names";
 import { DatabaseServer, ObjectStorage } from "../context";
 import { hardenPodSpec, isPinnedImage } from "../kubernetes/hardening";
 import { onSystemNodes } from "../kubernetes/scheduling";
-import { minioRegion, warehouseDir } from "../spark/sparkDefaults";
+import { warehouseDir } from "../spark/sparkDefaults";
 import { inputsHash, inputsHashAnnotation } from "../kubernetes/rollout";
 import { metastoreDatabase, rerunnableJobAnnotations, rerunnableJobOptions } from "./databaseInit";
 
@@ -41,10 +44,16 @@ export const hiveConfDir = `${hiveHome}/conf`;
 export const metastoreDatabaseUserEnv = "METASTORE_DB_USER";
 export const metastoreDatabasePasswordEnv = "METASTORE_DB_PASSWORD";
 
-/** S3A credential providers of the AWS SDK v1 line (Hadoop 3.3.x) the Hive image ships. */
+/**
+ * S3A credential providers of the Hive image: AWS SDK v1 classes, since hadoop-aws 3.1.0 has no
+ * provider of its own for container credentials (IAMInstanceCredentialsProvider came in 3.3).
+ */
 const environmentCredentialsProvider = "com.amazonaws.auth.EnvironmentVariableCredentialsProvider";
-/** The SDK's container credentials (EKS Pod Identity) first, then instance metadata. */
-const podIdentityCredentialsProvider = "org.apache.hadoop.fs.s3a.auth.IAMInstanceCredentialsProvider";
+/**
+ * The SDK's container credentials (EKS Pod Identity: AWS_CONTAINER_CREDENTIALS_FULL_URI with the
+ * token file, SDK 1.12.746 or later), else instance metadata.
+ */
+export const metastorePodIdentityCredentialsProvider = "com.amazonaws.auth.EC2ContainerCredentialsProviderWrapper";
 
 /** thrift://hive-metastore.<namespace>.svc.cluster.local:9083, the address Spark is configured with. */
 export function metastoreUri(namespace: string = serviceEndpoints.metastore.namespace): string {
@@ -94,13 +103,13 @@ export function metastoreProperties(args: MetastoreSiteArgs): [string, string][]
     const s3a: [string, string][] =
         args.storage.kind === "s3"
             ? [
-                  ["fs.s3a.aws.credentials.provider", podIdentityCredentialsProvider],
-                  ["fs.s3a.endpoint.region", args.storage.region],
+                  ["fs.s3a.aws.credentials.provider", metastorePodIdentityCredentialsProvider],
+                  // hadoop-aws 3.1 has no fs.s3a.endpoint.region: the SDK takes the signing region from the endpoint.
+                  ["fs.s3a.endpoint", `s3.${args.storage.region}.amazonaws.com`],
               ]
             : [
                   ["fs.s3a.aws.credentials.provider", environmentCredentialsProvider],
                   ["fs.s3a.endpoint", args.storage.endpoint],
-                  ["fs.s3a.endpoint.region", minioRegion],
                   ["fs.s3a.path.style.access", "true"],
                   ["fs.s3a.connection.ssl.enabled", String(args.storage.endpoint.startsWith("https://"))],
               ];
@@ -140,17 +149,22 @@ export function metastoreSiteXml(args: MetastoreSiteArgs): string {
 
 /**
  * The schema Job's script: nothing to do when `schematool -info` finds the schema of this Hive
- * version; otherwise `-initOrUpgradeSchema` (Hive 4.0+) creates a missing schema or upgrades an
- * older one. Checking first keeps re-runs read-only.
+ * version; otherwise `-upgradeSchema` upgrades an older schema, and where there is none to upgrade
+ * (it finds no version) `-initSchema` creates it. Hive 3.1's schematool has no
+ * `-initOrUpgradeSchema`. `-initSchema` never replaces an existing schema: its first CREATE TABLE
+ * fails on a database that has one. Checking first keeps re-runs read-only.
  */
 export function metastoreSchemaScript(): string {
-    const schematool = `${hiveHome}/bin/schematool`;
+    const schematool = `${hiveHome}/bin/schematool -dbType postgres`;
     return [
         "set -u",
-        `if ${schematool} -dbType postgres -info; then`,
+        `if ${schematool} -info; then`,
         '  echo "The metastore schema matches this Hive version."',
+        `elif ${schematool} -upgradeSchema; then`,
+        '  echo "The metastore schema was upgraded."',
         "else",
-        `  exec ${schematool} -dbType postgres -initOrUpgradeSchema`,
+        '  echo "No schema to upgrade: creating it."',
+        `  exec ${schematool} -initSchema`,
         "fi",
     ].join("\n");
 }

@@ -5,6 +5,8 @@
  * warehouse on the local S3 server. Overrides of the site XML are pinned below.
  */
 import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import { StackRun } from "../../tools/harness";
 import { configMapData, stackArtefacts } from "../support/artefacts";
 import { ensureHive, Metastore, metastoreOverrides, overriddenSiteXml, runSchemaJob, SchemaRun, siteProperties, startMetastore, startMetastoreServer } from "../support/metastore";
@@ -77,9 +79,10 @@ for (const stack of stacks) {
             await s3?.stop();
         });
 
-        it("schema Job, first run: -info finds no schema, -initOrUpgradeSchema creates it as the metastore role", function () {
+        it("schema Job, first run: -info and -upgradeSchema find no schema, -initSchema creates it as the metastore role", function () {
             assert.equal(first.exitCode, 0, first.output.slice(-3000));
             assert.match(first.output, /Failed to get schema version|Schema version not stored/i, "schematool -info did not fail on the empty database");
+            assert.match(first.output, /No schema to upgrade: creating it\./);
             assert.match(first.output, /Initialization script completed/);
             const [owner, version] = schemaBefore.split("\n").slice(-2);
             assert.equal(owner, "metastore", "the schema belongs to another role than the program's metastore login");
@@ -151,16 +154,22 @@ describe("Hive Metastore, for real: the schema Job on an older schema", function
         await s3?.stop();
     });
 
-    it("local: upgrades a Hive 3.1 schema to this Hive's, as the metastore role", async function () {
+    it("local: upgrades the schema of the previous Hive release to this Hive's, as the metastore role", async function () {
         const run = await stackArtefacts("local");
         runDatabaseInit(run, pg);
-        const old = runSchemaJob(run, { pg, s3 }, ensureHive(), ["-dbType", "postgres", "-initSchemaTo", "3.1.0"]);
+        const install = ensureHive();
+        // The last step of the distribution's upgrade order, e.g. 3.0.0-to-3.1.0.
+        const steps = fs.readFileSync(path.join(install.postgresScripts, "upgrade.order.postgres"), "utf8").trim().split(/\r?\n/);
+        const previous = /^(\S+)-to-\S+$/.exec(steps[steps.length - 1])?.[1];
+        assert.ok(previous, `no upgrade step in ${install.postgresScripts}/upgrade.order.postgres`);
+        const old = runSchemaJob(run, { pg, s3 }, install, ["-dbType", "postgres", "-initSchemaTo", previous]);
         assert.equal(old.exitCode, 0, old.output.slice(-3000));
         const version = (): string => pg.psql('SELECT "SCHEMA_VERSION" FROM "VERSION";', { database: "metastore" });
-        assert.equal(version(), "3.1.0");
+        assert.equal(version(), previous);
         const upgrade = runSchemaJob(run, { pg, s3 });
         assert.equal(upgrade.exitCode, 0, upgrade.output.slice(-3000));
-        assert.match(upgrade.output, /Completed upgrade-3\.1\.0-to-/);
+        assert.match(upgrade.output, /The metastore schema was upgraded\./);
+        assert.match(upgrade.output, new RegExp(`Completed upgrade-${previous.replace(/\./g, "\\.")}-to-`));
         assert.equal(version(), /Hive distribution version:\s*(\S+)/.exec(runSchemaJob(run, { pg, s3 }).output)?.[1]);
         assert.equal(pg.psql("SELECT string_agg(DISTINCT tableowner, ',') FROM pg_tables WHERE schemaname = 'public';", { database: "metastore" }), "metastore");
     });

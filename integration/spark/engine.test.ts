@@ -69,19 +69,6 @@ interface RanApplication {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/**
- * A fault of the program this suite found and the program does not fix yet; while it is set, a
- * table step that fails with exactly this fault's error is reported in the log, not failed, and
- * every other check of the session (server start, Spark version, driver heap, event log, the
- * REST catalog, the History Server) still runs and must pass.
- * Spark's built-in Hive client (2.3.x, every line) calls the Thrift method get_table, which the
- * Hive Metastore 4.0 the platform runs no longer has: every table lookup through the program's
- * Connect servers fails with "Invalid method name: 'get_table'" (the servers' logs show it).
- * Clear it with the fix (a metastore Spark's client can talk to, or Spark's
- * spark.sql.hive.metastore.version/jars pointed at a matching client), and the tests run again.
- */
-const hiveClientFault: string | undefined = "Hive Metastore 4.0.1 lacks the get_table call of Spark's built-in Hive 2.3 client";
-
 /** The stack's shared servers, started once per stack. */
 interface StackServers {
     readonly s3: LocalS3;
@@ -141,19 +128,8 @@ async function assertOutcome(o: Outcome): Promise<void> {
         assert.equal(r.sparkVersion, version);
         assert.equal(r.catalogImplementation, "hive");
     });
-    /** A failure caused by hiveClientFault is reported, not failed, while that fault stands. */
-    const known = (error: string): boolean => {
-        // Spark's client says so directly; Iceberg's HiveTableOperations wraps the same Thrift call's
-        // failure as "Failed to get table info from metastore <table>".
-        const hiveCatalog = o.catalog === undefined || o.conf[`spark.sql.catalog.${o.catalog}.type`] === "hive";
-        const symptom = error.includes("Invalid method name: 'get_table'") || (hiveCatalog && /get_table|Failed to get table info from metastore/.test(error));
-        if (hiveClientFault === undefined || !symptom) return false;
-        console.log(`      known fault (${hiveClientFault}): ${error.split("\n")[0].slice(0, 200)}`);
-        return true;
-    };
     check("managed table", () => {
         const m = r.managed;
-        if ("error" in m && known(m.error)) return;
         if ("error" in m) assert.fail(m.error);
         assert.deepEqual(m.rows, [[1, "one"], [2, "two"], [3, "three"]]);
         assert.equal(m.Type, "MANAGED");
@@ -165,7 +141,6 @@ async function assertOutcome(o: Outcome): Promise<void> {
         check(`Iceberg table in catalog ${o.catalog}`, () => {
             const ice = r.iceberg;
             assert.ok(ice, "the client ran no Iceberg steps");
-            if ("error" in ice && known(ice.error)) return;
             if ("error" in ice) assert.fail(ice.error);
             assert.equal(ice.Provider, "iceberg");
             assert.equal(ice.snapshots, 2);

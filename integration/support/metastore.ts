@@ -1,7 +1,7 @@
 /**
  * The Hive Metastore of the integration suite, for real: Apache's standalone metastore binary
- * distribution at HIVE_VERSION (Maven Central, org.apache.hive:hive-standalone-metastore-server,
- * classifier bin, type tar.gz: its lib/, bin/ launchers and the schema SQL scripts), changed the
+ * distribution at HIVE_VERSION (Maven Central, org.apache.hive:hive-standalone-metastore for 3.x,
+ * hive-standalone-metastore-server from 4.0; classifier bin, type tar.gz: its lib/, bin/ launchers and the schema SQL scripts), changed the
  * way images/hive-metastore/Dockerfile changes the image's /opt/hive/lib, on Hadoop
  * HIVE_HADOOP_VERSION jars, on real PostgreSQL. The program's schema Job script and server command
  * run with the program's metastore-site.xml and a short, pinned list of overrides
@@ -11,7 +11,8 @@
  * distribution (apache/hive), whose `schematool` is Hive's HiveSchemaTool (hive-beeline) and whose
  * `hive --service metastore` runs HiveMetaStore from /opt/hive/lib; here `schematool` is the
  * standalone distribution's (MetastoreSchemaTool, same tasks, same SQL scripts) and the server is
- * the same HiveMetaStore class started by the standalone launcher. `$HADOOP_HOME/bin/hadoop` is a
+ * the same HiveMetaStore class started by the standalone launcher, with the full distribution's
+ * hive-exec jar added where the server needs it (`fullDistributionJars`). `$HADOOP_HOME/bin/hadoop` is a
  * small stand-in (`hadoop jar` runs RunJar with Hadoop's jars and HADOOP_CLASSPATH first), since
  * no Hadoop binary distribution is on Maven Central. The JVM is Java 17 (the image runs Java 8,
  * which Debian 12 does not package).
@@ -20,6 +21,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { metastorePodIdentityCredentialsProvider } from "../../components/services/metastore";
 import { RecordedResource, StackRun } from "../../tools/harness";
 import { resourcesOfType } from "./artefacts";
 import { cachedDirectory, cacheRoot, digestOf, run } from "./cache";
@@ -94,6 +96,16 @@ export interface HiveInstall {
 
 const globToRegExp = (glob: string): RegExp => new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
 
+/**
+ * Jars of the full Hive distribution (the image's /opt/hive/lib) that the standalone one lacks and
+ * the server needs: before Hive 4, the metastore's default partition-expression proxy
+ * (metastore.expression.proxy, PartitionExpressionForMetastore) lives in hive-exec, which the full
+ * distribution ships as this same jar.
+ */
+function fullDistributionJars(hiveVersion: string): string[] {
+    return Number(hiveVersion.split(".")[0]) < 4 ? [`org.apache.hive:hive-exec:${hiveVersion}`] : [];
+}
+
 /** Installs (once, cached) the standalone metastore distribution as the image has it, and a HADOOP_HOME. */
 export function ensureHive(): HiveInstall {
     const image = hiveImage();
@@ -102,9 +114,11 @@ export function ensureHive(): HiveInstall {
         artifacts: ["common", "hdfs", "hdfs-client", "mapreduce-client-core"].map((a) => `org.apache.hadoop:hadoop-${a}:${image.hadoopVersion}`),
     });
     const addedJars = ensureJars({ name: `hive-${image.hiveVersion}-image-jars`, artifacts: image.addedJars, transitive: false });
-    const dir = path.join(cacheRoot, "hive-metastore", `${image.hiveVersion}-${digestOf([...image.addedJars, ...image.removedFromLib, ...hadoopJars, "3"])}`);
+    const fullDistribution = ensureJars({ name: `hive-${image.hiveVersion}-full-distribution-jars`, artifacts: fullDistributionJars(image.hiveVersion), transitive: false });
+    const dir = path.join(cacheRoot, "hive-metastore", `${image.hiveVersion}-${digestOf([...image.addedJars, ...image.removedFromLib, ...hadoopJars, ...fullDistribution, "4"])}`);
     cachedDirectory(dir, (target) => {
-        const dist = `org.apache.hive:hive-standalone-metastore-server:${image.hiveVersion}:tar.gz:bin`;
+        const artifactId = Number(image.hiveVersion.split(".")[0]) >= 4 ? "hive-standalone-metastore-server" : "hive-standalone-metastore";
+        const dist = `org.apache.hive:${artifactId}:${image.hiveVersion}:tar.gz:bin`;
         run("mvn", ["-B", "-q", `-Dmaven.repo.local=${mavenRepository}`, "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy", `-Dartifact=${dist}`, `-DoutputDirectory=${target}`],
             { what: `downloading ${dist}`, timeout: 20 * 60 * 1000, cwd: target });
         const tarball = fs.readdirSync(target).find((f) => f.endsWith(".tar.gz"));
@@ -116,7 +130,7 @@ export function ensureHive(): HiveInstall {
         fs.renameSync(path.join(target, top[0]), path.join(target, "home"));
         const lib = path.join(target, "home", "lib");
         for (const glob of image.removedFromLib) for (const f of fs.readdirSync(lib).filter((n) => globToRegExp(glob).test(n))) fs.rmSync(path.join(lib, f));
-        for (const jar of addedJars) fs.copyFileSync(jar, path.join(lib, path.basename(jar)));
+        for (const jar of [...fullDistribution, ...addedJars]) fs.copyFileSync(jar, path.join(lib, path.basename(jar)));
         const hadoopBin = path.join(target, "hadoop", "bin");
         fs.mkdirSync(hadoopBin, { recursive: true });
         fs.writeFileSync(path.join(target, "hadoop", "classpath"), hadoopJars.join(":"));
@@ -183,8 +197,6 @@ export const metastoreOverrides: readonly SiteOverride[] = [
     { name: "fs.s3a.path.style.access", reason: "the local server is addressed by IP, so buckets go in the path", value: () => "true" },
 ];
 
-/** The S3A credential provider of the program's AWS stacks (Pod Identity through the SDK's container credentials). */
-const podIdentityProvider = "org.apache.hadoop.fs.s3a.auth.IAMInstanceCredentialsProvider";
 
 /**
  * EKS Pod Identity as a pod sees it: the agent's credential endpoint (here a small loopback HTTP
@@ -451,7 +463,7 @@ export async function startMetastoreServer(run: StackRun, ctx: { pg: Postgres; s
     const deployment = metastoreWorkload(run, "kubernetes:apps/v1:Deployment", "metastore");
     const thriftPort = await freePort();
     const provider = siteProperties(jobContainer(run, deployment).files[`${imageHiveHome}/conf/metastore-site.xml`] ?? "").get("fs.s3a.aws.credentials.provider");
-    const podIdentity = provider === podIdentityProvider ? await startPodIdentityEndpoint() : undefined;
+    const podIdentity = provider === metastorePodIdentityCredentialsProvider ? await startPodIdentityEndpoint() : undefined;
     const prepared = prepareContainer(run, deployment, { ...ctx, thriftPort, podIdentity }, install);
     const warehouse = warehouseLocation(prepared.xml);
     if (!ctx.s3.listBuckets().includes(warehouse.bucket)) ctx.s3.createBucket(warehouse.bucket);
