@@ -4,7 +4,7 @@ import { createPlatform } from "./components/platform";
 const platform = createPlatform(loadConfig());
 
 export const environment = platform.environment;
-export const scenario = platform.scenario;
+export const scenarios = platform.scenarios;
 export const region = platform.region;
 export const vpcId = platform.vpcId;
 export const privateSubnetIds = platform.privateSubnetIds;

@@ -2,9 +2,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BucketPurpose } from "./aws/dataLake";
-import { PlatformConfig } from "./config/schema";
+import { ServicesConfig, SparkConfig } from "./config/schema";
+import { ClusterAutoscalerArgs } from "./services/clusterAutoscaler";
 import { CredentialValues } from "./services/credentials";
+import { JupyterHubAuth } from "./services/jupyterhub";
 import { ComponentPlan } from "./spark/scenarios";
+import { ExecutorSizing } from "./spark/sizing";
 
 /** Where table data, event logs, Airflow logs and backups live. */
 export type ObjectStorage =
@@ -32,8 +35,15 @@ export interface DatabaseServer {
     readonly inCluster: boolean;
 }
 
+/**
+ * Everything the Kubernetes side is built from. The base it runs on (AWS or local) computes the
+ * values here; of the configuration, the Kubernetes side sees only the spark and services areas.
+ */
 export interface PlatformContext {
-    readonly config: PlatformConfig;
+    /** The spark config area: scenarios, presets, lines, images, sizes of servers. */
+    readonly spark: SparkConfig;
+    /** The services config area: Metastore, Airflow, JupyterHub, MinIO, PostgreSQL. */
+    readonly services: ServicesConfig;
     readonly plan: ComponentPlan;
     readonly provider: k8s.Provider;
     readonly storage: ObjectStorage;
@@ -45,4 +55,13 @@ export interface PlatformContext {
     readonly storageClassName?: string;
     /** Scheduling onto node groups applies only where the platform made them (AWS tiers). */
     readonly nodeGroups: boolean;
+    /**
+     * Executor sizes: from the executor and GPU node groups' shapes on AWS, from
+     * spark.localExecutor where the node shape is unknown (local).
+     */
+    readonly executorSizing: { readonly cpu: ExecutorSizing; readonly gpu: ExecutorSizing };
+    /** How JupyterHub users sign in, the OAuth secret read from the stack's secret config. */
+    readonly jupyterhubAuth: JupyterHubAuth;
+    /** The cluster-autoscaler for the base's node groups; absent where there are none to scale. */
+    readonly clusterAutoscaler?: ClusterAutoscalerArgs;
 }

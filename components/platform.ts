@@ -12,16 +12,18 @@ import { PlatformSecrets } from "./aws/secrets";
 import { WorkloadIdentity } from "./aws/workloadIdentity";
 import { PlatformConfig, platformId, platformTags, serviceEndpoints, serviceHost, ServiceIdentity, serviceIdentities, tierDefaults } from "./config";
 import { kubernetesReleases } from "./config/kubernetesReleases";
-import { ClusterAutoscaler } from "./services/clusterAutoscaler";
 import { PlatformContext } from "./context";
 import { CredentialValues, GeneratedCredentials } from "./services/credentials";
+import { jupyterhubAuth } from "./services/jupyterhub";
 import { componentPlan } from "./spark/scenarios";
-import { createSparkStack } from "./sparkStack";
+import { executorSizingForInstanceTypes, explicitExecutorSizing } from "./spark/sizing";
+import { SparkPlatform } from "./sparkStack";
 
 /** Stack outputs. Only the kubeconfig is sensitive, and it is a Pulumi secret. AWS outputs are absent on local. */
 export interface PlatformOutputs {
     readonly environment: string;
-    readonly scenario: string;
+    /** The scenarios the stack runs (spark.scenarios). */
+    readonly scenarios: readonly string[];
     readonly region?: string;
     readonly vpcId?: pulumi.Output<string>;
     readonly privateSubnetIds?: pulumi.Output<string[]>;
@@ -38,6 +40,11 @@ export interface PlatformOutputs {
     /** In-cluster addresses of Spark Connect, the History Server, Jupyter and Airflow. */
     readonly endpoints?: Record<string, string>;
     readonly eventLogDir?: pulumi.Output<string>;
+}
+
+/** The configuration the Kubernetes side reads: the spark and services areas, and sign-in resolved. */
+function kubernetesConfig(config: PlatformConfig): Pick<PlatformContext, "spark" | "services" | "jupyterhubAuth"> {
+    return { spark: config.spark, services: config.services, jupyterhubAuth: jupyterhubAuth(config.services.jupyterhub, config.project) };
 }
 
 interface Base {
@@ -100,7 +107,7 @@ function awsBase(config: PlatformConfig, credentials: CredentialValues): Base {
         platformId: id,
         partition,
         jobNamespaces: config.spark.jobNamespaces,
-        identities: (Object.keys(serviceIdentities) as ServiceIdentity[]).filter((i) => i !== "airflow" || plan.airflow),
+        identities: (Object.keys(serviceIdentities) as ServiceIdentity[]).filter((i) => i !== "airflow" || plan.airflow.enabled),
         inputs: {
             warehouseBucketArn: dataLake.buckets.warehouse.arn,
             eventLogBucketArn: dataLake.buckets.eventLogs.arn,
@@ -129,13 +136,6 @@ function awsBase(config: PlatformConfig, credentials: CredentialValues): Base {
         dependsOn: [...nodeGroups.nodeGroups, ...workloads.associations, clusterAddons],
     });
 
-    new ClusterAutoscaler("cluster-autoscaler", {
-        clusterName: id,
-        region: config.region,
-        imageTag: kubernetesReleases[config.cluster.kubernetesVersion].clusterAutoscalerImageTag,
-        serviceAccountName: serviceIdentities.clusterAutoscaler.serviceAccount,
-    }, { provider: workloadProvider });
-
     const database = new PlatformDatabase(id, {
         platformId: id,
         config: config.services.metastore.database,
@@ -150,7 +150,7 @@ function awsBase(config: PlatformConfig, credentials: CredentialValues): Base {
     const buckets = Object.fromEntries(Object.entries(dataLake.buckets).map(([k, b]) => [k, b.name])) as Record<keyof typeof dataLake.buckets, pulumi.Output<string>>;
     return {
         context: {
-            config,
+            ...kubernetesConfig(config),
             plan,
             provider: workloadProvider,
             storage: { kind: "s3", region: config.region, buckets },
@@ -159,10 +159,20 @@ function awsBase(config: PlatformConfig, credentials: CredentialValues): Base {
             podSecurityVersion: `v${config.cluster.kubernetesVersion}`,
             storageClassName: cluster.storageClassName,
             nodeGroups: true,
+            executorSizing: {
+                cpu: executorSizingForInstanceTypes(config.nodeGroups.executor.instanceTypes, false),
+                gpu: executorSizingForInstanceTypes(config.nodeGroups.gpu.instanceTypes, true),
+            },
+            clusterAutoscaler: {
+                clusterName: id,
+                region: config.region,
+                imageTag: kubernetesReleases[config.cluster.kubernetesVersion].clusterAutoscalerImageTag,
+                serviceAccountName: serviceIdentities.clusterAutoscaler.serviceAccount,
+            },
         },
         outputs: {
             environment: config.tier,
-            scenario: config.spark.scenario,
+            scenarios: config.spark.scenarios,
             region: config.region,
             vpcId: network.vpcId,
             privateSubnetIds: network.privateSubnetIds,
@@ -189,7 +199,7 @@ function localBase(config: PlatformConfig, credentials: CredentialValues): Base 
     const buckets = { warehouse: "warehouse", eventLogs: "event-logs", airflowLogs: "airflow-logs", backups: "backups" };
     return {
         context: {
-            config,
+            ...kubernetesConfig(config),
             plan: componentPlan({ ...config.spark, tier: config.tier, minioEnabled: config.services.minio.enabled }),
             provider,
             storage: { kind: "minio", endpoint: `http://${serviceHost(serviceEndpoints.minio)}:${serviceEndpoints.minio.port}`, buckets },
@@ -199,8 +209,13 @@ function localBase(config: PlatformConfig, credentials: CredentialValues): Base 
             podSecurityVersion: `v${tierDefaults("local").cluster.kubernetesVersion}`,
             storageClassName: config.local.storageClassName || undefined,
             nodeGroups: false,
+            // No node shape to fill: executors are as large as spark.localExecutor says.
+            executorSizing: {
+                cpu: explicitExecutorSizing({ ...config.spark.localExecutor, gpusPerExecutor: 0 }),
+                gpu: explicitExecutorSizing({ ...config.spark.localExecutor, gpusPerExecutor: 1 }),
+            },
         },
-        outputs: { environment: config.tier, scenario: config.spark.scenario, buckets },
+        outputs: { environment: config.tier, scenarios: config.spark.scenarios, buckets },
     };
 }
 
@@ -212,6 +227,6 @@ export function createBase(config: PlatformConfig): Base {
 
 export function createPlatform(config: PlatformConfig): PlatformOutputs {
     const base = createBase(config);
-    const spark = createSparkStack(base.context);
+    const spark = new SparkPlatform("spark", base.context);
     return { ...base.outputs, endpoints: spark.endpoints, eventLogDir: spark.eventLogDir };
 }

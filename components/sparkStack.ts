@@ -1,12 +1,14 @@
 /**
- * The Kubernetes side of the platform, the same on every tier: namespaces, the Spark job
- * namespaces, Connect servers (k8s or standalone backend), the History Server and the services a
- * scenario switches on. It reads only the PlatformContext, so AWS and local differ only there.
+ * The Kubernetes side of the platform, the same whatever it runs on: namespaces, the Spark job
+ * namespaces, the Connect servers of every (line, backend) the scenarios need, standalone
+ * clusters, the History Server and the services the scenarios switch on. It reads only the
+ * PlatformContext (values the base computed, and the spark and services config areas), so AWS and
+ * local differ only there.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { eventLogPrefix, namespaces, serviceEndpoints, serviceHost, serviceIdentities } from "./config/names";
-import { SparkVersion, sparkImageKey, sparkVersions } from "./config/schema";
+import { lineSuffix, SparkVersion, sparkImageKey, sparkVersions } from "./config/schema";
 import { PlatformContext } from "./context";
 import { namespaceManifest } from "./kubernetes/namespaces";
 import { onDriverNodes, onExecutorNodes, onGpuNodes, onSystemNodes } from "./kubernetes/scheduling";
@@ -14,14 +16,14 @@ import { connectDriverService, driverPorts, executorTemplatePath, SparkConnect }
 import { HistoryServer, historyServerConf } from "./spark/historyServer";
 import { SparkJobNamespace } from "./spark/jobNamespace";
 import { executorPodTemplate } from "./spark/podTemplates";
-import { executorSizing, ExecutorSizing, explicitExecutorSizing, smallestCommonShape } from "./spark/sizing";
-import { eventLogDir, SparkConfInput, sparkDefaults } from "./spark/sparkDefaults";
+import { connectServers } from "./spark/scenarios";
+import { eventLogDir, SparkConfInput, sparkDefaults, warehouseDir } from "./spark/sparkDefaults";
 import { SparkStandalone, standaloneMasterUrl } from "./spark/standalone";
-import { instanceShape } from "./config/instanceTypes";
-import { Airflow } from "./services/airflow";
+import { Airflow, exampleDagVariables } from "./services/airflow";
 import { inputsHash } from "./kubernetes/rollout";
 import { airflowDatabase, DatabaseInit, metastoreDatabase } from "./services/databaseInit";
-import { JupyterHub, jupyterhubAuth } from "./services/jupyterhub";
+import { ClusterAutoscaler } from "./services/clusterAutoscaler";
+import { JupyterHub, sparkRemote } from "./services/jupyterhub";
 import { HiveMetastore } from "./services/metastore";
 import { Minio } from "./services/minio";
 import { NvidiaDevicePlugin, nvidiaDevicePluginExemption } from "./services/nvidiaDevicePlugin";
@@ -40,19 +42,6 @@ export interface SparkStackOutputs {
     readonly eventLogDir: pulumi.Output<string>;
 }
 
-/** Executor size: from the executor (or GPU) node shape on AWS tiers, from config on local. */
-export function executorSizingFor(ctx: Pick<PlatformContext, "config">, gpu: boolean): ExecutorSizing {
-    const c = ctx.config;
-    if (c.tier === "local") return explicitExecutorSizing({ ...c.spark.localExecutor, gpusPerExecutor: gpu ? 1 : 0 });
-    const group = gpu ? c.nodeGroups.gpu : c.nodeGroups.executor;
-    const shapes = group.instanceTypes.map((t) => {
-        const shape = instanceShape(t);
-        if (!shape) throw new Error(`no shape for instance type ${t}`);
-        return shape;
-    });
-    return executorSizing(smallestCommonShape(shapes), gpu ? { gpusPerExecutor: 1 } : {});
-}
-
 /**
  * Whether a line's executors run on GPUs with RAPIDS: the gpu preset applies to the 3.5 line, the
  * one the platform ships a RAPIDS image for; the 4.x lines keep CPU executors.
@@ -63,7 +52,7 @@ export function usesGpu(plan: Pick<PlatformContext["plan"], "gpu">, version: Spa
 
 /** The image executors and Connect servers of a line run: RAPIDS for GPU executors. */
 function sparkImage(ctx: PlatformContext, version: SparkVersion): string {
-    const images = ctx.config.spark.images;
+    const images = ctx.spark.images;
     if (usesGpu(ctx.plan, version)) return images.sparkRapids;
     return images[sparkImageKey(version)];
 }
@@ -78,10 +67,36 @@ function storageEnv(ctx: PlatformContext): k8s.types.input.core.v1.EnvVar[] {
     ];
 }
 
-export function createSparkStack(ctx: PlatformContext): SparkStackOutputs {
-    const c = ctx.config;
+/**
+ * The Kubernetes side as one component, so its resources sit under it rather than at the stack
+ * root (see childOptions for the stacks that had them at the root).
+ */
+export class SparkPlatform extends pulumi.ComponentResource {
+    readonly endpoints: Record<string, string>;
+    readonly eventLogDir: pulumi.Output<string>;
+
+    constructor(name: string, ctx: PlatformContext, opts?: pulumi.ComponentResourceOptions) {
+        super("spark-k8s:platform:SparkPlatform", name, {}, opts);
+        const out = createSparkStack(ctx, this);
+        this.endpoints = out.endpoints;
+        this.eventLogDir = out.eventLogDir;
+        this.registerOutputs({ endpoints: this.endpoints, eventLogDir: this.eventLogDir });
+    }
+}
+
+/**
+ * Options of each direct child of SparkPlatform: its provider, its parent, and an alias to the
+ * same resource at the stack root (under `oldName` if it had another), where it was created
+ * before the component existed, so existing stacks keep it instead of replacing it.
+ */
+export function childOptions(ctx: Pick<PlatformContext, "provider">, parent: pulumi.Resource, oldName?: string): pulumi.CustomResourceOptions {
+    return { provider: ctx.provider, parent, aliases: [{ parent: pulumi.rootStackResource, ...(oldName ? { name: oldName } : {}) }] };
+}
+
+function createSparkStack(ctx: PlatformContext, parent: pulumi.Resource): SparkStackOutputs {
+    const c = { spark: ctx.spark, services: ctx.services };
     const plan = ctx.plan;
-    const opts = { provider: ctx.provider };
+    const opts = childOptions(ctx, parent);
     const placement = { nodeGroups: ctx.nodeGroups };
 
     const jobNamespaces = c.spark.jobNamespaces.map(
@@ -98,17 +113,19 @@ export function createSparkStack(ctx: PlatformContext): SparkStackOutputs {
     }
 
     const buckets = pulumi.output(ctx.storage.buckets);
-    const sizingFor = (version: SparkVersion) => executorSizingFor(ctx, usesGpu(plan, version));
+    const sizingFor = (version: SparkVersion) => (usesGpu(plan, version) ? ctx.executorSizing.gpu : ctx.executorSizing.cpu);
     const storage = ctx.storage.kind === "s3" ? { kind: "s3" as const, region: ctx.storage.region } : { kind: "minio" as const, endpoint: ctx.storage.endpoint };
     const metastoreUri = `thrift://${serviceHost(serviceEndpoints.metastore)}:${serviceEndpoints.metastore.port}`;
 
-    const masterFor = (version: SparkVersion) => (plan.connect.backend === "standalone" ? standaloneMasterUrl(version, namespaces.jobs) : undefined);
-    /** The complete Spark configuration of a line; a driver host for client-mode drivers. */
-    const confFor = (version: SparkVersion, driver: Partial<SparkConfInput["kubernetes"]> = {}, standaloneMaster = masterFor(version)) =>
-        buckets.apply((b) =>
+    /**
+     * The complete Spark configuration of a line on a backend (k8s unless a standalone master is
+     * given); a driver host for client-mode drivers.
+     */
+    const confFor = (version: SparkVersion, driver: Partial<SparkConfInput["kubernetes"]> = {}, standaloneMaster?: pulumi.Input<string>) =>
+        pulumi.all([buckets, standaloneMaster]).apply(([b, master]) =>
             sparkDefaults({
                 version,
-                backend: plan.connect.backend,
+                backend: master === undefined ? "k8s" : "standalone",
                 storage,
                 warehouseBucket: b.warehouse,
                 eventLogBucket: b.eventLogs,
@@ -120,7 +137,7 @@ export function createSparkStack(ctx: PlatformContext): SparkStackOutputs {
                     executorPodTemplateFile: executorTemplatePath,
                     ...driver,
                 },
-                standaloneMasterUrl: standaloneMaster,
+                standaloneMasterUrl: master,
                 executor: sizingFor(version),
                 dynamicAllocation: { ...c.spark.dynamicAllocation, shuffleTracking: true },
                 metastoreUri,
@@ -146,30 +163,38 @@ export function createSparkStack(ctx: PlatformContext): SparkStackOutputs {
     const credentialsHash = ctx.storage.kind === "minio" ? inputsHash([ctx.credentials.minioRoot]) : undefined;
     const gpuFor = (version: SparkVersion) => (usesGpu(plan, version) ? onGpuNodes(sizingFor(version).gpusPerExecutor, placement) : undefined);
     const endpoints: Record<string, string> = {};
-    for (const version of plan.connect.versions) {
-        const id = serviceEndpoints.connect(version).name;
-        const gpu = gpuFor(version);
-        const driver = { driverHost: connectDriverService(version).host(namespaces.jobs), driverPort: driverPorts.driver, blockManagerPort: driverPorts.blockManager };
-        let standaloneMaster: string | undefined;
-        if (plan.connect.backend === "standalone") {
-            const standalone = new SparkStandalone(`${id}-standalone`, {
+    // One standalone cluster per line when a *-connect-standalone scenario is listed.
+    const standaloneMasters = new Map<SparkVersion, string>();
+    if (plan.connect.backends.includes("standalone")) {
+        for (const version of plan.connect.versions) {
+            const gpu = gpuFor(version);
+            // Named spark-connect-<NN>-standalone before stacks could run both backends: aliased, so the objects stay.
+            const id = `spark-standalone-${lineSuffix(version)}`;
+            const standalone = new SparkStandalone(id, {
                 version,
                 namespaceName: namespaces.jobs,
                 namespace: jobs.namespace,
                 image: sparkImage(ctx, version),
                 ...c.spark.standalone,
-                sparkConf: confFor(version),
+                sparkConf: confFor(version, {}, standaloneMasterUrl(version, namespaces.jobs)),
                 masterPlacement: onDriverNodes(placement),
                 workerPlacement: gpu ? gpu.placement : onExecutorNodes(placement),
                 env,
                 serviceAccountName: serviceIdentities.sparkJobs.serviceAccount,
                 credentialsHash,
-            }, opts);
-            standaloneMaster = standalone.masterUrl;
+            }, childOptions(ctx, parent, `${serviceEndpoints.connect(version).name}-standalone`));
+            standaloneMasters.set(version, standalone.masterUrl);
             endpoints[`standalone-${version}`] = standalone.masterUrl;
         }
-        new SparkConnect(id, {
+    }
+    for (const { version, backend } of connectServers(plan)) {
+        const endpoint = serviceEndpoints.connect(version, backend);
+        const gpu = gpuFor(version);
+        const driver = { driverHost: connectDriverService(version, backend).host(namespaces.jobs), driverPort: driverPorts.driver, blockManagerPort: driverPorts.blockManager };
+        const standaloneMaster = backend === "standalone" ? standaloneMasters.get(version) : undefined;
+        new SparkConnect(endpoint.name, {
             version,
+            backend,
             namespace: jobs.namespace,
             serviceAccountName: serviceIdentities.sparkJobs.serviceAccount,
             image: sparkImage(ctx, version),
@@ -182,10 +207,10 @@ export function createSparkStack(ctx: PlatformContext): SparkStackOutputs {
             env,
             credentialsHash,
         }, opts);
-        endpoints[`connect-${version}`] = `sc://${serviceHost(serviceEndpoints.connect(version))}:${serviceEndpoints.connect(version).grpcPort}`;
+        endpoints[`connect-${version}${backend === "standalone" ? "-standalone" : ""}`] = `sc://${serviceHost(endpoint)}:${endpoint.grpcPort}`;
     }
 
-    const services = createServices(ctx, { platformNs, jobNamespaces });
+    const services = createServices(ctx, { platformNs, jobNamespaces, parent });
     Object.assign(endpoints, services.endpoints);
 
     const newestLine = sparkVersions.filter((v) => c.spark.versions.includes(v)).pop() ?? sparkVersions[0];
@@ -205,33 +230,35 @@ export function createSparkStack(ctx: PlatformContext): SparkStackOutputs {
 }
 
 /** A namespace of the platform, hardened to restricted unless a reason says otherwise. */
-function platformNamespace(ctx: PlatformContext, name: string, exemptionReason?: string): k8s.core.v1.Namespace {
+function platformNamespace(ctx: PlatformContext, parent: pulumi.Resource, name: string, exemptionReason?: string): k8s.core.v1.Namespace {
     return new k8s.core.v1.Namespace(
         `ns-${name}`,
         namespaceManifest(name, { podSecurity: exemptionReason ? "privileged" : "restricted", kubernetesVersion: ctx.podSecurityVersion, exemptionReason }),
-        { provider: ctx.provider },
+        childOptions(ctx, parent),
     );
 }
 
 /**
- * The services around Spark that the scenario switches on: MinIO and PostgreSQL where the platform
+ * The services around Spark that the scenarios switch on: MinIO and PostgreSQL where the platform
  * runs them itself, the metastore database and schema, the Hive Metastore, the Spark Operator,
- * JupyterHub, Airflow and the NVIDIA device plugin.
+ * JupyterHub, Airflow, the NVIDIA device plugin, and the cluster-autoscaler where the base has node
+ * groups to scale.
  */
 function createServices(
     ctx: PlatformContext,
-    shared: { platformNs: k8s.core.v1.Namespace; jobNamespaces: SparkJobNamespace[] },
+    shared: { platformNs: k8s.core.v1.Namespace; jobNamespaces: SparkJobNamespace[]; parent: pulumi.Resource },
 ): { endpoints: Record<string, string> } {
-    const c = ctx.config;
+    const c = { spark: ctx.spark, services: ctx.services };
     const plan = ctx.plan;
-    const opts = { provider: ctx.provider };
+    const parent = shared.parent;
+    const opts = childOptions(ctx, parent);
     const nodeGroups = ctx.nodeGroups;
     const endpoints: Record<string, string> = {};
     const platformNamespaceName = shared.platformNs.metadata.name;
 
     let minioReady: pulumi.Resource[] = [];
     if (plan.minio) {
-        const ns = platformNamespace(ctx, namespaces.minio);
+        const ns = platformNamespace(ctx, parent, namespaces.minio);
         const buckets = ctx.storage.kind === "minio" ? ctx.storage.buckets : { warehouse: "warehouse", eventLogs: "event-logs", airflowLogs: "airflow-logs", backups: "backups" };
         const minio = new Minio("minio", {
             namespace: ns.metadata.name,
@@ -260,7 +287,7 @@ function createServices(
         namespace: platformNamespaceName,
         database: ctx.database,
         credentials: ctx.credentials,
-        databases: plan.airflow ? [metastoreDatabase, airflowDatabase] : [metastoreDatabase],
+        databases: plan.airflow.enabled ? [metastoreDatabase, airflowDatabase] : [metastoreDatabase],
         nodeGroups,
         dependsOn: databaseReady,
     }, opts);
@@ -284,7 +311,7 @@ function createServices(
     endpoints.metastore = `thrift://${serviceHost(serviceEndpoints.metastore)}:${serviceEndpoints.metastore.port}`;
 
     if (plan.sparkOperator) {
-        const ns = platformNamespace(ctx, namespaces.operator);
+        const ns = platformNamespace(ctx, parent, namespaces.operator);
         new SparkOperator("spark-operator", {
             namespace: ns.metadata.name,
             jobNamespaces: c.spark.jobNamespaces,
@@ -295,27 +322,31 @@ function createServices(
         }, opts);
     }
 
+    if (ctx.clusterAutoscaler) new ClusterAutoscaler("cluster-autoscaler", ctx.clusterAutoscaler, opts);
+
     if (plan.gpu && nodeGroups) {
-        const ns = platformNamespace(ctx, namespaces.gpu, nvidiaDevicePluginExemption);
+        const ns = platformNamespace(ctx, parent, namespaces.gpu, nvidiaDevicePluginExemption);
         new NvidiaDevicePlugin("nvidia-device-plugin", { namespace: ns.metadata.name }, opts);
     }
 
-    if (plan.jupyterhub) {
-        const ns = platformNamespace(ctx, namespaces.jupyterhub);
+    if (plan.jupyterhub.enabled) {
+        const ns = platformNamespace(ctx, parent, namespaces.jupyterhub);
         new JupyterHub("jupyterhub", {
             namespace: ns.metadata.name,
-            versions: plan.connect.versions,
+            servers: connectServers(plan, plan.jupyterhub.backends),
             images: c.spark.images,
             gpu: plan.gpu && nodeGroups,
             nodeGroups,
             storageClassName: ctx.storageClassName,
-            auth: jupyterhubAuth(c.services.jupyterhub, c.project),
+            auth: ctx.jupyterhubAuth,
         }, opts);
         endpoints.jupyterhub = `http://proxy-public.${namespaces.jupyterhub}.svc.cluster.local`;
     }
 
-    if (plan.airflow) {
-        const ns = platformNamespace(ctx, namespaces.airflow);
+    if (plan.airflow.enabled) {
+        const ns = platformNamespace(ctx, parent, namespaces.airflow);
+        // The Connect DAGs use the first backend Airflow's scenarios list (k8s before standalone).
+        const airflowConnect = connectServers(plan, plan.airflow.connectBackends.slice(0, 1));
         new Airflow("airflow", {
             namespace: namespaces.airflow,
             image: c.spark.images.airflow,
@@ -326,6 +357,11 @@ function createServices(
             jobNamespaces: c.spark.jobNamespaces,
             sparkSubmit: plan.airflowSparkSubmit,
             sparkApplications: plan.airflowSparkApplications,
+            variables: exampleDagVariables({
+                warehouseUri: pulumi.output(ctx.storage.buckets).apply((b) => warehouseDir(b.warehouse)),
+                sparkImages: Object.fromEntries(c.spark.versions.map((v) => [v, c.spark.images[sparkImageKey(v)]])),
+                connectUrls: Object.fromEntries(airflowConnect.map(({ version, backend }) => [version, sparkRemote(version, backend)])),
+            }),
             nodeGroups,
             serviceAccountName: serviceIdentities.airflow.serviceAccount,
             // Airflow's Roles live in the job namespaces, so those must exist first.

@@ -4,10 +4,12 @@ The task runs in the Airflow worker with only the thin Spark Connect client (ima
 pyspark[connect] for Spark 3.5). The work itself runs on the Spark 3.5 Connect server and its
 executors in the spark-jobs namespace, which also hold the warehouse credentials.
 
-Settings, as Airflow Variables (or AIRFLOW_VAR_<NAME> environment variables):
+Settings, as Airflow Variables (or AIRFLOW_VAR_<NAME> environment variables, which the platform
+sets on every Airflow pod from what the stack runs):
     spark_k8s_warehouse_uri    required; the warehouse root, e.g. s3a://<warehouse bucket>/warehouse
                                (local stack: the MinIO bucket, e.g. s3a://warehouse/warehouse)
-    spark_k8s_connect_url_35   optional; defaults to the in-cluster Connect 3.5 service below
+    spark_k8s_connect_url_35   optional; the Connect 3.5 server of the stack's airflow-connect-*
+                               scenario (k8s before standalone); defaults to the k8s one below
 
 Each run writes <warehouse>/examples/orders_by_customer/run=<run id>/ (overwritten on retry), reads
 it back and fails unless every row came back.

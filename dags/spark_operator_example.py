@@ -6,7 +6,8 @@ groups, the spot-executor toleration (executors only) and the security contexts.
 with Jinja, creates the SparkApplication in spark-jobs, follows the driver's log and deletes the
 application when it finishes.
 
-Settings, as Airflow Variables (or AIRFLOW_VAR_<NAME> environment variables):
+Settings, as Airflow Variables (or AIRFLOW_VAR_<NAME> environment variables; the platform sets
+them on every Airflow pod from the stack's spark.images):
     spark_k8s_spark_image_35   the spark-runtime 3.5 reference printed by images/build.sh
 """
 

@@ -11,7 +11,8 @@ Scheduling and hardening travel with the submission:
     both      pod templates with runAsNonRoot (uid 185), seccomp RuntimeDefault, no privilege
               escalation and all capabilities dropped, as the namespace's restricted policy requires
 
-Settings, as Airflow Variables (or AIRFLOW_VAR_<NAME> environment variables):
+Settings, as Airflow Variables (or AIRFLOW_VAR_<NAME> environment variables; the platform sets
+them on every Airflow pod from the stack's spark.images):
     spark_k8s_spark_image_35   the spark-runtime 3.5 reference printed by images/build.sh
 """
 

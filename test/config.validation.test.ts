@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
 import { ConfigError, decodeConfigValues, resolveConfig, secretConfigMarker, tierDefaults, tiers } from "../components/config";
+import { scenarioCombinations } from "./support";
 
 const ctx = { stack: "prod", project: "spark-k8s", region: "eu-west-1" };
 
@@ -137,7 +138,11 @@ describe("config validation", () => {
             { name: "unknown top-level key", raw: { netwrok: {} }, expect: "netwrok: unknown key (did you mean network?); expected one of: environment, platform, network," },
             { name: "AWS areas on the local tier", stack: "local", region: "", raw: { nodeGroups: { gpu: { maxSize: 2 } } }, expect: 'nodeGroups: {"gpu":{"maxSize":2}} is not allowed; expected no value on the local tier' },
             { name: "local settings on an AWS tier", raw: { local: { kubeContext: "kind-spark" } }, expect: 'local: {"kubeContext":"kind-spark"} is not allowed; expected no value outside the local tier' },
-            { name: "unknown scenario", raw: { spark: { scenario: "jupyter" } }, expect: 'spark.scenario: "jupyter" is not allowed; expected one of "jupyter-connect-k8s", "jupyter-connect-standalone"' },
+            { name: "unknown scenario", raw: { spark: { scenarios: ["jupyter"] } }, expect: 'spark.scenarios[0]: "jupyter" is not allowed; expected one of "jupyter-connect-k8s", "jupyter-connect-standalone"' },
+            { name: "the replaced single scenario key", raw: { spark: { scenario: "airflow-operator" } }, expect: 'spark.scenario: replaced by spark.scenarios, a list of scenario names' },
+            { name: "no scenario at all", raw: { spark: { scenarios: [] } }, expect: "spark.scenarios: [] is not allowed; expected 1 to 6 scenarios" },
+            { name: "a scenario listed twice", raw: { spark: { scenarios: ["airflow-operator", "jupyter-connect-k8s", "airflow-operator"] } }, expect: 'spark.scenarios: ["airflow-operator","jupyter-connect-k8s","airflow-operator"] is not allowed; expected each scenario once' },
+            { name: "one scenario where a list belongs", raw: { spark: { scenarios: "airflow-operator" } }, expect: 'spark.scenarios: "airflow-operator" is not allowed; expected a list of scenarios' },
             { name: "unknown preset", raw: { spark: { presets: ["gpus"] } }, expect: 'spark.presets[0]: "gpus" is not allowed; expected one of "gpu", "iceberg", "cost-optimized"' },
             { name: "Spark version that is not offered", raw: { spark: { versions: ["3.4"] } }, expect: 'spark.versions[0]: "3.4" is not allowed; expected one of "3.5", "4.1", "4.3"' },
             { name: "the dropped Spark 4.0 line", raw: { spark: { versions: ["3.5", "4.0"] } }, expect: 'spark.versions[1]: "4.0" is not allowed; expected one of "3.5", "4.1", "4.3"' },
@@ -167,7 +172,7 @@ describe("config validation", () => {
             { name: "a GitHub organization name GitHub cannot have", raw: { services: { jupyterhub: { github: { organization: "-example" } } } }, expect: 'services.jupyterhub.github.organization: "-example" is not allowed; expected a GitHub organization name' },
             { name: "GitHub settings while signing in natively", raw: { services: { jupyterhub: { github: { clientId: "Ov23liFAKECLIENTID" } } } }, expect: 'services.jupyterhub.github.clientId: "Ov23liFAKECLIENTID" is not allowed; expected "" unless authenticator is "github"' },
             { name: "a stack name AWS names cannot hold", stack: "Dev_Alice", raw: { environment: "dev", cluster: { publicAccessCidrs: ["198.51.100.0/24"] } }, expect: 'stack: "Dev_Alice" is not allowed; expected a stack name of 1 to 20 lower-case letters' },
-            { name: "gpu preset with the standalone backend", raw: { spark: { scenario: "jupyter-connect-standalone", presets: ["gpu"] } }, expect: 'spark.presets: ["gpu"] is not allowed; expected no gpu preset with the standalone backend' },
+            { name: "gpu preset with a standalone-backend scenario listed", raw: { spark: { scenarios: ["jupyter-connect-k8s", "airflow-connect-standalone"], presets: ["gpu"] } }, expect: 'spark.presets: ["gpu"] is not allowed; expected no gpu preset while spark.scenarios lists "airflow-connect-standalone" (GPU executors need the k8s backend)' },
             { name: "a job namespace the platform owns", raw: { spark: { jobNamespaces: ["spark-jobs", "airflow"] } }, expect: 'spark.jobNamespaces[1]: "airflow" is not allowed; expected a namespace of its own' },
             { name: "an Iceberg catalog name Spark cannot use", raw: { spark: { iceberg: { catalogName: "my-lake" } } }, expect: 'spark.iceberg.catalogName: "my-lake" is not allowed; expected an identifier' },
             { name: "max below min", raw: { nodeGroups: { gpu: { maxSize: 0, enabled: true } } }, expect: "nodeGroups.gpu.maxSize: 0 is not allowed; expected at least 1 for an enabled node group" },
@@ -186,6 +191,21 @@ describe("config validation", () => {
                 );
             });
         }
+
+        it("accepts every one of the 63 combinations of scenarios, on the local tier and on prod", () => {
+            const combinations = scenarioCombinations();
+            assert.equal(combinations.length, 63);
+            for (const list of combinations) {
+                assert.deepEqual(problems({ spark: { scenarios: list } }, { stack: "local", region: "" }), [], `local [${list.join(", ")}]`);
+                assert.deepEqual(problems({ spark: { scenarios: list, presets: ["iceberg", "cost-optimized"] } }), [], `prod [${list.join(", ")}]`);
+            }
+        });
+
+        it("lists every scenario problem at once: a duplicate and a preset a listed scenario cannot use", () => {
+            const found = problems({ spark: { scenarios: ["jupyter-connect-standalone", "jupyter-connect-standalone"], presets: ["gpu"] } });
+            assert.ok(found.some((m) => m.startsWith("spark.scenarios: ") && m.endsWith("expected each scenario once")), found.join("\n"));
+            assert.ok(found.some((m) => m.startsWith('spark.presets: ["gpu"]') && m.includes('"jupyter-connect-standalone"')), found.join("\n"));
+        });
 
         it("has at least 15 distinct invalid configurations", () => {
             assert.ok(cases.length >= 15);

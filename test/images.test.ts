@@ -8,10 +8,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
-import { executorTaint, nodeRoleLabel } from "../components/aws/nodeGroups";
+import { executorTaint, nodeRoleLabel } from "../components/config/nodeRoles";
 import { tierDefaults } from "../components/config/defaults";
 import { namespaces, serviceEndpoints, serviceHost, serviceIdentities } from "../components/config/names";
 import { icebergRuntimeLines, jupyterImageKey, lineSuffix, sparkImageKey, SparkVersion, sparkVersions } from "../components/config/schema";
+import { exampleDagVariables, variableEnvName } from "../components/services/airflow";
 import { hadoopAwsProfiles } from "../components/spark/sparkDefaults";
 
 const root = path.resolve(__dirname, "..");
@@ -601,6 +602,18 @@ describe("example DAGs", () => {
         assert.match(text, /\.write\.mode\("overwrite"\)\.parquet\(target\)/);
         assert.match(text, /spark\.read\.parquet\(target\)/);
         assert.match(text, /var\.value\.get\('spark_k8s_warehouse_uri'/);
+    });
+
+    it("the platform sets exactly the Variables the shipped DAGs read, for every Spark line", () => {
+        const read = new Set(dagFiles.flatMap((f) => [...dag(f).matchAll(/var\.value\.get\('([a-z0-9_]+)'/g)].map((m) => m[1])));
+        const set = exampleDagVariables({
+            warehouseUri: "s3a://w/warehouse",
+            sparkImages: Object.fromEntries(sparkVersions.map((v) => [v, `img:${v}`])),
+            connectUrls: Object.fromEntries(sparkVersions.map((v) => [v, `sc://${v}`])),
+        });
+        for (const name of read) assert.ok(name in set, `a DAG reads ${name}, which the platform never sets`);
+        assert.ok(read.size >= 3, [...read].join(", "));
+        assert.equal(variableEnvName("spark_k8s_connect_url_35"), "AIRFLOW_VAR_SPARK_K8S_CONNECT_URL_35");
     });
 
     it("the spark-submit DAG submits as Airflow's account (bound to the submit Role) a driver that runs as spark in spark-jobs", () => {

@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import * as k8s from "@pulumi/kubernetes";
-import { executorTaint, gpuTaint, nodeGroupPlan, nodeRoleLabel } from "../components/aws/nodeGroups";
+import { nodeGroupPlan } from "../components/aws/nodeGroups";
+import { executorTaint, gpuTaint, nodeRoleLabel } from "../components/config/nodeRoles";
 import { tierDefaults } from "../components/config/defaults";
 import { hardenPodSpec } from "../components/kubernetes/hardening";
 import { limitRange, namespaceManifest, resourceQuota } from "../components/kubernetes/namespaces";

@@ -6,7 +6,7 @@ import * as path from "path";
 import { bucketPlans } from "../components/aws/dataLake";
 import { kubernetesReleases } from "../components/config/kubernetesReleases";
 import { postNodeAddons, preNodeAddons } from "../components/aws/eksCluster";
-import { gpuTaint } from "../components/aws/nodeGroups";
+import { gpuTaint } from "../components/config/nodeRoles";
 import { ConfigError, decodeConfigValues, PlatformConfig, platformId, resolveConfig } from "../components/config";
 import { loadStackConfig, mockGeneratedValue, repoRoot, secretMask, secretSig, StackRun } from "../tools/harness";
 import { planCommand } from "../tools/plan";

@@ -379,7 +379,7 @@ describe("spark policy rules", () => {
             ["staging", "staging", {}],
             ["prod", "prod", {}],
             ["prod", "prod with the gpu preset", { config: { spark: { presets: ["gpu"] } } }],
-            ["dev", "dev, jupyter-connect-standalone", { config: { spark: { scenario: "jupyter-connect-standalone" }, ...publicAccess } }],
+            ["dev", "dev, jupyter-connect-standalone", { config: { spark: { scenarios: ["jupyter-connect-standalone"] }, ...publicAccess } }],
         ];
 
         async function ruleViolations(rules: PlatformRule[], resources: FakeResource[]): Promise<string[]> {

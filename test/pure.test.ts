@@ -6,7 +6,8 @@ import { tierDefaults } from "../components/config/defaults";
 import { bucketPlans, bucketPrefix, maxBucketPrefixLength } from "../components/aws/dataLake";
 import { buildKubeconfig } from "../components/aws/eksCluster";
 import { natGatewayCount, subnetTags } from "../components/aws/network";
-import { executorTaint, gpuTaint, nodeGroupPlan, nodeRoleLabel } from "../components/aws/nodeGroups";
+import { nodeGroupPlan } from "../components/aws/nodeGroups";
+import { executorTaint, gpuTaint, nodeRoleLabel } from "../components/config/nodeRoles";
 import { generatedSecrets, toUrlSafeBase64 } from "../components/services/credentials";
 
 describe("CIDR math", () => {

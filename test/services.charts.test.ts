@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { gpuTaint, nodeRoleLabel } from "../components/aws/nodeGroups";
+import { gpuTaint, nodeRoleLabel } from "../components/config/nodeRoles";
 import { ObjectStorage } from "../components/context";
 import { sparkSubmitRules } from "../components/kubernetes/rbac";
 import {
@@ -209,7 +209,7 @@ describe("services: Spark Operator values", () => {
 
 describe("services: JupyterHub values", () => {
     const images = { jupyter35: "spark-k8s/jupyter-spark:3.5.9-p1", jupyter41: "spark-k8s/jupyter-spark:4.1.4-p1", jupyter43: "spark-k8s/jupyter-spark:4.3.0-p1" };
-    const args: JupyterHubArgs = { namespace: "jupyterhub", versions: ["3.5", "4.1"], images, gpu: false, nodeGroups: true, auth: { kind: "native", adminUsers: ["alice"] } };
+    const args: JupyterHubArgs = { namespace: "jupyterhub", servers: [{ version: "3.5", backend: "k8s" }, { version: "4.1", backend: "k8s" }], images, gpu: false, nodeGroups: true, auth: { kind: "native", adminUsers: ["alice"] } };
     const profiles = (values: Obj) => at(values, "singleuser.profileList") as Obj[];
 
     it("offers one profile per Spark line with its image and Spark Connect address", () => {
@@ -223,15 +223,35 @@ describe("services: JupyterHub values", () => {
             ],
         );
         assert.equal(sparkRemote("4.3"), "sc://spark-connect-43.spark-jobs.svc.cluster.local:15002");
-        const only43 = profiles(jupyterhubValues({ ...args, versions: ["4.3"] }));
+        const only43 = profiles(jupyterhubValues({ ...args, servers: [{ version: "4.3", backend: "k8s" }] }));
         assert.deepEqual(only43.map((p) => at(p, "kubespawner_override.image")), [images.jupyter43]);
         assert.equal(only43.filter((p) => p.default === true).length, 1);
-        const all = profiles(jupyterhubValues({ ...args, versions: ["3.5", "4.1", "4.3"] }));
+        const all = profiles(jupyterhubValues({ ...args, servers: [{ version: "3.5", backend: "k8s" }, { version: "4.1", backend: "k8s" }, { version: "4.3", backend: "k8s" }] }));
         assert.deepEqual(all.map((p) => [p.slug, at(p, "kubespawner_override.image")]), [
             ["spark-35", images.jupyter35],
             ["spark-41", images.jupyter41],
             ["spark-43", images.jupyter43],
         ]);
+    });
+
+    it("with servers on both backends, offers one profile per server, named by backend, and lets notebooks reach each", () => {
+        const servers = [
+            { version: "3.5", backend: "k8s" },
+            { version: "3.5", backend: "standalone" },
+            { version: "4.1", backend: "standalone" },
+        ] as const;
+        const values = jupyterhubValues({ ...args, servers });
+        const list = profiles(values);
+        assert.deepEqual(list.map((p) => [p.slug, p.display_name, at(p, "kubespawner_override.environment.SPARK_REMOTE")]), [
+            ["spark-35", "Spark 3.5 (Spark Connect, Kubernetes executors)", "sc://spark-connect-35.spark-jobs.svc.cluster.local:15002"],
+            ["spark-35-standalone", "Spark 3.5 (Spark Connect, standalone cluster)", "sc://spark-connect-35-standalone.spark-jobs.svc.cluster.local:15002"],
+            ["spark-41-standalone", "Spark 4.1 (Spark Connect, standalone cluster)", "sc://spark-connect-41-standalone.spark-jobs.svc.cluster.local:15002"],
+        ]);
+        assert.deepEqual(list.filter((p) => p.default === true).map((p) => p.slug), ["spark-35"]);
+        assert.equal(at(values, "singleuser.extraEnv.SPARK_REMOTE"), "sc://spark-connect-35.spark-jobs.svc.cluster.local:15002");
+        const only = profiles(jupyterhubValues({ ...args, servers: [{ version: "4.1", backend: "standalone" }] }));
+        assert.equal(only[0].display_name, "Spark 4.1 (Spark Connect)", "one backend needs no backend in the name");
+        assert.equal(sparkRemote("4.1", "standalone"), "sc://spark-connect-41-standalone.spark-jobs.svc.cluster.local:15002");
     });
 
     it("adds a one-GPU profile on the GPU nodes only when gpu is on and node groups exist", () => {
@@ -307,7 +327,7 @@ describe("services: JupyterHub sign-in", () => {
         organization: "example-org",
         clientSecret: fakeClientSecret,
     };
-    const args = (auth: JupyterHubAuth): JupyterHubArgs => ({ namespace: "jupyterhub", versions: ["3.5"], images, gpu: false, nodeGroups: true, auth });
+    const args = (auth: JupyterHubAuth): JupyterHubArgs => ({ namespace: "jupyterhub", servers: [{ version: "3.5", backend: "k8s" }], images, gpu: false, nodeGroups: true, auth });
     const hubConfig = (auth: JupyterHubAuth) => at(jupyterhubValues(args(auth)), "hub.config") as Obj;
 
     it("uses NativeAuthenticator by default: sign-up needs an admin's approval, admins come from config", () => {
@@ -675,7 +695,7 @@ describe("services: chart components under mocks", () => {
             () =>
                 new JupyterHub("jupyterhub", {
                     namespace: "jupyterhub",
-                    versions: ["3.5"],
+                    servers: [{ version: "3.5", backend: "k8s" }],
                     images: { jupyter35: "a/j:3.5.9-p1", jupyter41: "a/j:4.1.4-p1", jupyter43: "a/j:4.3.0-p1" },
                     gpu: true,
                     nodeGroups: true,

@@ -6,7 +6,7 @@
 import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { BucketPurpose } from "../components/aws/dataLake";
-import { nodeRoleLabel } from "../components/aws/nodeGroups";
+import { nodeRoleLabel } from "../components/config/nodeRoles";
 import { serviceEndpoints, serviceHost } from "../components/config/names";
 import { ObjectStorage } from "../components/context";
 import { isPinnedImage } from "../components/kubernetes/hardening";

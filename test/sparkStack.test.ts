@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { parseSparkDefaults } from "../components/spark/sparkDefaults";
-import { executorTaint, gpuTaint } from "../components/aws/nodeGroups";
+import { executorTaint, gpuTaint } from "../components/config/nodeRoles";
 import { RecordedResource, StackRun, unwrapSecrets } from "../tools/harness";
 import { validateK8sObject } from "./support/k8sSchema";
 import { inputs, ofType, stackRun, stackRunWith } from "./support";
@@ -153,16 +153,61 @@ describe("the Spark stack", function () {
         assert.equal(ofType(defaults, "kubernetes:apps/v1:Deployment").some((d) => inputs<{ metadata: { name: string } }>(d).metadata.name === "spark-connect-43"), false, "4.3 runs only when listed");
     });
 
+    for (const stack of ["local", "prod"]) {
+        it(`${stack}: every Kubernetes object sits under the one SparkPlatform component, the cluster-autoscaler included, none at the stack root`, async () => {
+            const run = await stackRun(stack);
+            const platforms = ofType(run, "spark-k8s:platform:SparkPlatform");
+            assert.equal(platforms.length, 1);
+            const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
+            const underPlatform = (r: RecordedResource): boolean => {
+                for (let p = r.parent; p; p = byUrn.get(p)?.parent ?? null) if (p === platforms[0].urn) return true;
+                return false;
+            };
+            const kubernetes = run.resources.filter((r) => r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:providers:"));
+            assert.ok(kubernetes.length > 20);
+            // The one exception: the EKS cluster's default StorageClass, which belongs to its EBS CSI driver.
+            const outside = kubernetes.filter((r) => !underPlatform(r)).map((r) => `${r.type} ${byUrn.get(r.parent ?? "")?.type ?? "(root)"}`);
+            assert.deepEqual(outside, stack === "prod" ? ["kubernetes:storage.k8s.io/v1:StorageClass spark-k8s:aws:EksCluster"] : []);
+            const components = run.resources.filter((r) => !r.custom && r.type.startsWith("spark-k8s:") && r !== platforms[0]);
+            // The base's own components: AWS, and the generated credentials both sides receive.
+            const baseOwned = (t: string) => t.startsWith("spark-k8s:aws:") || t === "spark-k8s:services:GeneratedCredentials";
+            for (const r of components.filter((c) => !baseOwned(c.type))) assert.ok(underPlatform(r), `${r.type} ${r.name} is not under the SparkPlatform`);
+            const autoscaler = ofType(run, "spark-k8s:services:ClusterAutoscaler");
+            assert.equal(autoscaler.length, stack === "prod" ? 1 : 0, "the autoscaler runs where the base has node groups to scale");
+            if (autoscaler.length) assert.equal(autoscaler[0].parent, platforms[0].urn);
+        });
+    }
+
     it("the standalone backend runs a master and workers per line, and Connect submits to the master", async () => {
-        const run = await stackRunWith("dev", { ...localCidrs, spark: { scenario: "jupyter-connect-standalone" } });
+        const run = await stackRunWith("dev", { ...localCidrs, spark: { scenarios: ["jupyter-connect-standalone"] } });
         const master = podSpecOf(workload(run, "StatefulSet", "spark-master-35"));
         assert.ok(master.containers[0].args?.includes("spark-master-35-0.spark-master-35.spark-jobs.svc.cluster.local"));
         const worker = podSpecOf(workload(run, "Deployment", "spark-worker-35"));
         assert.ok(tolerates(worker, executorTaint), "workers host executors on the spot group");
         assert.equal(worker.serviceAccountName, "spark", "workers' executors reach the buckets through the spark identity");
-        const conf = sparkConf(run, "spark-connect-35-conf");
+        const conf = sparkConf(run, "spark-connect-35-standalone-conf");
         assert.equal(conf["spark.master"], "spark://spark-master-35-0.spark-master-35.spark-jobs.svc.cluster.local:7077");
-        assert.equal(configMap(run, "spark-connect-35-conf")["executor-pod-template.yaml"], undefined);
+        assert.equal(conf["spark.driver.host"], "spark-connect-35-standalone-driver.spark-jobs.svc.cluster.local");
+        assert.equal(configMap(run, "spark-connect-35-standalone-conf")["executor-pod-template.yaml"], undefined);
+    });
+
+    it("with both backends listed, each line runs a Connect server on Kubernetes executors and one on its standalone cluster, side by side", async () => {
+        const run = await stackRunWith("dev", { ...localCidrs, spark: { scenarios: ["jupyter-connect-k8s", "airflow-connect-standalone"] } });
+        for (const line of ["35", "41"]) {
+            const k8sConf = sparkConf(run, `spark-connect-${line}-conf`);
+            const standaloneConf = sparkConf(run, `spark-connect-${line}-standalone-conf`);
+            assert.match(k8sConf["spark.master"], /^k8s:\/\//);
+            assert.equal(standaloneConf["spark.master"], `spark://spark-master-${line}-0.spark-master-${line}.spark-jobs.svc.cluster.local:7077`);
+            assert.notEqual(k8sConf["spark.driver.host"], standaloneConf["spark.driver.host"], "each server's executors reach their own driver");
+            assert.ok(configMap(run, `spark-connect-${line}-conf`)["executor-pod-template.yaml"]);
+            // The standalone workers run the line's conf with the master, not the k8s server's.
+            assert.equal(sparkConf(run, `spark-master-${line}-conf`)["spark.master"], standaloneConf["spark.master"]);
+        }
+        const selectors = ofType(run, "kubernetes:core/v1:Service")
+            .map((r) => inputs<{ metadata: { name: string }; spec: { selector?: Record<string, string> } }>(r))
+            .filter((svc) => svc.metadata.name.startsWith("spark-connect-"))
+            .map((svc) => JSON.stringify(svc.spec.selector));
+        assert.equal(new Set(selectors).size * 2, selectors.length, "each server's two Services select its pods only");
     });
 
     it("the local stack creates no AWS resource and reaches MinIO with path-style S3A", async () => {

@@ -390,10 +390,10 @@ describe("whole stacks under mocks", function () {
         });
 
         it("creates Airflow's role only where Airflow runs", async () => {
-            const withAirflow = await stackRunWith("dev", { spark: { scenario: "airflow-connect-k8s" } });
+            const notebooksOnly = await stackRunWith("dev", { spark: { scenarios: ["jupyter-connect-k8s"] } });
             const airflowRole = (run: StackRun) => ofType(run, T.podIdentity).some((a) => inputs(a).serviceAccount === serviceIdentities.airflow.serviceAccount);
-            assert.equal(airflowRole(withAirflow), true);
-            assert.equal(airflowRole(await stackRun("dev")), false);
+            assert.equal(airflowRole(await stackRun("dev")), true, "dev runs the full platform, Airflow included");
+            assert.equal(airflowRole(notebooksOnly), false);
         });
 
         it("lets the metastore manage table directories in the warehouse only", async () => {
@@ -406,8 +406,8 @@ describe("whole stacks under mocks", function () {
         it("associates a role with each service account and scopes the Spark role to the warehouse and event-log buckets", async () => {
             const run = await stackRun("prod");
             const assoc = ofType(run, T.podIdentity).map((a) => `${String(inputs(a).namespace)}/${String(inputs(a).serviceAccount)}`);
-            // prod's default scenario runs no Airflow, so Airflow has no role.
-            const installed = Object.entries(serviceIdentities).filter(([key]) => key !== "airflow");
+            // prod runs the full platform, Airflow included.
+            const installed = Object.entries(serviceIdentities);
             assert.deepEqual(assoc.sort(), installed.map(([, i]) => `${i.namespace}/${i.serviceAccount}`).sort());
             const sparkPolicy = ofType(run, T.rolePolicy).find((p) => p.name.endsWith("-spark"));
             const text = inputs<{ policy: string }>(sparkPolicy!).policy;

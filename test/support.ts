@@ -1,5 +1,6 @@
 /** Shared helpers for the mocha suites: cached stack runs and resource-graph queries. */
 import { RecordedResource, runStack, RunOptions, StackRun } from "../tools/harness";
+import { Scenario, scenarios } from "../components/config/schema";
 
 const cache = new Map<string, Promise<StackRun>>();
 
@@ -32,3 +33,10 @@ export function inputs<T = Record<string, unknown>>(r: RecordedResource): T {
 }
 
 export const awsStacks = ["dev", "staging", "prod"] as const;
+
+/** Every non-empty subset of the six scenarios (63), each in the order of `scenarios`. */
+export function scenarioCombinations(): Scenario[][] {
+    const out: Scenario[][] = [];
+    for (let mask = 1; mask < 1 << scenarios.length; mask++) out.push(scenarios.filter((_, i) => mask & (1 << i)));
+    return out;
+}

@@ -2,7 +2,7 @@
  * Pure views of an offline plan: the plan JSON of DESIGN.md ("Offline plan JSON") and a readable
  * summary of what the stack would create, both derived from the recorded resources' inputs.
  */
-import { nodeRoleLabel } from "../components/aws/nodeGroups";
+import { nodeRoleLabel } from "../components/config/nodeRoles";
 import { maskSecrets, PlanResource, StackRun } from "./harness";
 
 export type { PlanResource };

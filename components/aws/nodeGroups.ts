@@ -1,21 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { instanceShape } from "../config/instanceTypes";
+import { capacityLabel, nodeRoleLabel, roleTaints, spotRoles, Taint } from "../config/nodeRoles";
 import { NodeGroupConfig, NodeGroupRole, NodeGroupsConfig } from "../config/schema";
 import { serviceTrustPolicy } from "./iamPolicies";
-
-/** Label every platform node carries with its role; pod specs select on it. */
-export const nodeRoleLabel = "spark-k8s/node-role";
-/** Taint that keeps everything but executors off the spot executor nodes. */
-export const executorTaint = { key: "spark-k8s/executor", value: "true", effect: "NoSchedule" } as const;
-/** Taint that keeps everything but GPU workloads off GPU nodes (the NVIDIA convention). */
-export const gpuTaint = { key: "nvidia.com/gpu", value: "true", effect: "NoSchedule" } as const;
-
-export interface Taint {
-    readonly key: string;
-    readonly value: string;
-    readonly effect: "NoSchedule";
-}
 
 /** What a node group of a role is, independent of AWS: capacity, AMI, labels, taints, autoscaler tags. */
 export interface NodeGroupPlan {
@@ -34,9 +22,9 @@ export interface NodeGroupPlan {
 const eksTaintEffect = { NoSchedule: "NO_SCHEDULE" } as const;
 
 export function nodeGroupPlan(role: NodeGroupRole, config: NodeGroupConfig): NodeGroupPlan {
-    const capacityType = role === "executor" ? "SPOT" : "ON_DEMAND";
-    const labels: Record<string, string> = { [nodeRoleLabel]: role, "spark-k8s/capacity": capacityType === "SPOT" ? "spot" : "on-demand" };
-    const taints: Taint[] = role === "executor" ? [executorTaint] : role === "gpu" ? [gpuTaint] : [];
+    const capacityType = spotRoles.includes(role) ? "SPOT" : "ON_DEMAND";
+    const labels: Record<string, string> = { [nodeRoleLabel]: role, [capacityLabel]: capacityType === "SPOT" ? "spot" : "on-demand" };
+    const taints: Taint[] = [...roleTaints[role]];
     const gpus = Math.min(...config.instanceTypes.map((t) => instanceShape(t)?.gpus ?? 0));
     const template = "k8s.io/cluster-autoscaler/node-template";
     const autoscalerTags: Record<string, string> = {

@@ -64,7 +64,8 @@ function base(): PlatformSettings {
         storage: { ...storage },
         secrets: { recoveryWindowInDays: 30, passwordLength: 32, kmsKeyDeletionWindowInDays: 30 },
         spark: {
-            scenario: "jupyter-connect-k8s",
+            // The full platform; the local tier runs notebooks only (see below).
+            scenarios: ["jupyter-connect-k8s", "airflow-connect-k8s", "airflow-k8s-submit", "airflow-operator"],
             presets: [],
             versions: ["3.5", "4.1"],
             jobNamespaces: ["spark-jobs"],
@@ -117,6 +118,7 @@ export function tierDefaults(tier: Tier): PlatformSettings {
                 ...tierDefaults("dev"),
                 spark: {
                     ...d.spark,
+                    scenarios: ["jupyter-connect-k8s"],
                     dynamicAllocation: { minExecutors: 0, maxExecutors: 2, executorIdleTimeoutSeconds: 60 },
                     connect: { driverCores: 1, driverMemoryMiB: 2048 },
                     standalone: { workers: 1, workerCores: 2, workerMemoryMiB: 2048 },

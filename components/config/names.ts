@@ -44,8 +44,16 @@ export const namespaces = {
 
 /** In-cluster service names and ports other components and example DAGs connect to. */
 export const serviceEndpoints = {
-    /** One Spark Connect server per Spark version: `spark-connect-35`, `spark-connect-41`, `spark-connect-43`. */
-    connect: (version: string) => ({ name: `spark-connect-${version.replace(".", "")}`, namespace: namespaces.jobs, grpcPort: 15002, uiPort: 4040 }),
+    /**
+     * One Spark Connect server per Spark line and backend: `spark-connect-35` (executors as
+     * Kubernetes pods), `spark-connect-35-standalone` (executors on the line's standalone cluster).
+     */
+    connect: (version: string, backend: "k8s" | "standalone" = "k8s") => ({
+        name: `spark-connect-${version.replace(".", "")}${backend === "standalone" ? "-standalone" : ""}`,
+        namespace: namespaces.jobs,
+        grpcPort: 15002,
+        uiPort: 4040,
+    }),
     /** Spark standalone master per version, when the standalone backend is chosen. */
     standaloneMaster: (version: string) => ({ name: `spark-master-${version.replace(".", "")}`, namespace: namespaces.jobs, port: 7077, uiPort: 8080 }),
     historyServer: { name: "spark-history-server", namespace: namespaces.platform, port: 18080 },

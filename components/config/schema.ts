@@ -14,7 +14,10 @@ export const tiers = ["local", "dev", "staging", "prod"] as const;
 export type Tier = (typeof tiers)[number];
 export type AwsTier = Exclude<Tier, "local">;
 
-/** The six ways the platform is used; each switches on the components it needs. */
+/**
+ * The six ways the platform is used. A stack lists any of them (spark.scenarios) and runs the union
+ * of the components they need (componentPlan).
+ */
 export const scenarios = [
     "jupyter-connect-k8s",
     "jupyter-connect-standalone",
@@ -25,7 +28,7 @@ export const scenarios = [
 ] as const;
 export type Scenario = (typeof scenarios)[number];
 
-/** Presets compose with any scenario. */
+/** Presets compose with scenarios; gpu needs the k8s backend (no *-standalone scenario listed). */
 export const presets = ["gpu", "iceberg", "cost-optimized"] as const;
 export type Preset = (typeof presets)[number];
 
@@ -236,7 +239,8 @@ export const generalSchema = strictObject({
 });
 
 export const sparkSchema = strictObject({
-    scenario: oneOf(scenarios),
+    /** The ways this stack is used; it runs what any of them needs. */
+    scenarios: list(oneOf(scenarios), 1, scenarios.length, "scenarios"),
     presets: list(oneOf(presets), 0, 3, "presets"),
     /** Spark lines to run Connect servers (or standalone clusters) for. */
     versions: list(oneOf(sparkVersions), 1, sparkVersions.length, "Spark versions"),
@@ -351,6 +355,7 @@ export type NetworkConfig = z.infer<typeof networkSchema>;
 export type ClusterConfig = z.infer<typeof clusterSchema>;
 export type NodeGroupConfig = z.infer<typeof nodeGroupSchema>;
 export type NodeGroupsConfig = z.infer<typeof nodeGroupsSchema>;
+/** The node groups' roles, one per node role of ./nodeRoles. */
 export type NodeGroupRole = keyof NodeGroupsConfig;
 export type StorageConfig = z.infer<typeof storageSchema>;
 export type SecretsConfig = z.infer<typeof secretsSchema>;

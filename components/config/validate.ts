@@ -8,6 +8,7 @@ import { parseCidr } from "./cidr";
 import { tierDefaults } from "./defaults";
 import { instanceShape, knownFamilies } from "./instanceTypes";
 import { namespaces } from "./names";
+import { nodeRoles } from "./nodeRoles";
 import {
     configKeys,
     icebergRuntimeLines,
@@ -87,8 +88,14 @@ function notAllowed(path: Path, value: unknown, expected: string): ConfigProblem
     return { path: p, kind: "invalid-value", message: `${p}: ${renderValue(redactSecrets(path, value))} is not allowed; ${expected}` };
 }
 
+/** Keys that were replaced, and what replaces each: setting the old key is an error naming the new one. */
+const replacedKeys: Readonly<Record<string, string>> = {
+    "spark.scenario": 'replaced by spark.scenarios, a list of scenario names (e.g. ["jupyter-connect-k8s", "airflow-operator"]); the stack runs what any listed scenario needs',
+};
+
 function unknownKey(path: Path, allowed: readonly string[]): ConfigProblem {
     const p = formatPath(path);
+    if (replacedKeys[p]) return { path: p, kind: "unknown-key", message: `${p}: ${replacedKeys[p]}` };
     const key = String(path[path.length - 1]);
     const near = allowed.filter((a) => editDistance(a.toLowerCase(), key.toLowerCase()) <= 2);
     const hint = near.length ? ` (did you mean ${near.join(" or ")}?)` : "";
@@ -134,7 +141,7 @@ function schemaProblems(error: z.ZodError, merged: unknown): ConfigProblem[] {
 
 type Rule = (c: PlatformSettings, tier: Tier, region: string | undefined) => ConfigProblem[];
 
-const nodeGroupRoles: NodeGroupRole[] = ["system", "driver", "executor", "gpu"];
+const nodeGroupRoles: readonly NodeGroupRole[] = nodeRoles;
 
 /** Cross-field rules of the AWS base; each sees settings that may still hold wrongly typed values. */
 const awsRules: Rule[] = [
@@ -286,9 +293,13 @@ const sparkRules: Rule[] = [
         ];
     },
     (c) =>
-        c.spark.presets.includes("gpu") && c.spark.scenario.endsWith("-standalone")
-            ? [notAllowed(["spark", "presets"], c.spark.presets, `expected no gpu preset with the standalone backend of "${c.spark.scenario}" (GPU executors need the k8s backend)`)]
-            : [],
+        new Set(c.spark.scenarios).size === c.spark.scenarios.length ? [] : [notAllowed(["spark", "scenarios"], c.spark.scenarios, "expected each scenario once")],
+    (c) => {
+        const standalone = [...new Set(c.spark.scenarios.filter((s) => typeof s === "string" && s.endsWith("-standalone")))];
+        return c.spark.presets.includes("gpu") && standalone.length > 0
+            ? [notAllowed(["spark", "presets"], c.spark.presets, `expected no gpu preset while spark.scenarios lists ${standalone.map((s) => `"${s}"`).join(" and ")} (GPU executors need the k8s backend)`)]
+            : [];
+    },
     (c) => {
         const reserved = new Set([...Object.values(namespaces).filter((n) => n !== namespaces.jobs), "default", "kube-system", "kube-public", "kube-node-lease"]);
         return c.spark.jobNamespaces.flatMap((ns, i) =>

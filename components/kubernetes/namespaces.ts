@@ -2,6 +2,7 @@
  * Namespaces with Pod Security Admission labels, and the quota and defaults of job namespaces.
  */
 import * as k8s from "@pulumi/kubernetes";
+import { gpuResource } from "../config/nodeRoles";
 
 /**
  * Pod Security Standards levels a namespace may enforce. privileged is for node agents that must
@@ -99,7 +100,7 @@ export function resourceQuota(namespace: string, options: ResourceQuotaOptions):
         "services.nodeports": "0",
     };
     if (options.limitsCpu !== undefined) hard["limits.cpu"] = options.limitsCpu;
-    if (options.gpus !== undefined) hard["requests.nvidia.com/gpu"] = String(options.gpus);
+    if (options.gpus !== undefined) hard[`requests.${gpuResource}`] = String(options.gpus);
     if (options.requestsStorage !== undefined) hard["requests.storage"] = options.requestsStorage;
     return {
         apiVersion: "v1",

@@ -3,7 +3,7 @@
  * it tolerates. Spread the result into a PodSpecInput.
  */
 import * as k8s from "@pulumi/kubernetes";
-import { executorTaint, gpuTaint, nodeRoleLabel } from "../aws/nodeGroups";
+import { gpuResource, NodeRole, nodeRoleLabel, roleTaints, Taint } from "../config/nodeRoles";
 
 /** The scheduling fields of a pod spec; empty on a cluster without platform node groups. */
 export interface Placement {
@@ -24,17 +24,16 @@ export interface PlacementOptions {
 export interface GpuScheduling {
     readonly placement: Placement;
     /** Merge into the GPU container's `resources.limits`; the device plugin sets the request equal. */
-    readonly limits: { readonly "nvidia.com/gpu": string };
+    readonly limits: { readonly [gpuResource]: string };
 }
 
-const gpuResource = "nvidia.com/gpu";
-
-function tolerate(taint: { readonly key: string; readonly value: string; readonly effect: string }): k8s.types.input.core.v1.Toleration {
+function tolerate(taint: Taint): k8s.types.input.core.v1.Toleration {
     return { key: taint.key, operator: "Equal", value: taint.value, effect: taint.effect };
 }
 
-function onRole(role: string, taints: { key: string; value: string; effect: string }[], options: PlacementOptions): Placement {
+function onRole(role: NodeRole, options: PlacementOptions): Placement {
     if (options.nodeGroups === false) return {};
+    const taints = roleTaints[role];
     return {
         nodeSelector: { [nodeRoleLabel]: role },
         ...(taints.length > 0 ? { tolerations: taints.map(tolerate) } : {}),
@@ -43,17 +42,17 @@ function onRole(role: string, taints: { key: string; value: string; effect: stri
 
 /** Platform services (operators, metastore, notebooks, observability) on the on-demand system nodes. */
 export function onSystemNodes(options: PlacementOptions = {}): Placement {
-    return onRole("system", [], options);
+    return onRole("system", options);
 }
 
 /** Spark drivers on on-demand driver nodes, so a spot reclaim never kills a whole application. */
 export function onDriverNodes(options: PlacementOptions = {}): Placement {
-    return onRole("driver", [], options);
+    return onRole("driver", options);
 }
 
 /** Spark executors on the spot executor nodes, tolerating the taint that keeps everything else off them. */
 export function onExecutorNodes(options: PlacementOptions = {}): Placement {
-    return onRole("executor", [executorTaint], options);
+    return onRole("executor", options);
 }
 
 /**
@@ -62,5 +61,5 @@ export function onExecutorNodes(options: PlacementOptions = {}): Placement {
  */
 export function onGpuNodes(gpus: number, options: PlacementOptions = {}): GpuScheduling {
     if (!Number.isInteger(gpus) || gpus < 1) throw new Error(`onGpuNodes: gpus must be a positive integer, got ${gpus}`);
-    return { placement: onRole("gpu", [gpuTaint], options), limits: { [gpuResource]: String(gpus) } };
+    return { placement: onRole("gpu", options), limits: { [gpuResource]: String(gpus) } };
 }

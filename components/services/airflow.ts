@@ -54,6 +54,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ObjectStorage } from "../context";
+import { lineSuffix, SparkVersion } from "../config/schema";
 import { sparkApplicationRules, sparkSubmitRules } from "../kubernetes/rbac";
 import { charts, chartResources, pinnedChart, containerSecurityContext, podSecurityContext, splitImage, systemNodeSelector } from "./charts";
 import { CredentialValues } from "./credentials";
@@ -137,6 +138,29 @@ export interface AirflowValuesArgs {
     readonly secretNames: AirflowSecretNames;
     /** The service account of the scheduler, task pods, triggerer, DAG processor and API server. */
     readonly serviceAccountName: string;
+    /** Airflow Variables every Airflow pod gets as AIRFLOW_VAR_<NAME> (see exampleDagVariables). */
+    readonly variables?: Readonly<Record<string, pulumi.Input<string>>>;
+}
+
+/** The environment variable through which Airflow reads a Variable (its EnvironmentVariablesBackend). */
+export function variableEnvName(variable: string): string {
+    return `AIRFLOW_VAR_${variable.toUpperCase()}`;
+}
+
+/**
+ * The Variables the shipped example DAGs read, from what the stack runs: the warehouse root, each
+ * line's Spark image, and each line's Connect server for the Connect DAGs (the backend Airflow's
+ * airflow-connect-* scenarios use). With them the DAGs run as shipped, side by side.
+ */
+export function exampleDagVariables(a: {
+    readonly warehouseUri: pulumi.Input<string>;
+    readonly sparkImages: Readonly<Partial<Record<SparkVersion, string>>>;
+    readonly connectUrls: Readonly<Partial<Record<SparkVersion, string>>>;
+}): Record<string, pulumi.Input<string>> {
+    const out: Record<string, pulumi.Input<string>> = { spark_k8s_warehouse_uri: a.warehouseUri };
+    for (const [version, image] of Object.entries(a.sparkImages)) out[`spark_k8s_spark_image_${lineSuffix(version as SparkVersion)}`] = image;
+    for (const [version, url] of Object.entries(a.connectUrls)) out[`spark_k8s_connect_url_${lineSuffix(version as SparkVersion)}`] = url;
+    return out;
 }
 
 function compareVersions(a: string, b: string): number {
@@ -213,10 +237,11 @@ export function airflowValues(args: AirflowValuesArgs): Record<string, unknown> 
         waitForMigrations,
     });
 
+    const variableEnv = Object.entries(args.variables ?? {}).map(([variable, value]) => ({ name: variableEnvName(variable), value }));
     const storageEnv =
         args.storage.kind === "s3"
-            ? { env: [{ name: connectionEnvName, value: JSON.stringify({ conn_type: "aws", extra: { region_name: args.storage.region } }) }] }
-            : { secret: [{ envName: connectionEnvName, secretName: args.secretNames.storageConnection, secretKey: "connection" }] };
+            ? { env: [{ name: connectionEnvName, value: JSON.stringify({ conn_type: "aws", extra: { region_name: args.storage.region } }) }, ...variableEnv] }
+            : { secret: [{ envName: connectionEnvName, secretName: args.secretNames.storageConnection, secretKey: "connection" }], ...(variableEnv.length > 0 ? { env: variableEnv } : {}) };
     const dagsVolume = "dags";
     const shippedDags = !gitSync && args.dags
         ? {
@@ -365,6 +390,8 @@ export interface AirflowArgs {
     readonly sparkSubmit: boolean;
     /** Allow the Airflow service account to manage SparkApplications in each job namespace. */
     readonly sparkApplications: boolean;
+    /** Airflow Variables for every Airflow pod, such as exampleDagVariables. */
+    readonly variables?: Readonly<Record<string, pulumi.Input<string>>>;
     /** Whether the platform's node groups exist; true places Airflow on the system nodes. */
     readonly nodeGroups: boolean;
     /** Folder of shipped DAGs; defaults to the repository's dags/. */
@@ -488,6 +515,7 @@ export class Airflow extends pulumi.ComponentResource {
                     dags,
                     secretNames: names,
                     serviceAccountName,
+                    variables: args.variables,
                 }),
             },
             { parent: this, dependsOn: [...dependsOn, ...(args.dependsOn ?? [])] },

@@ -1,6 +1,6 @@
 /**
- * JupyterHub from the Zero to JupyterHub chart, with one notebook profile per Spark line talking
- * to that line's Spark Connect server, and a GPU profile when asked.
+ * JupyterHub from the Zero to JupyterHub chart, with one notebook profile per Spark Connect server
+ * the stack's jupyter-connect-* scenarios run (Spark line and backend), and a GPU profile when asked.
  *
  * Values keys checked against jupyterhub/zero-to-jupyterhub-k8s jupyterhub/values.yaml of the 4.x
  * line (the official repository at the 4.0.0-4.1.0 development state, Chart appVersion 5.2.1, and
@@ -46,6 +46,7 @@ import { connectServerLabel, serviceEndpoints, serviceHost } from "../config/nam
 import { JupyterHubConfig, JupyterImageKey, jupyterImageKey, SparkVersion } from "../config/schema";
 import { onGpuNodes } from "../kubernetes/scheduling";
 import { chartResources, pinnedChart, containerSecurityContext, podSecurityContext, splitImage, systemNodeSelector } from "./charts";
+import { ConnectServer, SparkBackend } from "../spark/scenarios";
 
 /** UID and GID of the jovyan user in the Jupyter images, and of the hub image's user. */
 export const notebookUserId = 1000;
@@ -95,8 +96,8 @@ export type JupyterHubAuth =
 export interface JupyterHubArgs {
     /** Namespace the hub runs in (jupyterhub); it must exist. */
     readonly namespace: pulumi.Input<string>;
-    /** Spark lines to offer a notebook profile for; each gets SPARK_REMOTE for its Connect server. */
-    readonly versions: readonly SparkVersion[];
+    /** Connect servers to offer a notebook profile for, the default first; each profile gets SPARK_REMOTE for its server. */
+    readonly servers: readonly ConnectServer[];
     /** Notebook images, pinned by tag or digest, for each Spark line. */
     readonly images: Readonly<Record<JupyterImageKey, string>>;
     /** Adds a GPU profile (one GPU, on the GPU nodes); only where nodeGroups is true. */
@@ -175,8 +176,8 @@ export function authenticatorValues(auth: JupyterHubAuth): { config: Record<stri
 const defaultNotebookSize: NotebookSize = { cpuGuarantee: 0.5, cpuLimit: 2, memoryGuarantee: "2G", memoryLimit: "4G" };
 
 /** `sc://spark-connect-35.spark-jobs.svc.cluster.local:15002` */
-export function sparkRemote(version: string): string {
-    const connect = serviceEndpoints.connect(version);
+export function sparkRemote(version: string, backend: SparkBackend = "k8s"): string {
+    const connect = serviceEndpoints.connect(version, backend);
     return `sc://${serviceHost(connect)}:${connect.grpcPort}`;
 }
 
@@ -193,8 +194,8 @@ function notebookImage(args: JupyterHubArgs, version: SparkVersion): string {
  * enforced. singleuser.networkPolicy.egress is added to that policy as it is: this opens exactly
  * the Connect servers' gRPC and UI ports (pod ports, as policies match after the Service).
  */
-export function notebookEgress(versions: readonly string[]): Record<string, unknown>[] {
-    const servers = versions.map((v) => serviceEndpoints.connect(v));
+export function notebookEgress(connectServers: readonly ConnectServer[]): Record<string, unknown>[] {
+    const servers = connectServers.map((s) => serviceEndpoints.connect(s.version, s.backend));
     const namespaces = [...new Set(servers.map((s) => s.namespace))].sort();
     const ports = [...new Set(servers.flatMap((s) => [s.grpcPort, s.uiPort]))].sort((a, b) => a - b);
     return [{
@@ -206,25 +207,27 @@ export function notebookEgress(versions: readonly string[]): Record<string, unkn
     }];
 }
 
-/** One KubeSpawner profile per enabled Spark line, plus the GPU profile; pure. */
+/** One KubeSpawner profile per Connect server, plus the GPU profile; pure. */
 export function notebookProfiles(args: JupyterHubArgs): Record<string, unknown>[] {
     const size = args.notebookSize ?? defaultNotebookSize;
     const nodeSelector = systemNodeSelector(args.nodeGroups);
     const sizing = { cpu_guarantee: size.cpuGuarantee, cpu_limit: size.cpuLimit, mem_guarantee: size.memoryGuarantee, mem_limit: size.memoryLimit };
-    const profiles: Record<string, unknown>[] = args.versions.map((version, i) => ({
-        display_name: `Spark ${version} (Spark Connect)`,
-        slug: `spark-${version.replace(".", "")}`,
-        description: `Python notebook with PySpark ${version}, connected to the Spark ${version} Connect server.`,
+    const bothBackends = new Set(args.servers.map((s) => s.backend)).size > 1;
+    const backendName = { k8s: "Kubernetes executors", standalone: "standalone cluster" } as const;
+    const profiles: Record<string, unknown>[] = args.servers.map(({ version, backend }, i) => ({
+        display_name: `Spark ${version} (Spark Connect${bothBackends ? `, ${backendName[backend]}` : ""})`,
+        slug: serviceEndpoints.connect(version, backend).name.replace(/^spark-connect-/, "spark-"),
+        description: `Python notebook with PySpark ${version}, connected to the Spark ${version} Connect server (${backendName[backend]}).`,
         ...(i === 0 ? { default: true } : {}),
         kubespawner_override: {
             image: notebookImage(args, version),
-            environment: { SPARK_REMOTE: sparkRemote(version) },
+            environment: { SPARK_REMOTE: sparkRemote(version, backend) },
             ...sizing,
             ...(nodeSelector ? { node_selector: nodeSelector } : {}),
         },
     }));
     if (args.gpu && args.nodeGroups) {
-        const version = args.versions[0];
+        const { version, backend } = args.servers[0];
         const gpu = onGpuNodes(1, { nodeGroups: true });
         profiles.push({
             display_name: `Spark ${version} with one GPU`,
@@ -232,7 +235,7 @@ export function notebookProfiles(args: JupyterHubArgs): Record<string, unknown>[
             description: "The same notebook on a GPU node with one NVIDIA GPU, for RAPIDS and other GPU libraries.",
             kubespawner_override: {
                 image: notebookImage(args, version),
-                environment: { SPARK_REMOTE: sparkRemote(version) },
+                environment: { SPARK_REMOTE: sparkRemote(version, backend) },
                 ...sizing,
                 node_selector: { ...gpu.placement.nodeSelector },
                 tolerations: (gpu.placement.tolerations ?? []).map((t) => ({ ...t })),
@@ -245,11 +248,12 @@ export function notebookProfiles(args: JupyterHubArgs): Record<string, unknown>[
 
 /** The chart values: pure, so tests check them directly. */
 export function jupyterhubValues(args: JupyterHubArgs): Record<string, unknown> {
-    if (args.versions.length === 0) throw new Error("jupyterhubValues: versions is empty; no notebook profile to offer");
+    if (args.servers.length === 0) throw new Error("jupyterhubValues: servers is empty; no notebook profile to offer");
     const size = args.notebookSize ?? defaultNotebookSize;
     const nodeSelector = systemNodeSelector(args.nodeGroups);
     const placement = nodeSelector ? { nodeSelector } : {};
-    const defaultImage = splitImage(notebookImage(args, args.versions[0]));
+    const defaultServer = args.servers[0];
+    const defaultImage = splitImage(notebookImage(args, defaultServer.version));
     const notebookContainer = containerSecurityContext({ readOnlyRootFilesystem: false, runAsUser: notebookUserId, runAsGroup: notebookGroupId });
     const storageClass = args.storageClassName ? { storageClassName: args.storageClassName } : {};
     const auth = authenticatorValues(args.auth);
@@ -287,11 +291,11 @@ export function jupyterhubValues(args: JupyterHubArgs): Record<string, unknown> 
             fsGid: notebookGroupId,
             allowPrivilegeEscalation: false,
             cloudMetadata: { blockWithIptables: false },
-            networkPolicy: { egress: notebookEgress(args.versions) },
+            networkPolicy: { egress: notebookEgress(args.servers) },
             ...placement,
             cpu: { guarantee: size.cpuGuarantee, limit: size.cpuLimit },
             memory: { guarantee: size.memoryGuarantee, limit: size.memoryLimit },
-            extraEnv: { SPARK_REMOTE: sparkRemote(args.versions[0]) },
+            extraEnv: { SPARK_REMOTE: sparkRemote(defaultServer.version, defaultServer.backend) },
             storage: { type: "dynamic", capacity: "10Gi", ...(args.storageClassName ? { dynamic: { storageClass: args.storageClassName } } : {}) },
             profileList: notebookProfiles(args),
         },

@@ -25,7 +25,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { nodeRoleLabel } from "../aws/nodeGroups";
+import { nodeRoleLabel } from "../config/nodeRoles";
 import { onGpuNodes } from "../kubernetes/scheduling";
 import { chartResources, pinnedChart } from "./charts";
 

@@ -6,6 +6,7 @@ import { hardenPodSpec, sparkUserId } from "../kubernetes/hardening";
 import { Placement } from "../kubernetes/scheduling";
 import { sparkWritablePaths } from "./podTemplates";
 import { renderSparkDefaults } from "./sparkDefaults";
+import { SparkBackend } from "./scenarios";
 import { createHash } from "crypto";
 import { inputsHashAnnotation } from "../kubernetes/rollout";
 
@@ -46,8 +47,8 @@ export const driverPorts = { driver: 7078, blockManager: 7079 } as const;
 export const connectServerClass = "org.apache.spark.sql.connect.service.SparkConnectServer";
 
 /** The headless Service executors reach the Connect server's driver at. */
-export function connectDriverService(version: SparkVersion): { name: string; host: (namespace: string) => string } {
-    const name = `${serviceEndpoints.connect(version).name}-driver`;
+export function connectDriverService(version: SparkVersion, backend: SparkBackend = "k8s"): { name: string; host: (namespace: string) => string } {
+    const name = `${serviceEndpoints.connect(version, backend).name}-driver`;
     return { name, host: (namespace) => `${name}.${namespace}.svc.cluster.local` };
 }
 
@@ -56,13 +57,13 @@ export function connectDriverService(version: SparkVersion): { name: string; hos
  * container's process is the driver and its logs go to stdout. The pod name makes the driver own
  * its executor pods, which Kubernetes then deletes with it.
  */
-export function connectServerCommand(version: SparkVersion): string[] {
+export function connectServerCommand(version: SparkVersion, backend: SparkBackend = "k8s"): string[] {
     return [
         "/opt/spark/bin/spark-submit",
         "--class",
         connectServerClass,
         "--name",
-        serviceEndpoints.connect(version).name,
+        serviceEndpoints.connect(version, backend).name,
         "--properties-file",
         sparkDefaultsPath,
         "--conf",
@@ -72,6 +73,8 @@ export function connectServerCommand(version: SparkVersion): string[] {
 
 export interface SparkConnectArgs {
     readonly version: SparkVersion;
+    /** Where its executors run: Kubernetes pods, or the line's standalone cluster. */
+    readonly backend: SparkBackend;
     readonly namespace: pulumi.Input<string>;
     readonly serviceAccountName: string;
     readonly image: string;
@@ -99,7 +102,7 @@ export class SparkConnect extends pulumi.ComponentResource {
     constructor(name: string, args: SparkConnectArgs, opts?: pulumi.ComponentResourceOptions) {
         super("spark-k8s:spark:SparkConnect", name, {}, opts);
         const parent = { parent: this };
-        const endpoint = serviceEndpoints.connect(args.version);
+        const endpoint = serviceEndpoints.connect(args.version, args.backend);
         const labels = { "app.kubernetes.io/name": endpoint.name, ...connectServerLabel, "app.kubernetes.io/part-of": "spark-k8s" };
         const conf = new k8s.core.v1.ConfigMap(name, {
             metadata: { name: `${endpoint.name}-conf`, namespace: args.namespace, labels },
@@ -116,7 +119,7 @@ export class SparkConnect extends pulumi.ComponentResource {
                 {
                     name: "spark-connect",
                     image: args.image,
-                    command: connectServerCommand(args.version),
+                    command: connectServerCommand(args.version, args.backend),
                     env: [
                         { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
                         { name: "SPARK_CONF_DIR", value: sparkConfDir },
@@ -167,7 +170,7 @@ export class SparkConnect extends pulumi.ComponentResource {
             },
         }, parent);
         new k8s.core.v1.Service(`${name}-driver`, {
-            metadata: { name: connectDriverService(args.version).name, namespace: args.namespace, labels },
+            metadata: { name: connectDriverService(args.version, args.backend).name, namespace: args.namespace, labels },
             spec: {
                 clusterIP: "None",
                 selector: { "app.kubernetes.io/name": endpoint.name },

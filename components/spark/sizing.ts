@@ -3,6 +3,7 @@
  * request (nearly) all of what the kubelet leaves for pods once the node's DaemonSets are placed.
  * Pure functions; docs/spark-configuration.md walks through the model with m6i.4xlarge.
  */
+import { instanceShape } from "../config/instanceTypes";
 
 /** The parts of an instance type sizing needs; an InstanceShape from the catalogue fits. */
 export interface NodeShape {
@@ -251,4 +252,17 @@ export function smallestCommonShape(shapes: readonly NodeShape[]): NodeShape {
         maxPods: Math.max(...shapes.map((s) => s.maxPods)),
         gpus: Math.min(...shapes.map((s) => s.gpus)),
     };
+}
+
+/**
+ * Executor sizing for a node group of the given instance types (the catalogue's shapes): sized to
+ * the smallest shape they share, with one GPU per executor on a GPU group.
+ */
+export function executorSizingForInstanceTypes(instanceTypes: readonly string[], gpu: boolean): ExecutorSizing {
+    const shapes = instanceTypes.map((t) => {
+        const shape = instanceShape(t);
+        if (!shape) throw new Error(`no shape for instance type ${t}`);
+        return shape;
+    });
+    return executorSizing(smallestCommonShape(shapes), gpu ? { gpusPerExecutor: 1 } : {});
 }

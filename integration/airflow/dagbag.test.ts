@@ -11,7 +11,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
-import { executorTaint, nodeRoleLabel } from "../../components/aws/nodeGroups";
+import { executorTaint, nodeRoleLabel } from "../../components/config/nodeRoles";
 import { namespaces, serviceEndpoints, serviceHost, serviceIdentities } from "../../components/config/names";
 import { sparkUserId } from "../../components/kubernetes/hardening";
 import { loadStackConfig, StackRun } from "../../tools/harness";

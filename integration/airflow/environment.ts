@@ -130,10 +130,10 @@ export function writeConfigMapVolume(target: string, configMap: { name: string; 
     run(configMapVolumeWriter(), [], { input, stdio: ["pipe", "pipe", "pipe"], what: `writing ConfigMap ${configMap.name} as a volume` });
 }
 
-/** The local stack with one Airflow scenario (the whole `spark` key replaced, other fields kept). */
+/** The local stack with only one Airflow scenario listed (the whole `spark` key replaced, other fields kept). */
 export function airflowStack(scenario: string, extra: Record<string, unknown> = {}): Promise<StackRun> {
     const spark = JSON.parse(loadStackConfig("local").values["spark-k8s:spark"] ?? "{}") as Record<string, unknown>;
-    return stackArtefacts("local", { spark: { ...spark, scenario, ...extra } });
+    return stackArtefacts("local", { spark: { ...spark, scenarios: [scenario], ...extra } });
 }
 
 /** The parts of the Airflow chart values the tests read. */

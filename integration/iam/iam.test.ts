@@ -21,7 +21,7 @@ const variants: Record<string, Record<string, unknown>> = {
     default: {},
     "iceberg on Glue": { spark: { presets: ["iceberg"], iceberg: { catalogType: "glue" } } },
     gpu: { spark: { presets: ["gpu"] } },
-    "Airflow, cost-optimized": { spark: { scenario: "airflow-connect-k8s", presets: ["cost-optimized"] } },
+    "Airflow, cost-optimized": { spark: { scenarios: ["airflow-connect-k8s"], presets: ["cost-optimized"] } },
 };
 
 const passes = (expected: Row["expected"], d: Decision): boolean => (expected === "Allowed" ? d.result === "Allowed" : d.result !== "Allowed");

@@ -13,9 +13,9 @@ import { databaseInitPlan, inClusterPostgres, Login, planDatabaseServer, Postgre
 /** Stacks and scenarios: with and without Airflow, in-cluster server and RDS. */
 const cases: { stack: string; config: Record<string, unknown> }[] = [
     { stack: "local", config: {} },
-    { stack: "local", config: { spark: { scenario: "airflow-connect-k8s" } } },
+    { stack: "local", config: { spark: { scenarios: ["airflow-connect-k8s"] } } },
     { stack: "dev", config: {} },
-    { stack: "dev", config: { spark: { scenario: "airflow-operator" } } },
+    { stack: "dev", config: { spark: { scenarios: ["jupyter-connect-k8s"] } } },
 ];
 
 /** Roles, memberships, databases and their privileges (not password verifiers: see the test). */
@@ -44,7 +44,7 @@ const airflowInstalled = (run: StackRun): boolean => run.resources.some((r) => r
 
 for (const server of ["debian", programPostgresVersion()]) {
     for (const c of cases) {
-        const label = `${c.stack}${c.config.spark ? ` (${(c.config.spark as { scenario: string }).scenario})` : ""}`;
+        const label = `${c.stack}${c.config.spark ? ` (${(c.config.spark as { scenarios: string[] }).scenarios.join("+")})` : ""}`;
         describe(`database init, for real: ${label} on PostgreSQL ${server}`, function () {
             this.timeout(10 * 60 * 1000);
             let run: StackRun;

@@ -153,7 +153,7 @@ export function planScripts(stackRun: StackRun, variant: string): ShellScript[] 
     return out.map((s) => ({ ...s, identity: s.identity.replace("›.", "› ") }));
 }
 
-/** One configuration a stack is evaluated with: its committed config, or a scenario with presets. */
+/** One configuration a stack is evaluated with: its committed config, or one scenario with presets. */
 export interface Variant {
     readonly stack: string;
     readonly label: string;
@@ -188,10 +188,10 @@ export async function walkVariants(onError: (variant: Variant, err: Error) => vo
         const spark = stackSpark(stack);
         await attempt({ stack, label: stack, config: {} });
         for (const scenario of scenarios) {
-            await attempt({ stack, label: `${stack}[${scenario}]`, config: { spark: { ...spark, scenario, presets: [] } } });
+            await attempt({ stack, label: `${stack}[${scenario}]`, config: { spark: { ...spark, scenarios: [scenario], presets: [] } } });
             for (const chosen of subsets(presets).filter((s) => s.length > 0)) {
                 const label = `${stack}[${scenario}+${chosen.join("+")}]`;
-                if (await attempt({ stack, label, config: { spark: { ...spark, scenario, presets: chosen } } })) break;
+                if (await attempt({ stack, label, config: { spark: { ...spark, scenarios: [scenario], presets: chosen } } })) break;
             }
         }
     }

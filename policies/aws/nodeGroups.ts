@@ -3,12 +3,12 @@
  * off spot and GPU capacity.
  */
 import { enforcement, PlatformResourceRule } from "../lib/rule";
+import { gpuTaint, nodeRoleLabel } from "../../components/config/nodeRoles";
 import { awsTypes, read, readList, ruleConfig, show, subject, UNKNOWN } from "./common";
 
-/** The label that names a node group's role (components/aws/nodeGroups.ts, nodeRoleLabel). */
-export const nodeRoleLabel = "spark-k8s/node-role";
+export { nodeRoleLabel };
 /** The taint key GPU groups must carry (the NVIDIA convention the device plugin tolerates). */
-export const gpuTaintKey = "nvidia.com/gpu";
+export const gpuTaintKey = gpuTaint.key;
 
 export const noSsh: PlatformResourceRule = {
     kind: "resource",

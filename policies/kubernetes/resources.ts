@@ -2,6 +2,7 @@
  * Container resources: every container states what it needs (requests) and how much memory it may
  * take (limits), and nothing asks for more than a node can give.
  */
+import { gpuResource } from "../../components/config/nodeRoles";
 import { at, enforcement, PlatformResourceRule } from "../lib/rule";
 import { configWithDefaults, eachContainer, objectOrEmpty } from "./common";
 import { podBearingTypes } from "../lib/podSpecs";
@@ -82,7 +83,7 @@ export interface ContainerMaximaConfig {
 export const containerMaximaDefaults: ContainerMaximaConfig = { maxCpu: "16", maxMemory: "128Gi" };
 
 /** The extended resource that marks a GPU container, exempt from the maxima (GPU nodes are larger). */
-export const gpuResource = "nvidia.com/gpu";
+export { gpuResource };
 
 function requestsGpu(container: Record<string, unknown>): boolean {
     const positive = (v: unknown) => (parseQuantity(v) ?? 0) > 0;

@@ -6,11 +6,11 @@
  */
 import { UnknownValueError } from "@pulumi/policy";
 import { parseSparkDefaults } from "../../components/spark/sparkDefaults";
-import { nodeRoleLabel, executorTaint, gpuTaint } from "../../components/aws/nodeGroups";
+import { nodeRoleLabel, executorTaint, gpuResource, gpuTaint } from "../../components/config/nodeRoles";
 import { at, textAt } from "../lib/rule";
 import { FoundPodSpec, podBearingTypes } from "../lib/podSpecs";
 
-export { nodeRoleLabel, executorTaint, gpuTaint };
+export { nodeRoleLabel, executorTaint, gpuResource, gpuTaint };
 
 export const types = {
     ...podBearingTypes,
@@ -19,8 +19,6 @@ export const types = {
 
 /** The ConfigMap data key Spark reads its defaults from. */
 export const sparkDefaultsKey = "spark-defaults.conf";
-/** The resource name Spark on Kubernetes and the device plugin use for NVIDIA GPUs. */
-export const gpuResource = "nvidia.com/gpu";
 /** Label of the Spark standalone worker pods, which host executors. */
 export const standaloneWorkerComponent = "spark-worker";
 
