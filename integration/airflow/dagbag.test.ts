@@ -15,7 +15,7 @@ import { executorTaint, nodeRoleLabel } from "../../components/config/nodeRoles"
 import { namespaces, serviceEndpoints, serviceHost, serviceIdentities } from "../../components/config/names";
 import { sparkUserId } from "../../components/kubernetes/hardening";
 import { loadStackConfig, StackRun } from "../../tools/harness";
-import { configMapData, resourcesOfType } from "../support/artefacts";
+import { configMapData, resourcesOfType, stackArtefacts } from "../support/artefacts";
 import { run } from "../support/cache";
 import { Venv } from "../support/python";
 import { deploymentContainer, sparkDistribution, sparkEnv, sparkRelease } from "../support/spark";
@@ -186,6 +186,26 @@ describe(`Airflow ${image.airflowVersion}: the example DAGs in a real DagBag`, f
             const set = task(overridden, "spark_connect_example").rendered!.fields.op_kwargs as Record<string, string>;
             assert.equal(set.connect_url, variables[`spark_k8s_connect_url_${suffix}`]);
             assert.equal(set.warehouse_uri, variables.spark_k8s_warehouse_uri);
+        });
+
+        it("with the Variables the platform sets on Airflow's pods, in a stack running notebooks and all three Airflow scenarios side by side, every DAG renders against what that stack runs", async function () {
+            const composed = await stackArtefacts("local", { spark: { scenarios: ["jupyter-connect-k8s", "airflow-connect-k8s", "airflow-k8s-submit", "airflow-operator"] } });
+            const chart = resourcesOfType(composed, "kubernetes:helm.sh/v4:Chart").find((r) => r.inputs.chart === "airflow");
+            assert.ok(chart, "the composed stack installs Airflow");
+            const env = ((chart.inputs.values as { env?: { name: string; value: string }[] }).env ?? []).filter((e) => e.name.startsWith("AIRFLOW_VAR_"));
+            const platformVariables = Object.fromEntries(env.map((e) => [e.name.slice("AIRFLOW_VAR_".length).toLowerCase(), e.value]));
+            const rendered = dagBagReport(venv, homes[homes.length - 1], platformVariables);
+            const connect = task(rendered, "spark_connect_example").rendered!.fields.op_kwargs as Record<string, string>;
+            const services = resourcesOfType(composed, "kubernetes:core/v1:Service").map((r) => r.inputs.metadata as { name: string; namespace: string });
+            assert.ok(services.some((m) => connect.connect_url === `sc://${serviceHost(m)}:15002`), `the Connect DAG reaches ${connect.connect_url}, a Service the stack runs`);
+            const warehouse = (configMapData(composed, "hive-metastore-config")["metastore-site.xml"].match(/<name>metastore\.warehouse\.dir<\/name>\s*<value>([^<]+)<\/value>/) ?? [])[1];
+            assert.equal(connect.warehouse_uri, warehouse, "the Connect DAG writes into the stack's warehouse");
+            const endpoint = serviceEndpoints.connect(line);
+            const image = deploymentContainer(composed, endpoint.name, endpoint.namespace, `${endpoint.name}-it-composed`).image;
+            const app = task(rendered, "spark_operator_example").rendered!.spark_application as { spec: { image: string } };
+            assert.equal(app.spec.image, image, "the operator DAG runs the stack's Spark image");
+            const submit = task(rendered, "spark_submit_k8s_example").rendered!.fields as { image: string };
+            assert.equal(submit.image, image, "the spark-submit DAG runs the stack's Spark image");
         });
 
         it("spark_operator_example: SparkKubernetesOperator submits the manifest as a SparkApplication the platform can schedule", function () {
