@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import { configHashAnnotation, inputsHashAnnotation } from "../components/kubernetes/rollout";
 import { parseSparkDefaults } from "../components/spark/sparkDefaults";
 import { executorTaint, gpuTaint } from "../components/config/nodeRoles";
 import { RecordedResource, StackRun, unwrapSecrets } from "../tools/harness";
@@ -177,6 +178,52 @@ describe("the Spark stack", function () {
             if (autoscaler.length) assert.equal(autoscaler[0].parent, platforms[0].urn);
         });
     }
+
+    describe("roll-on-change", () => {
+        type Template = { metadata: { annotations?: Record<string, string> }; spec: { volumes?: { configMap?: { name: string }; secret?: unknown }[]; containers: { env?: { valueFrom?: { secretKeyRef?: unknown } }[]; envFrom?: { secretRef?: unknown }[] }[] } };
+        type Workload = { metadata: { name: string; namespace: string }; spec: { template: Template } };
+        const composed = { spark: { scenarios: ["jupyter-connect-k8s", "airflow-connect-standalone"] } };
+        const workloads = (run: StackRun) =>
+            ["Deployment", "StatefulSet"].flatMap((k) => ofType(run, `kubernetes:apps/v1:${k}`)).map((r) => inputs<Workload>(r));
+        const configMaps = (run: StackRun) =>
+            new Map(ofType(run, "kubernetes:core/v1:ConfigMap").map((r) => inputs<{ metadata: { name: string; namespace: string }; data?: Record<string, string> }>(r)).map((c) => [`${c.metadata.namespace}/${c.metadata.name}`, JSON.stringify(c.data)]));
+
+        it("every workload that mounts generated configuration or reads credentials carries a hash of them", async () => {
+            const run = await stackRunWith("local", composed);
+            const names = configMaps(run);
+            let checked = 0;
+            for (const w of workloads(run)) {
+                const t = w.spec.template;
+                const annotations = t.metadata.annotations ?? {};
+                const mountsConfig = (t.spec.volumes ?? []).some((v) => v.configMap && names.has(`${w.metadata.namespace}/${v.configMap.name}`));
+                const readsSecrets = (t.spec.volumes ?? []).some((v) => v.secret) || t.spec.containers.some((c) => (c.env ?? []).some((e) => e.valueFrom?.secretKeyRef) || (c.envFrom ?? []).some((e) => e.secretRef));
+                if (!mountsConfig && !readsSecrets) continue;
+                checked++;
+                assert.ok(annotations[configHashAnnotation] ?? annotations[inputsHashAnnotation], `${w.metadata.name}: no roll-on-change hash`);
+                if (readsSecrets) assert.ok(annotations[inputsHashAnnotation], `${w.metadata.name} reads Secrets but carries no ${inputsHashAnnotation}`);
+            }
+            assert.ok(checked >= 8, `only ${checked} workloads checked`);
+        });
+
+        it("every workload restarts when the configuration it mounts changes (Connect on both backends, the standalone master and workers among them)", async () => {
+            const before = await stackRunWith("local", composed);
+            const after = await stackRunWith("local", { spark: { ...composed.spark, dynamicAllocation: { maxExecutors: 3 }, standalone: { workerCores: 3 } } });
+            const [mapsBefore, mapsAfter] = [configMaps(before), configMaps(after)];
+            const byName = (run: StackRun) => new Map(workloads(run).map((w) => [w.metadata.name, w]));
+            const [b, a] = [byName(before), byName(after)];
+            const changed: string[] = [];
+            for (const [name, w] of b) {
+                const mounted = (w.spec.template.spec.volumes ?? []).flatMap((v) => (v.configMap ? [`${w.metadata.namespace}/${v.configMap.name}`] : []));
+                const differs = mounted.some((m) => mapsBefore.get(m) !== mapsAfter.get(m));
+                const hash = (x: Workload | undefined) => x?.spec.template.metadata.annotations?.[configHashAnnotation] ?? x?.spec.template.metadata.annotations?.[inputsHashAnnotation];
+                if (differs) {
+                    changed.push(name);
+                    assert.notEqual(hash(a.get(name)), hash(w), `${name}: its configuration changed but its pods would not restart`);
+                }
+            }
+            for (const name of ["spark-connect-35", "spark-connect-35-standalone", "spark-master-35", "spark-worker-35"]) assert.ok(changed.includes(name), `${name} did not see a change: ${changed.join(", ")}`);
+        });
+    });
 
     it("the standalone backend runs a master and workers per line, and Connect submits to the master", async () => {
         const run = await stackRunWith("dev", { ...localCidrs, spark: { scenarios: ["jupyter-connect-standalone"] } });

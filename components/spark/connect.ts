@@ -7,24 +7,7 @@ import { Placement } from "../kubernetes/scheduling";
 import { sparkWritablePaths } from "./podTemplates";
 import { renderSparkDefaults } from "./sparkDefaults";
 import { SparkBackend } from "./scenarios";
-import { createHash } from "crypto";
-import { inputsHashAnnotation } from "../kubernetes/rollout";
-
-/** A short, stable digest of configuration text, for roll-on-change annotations. */
-export function contentHash(text: string): string {
-    return createHash("sha256").update(text).digest("hex").slice(0, 16);
-}
-
-/**
- * Pod-template annotations that roll a Spark server when its configuration or the credentials it
- * reads from Secrets change.
- */
-export function rolloutAnnotations(confData: pulumi.Input<Record<string, string>>, credentialsHash?: pulumi.Input<string>): Record<string, pulumi.Input<string>> {
-    return {
-        "spark-k8s/conf-hash": pulumi.output(confData).apply((d) => contentHash(JSON.stringify(d))),
-        ...(credentialsHash ? { [inputsHashAnnotation]: credentialsHash } : {}),
-    };
-}
+import { rolloutAnnotations } from "../kubernetes/rollout";
 
 /** Where the platform mounts Spark's configuration inside its containers. */
 export const sparkConfDir = "/etc/spark-k8s";

@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { serviceEndpoints } from "../config/names";
 import { hardenPodSpec, sparkUserId } from "../kubernetes/hardening";
 import { Placement } from "../kubernetes/scheduling";
-import { rolloutAnnotations, sparkConfDir, sparkDefaultsPath } from "./connect";
+import { rolloutAnnotations } from "../kubernetes/rollout";
+import { sparkConfDir, sparkDefaultsPath } from "./connect";
 import { sparkWritablePaths } from "./podTemplates";
 import { renderSparkDefaults } from "./sparkDefaults";
 

@@ -7,7 +7,7 @@ import { Placement } from "../kubernetes/scheduling";
 import { sparkConfDir, sparkDefaultsPath } from "./connect";
 import { sparkWritablePaths } from "./podTemplates";
 import { renderSparkDefaults } from "./sparkDefaults";
-import { inputsHashAnnotation } from "../kubernetes/rollout";
+import { rolloutAnnotations } from "../kubernetes/rollout";
 
 /**
  * The master's stable DNS name: pod 0 of its StatefulSet behind a headless Service. The master
@@ -83,7 +83,7 @@ export class SparkStandalone extends pulumi.ComponentResource {
                 replicas: 1,
                 selector: { matchLabels: { "app.kubernetes.io/name": m.name } },
                 template: {
-                    metadata: { labels: masterLabels },
+                    metadata: { labels: masterLabels, annotations: rolloutAnnotations(conf.data, args.credentialsHash) },
                     spec: hardenPodSpec({
                         containers: [
                             {
@@ -118,7 +118,7 @@ export class SparkStandalone extends pulumi.ComponentResource {
                 replicas: args.workers,
                 selector: { matchLabels: { "app.kubernetes.io/name": workerName } },
                 template: {
-                    metadata: { labels: workerLabels, ...(args.credentialsHash ? { annotations: { [inputsHashAnnotation]: args.credentialsHash } } : {}) },
+                    metadata: { labels: workerLabels, annotations: rolloutAnnotations(conf.data, args.credentialsHash) },
                     spec: hardenPodSpec({
                         containers: [
                             {
