@@ -13,9 +13,9 @@ import { WorkloadIdentity } from "./aws/workloadIdentity";
 import { PlatformConfig, platformId, platformTags, serviceEndpoints, serviceHost, ServiceIdentity, serviceIdentities, tierDefaults } from "./config";
 import { kubernetesReleases } from "./config/kubernetesReleases";
 import { PlatformContext } from "./context";
-import { CredentialValues, GeneratedCredentials } from "./services/credentials";
+import { credential, credentialsNeeded, CredentialValues, GeneratedCredentials } from "./services/credentials";
 import { jupyterhubAuth } from "./services/jupyterhub";
-import { componentPlan } from "./spark/scenarios";
+import { ComponentPlan, componentPlan } from "./spark/scenarios";
 import { executorSizingForInstanceTypes, explicitExecutorSizing } from "./spark/sizing";
 import { SparkPlatform } from "./sparkStack";
 
@@ -52,13 +52,12 @@ interface Base {
     readonly outputs: PlatformOutputs;
 }
 
-function awsBase(config: PlatformConfig, credentials: CredentialValues): Base {
+function awsBase(config: PlatformConfig, plan: ComponentPlan, credentials: CredentialValues): Base {
     const id = platformId(config);
     const provider = new aws.Provider("aws", { region: config.region, defaultTags: { tags: platformTags(config) } });
     const opts = { providers: [provider] };
     const invokeOpts = { provider };
     const protect = config.platform.deletionProtection;
-    const plan = componentPlan({ ...config.spark, tier: config.tier, minioEnabled: config.services.minio.enabled });
 
     const identity = aws.getCallerIdentityOutput({}, invokeOpts);
     const partition = aws.getPartitionOutput({}, invokeOpts).partition;
@@ -143,7 +142,7 @@ function awsBase(config: PlatformConfig, credentials: CredentialValues): Base {
         subnetIds: network.privateSubnetIds,
         clusterSecurityGroupId: cluster.clusterSecurityGroupId,
         kmsKeyArn: key.keyArn,
-        admin: credentials.databaseAdmin,
+        admin: credential(credentials, "databaseAdmin", "PlatformDatabase"),
         deletionProtection: protect,
     }, opts);
 
@@ -191,7 +190,7 @@ function awsBase(config: PlatformConfig, credentials: CredentialValues): Base {
 }
 
 /** The local tier: an existing cluster from the kubeconfig, MinIO for buckets, PostgreSQL in the cluster. */
-function localBase(config: PlatformConfig, credentials: CredentialValues): Base {
+function localBase(config: PlatformConfig, plan: ComponentPlan, credentials: CredentialValues): Base {
     const provider = new k8s.Provider("local", {
         context: config.local.kubeContext || undefined,
         enableServerSideApply: true,
@@ -200,7 +199,7 @@ function localBase(config: PlatformConfig, credentials: CredentialValues): Base 
     return {
         context: {
             ...kubernetesConfig(config),
-            plan: componentPlan({ ...config.spark, tier: config.tier, minioEnabled: config.services.minio.enabled }),
+            plan,
             provider,
             storage: { kind: "minio", endpoint: `http://${serviceHost(serviceEndpoints.minio)}:${serviceEndpoints.minio.port}`, buckets },
             credentials,
@@ -221,8 +220,9 @@ function localBase(config: PlatformConfig, credentials: CredentialValues): Base 
 
 /** The platform's base for its tier, plus the context the Kubernetes side is built from. */
 export function createBase(config: PlatformConfig): Base {
-    const credentials = new GeneratedCredentials(platformId(config), { passwordLength: config.secrets.passwordLength }).values;
-    return config.tier === "local" ? localBase(config, credentials) : awsBase(config, credentials);
+    const plan = componentPlan({ ...config.spark, tier: config.tier, minioEnabled: config.services.minio.enabled });
+    const credentials = new GeneratedCredentials(platformId(config), { passwordLength: config.secrets.passwordLength, names: credentialsNeeded(plan) }).values;
+    return config.tier === "local" ? localBase(config, plan, credentials) : awsBase(config, plan, credentials);
 }
 
 export function createPlatform(config: PlatformConfig): PlatformOutputs {

@@ -23,6 +23,7 @@ import { Airflow, exampleDagVariables } from "./services/airflow";
 import { inputsHash } from "./kubernetes/rollout";
 import { airflowDatabase, DatabaseInit, metastoreDatabase } from "./services/databaseInit";
 import { ClusterAutoscaler } from "./services/clusterAutoscaler";
+import { credential } from "./services/credentials";
 import { JupyterHub, sparkRemote } from "./services/jupyterhub";
 import { HiveMetastore } from "./services/metastore";
 import { Minio } from "./services/minio";
@@ -106,7 +107,7 @@ function createSparkStack(ctx: PlatformContext, parent: pulumi.Resource): SparkS
     const platformNs = new k8s.core.v1.Namespace("ns-platform", namespaceManifest(namespaces.platform, { podSecurity: "restricted", kubernetesVersion: ctx.podSecurityVersion }), opts);
 
     if (ctx.storage.kind === "minio") {
-        const storageSecret = ctx.credentials.minioRoot.apply((m) => ({ AWS_ACCESS_KEY_ID: m.username, AWS_SECRET_ACCESS_KEY: m.password }));
+        const storageSecret = credential(ctx.credentials, "minioRoot", "Spark on MinIO").apply((m) => ({ AWS_ACCESS_KEY_ID: m.username, AWS_SECRET_ACCESS_KEY: m.password }));
         for (const [id, namespace] of [...jobNamespaces.map((j, i) => [`storage-${c.spark.jobNamespaces[i]}`, j.namespace] as const), ["storage-platform", platformNs.metadata.name] as const]) {
             new k8s.core.v1.Secret(id, { metadata: { name: objectStorageSecretName, namespace }, stringData: pulumi.secret(storageSecret) }, opts);
         }
@@ -160,7 +161,7 @@ function createSparkStack(ctx: PlatformContext, parent: pulumi.Resource): SparkS
 
     const env = storageEnv(ctx);
     // Pods that read the MinIO credentials restart when they are rotated.
-    const credentialsHash = ctx.storage.kind === "minio" ? inputsHash([ctx.credentials.minioRoot]) : undefined;
+    const credentialsHash = ctx.storage.kind === "minio" ? inputsHash([credential(ctx.credentials, "minioRoot", "Spark on MinIO")]) : undefined;
     const gpuFor = (version: SparkVersion) => (usesGpu(plan, version) ? onGpuNodes(sizingFor(version).gpusPerExecutor, placement) : undefined);
     const endpoints: Record<string, string> = {};
     // One standalone cluster per line when a *-connect-standalone scenario is listed.
@@ -262,7 +263,7 @@ function createServices(
         const buckets = ctx.storage.kind === "minio" ? ctx.storage.buckets : { warehouse: "warehouse", eventLogs: "event-logs", airflowLogs: "airflow-logs", backups: "backups" };
         const minio = new Minio("minio", {
             namespace: ns.metadata.name,
-            rootCredentials: ctx.credentials.minioRoot,
+            rootCredentials: credential(ctx.credentials, "minioRoot", "MinIO"),
             buckets,
             storageGiB: c.services.minio.storageGiB,
             storageClassName: ctx.storageClassName,
@@ -276,7 +277,7 @@ function createServices(
     if (ctx.database.inCluster) {
         const postgres = new InClusterPostgres("postgres", {
             namespace: platformNamespaceName,
-            admin: ctx.credentials.databaseAdmin,
+            admin: credential(ctx.credentials, "databaseAdmin", "PostgreSQL"),
             storageGiB: c.services.postgres.storageGiB,
             storageClassName: ctx.storageClassName,
             nodeGroups,
@@ -301,9 +302,9 @@ function createServices(
         image: c.spark.images.hiveMetastore,
         replicas: c.services.metastore.replicas,
         database: ctx.database,
-        databaseCredentials: ctx.credentials.metastoreDatabase,
+        databaseCredentials: credential(ctx.credentials, "metastoreDatabase", "Hive Metastore"),
         storage: ctx.storage,
-        objectStorageCredentials: ctx.storage.kind === "minio" ? ctx.credentials.minioRoot : undefined,
+        objectStorageCredentials: ctx.storage.kind === "minio" ? credential(ctx.credentials, "minioRoot", "Hive Metastore on MinIO") : undefined,
         serviceAccountName: serviceIdentities.hiveMetastore.serviceAccount,
         nodeGroups,
         dependsOn: [databaseInit.job, metastoreAccount, ...minioReady],

@@ -8,7 +8,7 @@ import { buildKubeconfig } from "../components/aws/eksCluster";
 import { natGatewayCount, subnetTags } from "../components/aws/network";
 import { nodeGroupPlan } from "../components/aws/nodeGroups";
 import { executorTaint, gpuTaint, nodeRoleLabel } from "../components/config/nodeRoles";
-import { generatedSecrets, toUrlSafeBase64 } from "../components/services/credentials";
+import { credential, credentialsNeeded, generatedSecrets, toUrlSafeBase64 } from "../components/services/credentials";
 
 describe("CIDR math", () => {
     it("parses and formats IPv4 CIDRs, refusing host bits and malformed text", () => {
@@ -135,9 +135,15 @@ describe("generated secrets", () => {
         assert.equal(toUrlSafeBase64("ab+/cd=="), "ab-_cd==");
     });
 
-    it("generates every credential the later services need", () => {
-        assert.deepEqual(Object.keys(generatedSecrets).sort(), ["airflow", "airflowAdmin", "airflowDatabase", "databaseAdmin", "grafanaAdmin", "metastoreDatabase", "minioRoot"]);
+    it("knows the credentials of the components the platform installs, and no other", () => {
+        assert.deepEqual(Object.keys(generatedSecrets).sort(), ["airflow", "airflowAdmin", "airflowDatabase", "databaseAdmin", "metastoreDatabase", "minioRoot"]);
         assert.equal(generatedSecrets.airflow.fields.fernetKey.kind, "fernetKey");
+    });
+
+    it("generates only what the plan's components read: Airflow's with Airflow, MinIO's with MinIO", () => {
+        assert.deepEqual(credentialsNeeded({ airflow: { enabled: false }, minio: false }), ["databaseAdmin", "metastoreDatabase"]);
+        assert.deepEqual(credentialsNeeded({ airflow: { enabled: true }, minio: true }), ["databaseAdmin", "metastoreDatabase", "airflowDatabase", "airflow", "airflowAdmin", "minioRoot"]);
+        assert.throws(() => credential({}, "minioRoot", "MinIO"), /MinIO reads the minioRoot credential, which this stack does not generate/);
     });
 });
 

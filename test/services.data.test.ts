@@ -33,7 +33,7 @@ import { validateK8sObject } from "./support/k8sSchema";
 
 const marker = "known-fake-password";
 
-type Credentials = Pick<CredentialValues, "databaseAdmin" | "metastoreDatabase" | "airflowDatabase" | "minioRoot">;
+type Credentials = Required<Pick<CredentialValues, "databaseAdmin" | "metastoreDatabase" | "airflowDatabase" | "minioRoot">>;
 
 /** Fake generated credentials: Pulumi secrets whose passwords all contain the marker. */
 function fakeCredentials(suffix = "1"): Credentials {

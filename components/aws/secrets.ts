@@ -1,14 +1,14 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { SecretsConfig } from "../config/schema";
-import { CredentialValues, generatedSecrets, GeneratedSecretName } from "../services/credentials";
+import { credential, CredentialValues, generatedSecrets, GeneratedSecretName } from "../services/credentials";
 
 export interface SecretsArgs {
     /** Platform id (`<platform.name>-<stack>`), the prefix of the secret names. */
     readonly platformId: string;
     readonly config: SecretsConfig;
     readonly kmsKeyId: pulumi.Input<string>;
-    /** The generated credentials to store. */
+    /** The generated credentials to store, one secret each. */
     readonly values: CredentialValues;
 }
 
@@ -17,14 +17,15 @@ export interface SecretsArgs {
  * secret per credential. Values stay Pulumi secrets; only ARNs leave in plain text.
  */
 export class PlatformSecrets extends pulumi.ComponentResource {
-    readonly arns: Record<GeneratedSecretName, pulumi.Output<string>>;
+    readonly arns: Partial<Record<GeneratedSecretName, pulumi.Output<string>>>;
 
     constructor(name: string, args: SecretsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("spark-k8s:aws:PlatformSecrets", name, {}, opts);
         const parent = { parent: this };
         const arns: Partial<Record<GeneratedSecretName, pulumi.Output<string>>> = {};
-        for (const key of Object.keys(generatedSecrets) as GeneratedSecretName[]) {
+        for (const key of Object.keys(args.values) as GeneratedSecretName[]) {
             const spec = generatedSecrets[key];
+            const value = credential(args.values, key, "PlatformSecrets");
             const id = `${name}-${spec.slug}`;
             const secret = new aws.secretsmanager.Secret(id, {
                 name: `${args.platformId}/${spec.slug}`,
@@ -32,10 +33,10 @@ export class PlatformSecrets extends pulumi.ComponentResource {
                 kmsKeyId: args.kmsKeyId,
                 recoveryWindowInDays: args.config.recoveryWindowInDays,
             }, parent);
-            new aws.secretsmanager.SecretVersion(id, { secretId: secret.id, secretString: args.values[key].apply((v) => JSON.stringify(v)) }, parent);
+            new aws.secretsmanager.SecretVersion(id, { secretId: secret.id, secretString: value.apply((v) => JSON.stringify(v)) }, parent);
             arns[key] = secret.arn;
         }
-        this.arns = arns as Record<GeneratedSecretName, pulumi.Output<string>>;
+        this.arns = arns;
         this.registerOutputs({ arns: this.arns });
     }
 }

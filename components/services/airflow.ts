@@ -57,7 +57,7 @@ import { ObjectStorage } from "../context";
 import { lineSuffix, SparkVersion } from "../config/schema";
 import { sparkApplicationRules, sparkSubmitRules } from "../kubernetes/rbac";
 import { charts, chartResources, pinnedChart, containerSecurityContext, podSecurityContext, splitImage, systemNodeSelector } from "./charts";
-import { CredentialValues } from "./credentials";
+import { credential, CredentialValues } from "./credentials";
 
 /** The airflow user of the official image. */
 export const airflowUserId = 50000;
@@ -379,7 +379,7 @@ export interface AirflowArgs {
         readonly name?: string;
     };
     /** Generated credentials: airflow keys, the metadata database user, the UI admin, and the MinIO root user on MinIO storage. */
-    readonly credentials: Pick<CredentialValues, "airflow" | "airflowDatabase" | "airflowAdmin"> & { readonly minioRoot?: CredentialValues["minioRoot"] };
+    readonly credentials: CredentialValues;
     /** Where the airflow-logs bucket is. */
     readonly storage: ObjectStorage;
     /** DAGs from git; an empty repo ships the DAGs of dagsDirectory instead. */
@@ -423,7 +423,7 @@ export class Airflow extends pulumi.ComponentResource {
                 metadata: { name: names.metadata, namespace, labels },
                 type: "Opaque",
                 stringData: pulumi.secret(
-                    metadataConnection({ ...args.database, name: args.database.name ?? "airflow" }, args.credentials.airflowDatabase).apply((connection) => ({ connection })),
+                    metadataConnection({ ...args.database, name: args.database.name ?? "airflow" }, credential(args.credentials, "airflowDatabase", "Airflow")).apply((connection) => ({ connection })),
                 ),
             },
             parent,
@@ -437,7 +437,7 @@ export class Airflow extends pulumi.ComponentResource {
                 metadata: { name: names.keys, namespace, labels },
                 type: "Opaque",
                 stringData: pulumi.secret(
-                    pulumi.all([args.credentials.airflow, jwtSecret.result]).apply(([k, jwt]) => ({
+                    pulumi.all([credential(args.credentials, "airflow", "Airflow"), jwtSecret.result]).apply(([k, jwt]) => ({
                         "fernet-key": k.fernetKey,
                         "webserver-secret-key": k.webserverSecretKey,
                         "api-secret-key": k.apiSecretKey,
@@ -453,21 +453,21 @@ export class Airflow extends pulumi.ComponentResource {
             {
                 metadata: { name: names.adminUser, namespace, labels },
                 type: "Opaque",
-                stringData: pulumi.secret(args.credentials.airflowAdmin.apply((admin) => ({ username: admin.username, password: admin.password }))),
+                stringData: pulumi.secret(credential(args.credentials, "airflowAdmin", "Airflow").apply((admin) => ({ username: admin.username, password: admin.password }))),
             },
             parent,
         );
 
         const dependsOn: pulumi.Resource[] = [serviceAccount, metadata, keys, adminUser];
         if (args.storage.kind === "minio") {
-            if (!args.credentials.minioRoot) throw new Error("Airflow: MinIO storage needs credentials.minioRoot");
+            const minioRoot = credential(args.credentials, "minioRoot", "Airflow on MinIO");
             dependsOn.push(
                 new k8s.core.v1.Secret(
                     `${name}-storage-connection`,
                     {
                         metadata: { name: names.storageConnection, namespace, labels },
                         type: "Opaque",
-                        stringData: pulumi.secret(minioConnection(args.storage.endpoint, args.credentials.minioRoot).apply((connection) => ({ connection }))),
+                        stringData: pulumi.secret(minioConnection(args.storage.endpoint, minioRoot).apply((connection) => ({ connection }))),
                     },
                     parent,
                 ),

@@ -31,14 +31,34 @@ export const generatedSecrets = {
         fields: { fernetKey: { kind: "fernetKey" }, webserverSecretKey: { kind: "signingKey" }, apiSecretKey: { kind: "signingKey" } },
     },
     airflowAdmin: { slug: "airflow-admin", description: "Airflow UI administrator (FAB auth manager), created by the chart's create-user Job", fields: { username: fixed("admin"), password } },
-    grafanaAdmin: { slug: "grafana-admin", description: "Grafana admin user", fields: { username: fixed("admin"), password } },
     minioRoot: { slug: "minio-root", description: "MinIO root user", fields: { username: fixed("minio-root"), password } },
 } as const satisfies Record<string, GeneratedSecretSpec>;
 
 export type GeneratedSecretName = keyof typeof generatedSecrets;
 
-/** Generated values by secret; each a Pulumi secret holding the fields of its spec. */
-export type CredentialValues = Record<GeneratedSecretName, pulumi.Output<Record<string, string>>>;
+/** Generated values by secret, only those the stack's components need; each a Pulumi secret holding the fields of its spec. */
+export type CredentialValues = Readonly<Partial<Record<GeneratedSecretName, pulumi.Output<Record<string, string>>>>>;
+
+/**
+ * The credentials the components of a plan read (and on AWS keep in Secrets Manager): the database
+ * administrator and the metastore's role always, Airflow's keys, admin and role with Airflow, the
+ * MinIO root user with MinIO. Nothing is generated for a component the stack does not install.
+ */
+export function credentialsNeeded(plan: { readonly airflow: { readonly enabled: boolean }; readonly minio: boolean }): GeneratedSecretName[] {
+    return [
+        "databaseAdmin",
+        "metastoreDatabase",
+        ...(plan.airflow.enabled ? (["airflowDatabase", "airflow", "airflowAdmin"] as const) : []),
+        ...(plan.minio ? (["minioRoot"] as const) : []),
+    ];
+}
+
+/** One generated credential a component reads; an error naming both when the stack did not generate it. */
+export function credential(values: CredentialValues, name: GeneratedSecretName, reader: string): pulumi.Output<Record<string, string>> {
+    const value = values[name];
+    if (!value) throw new Error(`${reader} reads the ${name} credential, which this stack does not generate (credentialsNeeded)`);
+    return value;
+}
 
 /** Standard base64 to the URL-safe alphabet, padding kept (Fernet expects 44 characters). */
 export function toUrlSafeBase64(b64: string): string {
@@ -47,17 +67,20 @@ export function toUrlSafeBase64(b64: string): string {
 
 export interface GeneratedCredentialsArgs {
     readonly passwordLength: number;
+    /** Which credentials to generate (credentialsNeeded). */
+    readonly names: readonly GeneratedSecretName[];
 }
 
-/** Generates every credential the platform needs. Values are Pulumi secrets from the start. */
+/** Generates the credentials the stack's components need. Values are Pulumi secrets from the start. */
 export class GeneratedCredentials extends pulumi.ComponentResource {
     readonly values: CredentialValues;
 
     constructor(name: string, args: GeneratedCredentialsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("spark-k8s:services:GeneratedCredentials", name, {}, opts);
         const parent = { parent: this };
-        const values: Partial<CredentialValues> = {};
-        for (const [key, spec] of Object.entries(generatedSecrets) as [GeneratedSecretName, GeneratedSecretSpec][]) {
+        const values: Partial<Record<GeneratedSecretName, pulumi.Output<Record<string, string>>>> = {};
+        for (const key of args.names) {
+            const spec: GeneratedSecretSpec = generatedSecrets[key];
             const fields: Record<string, pulumi.Output<string>> = {};
             for (const [field, source] of Object.entries(spec.fields)) {
                 const id = `${name}-${spec.slug}-${field}`;
@@ -78,7 +101,7 @@ export class GeneratedCredentials extends pulumi.ComponentResource {
             }
             values[key] = pulumi.secret(pulumi.all(fields));
         }
-        this.values = values as CredentialValues;
+        this.values = values;
         this.registerOutputs({});
     }
 }

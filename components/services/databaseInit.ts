@@ -19,7 +19,7 @@ import { ContainerResources, hardenPodSpec, isPinnedImage } from "../kubernetes/
 import { inputsHash, inputsHashAnnotation } from "../kubernetes/rollout";
 import { onSystemNodes } from "../kubernetes/scheduling";
 import { postgresImage, postgresUserId } from "./postgres";
-import { CredentialValues, FieldSource, GeneratedSecretName, generatedSecrets } from "./credentials";
+import { credential, CredentialValues, FieldSource, GeneratedSecretName, generatedSecrets } from "./credentials";
 
 /** One service's role and database, and where the init job finds its password. */
 export interface ServiceDatabase {
@@ -181,7 +181,7 @@ export interface DatabaseInitArgs {
     /** The server to prepare: RDS (sslMode require) or the in-cluster PostgreSQL (disable). */
     readonly database: Pick<DatabaseServer, "host" | "port" | "sslMode">;
     /** Generated credentials: the administrator and each service's role (Pulumi secrets). */
-    readonly credentials: Pick<CredentialValues, "databaseAdmin" | "metastoreDatabase" | "airflowDatabase">;
+    readonly credentials: CredentialValues;
     /** The databases of the services this stack installs (the metastore always, Airflow with an airflow-* scenario). */
     readonly databases: readonly ServiceDatabase[];
     /** Run on the system node group; true only where the platform made node groups. */
@@ -209,7 +209,7 @@ export class DatabaseInit extends pulumi.ComponentResource {
 
         const c = args.credentials;
         const secretData = pulumi
-            .all([c.databaseAdmin, ...args.databases.map((d) => c[d.credential])])
+            .all([credential(c, "databaseAdmin", "DatabaseInit"), ...args.databases.map((d) => credential(c, d.credential, "DatabaseInit"))])
             .apply(([admin, ...services]) => ({
                 "admin-username": admin.username,
                 "admin-password": admin.password,
