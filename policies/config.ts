@@ -26,7 +26,7 @@ export const defaultPolicyEnvironment: Environment = "prod";
 
 /**
  * Config values that differ by environment, applied only where the rule declares the key in its
- * configSchema. None today: the platform pins images by tag (DESIGN.md: "by tag or digest"), and a
+ * configSchema. None today: the platform pins images by tag or digest (docs/images.md), and a
  * team whose image pipeline publishes digests turns on images-pinned's requireDigest for prod in
  * its policy config (docs/policies.md).
  */

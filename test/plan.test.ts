@@ -137,7 +137,7 @@ describe("offline plan", function () {
     });
 
     describe("toPlanJson", () => {
-        it("has exactly the DESIGN.md shape, with parents and providers that resolve inside the plan", () => {
+        it("has exactly the documented shape (docs/operations.md, Offline plan), with parents and providers that resolve inside the plan", () => {
             const plan = toPlanJson(dev);
             const parsed = JSON.parse(JSON.stringify(plan)) as Record<string, unknown>;
             assert.deepEqual(parsed, plan, "survives a JSON round trip unchanged");

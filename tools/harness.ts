@@ -33,7 +33,7 @@ export function isSecretValue(v: unknown): v is { value: unknown } {
     return v !== null && typeof v === "object" && (v as Record<string, unknown>)[secretSig] === secretSigValue;
 }
 
-/** One resource of the plan JSON (DESIGN.md, "Offline plan JSON"). The format is a public interface: keep it stable. */
+/** One resource of the plan JSON (docs/operations.md, "Offline plan"). The format is a public interface: keep it stable. */
 export interface PlanResource {
     readonly urn: string;
     readonly type: string;

@@ -1,6 +1,6 @@
 /**
  * Offline plan: evaluates a stack under Pulumi mocks (no CLI, cloud or cluster), prints a summary
- * and optionally writes the plan JSON of DESIGN.md.
+ * and optionally writes the plan JSON of docs/operations.md ("Offline plan").
  *
  *   npm run plan -- --stack <name> [--json FILE] [--dir DIR] [--policy]
  */

@@ -1,5 +1,5 @@
 /**
- * Pure views of an offline plan: the plan JSON of DESIGN.md ("Offline plan JSON") and a readable
+ * Pure views of an offline plan: the plan JSON of docs/operations.md ("Offline plan") and a readable
  * summary of what the stack would create, both derived from the recorded resources' inputs.
  */
 import { nodeRoleLabel } from "../components/config/nodeRoles";

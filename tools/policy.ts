@@ -1,5 +1,5 @@
 /**
- * Policy check of a plan JSON (DESIGN.md, "Offline plan JSON"), and the generators of the files
+ * Policy check of a plan JSON (docs/operations.md, "Offline plan"), and the generators of the files
  * that derive from the rule metadata: policies/config/<env>.json and docs/policies.md.
  *
  *   npm run policy -- --plan FILE.json [--env local|dev|staging|prod] [--json OUT]

@@ -55,6 +55,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ObjectStorage } from "../context";
 import { lineSuffix, SparkVersion } from "../config/schema";
+import { minioRegion } from "../spark/sparkDefaults";
 import { sparkApplicationRules, sparkSubmitRules } from "../kubernetes/rbac";
 import { charts, chartResources, pinnedChart, containerSecurityContext, podSecurityContext, splitImage, systemNodeSelector } from "./charts";
 import { credential, CredentialValues } from "./credentials";
@@ -195,7 +196,7 @@ export function remoteLogFolder(storage: ObjectStorage): pulumi.Input<string> {
 export function minioConnection(endpoint: string, credentials: pulumi.Input<Record<string, string>>): pulumi.Output<string> {
     return pulumi.secret(
         pulumi.output(credentials).apply((c) =>
-            JSON.stringify({ conn_type: "aws", login: c.username, password: c.password, extra: { endpoint_url: endpoint, region_name: "us-east-1" } }),
+            JSON.stringify({ conn_type: "aws", login: c.username, password: c.password, extra: { endpoint_url: endpoint, region_name: minioRegion } }),
         ),
     );
 }

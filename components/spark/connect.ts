@@ -5,7 +5,7 @@ import { SparkVersion } from "../config/schema";
 import { hardenPodSpec, sparkUserId } from "../kubernetes/hardening";
 import { Placement } from "../kubernetes/scheduling";
 import { sparkWritablePaths } from "./podTemplates";
-import { renderSparkDefaults } from "./sparkDefaults";
+import { renderSparkDefaults, sparkMemory } from "./sparkDefaults";
 import { SparkBackend } from "./scenarios";
 import { rolloutAnnotations } from "../kubernetes/rollout";
 
@@ -90,7 +90,7 @@ export class SparkConnect extends pulumi.ComponentResource {
         const conf = new k8s.core.v1.ConfigMap(name, {
             metadata: { name: `${endpoint.name}-conf`, namespace: args.namespace, labels },
             data: pulumi.all([args.sparkConf, args.executorTemplate]).apply(([sparkConf, template]) => ({
-                "spark-defaults.conf": renderSparkDefaults({ ...sparkConf, "spark.driver.memory": `${connectDriverHeapMiB(args.driver.memoryMiB)}m` }),
+                "spark-defaults.conf": renderSparkDefaults({ ...sparkConf, "spark.driver.memory": sparkMemory(connectDriverHeapMiB(args.driver.memoryMiB)) }),
                 ...(template ? { "executor-pod-template.yaml": JSON.stringify(template, null, 2) } : {}),
             })),
         }, parent);

@@ -200,7 +200,8 @@ function validate(input: SparkConfInput): string[] {
     return errors;
 }
 
-const mib = (n: number): string => `${n}m`;
+/** A size in MiB as Spark's memory strings write it ("4096m"): spark.*.memory, spark-class --memory. */
+export const sparkMemory = (mib: number): string => `${mib}m`;
 const seconds = (n: number): string => `${n}s`;
 
 /** Formats a GPU share so that 1 / share, floored as Spark does, gives at least the executor's cores. */
@@ -289,8 +290,8 @@ function allocationConf(input: SparkConfInput): Record<string, string> {
     const idleTimeout = cost ? Math.min(da.executorIdleTimeoutSeconds, costOptimizedIdleTimeoutSeconds) : da.executorIdleTimeoutSeconds;
     const conf: Record<string, string> = {
         "spark.executor.cores": String(input.executor.cores),
-        "spark.executor.memory": mib(input.executor.memoryMiB),
-        "spark.executor.memoryOverhead": mib(input.executor.memoryOverheadMiB),
+        "spark.executor.memory": sparkMemory(input.executor.memoryMiB),
+        "spark.executor.memoryOverhead": sparkMemory(input.executor.memoryOverheadMiB),
         "spark.dynamicAllocation.enabled": "true",
         "spark.dynamicAllocation.minExecutors": String(minExecutors),
         "spark.dynamicAllocation.maxExecutors": String(da.maxExecutors),

@@ -6,7 +6,7 @@ import { hardenPodSpec, sparkUserId } from "../kubernetes/hardening";
 import { Placement } from "../kubernetes/scheduling";
 import { sparkConfDir, sparkDefaultsPath } from "./connect";
 import { sparkWritablePaths } from "./podTemplates";
-import { renderSparkDefaults } from "./sparkDefaults";
+import { renderSparkDefaults, sparkMemory } from "./sparkDefaults";
 import { rolloutAnnotations } from "../kubernetes/rollout";
 
 /**
@@ -125,7 +125,7 @@ export class SparkStandalone extends pulumi.ComponentResource {
                                 name: "spark-worker",
                                 image: args.image,
                                 command: ["/opt/spark/bin/spark-class", "org.apache.spark.deploy.worker.Worker"],
-                                args: ["--cores", String(args.workerCores), "--memory", `${args.workerMemoryMiB}m`, "--webui-port", "8081", "--work-dir", "/opt/spark/work", "--properties-file", sparkDefaultsPath, this.masterUrl],
+                                args: ["--cores", String(args.workerCores), "--memory", sparkMemory(args.workerMemoryMiB), "--webui-port", "8081", "--work-dir", "/opt/spark/work", "--properties-file", sparkDefaultsPath, this.masterUrl],
                                 env,
                                 ports: [{ name: "ui", containerPort: 8081 }],
                                 volumeMounts: confMount,

@@ -150,7 +150,7 @@ export function coresOf(value: unknown): number | undefined {
 }
 
 /** A memory size for messages: "14358 MiB". */
-export const mib = (n: number) => `${Math.round(n)} MiB`;
+export const showMiB = (n: number) => `${Math.round(n)} MiB`;
 
 /**
  * Memory Spark on Kubernetes requests for an executor or driver pod: heap + overhead (given, or

@@ -13,7 +13,7 @@ import {
     asRecord,
     describeResource,
     isUnknown,
-    mib,
+    showMiB,
     nodeRoleLabel,
     podMemoryMiB,
     requiredNodeLabelValues,
@@ -119,9 +119,9 @@ export const executorFitsNode: PlatformStackRule = {
                 if (!node) return;
                 if (demand.total > node.allocatableMiB) {
                     report(
-                        `${demand.where}: an executor pod needs ${mib(demand.total)} (memory ${mib(demand.heap)} + overhead ${mib(demand.overhead)}` +
+                        `${demand.where}: an executor pod needs ${showMiB(demand.total)} (memory ${showMiB(demand.heap)} + overhead ${showMiB(demand.overhead)}` +
                             `${demand.total > demand.heap + demand.overhead ? " + PySpark/off-heap" : ""}), but ${node.shape.name}, the smallest instance type of ` +
-                            `node group ${group.names.join(", ")} (${nodeRoleLabel}=${demand.nodeRole}), leaves ${mib(node.allocatableMiB)} for pods.`,
+                            `node group ${group.names.join(", ")} (${nodeRoleLabel}=${demand.nodeRole}), leaves ${showMiB(node.allocatableMiB)} for pods.`,
                     );
                 }
             });

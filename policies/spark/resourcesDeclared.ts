@@ -5,7 +5,7 @@
  * limit no longer covers the JVM's off-heap use (OOMKilled executors).
  */
 import { PlatformResourceRule, enforcement } from "../lib/rule";
-import { asRecord, configuresApplications, coresOf, describeResource, memoryMiB, sparkApplicationSpec, sparkConfOf, sparkDefaultsOf, skippingUnknowns, types, isUnknown, mib } from "./common";
+import { asRecord, configuresApplications, coresOf, describeResource, memoryMiB, sparkApplicationSpec, sparkConfOf, sparkDefaultsOf, skippingUnknowns, types, isUnknown, showMiB } from "./common";
 
 export interface SparkResourcesConfig {
     /** Most cores one driver or executor may ask for. */
@@ -57,7 +57,7 @@ function checkValues(
         } else {
             const size = memoryMiB(value);
             if (size === undefined) report(`${where}: ${name} "${show(value)}" is not a Spark memory size (e.g. 4g, 4096m).`);
-            else if (what === "memory" && size > limits.maxMemoryMiB) report(`${where}: ${name} is ${show(value)} (${mib(size)}), above the limit of ${limits.maxMemoryText} (config maxMemory).`);
+            else if (what === "memory" && size > limits.maxMemoryMiB) report(`${where}: ${name} is ${show(value)} (${showMiB(size)}), above the limit of ${limits.maxMemoryText} (config maxMemory).`);
         }
     }
 }
