@@ -4,10 +4,11 @@
  * export these objects; only policies/index.ts turns them into a PolicyPack.
  */
 import { EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { Tier, tiers } from "../../components/config/schema";
 
-/** Environments the pack distinguishes; the stack's tier. */
-export const environments = ["local", "dev", "staging", "prod"] as const;
-export type Environment = (typeof environments)[number];
+/** Environments the pack distinguishes: the stack's tier. */
+export const environments = tiers;
+export type Environment = Tier;
 
 export type Severity = "low" | "medium" | "high" | "critical";
 export type RuleFamily = "kubernetes" | "aws" | "spark";
