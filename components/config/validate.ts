@@ -139,13 +139,14 @@ function schemaProblems(error: z.ZodError, merged: unknown): ConfigProblem[] {
     });
 }
 
+/** One cross-field rule; each is named by its key in the rule tables below. */
 type Rule = (c: PlatformSettings, tier: Tier, region: string | undefined) => ConfigProblem[];
 
 const nodeGroupRoles: readonly NodeGroupRole[] = nodeRoles;
 
 /** Cross-field rules of the AWS base; each sees settings that may still hold wrongly typed values. */
-const awsRules: Rule[] = [
-    (c) =>
+const awsRules: Record<string, Rule> = {
+    nodeGroupSizesConsistent: (c) =>
         nodeGroupRoles.flatMap((role) => {
             const g = c.nodeGroups[role];
             const out: ConfigProblem[] = [];
@@ -159,7 +160,7 @@ const awsRules: Rule[] = [
             }
             return out;
         }),
-    (c) =>
+    nodeGroupInstanceTypesFitTheirRole: (c) =>
         nodeGroupRoles.flatMap((role) =>
             c.nodeGroups[role].instanceTypes.flatMap((t, i) => {
                 const path = ["nodeGroups", role, "instanceTypes", i];
@@ -170,7 +171,7 @@ const awsRules: Rule[] = [
                 return [];
             }),
         ),
-    (c) => {
+    executorInstanceTypesShareOneShape: (c) => {
         const types = c.nodeGroups.executor.instanceTypes;
         const shapes = types.map(instanceShape);
         const first = shapes[0];
@@ -191,8 +192,8 @@ const awsRules: Rule[] = [
         });
         return out;
     },
-    (c) => (c.nodeGroups.system.enabled ? [] : [notAllowed(["nodeGroups", "system", "enabled"], false, "expected true; platform services run on the system group")]),
-    (c) => {
+    systemNodeGroupEnabled: (c) => (c.nodeGroups.system.enabled ? [] : [notAllowed(["nodeGroups", "system", "enabled"], false, "expected true; platform services run on the system group")]),
+    publicEndpointOnlyForNarrowRanges: (c) => {
         const out: ConfigProblem[] = [];
         if (c.cluster.endpointPublicAccess) {
             if (c.cluster.publicAccessCidrs.length === 0) {
@@ -209,11 +210,11 @@ const awsRules: Rule[] = [
         }
         return out;
     },
-    (c) =>
+    requiredClusterLogsOn: (c) =>
         requiredClusterLogTypes
             .filter((t) => !c.cluster.logTypes.includes(t))
             .map((t) => notAllowed(["cluster", "logTypes"], c.cluster.logTypes, `expected a list that includes "${t}" (api, audit and authenticator are always on)`)),
-    (c) => {
+    networkLayoutConsistent: (c) => {
         const n = c.network;
         const out: ConfigProblem[] = [];
         const vpc = parseCidr(n.vpcCidr);
@@ -237,17 +238,17 @@ const awsRules: Rule[] = [
         }
         return out;
     },
-    (c, _tier, region) =>
+    availabilityZonesInTheRegion: (c, _tier, region) =>
         region
             ? c.network.availabilityZones.flatMap((az, i) =>
                   az.startsWith(region) && az.length === region.length + 1 ? [] : [notAllowed(["network", "availabilityZones", i], az, `expected a zone of ${region}, such as ${region}a`)],
               )
             : [],
-    (c) =>
+    noForceDestroyUnderDeletionProtection: (c) =>
         c.platform.deletionProtection && c.storage.forceDestroy
             ? [notAllowed(["storage", "forceDestroy"], true, "expected false while platform.deletionProtection is true")]
             : [],
-    (c, tier) => {
+    threeZonesOutsideDev: (c, tier) => {
         if (tier === "dev") return [];
         const out: ConfigProblem[] = [];
         if (c.network.availabilityZoneCount !== 3) {
@@ -255,23 +256,23 @@ const awsRules: Rule[] = [
         }
         return out;
     },
-];
+};
 
 /** Cross-field rules of the Spark stack, on every tier. */
-const sparkRules: Rule[] = [
-    (c) => {
+const sparkRules: Record<string, Rule> = {
+    dynamicAllocationBounds: (c) => {
         const d = c.spark.dynamicAllocation;
         return d.minExecutors > d.maxExecutors
             ? [notAllowed(["spark", "dynamicAllocation", "minExecutors"], d.minExecutors, `expected at most maxExecutors (${d.maxExecutors})`)]
             : [];
     },
-    (c) =>
+    eachSparkVersionOnce: (c) =>
         new Set(c.spark.versions).size === c.spark.versions.length ? [] : [notAllowed(["spark", "versions"], c.spark.versions, "expected each Spark version once")],
-    (c) =>
+    jobNamespacesIncludeSparkJobs: (c) =>
         c.spark.jobNamespaces.includes(namespaces.jobs)
             ? []
             : [notAllowed(["spark", "jobNamespaces"], c.spark.jobNamespaces, `expected a list that includes "${namespaces.jobs}", where Connect servers run`)],
-    (c, tier) => {
+    icebergCatalogSettings: (c, tier) => {
         const i = c.spark.iceberg;
         const out: ConfigProblem[] = [];
         if (i.catalogType === "rest" && !i.restUri) out.push(notAllowed(["spark", "iceberg", "restUri"], i.restUri, "expected the REST catalog URL when catalogType is rest"));
@@ -279,7 +280,7 @@ const sparkRules: Rule[] = [
         if (i.catalogType === "glue" && tier === "local") out.push(notAllowed(["spark", "iceberg", "catalogType"], "glue", 'expected "hive" or "rest" on the local tier (Glue needs AWS)'));
         return out;
     },
-    (c) => {
+    icebergPresetOnlyOnIcebergLines: (c) => {
         if (!c.spark.presets.includes("iceberg")) return [];
         const without = c.spark.versions.filter((v) => (sparkVersions as readonly string[]).includes(v) && !icebergRuntimeLines.includes(v));
         if (without.length === 0) return [];
@@ -292,33 +293,33 @@ const sparkRules: Rule[] = [
             ),
         ];
     },
-    (c) =>
+    eachScenarioOnce: (c) =>
         new Set(c.spark.scenarios).size === c.spark.scenarios.length ? [] : [notAllowed(["spark", "scenarios"], c.spark.scenarios, "expected each scenario once")],
-    (c) => {
+    gpuPresetNeedsTheK8sBackend: (c) => {
         const standalone = [...new Set(c.spark.scenarios.filter((s) => typeof s === "string" && s.endsWith("-standalone")))];
         return c.spark.presets.includes("gpu") && standalone.length > 0
             ? [notAllowed(["spark", "presets"], c.spark.presets, `expected no gpu preset while spark.scenarios lists ${standalone.map((s) => `"${s}"`).join(" and ")} (GPU executors need the k8s backend)`)]
             : [];
     },
-    (c) => {
+    jobNamespacesNotReserved: (c) => {
         const reserved = new Set([...Object.values(namespaces).filter((n) => n !== namespaces.jobs), "default", "kube-system", "kube-public", "kube-node-lease"]);
         return c.spark.jobNamespaces.flatMap((ns, i) =>
             reserved.has(ns) ? [notAllowed(["spark", "jobNamespaces", i], ns, "expected a namespace of its own; this one belongs to the platform or to Kubernetes")] : [],
         );
     },
-    (c, tier) =>
+    gpuPresetNeedsTheGpuGroup: (c, tier) =>
         tier !== "local" && c.spark.presets.includes("gpu") && !c.nodeGroups.gpu.enabled
             ? [notAllowed(["spark", "presets"], c.spark.presets, "expected no gpu preset while nodeGroups.gpu.enabled is false")]
             : [],
-    (c, tier) =>
+    executorGroupEnabled: (c, tier) =>
         tier !== "local" && !c.nodeGroups.executor.enabled
             ? [notAllowed(["nodeGroups", "executor", "enabled"], false, "expected true; Spark executors run on the executor group")]
             : [],
-];
+};
 
 /** Cross-field rules of the platform services, on every tier. */
-const servicesRules: Rule[] = [
-    (c) => {
+const servicesRules: Record<string, Rule> = {
+    jupyterhubSignIn: (c) => {
         const hub = c.services.jupyterhub;
         const at = (...keys: string[]) => ["services", "jupyterhub", ...keys];
         const out: ConfigProblem[] = [];
@@ -359,11 +360,11 @@ const servicesRules: Rule[] = [
         }
         return out;
     },
-];
+};
 
 /** Rules for prod on top of the others. */
-const prodRules: Rule[] = [
-    (c, tier) => {
+const prodRules: Record<string, Rule> = {
+    prodIsHighlyAvailable: (c, tier) => {
         if (tier !== "prod") return [];
         const out: ConfigProblem[] = [];
         if (!c.platform.deletionProtection) out.push(notAllowed(["platform", "deletionProtection"], c.platform.deletionProtection, "expected true in prod"));
@@ -375,7 +376,7 @@ const prodRules: Rule[] = [
         if (!c.services.metastore.database.multiAz) out.push(notAllowed(["services", "metastore", "database", "multiAz"], false, "expected true in prod"));
         return out;
     },
-];
+};
 
 /** Areas that only AWS tiers read, and the area only the local tier reads. */
 const awsOnlyKeys = ["network", "cluster", "nodeGroups", "storage"] as const;
@@ -434,13 +435,13 @@ export function resolveConfig(raw: Record<string, unknown>, ctx: ConfigContext):
     // comparing against a value that is wrong anyway only adds noise.
     const parentOf = (p: string) => p.replace(/(\.[^.[]+|\[\d+\])$/, "");
     const mistypedParents = new Set(typeProblems.filter((p) => p.kind === "invalid-value").map((p) => parentOf(p.path)));
-    const rules = tier === "local" ? [...sparkRules, ...servicesRules] : [...awsRules, ...sparkRules, ...servicesRules, ...prodRules];
-    for (const rule of rules) {
+    const rules = Object.entries(tier === "local" ? { ...sparkRules, ...servicesRules } : { ...awsRules, ...sparkRules, ...servicesRules, ...prodRules });
+    for (const [name, rule] of rules) {
         try {
             problems.push(...rule(merged as PlatformSettings, tier, ctx.region).filter((p) => !mistypedParents.has(parentOf(p.path))));
         } catch (err) {
             // A rule can only fail on values the schema has already reported as mistyped.
-            if (parsed.success) throw err;
+            if (parsed.success) throw new Error(`config rule ${name} failed: ${(err as Error).message}`, { cause: err });
         }
     }
     const unique = problems.filter((p, i) => problems.findIndex((q) => q.message === p.message) === i);
