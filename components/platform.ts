@@ -95,7 +95,7 @@ function awsBase(config: PlatformConfig, plan: ComponentPlan, credentials: Crede
         subnetIds: network.privateSubnetIds,
         kmsKeyArn: key.keyArn,
         partition,
-        after: cluster.addons,
+        dependsOn: cluster.addons,
     }, opts);
 
     const dataLake = new DataLake(id, { platformId: id, config: config.storage, kmsKeyArn: key.keyArn, protect }, opts);
@@ -123,7 +123,7 @@ function awsBase(config: PlatformConfig, plan: ComponentPlan, credentials: Crede
     const clusterAddons = new ClusterAddons(id, {
         clusterName: cluster.clusterName,
         config: config.cluster,
-        after: [...nodeGroups.nodeGroups, ...workloads.associations],
+        dependsOn: [...nodeGroups.nodeGroups, ...workloads.associations],
     }, opts);
 
     // Every workload goes through this provider, which exists only once the node groups are up,

@@ -173,8 +173,8 @@ function createSparkStack(ctx: PlatformContext, parent: pulumi.Resource): SparkS
             const id = `spark-standalone-${lineSuffix(version)}`;
             const standalone = new SparkStandalone(id, {
                 version,
-                namespaceName: namespaces.jobs,
-                namespace: jobs.namespace,
+                namespace: namespaces.jobs,
+                dependsOn: [jobs],
                 image: sparkImage(ctx, version),
                 ...c.spark.standalone,
                 sparkConf: confFor(version, {}, standaloneMasterUrl(version, namespaces.jobs)),

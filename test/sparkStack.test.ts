@@ -228,6 +228,10 @@ describe("the Spark stack", function () {
     it("the standalone backend runs a master and workers per line, and Connect submits to the master", async () => {
         const run = await stackRunWith("dev", { ...localCidrs, spark: { scenarios: ["jupyter-connect-standalone"] } });
         const master = podSpecOf(workload(run, "StatefulSet", "spark-master-35"));
+        const jobsNamespace = ofType(run, "kubernetes:core/v1:Namespace").find((n) => inputs<{ metadata: { name: string } }>(n).metadata.name === "spark-jobs")!;
+        for (const [kind, name] of [["StatefulSet", "spark-master-35"], ["Deployment", "spark-worker-35"]] as const) {
+            assert.ok(workload(run, kind, name).dependencies.includes(jobsNamespace.urn), `${name} does not wait for its namespace`);
+        }
         assert.ok(master.containers[0].args?.includes("spark-master-35-0.spark-master-35.spark-jobs.svc.cluster.local"));
         const worker = podSpecOf(workload(run, "Deployment", "spark-worker-35"));
         assert.ok(tolerates(worker, executorTaint), "workers host executors on the spot group");

@@ -160,7 +160,7 @@ export interface ClusterAddonsArgs {
     readonly clusterName: pulumi.Input<string>;
     readonly config: ClusterConfig;
     /** What must exist first: the node groups and the pod identity associations. */
-    readonly after: pulumi.Resource[];
+    readonly dependsOn: pulumi.Resource[];
 }
 
 /** Add-ons that need nodes: CoreDNS and the EBS CSI driver (its identity comes from WorkloadIdentity). */
@@ -174,7 +174,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
                 addonVersion: kubernetesReleases[args.config.kubernetesVersion].addons[key as keyof typeof postNodeAddons],
                 resolveConflictsOnCreate: "OVERWRITE",
                 resolveConflictsOnUpdate: "PRESERVE",
-            }, { parent: this, dependsOn: args.after });
+            }, { parent: this, dependsOn: args.dependsOn });
         }
         this.registerOutputs({});
     }

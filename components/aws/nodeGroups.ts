@@ -54,7 +54,7 @@ export interface NodeGroupsArgs {
     readonly kmsKeyArn: pulumi.Input<string>;
     readonly partition: pulumi.Input<string>;
     /** What must exist before nodes join: the networking and credential add-ons. */
-    readonly after?: pulumi.Resource[];
+    readonly dependsOn?: pulumi.Resource[];
 }
 
 /**
@@ -123,7 +123,7 @@ export class NodeGroups extends pulumi.ComponentResource {
                 nodeRepairConfig: { enabled: true },
             }, {
                 parent: this,
-                dependsOn: [...attachments, ...(args.after ?? [])],
+                dependsOn: [...attachments, ...(args.dependsOn ?? [])],
                 // The cluster autoscaler owns the desired size once the group exists.
                 ignoreChanges: ["scalingConfig.desiredSize"],
             });

@@ -27,10 +27,8 @@ export const workerDaemonMemoryMiB = 1024;
 
 export interface SparkStandaloneArgs {
     readonly version: SparkVersion;
-    /** The namespace's name: the master binds to a DNS name built from it. */
-    readonly namespaceName: string;
-    /** The namespace resource's name output, so the objects wait for the namespace. */
-    readonly namespace: pulumi.Input<string>;
+    /** The namespace (it must exist, see dependsOn): the master binds to a DNS name built from it. */
+    readonly namespace: string;
     readonly image: string;
     readonly workers: number;
     readonly workerCores: number;
@@ -44,6 +42,8 @@ export interface SparkStandaloneArgs {
     readonly serviceAccountName: string;
     /** A hash of the credentials the workers read from Secrets; a new one restarts them. */
     readonly credentialsHash?: pulumi.Input<string>;
+    /** What every object waits for: the namespace. */
+    readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 /** A Spark standalone cluster of one line: a master StatefulSet and a worker Deployment. */
@@ -52,7 +52,7 @@ export class SparkStandalone extends pulumi.ComponentResource {
 
     constructor(name: string, args: SparkStandaloneArgs, opts?: pulumi.ComponentResourceOptions) {
         super("spark-k8s:spark:SparkStandalone", name, {}, opts);
-        const parent = { parent: this };
+        const parent = { parent: this, dependsOn: args.dependsOn };
         const m = serviceEndpoints.standaloneMaster(args.version);
         const workerName = `${m.name.replace("master", "worker")}`;
         const partOf = { "app.kubernetes.io/part-of": "spark-k8s" };
@@ -90,7 +90,7 @@ export class SparkStandalone extends pulumi.ComponentResource {
                                 name: "spark-master",
                                 image: args.image,
                                 command: ["/opt/spark/bin/spark-class", "org.apache.spark.deploy.master.Master"],
-                                args: ["--host", standaloneMasterHost(args.version, args.namespaceName), "--port", String(m.port), "--webui-port", String(m.uiPort), "--properties-file", sparkDefaultsPath],
+                                args: ["--host", standaloneMasterHost(args.version, args.namespace), "--port", String(m.port), "--webui-port", String(m.uiPort), "--properties-file", sparkDefaultsPath],
                                 env,
                                 ports: [{ name: "spark", containerPort: m.port }, { name: "ui", containerPort: m.uiPort }],
                                 volumeMounts: confMount,
@@ -111,7 +111,7 @@ export class SparkStandalone extends pulumi.ComponentResource {
 
         const workerLabels = { "app.kubernetes.io/name": workerName, "app.kubernetes.io/component": "spark-worker", ...partOf };
         const workerMemory = `${args.workerMemoryMiB + workerDaemonMemoryMiB}Mi`;
-        this.masterUrl = standaloneMasterUrl(args.version, args.namespaceName);
+        this.masterUrl = standaloneMasterUrl(args.version, args.namespace);
         new k8s.apps.v1.Deployment(`${name}-worker`, {
             metadata: { name: workerName, namespace: args.namespace, labels: workerLabels },
             spec: {
