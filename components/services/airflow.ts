@@ -7,18 +7,8 @@
  * repository at the 1.19 development state, Airflow 3.1.3) and the chart's release notes for
  * 1.20.0-1.22.0, which deprecate (but keep as fallbacks) workers.* in favour of
  * workers.kubernetes.* and add no replacement for the other keys used here. The chart validates
- * values against its JSON schema, which rejects unknown keys in most sections. Keys set: executor,
- * airflowVersion, defaultAirflowRepository, defaultAirflowTag, defaultAirflowDigest, nodeSelector,
- * securityContexts.{pod,containers}, env, secret, volumes, volumeMounts, data.metadataSecretName,
- * fernetKeySecretName, webserverSecretKeySecretName, apiSecretKeySecretName, jwtSecretName,
- * rbac.create, allowPodLaunching, config.{core,logging}, config.core.auth_manager,
- * postgresql/redis/statsd/pgbouncer/flower/cleanup.enabled,
- * scheduler/triggerer/dagProcessor/apiServer/webserver.{resources,
- * securityContexts,serviceAccount,logGroomerSidecar,waitForMigrations}, triggerer.persistence,
- * apiServer/webserver.service.type, workers.{resources,
- * securityContexts,serviceAccount,kubernetes.serviceAccount}, migrateDatabaseJob and
- * createUserJob.{enabled,useHelmHooks,resources,securityContexts}, createUserJob.{args,extraVolumes,
- * extraVolumeMounts}, dags.gitSync.{enabled,repo,branch,ref,subPath,resources,securityContexts}.
+ * values against its JSON schema, which rejects unknown keys in most sections, so a key the chart
+ * does not know fails the render instead of being ignored; `airflowValues` is the list of keys.
  *
  * Login: the FAB auth manager with one admin user, created by the chart's create-user Job.
  * - Airflow 3's own default is the simple auth manager, which its documentation reserves for

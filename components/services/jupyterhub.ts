@@ -6,13 +6,8 @@
  * line (the official repository at the 4.0.0-4.1.0 development state, Chart appVersion 5.2.1, and
  * the released 4.1.0 values), with the repository changelog through 4.4.0, which only adds keys.
  * The chart validates values against a strict schema, so an unknown key fails the render rather
- * than being ignored. Keys set: hub.{nodeSelector,resources,podSecurityContext,
- * containerSecurityContext,config}, proxy.{service.type,https.enabled,chp.{nodeSelector,resources,
- * containerSecurityContext}}, singleuser.{image,uid,fsGid,allowPrivilegeEscalation,
- * cloudMetadata.blockWithIptables,networkPolicy.egress,nodeSelector,cpu,memory,extraEnv,profileList,storage},
- * scheduling.{userScheduler.enabled,userPlaceholder.enabled,podPriority.enabled},
- * prePuller.{hook.enabled,continuous.enabled}, cull.{enabled,timeout,every}, hub.extraEnv (the OAuth
- * client secret, by secretKeyRef). hub.config is free-form: it becomes traitlets config as it is.
+ * than being ignored; `jupyterhubValues` is the list of keys. hub.config is free-form: it becomes
+ * traitlets config as it is.
  *
  * Sign-in. The chart's default is the dummy authenticator (any name, any password); it is always
  * replaced. Both authenticators below ship in the z2jh hub image (jupyterhub-nativeauthenticator
