@@ -1,4 +1,7 @@
 import { strict as assert } from "assert";
+import { isDigestPinned, parsePinnedImage } from "../components/config/imageRef";
+import { sparkSchema } from "../components/config/schema";
+import { splitImage } from "../components/services/charts";
 import * as k8s from "@pulumi/kubernetes";
 import {
     ContainerSpec,
@@ -293,6 +296,23 @@ describe("image pinning", () => {
     for (const [ref, pinned] of cases) {
         it(`${JSON.stringify(ref)} is ${pinned ? "" : "not "}pinned`, () => assert.equal(isPinnedImage(ref), pinned));
     }
+
+    it("the config schema, the chart values, the Spark configuration and the policy pack agree with it on every case", () => {
+        for (const [ref, pinned] of cases) {
+            const schemaAccepts = sparkSchema.shape.images.shape.airflow.safeParse(ref).success;
+            assert.equal(schemaAccepts, pinned, `schema on ${ref}`);
+            let charts = true;
+            try {
+                splitImage(ref);
+            } catch {
+                charts = false;
+            }
+            assert.equal(charts, pinned, `splitImage on ${ref}`);
+            if (pinned) assert.equal(isDigestPinned(ref), ref.includes("@sha256:"), ref);
+        }
+        assert.deepEqual(parsePinnedImage("registry.example.com:5000/spark:4.0.1"), { repository: "registry.example.com:5000/spark", tag: "4.0.1" });
+        assert.deepEqual(parsePinnedImage(`a/b@sha256:${"c".repeat(64)}`), { repository: "a/b", digest: `sha256:${"c".repeat(64)}` });
+    });
 });
 
 describe("security contexts for chart values", () => {

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { parseCidr } from "./cidr";
 import { kubernetesVersions } from "./kubernetesReleases";
+import { isPinnedImage } from "./imageRef";
 
 /**
  * Environment tiers; each has its own defaults (components/config/defaults.ts). local runs the
@@ -113,7 +114,7 @@ const dnsLabel = (what: string) => pattern(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$
 const image = () =>
     z
         .string({ error: "expected an image reference pinned by tag or digest, such as registry/spark-runtime:3.5.6-p1" })
-        .refine((ref) => /@sha256:[0-9a-f]{64}$/.test(ref) || (/:[\w][\w.-]{0,127}$/.test(ref.split("/").pop() ?? "") && !/:latest$/.test(ref)), {
+        .refine(isPinnedImage, {
             error: "expected an image reference pinned by tag or digest (never latest), such as registry/spark-runtime:3.5.6-p1",
         });
 

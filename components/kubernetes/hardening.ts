@@ -7,6 +7,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import { createHash } from "crypto";
+import { isPinnedImage } from "../config/imageRef";
 
 type PodSpec = k8s.types.input.core.v1.PodSpec;
 type Container = k8s.types.input.core.v1.Container;
@@ -137,17 +138,7 @@ export function restrictedPodSecurityContext(runAsUser: number, fsGroup?: number
     };
 }
 
-/**
- * True when an image reference is pinned: a `@sha256:` digest, or a tag other than `latest`.
- * A registry port (`registry:5000/spark`) is not a tag.
- */
-export function isPinnedImage(ref: string): boolean {
-    const at = ref.indexOf("@");
-    if (at >= 0) return /^sha256:[0-9a-f]{64}$/.test(ref.slice(at + 1)) && at > 0;
-    const colon = ref.lastIndexOf(":");
-    const tag = ref.slice(colon + 1);
-    return colon > 0 && /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag) && tag.toLowerCase() !== "latest";
-}
+export { isPinnedImage };
 
 /** Builds a hardened pod spec; throws one Error listing every problem when the input cannot be hardened. */
 export function hardenPodSpec(input: PodSpecInput): PodSpec {

@@ -8,6 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { onSystemNodes } from "../kubernetes/scheduling";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../kubernetes/hardening";
+import { ImageRef, parsePinnedImage } from "../config/imageRef";
 
 /** One chart: its name in the repository, the exact version, and the repository URL. */
 export interface ChartRef {
@@ -123,14 +124,8 @@ export function systemNodeSelector(nodeGroups: boolean): Record<string, string> 
 }
 
 /** Splits a pinned image reference into repository and tag (or digest); throws when it is not pinned. */
-export function splitImage(ref: string): { repository: string; tag?: string; digest?: string } {
-    const at = ref.indexOf("@");
-    if (at > 0 && /^sha256:[0-9a-f]{64}$/.test(ref.slice(at + 1))) return { repository: ref.slice(0, at), digest: ref.slice(at + 1) };
-    const colon = ref.lastIndexOf(":");
-    const slash = ref.lastIndexOf("/");
-    const tag = colon > slash ? ref.slice(colon + 1) : "";
-    if (!tag || tag.toLowerCase() === "latest" || !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)) {
-        throw new Error(`image "${ref}" is not pinned; use a tag other than latest, or a @sha256 digest`);
-    }
-    return { repository: ref.slice(0, colon), tag };
+export function splitImage(ref: string): ImageRef {
+    const parsed = parsePinnedImage(ref);
+    if (!parsed) throw new Error(`image "${ref}" is not pinned; use a tag other than latest, or a @sha256 digest`);
+    return parsed;
 }

@@ -15,7 +15,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DatabaseServer } from "../context";
-import { ContainerResources, hardenPodSpec, isPinnedImage } from "../kubernetes/hardening";
+import { ContainerResources, hardenPodSpec } from "../kubernetes/hardening";
 import { inputsHash, inputsHashAnnotation } from "../kubernetes/rollout";
 import { onSystemNodes } from "../kubernetes/scheduling";
 import { postgresImage, postgresUserId } from "./postgres";
@@ -203,7 +203,6 @@ export class DatabaseInit extends pulumi.ComponentResource {
         super("spark-k8s:services:DatabaseInit", name, {}, opts);
         const parent = { parent: this };
         const image = args.image ?? postgresImage;
-        if (!isPinnedImage(image)) throw new Error(`DatabaseInit: image "${image}" is not pinned`);
         const labels = { "app.kubernetes.io/name": "database-init", "app.kubernetes.io/part-of": "spark-k8s", "app.kubernetes.io/managed-by": "pulumi" };
         const sql = databaseInitSql(args.databases);
 

@@ -7,7 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { serviceEndpoints, serviceHost } from "../config/names";
 import { DatabaseServer } from "../context";
-import { ContainerResources, hardenPodSpec, isPinnedImage } from "../kubernetes/hardening";
+import { ContainerResources, hardenPodSpec } from "../kubernetes/hardening";
 import { volumeClaimTemplate } from "../kubernetes/volumes";
 import { inputsHash, inputsHashAnnotation } from "../kubernetes/rollout";
 import { onSystemNodes } from "../kubernetes/scheduling";
@@ -79,7 +79,6 @@ export class InClusterPostgres extends pulumi.ComponentResource {
         super("spark-k8s:services:InClusterPostgres", name, {}, opts);
         const parent = { parent: this };
         const image = args.image ?? postgresImage;
-        if (!isPinnedImage(image)) throw new Error(`InClusterPostgres: image "${image}" is not pinned`);
         if (!Number.isInteger(args.storageGiB) || args.storageGiB < 1) throw new Error(`InClusterPostgres: storageGiB must be a positive integer, got ${args.storageGiB}`);
         const endpoint = serviceEndpoints.postgres;
         const selector = { "app.kubernetes.io/name": endpoint.name, "app.kubernetes.io/component": "database" };

@@ -5,6 +5,7 @@
  */
 import { icebergRuntimeLines, SparkVersion, sparkVersions } from "../config/schema";
 import { minExecutorMemoryMiB } from "./sizing";
+import { isPinnedImage } from "../config/imageRef";
 
 export type { SparkVersion } from "../config/schema";
 
@@ -115,7 +116,6 @@ const bucketName = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const awsRegion = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 const standaloneMaster = /^spark:\/\/[^\s/,:]+:\d+(,[^\s/,:]+:\d+)*$/;
-const pinnedImage = /^[^\s]+(@sha256:[0-9a-f]{64}|:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/;
 
 const isWhole = (n: number, min: number): boolean => Number.isInteger(n) && n >= min;
 
@@ -140,7 +140,7 @@ function validate(input: SparkConfInput): string[] {
         check(input.standaloneMasterUrl === undefined, "standaloneMasterUrl applies only to the standalone backend");
         check(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(k8s.namespace), `kubernetes.namespace is not a namespace name: "${k8s.namespace}"`);
         check(k8s.serviceAccount.length > 0, "kubernetes.serviceAccount is empty");
-        check(pinnedImage.test(k8s.image) && !k8s.image.endsWith(":latest"), `kubernetes.image must be pinned by tag or digest (not latest): "${k8s.image}"`);
+        check(isPinnedImage(k8s.image), `kubernetes.image must be pinned by tag or digest (not latest): "${k8s.image}"`);
         check(k8s.executorPodTemplateFile.startsWith("/"), `kubernetes.executorPodTemplateFile must be an absolute path: "${k8s.executorPodTemplateFile}"`);
         for (const [name, port] of [["driverPort", k8s.driverPort], ["blockManagerPort", k8s.blockManagerPort]] as const) {
             if (port !== undefined) check(isWhole(port, 1) && port <= 65535, `kubernetes.${name} must be a port number: ${port}`);

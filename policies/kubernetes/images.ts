@@ -1,7 +1,7 @@
 /**
  * Images: every container runs a pinned image, so what runs is what was reviewed.
  */
-import { isPinnedImage } from "../../components/kubernetes/hardening";
+import { isDigestPinned, isPinnedImage } from "../../components/config/imageRef";
 import { enforcement, PlatformResourceRule } from "../lib/rule";
 import { configWithDefaults, eachContainer } from "./common";
 
@@ -12,7 +12,6 @@ export interface ImagesPinnedConfig {
 
 export const imagesPinnedDefaults: ImagesPinnedConfig = { requireDigest: false };
 
-const digest = /@sha256:[0-9a-f]{64}$/;
 
 export const imagesPinned: PlatformResourceRule = {
     kind: "resource",
@@ -39,7 +38,7 @@ export const imagesPinned: PlatformResourceRule = {
                 const tag = /:([^/:@]+)$/.exec(image)?.[1];
                 const why = image.includes("@") ? "has a malformed digest" : tag === undefined ? "has no tag" : tag.toLowerCase() === "latest" ? "uses the latest tag" : "has an invalid tag";
                 reportViolation(`${where}: image "${image}" ${why}; pin it by version tag or @sha256 digest`);
-            } else if (config.requireDigest && !digest.test(image)) {
+            } else if (config.requireDigest && !isDigestPinned(image)) {
                 reportViolation(`${where}: image "${image}" is pinned by tag only; requireDigest asks for a @sha256 digest`);
             }
         });

@@ -1,0 +1,40 @@
+/**
+ * Container image references: the one parser every check of the platform uses (the config schema,
+ * the hardening helper, the Spark configuration, the chart values and the policy pack).
+ */
+
+/** A pinned reference: repository plus an exact tag or a sha256 digest. */
+export interface ImageRef {
+    readonly repository: string;
+    readonly tag?: string;
+    readonly digest?: string;
+}
+
+const digestPattern = /^sha256:[0-9a-f]{64}$/;
+/** The OCI distribution tag grammar. */
+const tagPattern = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+/**
+ * The parts of a pinned image reference, or undefined when it is not pinned: no tag, the tag
+ * latest (any case), a malformed digest. A registry port (`registry:5000/spark`) is not a tag.
+ */
+export function parsePinnedImage(ref: string): ImageRef | undefined {
+    if (ref === "" || /\s/.test(ref)) return undefined;
+    const at = ref.indexOf("@");
+    if (at >= 0) return at > 0 && digestPattern.test(ref.slice(at + 1)) ? { repository: ref.slice(0, at), digest: ref.slice(at + 1) } : undefined;
+    const colon = ref.lastIndexOf(":");
+    if (colon <= 0 || colon < ref.lastIndexOf("/")) return undefined;
+    const tag = ref.slice(colon + 1);
+    if (!tagPattern.test(tag) || tag.toLowerCase() === "latest") return undefined;
+    return { repository: ref.slice(0, colon), tag };
+}
+
+/** True when an image reference is pinned by a tag other than latest or by a sha256 digest. */
+export function isPinnedImage(ref: string): boolean {
+    return parsePinnedImage(ref) !== undefined;
+}
+
+/** True when an image reference is pinned by digest. */
+export function isDigestPinned(ref: string): boolean {
+    return parsePinnedImage(ref)?.digest !== undefined;
+}
