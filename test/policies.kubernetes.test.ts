@@ -6,7 +6,7 @@
 import { strict as assert } from "assert";
 import { stringify as toYaml } from "yaml";
 import { kubernetesRules } from "../policies/kubernetes";
-import { parseQuantity, parseSparkMemory } from "../policies/kubernetes/quantity";
+import { parseQuantity, parseSparkMemory } from "../components/kubernetes/quantity";
 import {
     capabilitiesDropAll,
     noHostNamespaces,

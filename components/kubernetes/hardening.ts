@@ -8,6 +8,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import { createHash } from "crypto";
 import { isPinnedImage } from "../config/imageRef";
+import { parseQuantity } from "./quantity";
 
 type PodSpec = k8s.types.input.core.v1.PodSpec;
 type Container = k8s.types.input.core.v1.Container;
@@ -284,19 +285,10 @@ function podProblems(input: PodSpecInput, ids: { runAsUser: number; runAsGroup: 
     return problems;
 }
 
-const quantity = /^(\d+(\.\d+)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
-const quantityFactors: Record<string, number> = {
-    "": 1, n: 1e-9, u: 1e-6, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-    Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
-};
-
-/** The value of a Kubernetes quantity, or undefined when the text is not one. */
+/** The value of a positive Kubernetes quantity, or undefined (not a quantity, zero or negative). */
 function quantityValue(value: string): number | undefined {
-    const match = quantity.exec(value);
-    if (!match) return undefined;
-    const suffix = match[3] ?? "";
-    const exponent = /^[eE]/.test(suffix) ? 10 ** Number(suffix.slice(1)) : quantityFactors[suffix];
-    return Number(match[1]) * exponent;
+    const v = parseQuantity(value.trim() === value ? value : "");
+    return v !== undefined && v > 0 ? v : undefined;
 }
 
 function resourceProblems(c: ContainerSpec, where: string): string[] {

@@ -23,4 +23,4 @@ export const kubernetesRules: PlatformRule[] = [
     helmV4NotV3,
 ];
 
-export { parseQuantity } from "./quantity";
+export { parseQuantity } from "../../components/kubernetes/quantity";

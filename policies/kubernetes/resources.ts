@@ -6,7 +6,7 @@ import { gpuResource } from "../../components/config/nodeRoles";
 import { at, enforcement, PlatformResourceRule } from "../lib/rule";
 import { configWithDefaults, eachContainer, objectOrEmpty } from "./common";
 import { podBearingTypes } from "../lib/podSpecs";
-import { parseQuantity, parseSparkMemory } from "./quantity";
+import { parseQuantity, parseSparkMemory } from "../../components/kubernetes/quantity";
 
 const sparkTypes: readonly string[] = [podBearingTypes.sparkApplication, podBearingTypes.scheduledSparkApplication];
 

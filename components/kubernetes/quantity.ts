@@ -1,6 +1,6 @@
 /**
- * Kubernetes resource quantities ("500m", "1.5Gi", "2", "1e3") as plain numbers, so rules can
- * compare a container's CPU and memory with configured maxima.
+ * Kubernetes resource quantities ("500m", "1.5Gi", "2", "1e3") and Spark memory strings as plain
+ * numbers: the one parser of each, for the hardening helper and the policy pack.
  */
 
 const quantityPattern = /^([+-]?)(\d+(?:\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
