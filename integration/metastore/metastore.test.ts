@@ -141,10 +141,10 @@ for (const stack of stacks) {
     });
 }
 
-describe("Hive Metastore, for real: the schema Job on an older schema", function () {
-    this.timeout(20 * 60 * 1000);
-    let s3: LocalS3;
-    let pg: Postgres;
+/** A fresh local S3 server and PostgreSQL at the program's release for the suite around the call, stopped after it. */
+function freshServers(): { servers: () => { s3: LocalS3; pg: Postgres } } {
+    let s3: LocalS3 | undefined;
+    let pg: Postgres | undefined;
     before(async () => {
         s3 = await startLocalS3();
         pg = await startPostgres({ version: programPostgresVersion() });
@@ -153,8 +153,20 @@ describe("Hive Metastore, for real: the schema Job on an older schema", function
         await pg?.stop();
         await s3?.stop();
     });
+    return {
+        servers: () => {
+            if (!s3 || !pg) throw new Error("the servers did not start");
+            return { s3, pg };
+        },
+    };
+}
+
+describe("Hive Metastore, for real: the schema Job on an older schema", function () {
+    this.timeout(20 * 60 * 1000);
+    const { servers } = freshServers();
 
     it("local: upgrades the schema of the previous Hive release to this Hive's, as the metastore role", async function () {
+        const { pg, s3 } = servers();
         const run = await stackArtefacts("local");
         runDatabaseInit(run, pg);
         const install = ensureHive();
@@ -177,18 +189,10 @@ describe("Hive Metastore, for real: the schema Job on an older schema", function
 
 describe("Hive Metastore, for real: the server without the schema Job", function () {
     this.timeout(20 * 60 * 1000);
-    let s3: LocalS3;
-    let pg: Postgres;
-    before(async () => {
-        s3 = await startLocalS3();
-        pg = await startPostgres({ version: programPostgresVersion() });
-    });
-    after(async () => {
-        await pg?.stop();
-        await s3?.stop();
-    });
+    const { servers } = freshServers();
 
     it("local: refuses to start on a database the schema Job has not prepared, and creates no table (schema verification on, auto-create off)", async function () {
+        const { pg, s3 } = servers();
         const run = await stackArtefacts("local");
         runDatabaseInit(run, pg);
         await assert.rejects(startMetastoreServer(run, { pg, s3 }), /exited with 1[\s\S]*Version information not found in metastore/);
