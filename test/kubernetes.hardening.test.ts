@@ -1,12 +1,11 @@
 import { strict as assert } from "assert";
-import { isDigestPinned, parsePinnedImage } from "../components/config/imageRef";
+import { isDigestPinned, isPinnedImage, parsePinnedImage } from "../components/config/imageRef";
 import { sparkSchema } from "../components/config/schema";
 import { splitImage } from "../components/services/charts";
 import * as k8s from "@pulumi/kubernetes";
 import {
     ContainerSpec,
     hardenPodSpec,
-    isPinnedImage,
     PodSpecInput,
     restrictedContainerSecurityContext,
     restrictedPodSecurityContext,

@@ -9,7 +9,7 @@ import { BucketPurpose } from "../components/aws/dataLake";
 import { nodeRoleLabel } from "../components/config/nodeRoles";
 import { serviceEndpoints, serviceHost } from "../components/config/names";
 import { ObjectStorage } from "../components/context";
-import { isPinnedImage } from "../components/kubernetes/hardening";
+import { isPinnedImage } from "../components/config/imageRef";
 import { CredentialValues } from "../components/services/credentials";
 import {
     airflowDatabase,

@@ -139,8 +139,6 @@ export function restrictedPodSecurityContext(runAsUser: number, fsGroup?: number
     };
 }
 
-export { isPinnedImage };
-
 /** Builds a hardened pod spec; throws one Error listing every problem when the input cannot be hardened. */
 export function hardenPodSpec(input: PodSpecInput): PodSpec {
     const runAsUser = input.runAsUser ?? sparkUserId;
