@@ -25,7 +25,7 @@ import { airflowDatabase, DatabaseInit, metastoreDatabase } from "./services/dat
 import { ClusterAutoscaler } from "./services/clusterAutoscaler";
 import { credential } from "./services/credentials";
 import { JupyterHub, sparkRemote } from "./services/jupyterhub";
-import { HiveMetastore } from "./services/metastore";
+import { HiveMetastore, metastoreUri } from "./services/metastore";
 import { Minio } from "./services/minio";
 import { NvidiaDevicePlugin, nvidiaDevicePluginExemption } from "./services/nvidiaDevicePlugin";
 import { InClusterPostgres } from "./services/postgres";
@@ -116,7 +116,6 @@ function createSparkStack(ctx: PlatformContext, parent: pulumi.Resource): SparkS
     const buckets = pulumi.output(ctx.storage.buckets);
     const sizingFor = (version: SparkVersion) => (usesGpu(plan, version) ? ctx.executorSizing.gpu : ctx.executorSizing.cpu);
     const storage = ctx.storage.kind === "s3" ? { kind: "s3" as const, region: ctx.storage.region } : { kind: "minio" as const, endpoint: ctx.storage.endpoint };
-    const metastoreUri = `thrift://${serviceHost(serviceEndpoints.metastore)}:${serviceEndpoints.metastore.port}`;
 
     /**
      * The complete Spark configuration of a line on a backend (k8s unless a standalone master is
@@ -141,7 +140,7 @@ function createSparkStack(ctx: PlatformContext, parent: pulumi.Resource): SparkS
                 standaloneMasterUrl: master,
                 executor: sizingFor(version),
                 dynamicAllocation: { ...c.spark.dynamicAllocation, shuffleTracking: true },
-                metastoreUri,
+                metastoreUri: metastoreUri(),
                 presets: {
                     ...(usesGpu(plan, version) ? { gpu: { gpusPerExecutor: sizingFor(version).gpusPerExecutor, discoveryScript: gpuDiscoveryScript } } : {}),
                     ...(plan.iceberg
@@ -208,7 +207,7 @@ function createSparkStack(ctx: PlatformContext, parent: pulumi.Resource): SparkS
             env,
             credentialsHash,
         }, opts);
-        endpoints[`connect-${version}${backend === "standalone" ? "-standalone" : ""}`] = `sc://${serviceHost(endpoint)}:${endpoint.grpcPort}`;
+        endpoints[`connect-${version}${backend === "standalone" ? "-standalone" : ""}`] = sparkRemote(version, backend);
     }
 
     const services = createServices(ctx, { platformNs, jobNamespaces, parent });
@@ -309,7 +308,7 @@ function createServices(
         nodeGroups,
         dependsOn: [databaseInit.job, metastoreAccount, ...minioReady],
     }, opts);
-    endpoints.metastore = `thrift://${serviceHost(serviceEndpoints.metastore)}:${serviceEndpoints.metastore.port}`;
+    endpoints.metastore = metastoreUri();
 
     if (plan.sparkOperator) {
         const ns = platformNamespace(ctx, parent, namespaces.operator);
