@@ -285,7 +285,9 @@ function podProblems(input: PodSpecInput, ids: { runAsUser: number; runAsGroup: 
 
 /** The value of a positive Kubernetes quantity, or undefined (not a quantity, zero or negative). */
 function quantityValue(value: string): number | undefined {
-    const v = parseQuantity(value.trim() === value ? value : "");
+    // parseQuantity trims; a padded quantity is not one the API server takes as written.
+    if (value !== value.trim()) return undefined;
+    const v = parseQuantity(value);
     return v !== undefined && v > 0 ? v : undefined;
 }
 
