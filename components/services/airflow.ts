@@ -228,11 +228,15 @@ export function airflowValues(args: AirflowValuesArgs): Record<string, unknown> 
         waitForMigrations,
     });
 
-    const variableEnv = Object.entries(args.variables ?? {}).map(([variable, value]) => ({ name: variableEnvName(variable), value }));
-    const storageEnv =
-        args.storage.kind === "s3"
-            ? { env: [{ name: connectionEnvName, value: JSON.stringify({ conn_type: "aws", extra: { region_name: args.storage.region } }) }, ...variableEnv] }
-            : { secret: [{ envName: connectionEnvName, secretName: args.secretNames.storageConnection, secretKey: "connection" }], ...(variableEnv.length > 0 ? { env: variableEnv } : {}) };
+    // The storage connection: plain env on S3 (region only), from a Secret on MinIO (it holds the keys).
+    const env = [
+        ...(args.storage.kind === "s3" ? [{ name: connectionEnvName, value: JSON.stringify({ conn_type: "aws", extra: { region_name: args.storage.region } }) }] : []),
+        ...Object.entries(args.variables ?? {}).map(([variable, value]) => ({ name: variableEnvName(variable), value })),
+    ];
+    const storageEnv = {
+        ...(env.length > 0 ? { env } : {}),
+        ...(args.storage.kind === "minio" ? { secret: [{ envName: connectionEnvName, secretName: args.secretNames.storageConnection, secretKey: "connection" }] } : {}),
+    };
     const dagsVolume = "dags";
     const shippedDags = !gitSync && args.dags
         ? {
