@@ -12,7 +12,7 @@
  * `hive --service metastore` runs HiveMetaStore from /opt/hive/lib; here `schematool` is the
  * standalone distribution's (MetastoreSchemaTool, same tasks, same SQL scripts) and the server is
  * the same HiveMetaStore class started by the standalone launcher, with the full distribution's
- * hive-exec jar added where the server needs it (`fullDistributionJars`). `$HADOOP_HOME/bin/hadoop` is a
+ * hive-exec jar added where the server needs it (`hiveArtefacts`). `$HADOOP_HOME/bin/hadoop` is a
  * small stand-in (`hadoop jar` runs RunJar with Hadoop's jars and HADOOP_CLASSPATH first), since
  * no Hadoop binary distribution is on Maven Central. The JVM is Java 17 (the image runs Java 8,
  * which Debian 12 does not package).
@@ -97,13 +97,18 @@ export interface HiveInstall {
 const globToRegExp = (glob: string): RegExp => new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
 
 /**
- * Jars of the full Hive distribution (the image's /opt/hive/lib) that the standalone one lacks and
- * the server needs: before Hive 4, the metastore's default partition-expression proxy
- * (metastore.expression.proxy, PartitionExpressionForMetastore) lives in hive-exec, which the full
- * distribution ships as this same jar.
+ * What Maven Central has of a Hive release's metastore: the standalone binary distribution (its
+ * artifact was renamed in Hive 4), and the jars of the full distribution (the image's
+ * /opt/hive/lib) that the standalone one lacks and the server needs. Before Hive 4 the metastore's
+ * default partition-expression proxy (metastore.expression.proxy, PartitionExpressionForMetastore)
+ * lives in hive-exec, which the full distribution ships as this same jar.
  */
-function fullDistributionJars(hiveVersion: string): string[] {
-    return Number(hiveVersion.split(".")[0]) < 4 ? [`org.apache.hive:hive-exec:${hiveVersion}`] : [];
+function hiveArtefacts(hiveVersion: string): { distribution: string; fullDistributionJars: string[] } {
+    const hive4 = Number(hiveVersion.split(".")[0]) >= 4;
+    return {
+        distribution: `org.apache.hive:${hive4 ? "hive-standalone-metastore-server" : "hive-standalone-metastore"}:${hiveVersion}:tar.gz:bin`,
+        fullDistributionJars: hive4 ? [] : [`org.apache.hive:hive-exec:${hiveVersion}`],
+    };
 }
 
 /** Installs (once, cached) the standalone metastore distribution as the image has it, and a HADOOP_HOME. */
@@ -114,11 +119,11 @@ export function ensureHive(): HiveInstall {
         artifacts: ["common", "hdfs", "hdfs-client", "mapreduce-client-core"].map((a) => `org.apache.hadoop:hadoop-${a}:${image.hadoopVersion}`),
     });
     const addedJars = ensureJars({ name: `hive-${image.hiveVersion}-image-jars`, artifacts: image.addedJars, transitive: false });
-    const fullDistribution = ensureJars({ name: `hive-${image.hiveVersion}-full-distribution-jars`, artifacts: fullDistributionJars(image.hiveVersion), transitive: false });
+    const artefacts = hiveArtefacts(image.hiveVersion);
+    const fullDistribution = ensureJars({ name: `hive-${image.hiveVersion}-full-distribution-jars`, artifacts: artefacts.fullDistributionJars, transitive: false });
     const dir = path.join(cacheRoot, "hive-metastore", `${image.hiveVersion}-${digestOf([...image.addedJars, ...image.removedFromLib, ...hadoopJars, ...fullDistribution, "4"])}`);
     cachedDirectory(dir, (target) => {
-        const artifactId = Number(image.hiveVersion.split(".")[0]) >= 4 ? "hive-standalone-metastore-server" : "hive-standalone-metastore";
-        const dist = `org.apache.hive:${artifactId}:${image.hiveVersion}:tar.gz:bin`;
+        const dist = artefacts.distribution;
         run("mvn", ["-B", "-q", `-Dmaven.repo.local=${mavenRepository}`, "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy", `-Dartifact=${dist}`, `-DoutputDirectory=${target}`],
             { what: `downloading ${dist}`, timeout: 20 * 60 * 1000, cwd: target });
         const tarball = fs.readdirSync(target).find((f) => f.endsWith(".tar.gz"));
