@@ -17,6 +17,7 @@ import { sparkUserId } from "../../components/kubernetes/hardening";
 import { loadStackConfig, StackRun } from "../../tools/harness";
 import { configMapData, resourcesOfType, stackArtefacts } from "../support/artefacts";
 import { run } from "../support/cache";
+import { warehouseLocation } from "../support/metastore";
 import { Venv } from "../support/python";
 import { deploymentContainer, sparkDistribution, sparkEnv, sparkRelease } from "../support/spark";
 import { airflowChartValues, airflowHome, AirflowHome, airflowStack, ChartValues, dagBagReport, dagProcessorPass, DagBagReport, repositoryDagsCopy, TaskReport, writeConfigMapVolume } from "./environment";
@@ -198,7 +199,7 @@ describe(`Airflow ${image.airflowVersion}: the example DAGs in a real DagBag`, f
             const connect = task(rendered, "spark_connect_example").rendered!.fields.op_kwargs as Record<string, string>;
             const services = resourcesOfType(composed, "kubernetes:core/v1:Service").map((r) => r.inputs.metadata as { name: string; namespace: string });
             assert.ok(services.some((m) => connect.connect_url === `sc://${serviceHost(m)}:15002`), `the Connect DAG reaches ${connect.connect_url}, a Service the stack runs`);
-            const warehouse = (configMapData(composed, "hive-metastore-config")["metastore-site.xml"].match(/<name>metastore\.warehouse\.dir<\/name>\s*<value>([^<]+)<\/value>/) ?? [])[1];
+            const warehouse = warehouseLocation(configMapData(composed, "hive-metastore-config")["metastore-site.xml"]).uri;
             assert.equal(connect.warehouse_uri, warehouse, "the Connect DAG writes into the stack's warehouse");
             const endpoint = serviceEndpoints.connect(line);
             const image = deploymentContainer(composed, endpoint.name, endpoint.namespace, `${endpoint.name}-it-composed`).image;
