@@ -29,8 +29,9 @@ function tempDir(): string {
     return fs.mkdtempSync(path.join(os.tmpdir(), "spark-k8s-plan-"));
 }
 
+/** The command as users run it: the package's own plan script. */
 function planCli(args: string[]) {
-    return spawnSync(path.join(repoRoot, "node_modules/.bin/ts-node"), ["--transpile-only", "tools/plan.ts", ...args], {
+    return spawnSync("npm", ["run", "--silent", "plan", "--", ...args], {
         cwd: repoRoot,
         encoding: "utf8",
         timeout: 25000,

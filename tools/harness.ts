@@ -291,11 +291,17 @@ export async function runProgram<T>(
     let onFailure: (err: unknown) => void = () => undefined;
     const failed = new Promise<never>((_, reject) => (onFailure = reject));
     process.on("unhandledRejection", onFailure);
+    // The SDK captures a stack for every resource and promise (source positions for the engine, which
+    // is not here); mapping each through ts-node's source maps was a third of a plan's time. V8 formats
+    // a stack when it is first read, so errors the run surfaces are still mapped once this is restored.
+    const mapStack = Reflect.get(Error, "prepareStackTrace") as typeof Error.prepareStackTrace | undefined;
+    Reflect.deleteProperty(Error, "prepareStackTrace");
     try {
         const result = await Promise.race([resolveOutputs(program()), failed]);
         await Promise.race([internals.waitForRPCs(), failed]);
         return { resources: monitor.recorded, result };
     } finally {
+        if (mapStack) Error.prepareStackTrace = mapStack;
         process.off("unhandledRejection", onFailure);
     }
 }

@@ -8,10 +8,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import { ConfigError } from "../components/config";
-import { environmentFromStack } from "../policies/config";
 import { loadStackConfig, repoRoot, runStack, unwrapSecrets } from "./harness";
 import { formatSummary, summarizePlan, toPlanJson } from "./planSummary";
-import { checkPlan, formatViolations, mandatoryCount } from "./policyCheck";
 
 export const usage = `usage: npm run plan -- --stack <name> [--json FILE] [--dir DIR] [--policy]
 
@@ -86,6 +84,9 @@ export async function planCommand(argv: readonly string[]): Promise<CommandResul
             stdout += `\nPlan JSON written to ${jsonFile}\n`;
         }
         if (values.policy) {
+            // The policy code loads only when asked for: a plan without --policy does not pay for it.
+            const { environmentFromStack } = await import("../policies/config");
+            const { checkPlan, formatViolations, mandatoryCount } = await import("./policyCheck");
             const file = loadStackConfig(values.stack, dir);
             const env = environmentFromStack(values.stack, file.values[`${file.project}:environment`]);
             const resources = run.resources.map((r) => ({ ...r, inputs: unwrapSecrets(r.inputs) as Record<string, unknown> }));
