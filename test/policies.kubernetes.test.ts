@@ -246,6 +246,14 @@ describe("policies/kubernetes", () => {
             assert.equal(parseSparkMemory("4Gi"), undefined);
             assert.equal(parseSparkMemory(undefined), undefined);
         });
+        it("reads Spark memory strings exactly as Spark does: whole numbers, b/k/m/g/t/p with an optional b, any case", () => {
+            assert.equal(parseSparkMemory(" 8G "), 8 * 2 ** 30);
+            assert.equal(parseSparkMemory("100b"), 100);
+            assert.equal(parseSparkMemory("4kb"), 4 * 2 ** 10);
+            assert.equal(parseSparkMemory("1pb"), 2 ** 50);
+            assert.equal(parseSparkMemory(2048), 2048 * 2 ** 20);
+            for (const refused of ["1.5g", "4gi", "4bb", "-1g", "4 g", "g", "", "1e3", "4mib", 1.5, -1]) assert.equal(parseSparkMemory(refused), undefined, JSON.stringify(refused));
+        });
         it("orders binary and decimal suffixes correctly", () => {
             assert.ok(parseQuantity("1Gi")! > parseQuantity("1G")!);
             assert.ok(parseQuantity("129Gi")! > parseQuantity("128Gi")!);

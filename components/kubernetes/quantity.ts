@@ -40,17 +40,20 @@ export function parseQuantity(value: unknown): number | undefined {
     return sign === "-" ? -magnitude : magnitude;
 }
 
-const jvmUnits: Readonly<Record<string, number>> = { k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40, p: 2 ** 50 };
+const sparkByteUnits: Readonly<Record<string, number>> = { b: 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40, p: 2 ** 50 };
 
 /**
- * Bytes in a Spark (JVM) memory string, as SparkApplication driver and executor `memory` takes it:
- * "512m", "4g", "1t", "4096k", with an optional "b" ("4gb"); binary units; no suffix means MiB,
- * as spark.driver.memory reads it. Undefined when the value is not one.
+ * Bytes in a Spark memory string, read the way Spark 3.5 and 4.x read spark.driver.memory and
+ * spark.executor.memory (JavaUtils.byteStringAs, as MiB): a whole number, then optionally b, k, m,
+ * g, t or p, each also with a trailing "b" except b itself, in any case; no suffix means MiB. A
+ * number is MiB. Undefined for anything Spark refuses: fractions ("1.5g"), Kubernetes spellings
+ * ("4Gi"), values not yet known at preview.
  */
 export function parseSparkMemory(value: unknown): number | undefined {
-    if (typeof value === "number") return Number.isFinite(value) ? value * jvmUnits.m : undefined;
+    if (typeof value === "number") return Number.isInteger(value) && value >= 0 ? value * sparkByteUnits.m : undefined;
     if (typeof value !== "string") return undefined;
-    const match = /^(\d+(?:\.\d+)?)\s*([kmgtp])?b?$/i.exec(value.trim());
+    const match = /^(\d+)(?:([kmgtp])b?|(b))?$/.exec(value.trim().toLowerCase());
     if (!match) return undefined;
-    return Number(match[1]) * (match[2] ? jvmUnits[match[2].toLowerCase()] : jvmUnits.m);
+    const unit = match[2] ?? match[3] ?? "m";
+    return Number(match[1]) * sparkByteUnits[unit];
 }

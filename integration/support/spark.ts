@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { serviceEndpoints } from "../../components/config/names";
+import { parseQuantity } from "../../components/kubernetes/quantity";
 import { lineSuffix, SparkVersion } from "../../components/config/schema";
 import { parseSparkDefaults } from "../../components/spark/sparkDefaults";
 import { RecordedResource, StackRun } from "../../tools/harness";
@@ -210,12 +211,11 @@ export interface PlannedContainer {
     readonly memoryLimitMiB?: number;
 }
 
-/** A Kubernetes memory quantity in MiB (Mi, Gi, M, G or bytes). */
-export function quantityMiB(quantity: string): number {
-    const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(quantity);
-    if (!m) throw new Error(`not a memory quantity: ${quantity}`);
-    const factor: Record<string, number> = { "": 1 / 1048576, Ki: 1 / 1024, Mi: 1, Gi: 1024, Ti: 1048576, k: 1000 / 1048576, M: 1e6 / 1048576, G: 1e9 / 1048576, T: 1e12 / 1048576 };
-    return Number(m[1]) * factor[m[2] ?? ""];
+/** A Kubernetes memory quantity in MiB. */
+function quantityMiB(quantity: string): number {
+    const bytes = parseQuantity(quantity);
+    if (bytes === undefined) throw new Error(`not a memory quantity: ${quantity}`);
+    return bytes / 2 ** 20;
 }
 
 function namedResource(run: StackRun, type: string, name: string, namespace: string): RecordedResource {

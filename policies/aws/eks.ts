@@ -4,7 +4,8 @@
  */
 import { ResourceValidationArgs, ReportViolation } from "@pulumi/policy";
 import { enforcement, PlatformResourceRule } from "../lib/rule";
-import { awsTypes, isTrue, read, readList, show, subject, UNKNOWN } from "./common";
+import { awsTypes, isTrue, show, subject } from "./common";
+import { booleanOf, read, readList, UNKNOWN } from "../lib/props";
 
 /** A KMS key ARN (not an alias): arn:<partition>:kms:<region>:<account>:key/<id>. */
 const kmsKeyArnPattern = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
@@ -140,7 +141,7 @@ export const eksPublicEndpointDisabled: PlatformResourceRule = {
         const vpc = read(args.props, "vpcConfig");
         if (vpc === UNKNOWN || vpc === undefined || vpc === null) return;
         const isPublic = read(vpc, "endpointPublicAccess");
-        if (isPublic === UNKNOWN || isPublic === false || (typeof isPublic === "string" && isPublic.toLowerCase() === "false")) return;
+        if (isPublic === UNKNOWN || booleanOf(isPublic) === false) return;
         report(`${subject(args)}: vpcConfig.endpointPublicAccess is ${show(isPublic ?? "unset (public)")}; it must be false.`);
     }),
 };

@@ -1,6 +1,7 @@
 /** KMS: customer-managed keys rotate their key material. */
 import { enforcement, PlatformResourceRule } from "../lib/rule";
-import { awsTypes, isTrue, read, show, subject, UNKNOWN } from "./common";
+import { awsTypes, isTrue, show, subject } from "./common";
+import { read, UNKNOWN } from "../lib/props";
 
 export const kmsKeyRotation: PlatformResourceRule = {
     kind: "resource",

@@ -3,7 +3,8 @@
  * node role's credentials) and encrypted EBS volumes.
  */
 import { enforcement, PlatformResourceRule } from "../lib/rule";
-import { awsTypes, isTrue, read, readList, show, subject, UNKNOWN } from "./common";
+import { awsTypes, isTrue, show, subject } from "./common";
+import { read, readList, UNKNOWN } from "../lib/props";
 
 export const imdsv2Required: PlatformResourceRule = {
     kind: "resource",

@@ -2,9 +2,10 @@
  * EKS managed node groups: no SSH, a size cap per environment, and taints that keep ordinary pods
  * off spot and GPU capacity.
  */
-import { enforcement, PlatformResourceRule } from "../lib/rule";
+import { enforcement, PlatformResourceRule, configOf } from "../lib/rule";
 import { gpuTaint, nodeRoleLabel } from "../../components/config/nodeRoles";
-import { awsTypes, read, readList, ruleConfig, show, subject, UNKNOWN } from "./common";
+import { awsTypes, show, subject } from "./common";
+import { read, readList, UNKNOWN } from "../lib/props";
 
 export { nodeRoleLabel };
 /** The taint key GPU groups must carry (the NVIDIA convention the device plugin tolerates). */
@@ -61,7 +62,7 @@ export const nodeGroupSizeCap: PlatformResourceRule = {
     },
     validateResource: (args, report) => {
         if (args.type !== awsTypes.eksNodeGroup) return;
-        const config = ruleConfig(args, nodeGroupSizeCapDefaults);
+        const config = configOf(args, nodeGroupSizeCapDefaults);
         const maxSize = read(args.props, "scalingConfig", "maxSize");
         if (typeof maxSize !== "number") return; // unknown or absent (the provider requires it)
         const role = read(args.props, "labels", nodeRoleLabel);

@@ -3,7 +3,8 @@
  * final snapshot.
  */
 import { enforcement, PlatformResourceRule } from "../lib/rule";
-import { awsTypes, isTrue, read, show, subject, UNKNOWN } from "./common";
+import { awsTypes, isTrue, show, subject } from "./common";
+import { read, UNKNOWN } from "../lib/props";
 
 const storageTypes: readonly string[] = [awsTypes.rdsInstance, awsTypes.rdsCluster];
 const networkTypes: readonly string[] = [awsTypes.rdsInstance, awsTypes.rdsClusterInstance];

@@ -17,8 +17,9 @@
  * lifecycleRules) do not count: the platform uses the side resources.
  */
 import { PolicyResource, ReportViolation, StackValidationArgs } from "@pulumi/policy";
-import { enforcement, PlatformStackRule } from "../lib/rule";
-import { isTrue, known, read, readList, ruleConfig, s3Types, show, UNKNOWN } from "./common";
+import { enforcement, PlatformStackRule, configOf } from "../lib/rule";
+import { isTrue, s3Types, show } from "./common";
+import { known, read, readList, UNKNOWN } from "../lib/props";
 
 type SideKind = Exclude<keyof typeof s3Types, "bucket">;
 const sideKinds = Object.keys(s3Types).filter((k) => k !== "bucket") as SideKind[];
@@ -233,7 +234,7 @@ export const s3Versioning: PlatformStackRule = {
         },
     },
     validateStack: (args: StackValidationArgs, report: ReportViolation) => {
-        const config = ruleConfig(args, s3VersioningDefaults);
+        const config = configOf(args, s3VersioningDefaults);
         for (const b of joinBuckets(args.resources)) {
             const texts = [b.name, b.prefix].filter((t): t is string => typeof t === "string" && t !== "");
             if (texts.length === 0) {

@@ -1,6 +1,7 @@
 /** Secrets Manager: secrets are encrypted with a customer-managed key, not aws/secretsmanager. */
 import { enforcement, PlatformResourceRule } from "../lib/rule";
-import { awsTypes, read, show, subject, UNKNOWN } from "./common";
+import { awsTypes, show, subject } from "./common";
+import { read, UNKNOWN } from "../lib/props";
 
 export const secretsManagerCmk: PlatformResourceRule = {
     kind: "resource",

@@ -10,21 +10,14 @@
  */
 import { ResourceValidationArgs } from "@pulumi/policy";
 import { parse as parseYaml } from "yaml";
-import { at, textAt } from "../lib/rule";
+import { at, describeResource, objectOrEmpty, textAt } from "../lib/props";
 import { containersOf, describeContainer, FoundContainer, FoundPodSpec, podSpecsOf } from "../lib/podSpecs";
 
 export type Obj = Record<string, unknown>;
 
-/** A plain object as itself, a missing value as {}, anything else (unreadable) as undefined. */
-export function objectOrEmpty(value: unknown): Obj | undefined {
-    if (value === undefined || value === null) return {};
-    return typeof value === "object" && !Array.isArray(value) ? (value as Obj) : undefined;
-}
-
 /** "Deployment spark-connect": the resource as messages name it. */
 export function resourceLabel(args: Pick<ResourceValidationArgs, "type" | "name">): string {
-    const kind = args.type.slice(args.type.lastIndexOf(":") + 1) || args.type;
-    return `${kind} ${args.name}`;
+    return describeResource(args.type, args.name);
 }
 
 export interface ContainerContext {
@@ -91,14 +84,4 @@ export function podAnnotations(args: ResourceValidationArgs, found: FoundPodSpec
         annotations = at(props, ...path, "annotations");
     }
     return objectOrEmpty(annotations) ?? {};
-}
-
-/**
- * The rule's config from the pack over the rule's defaults. Keys the pack leaves unset (or sets to
- * undefined) keep their defaults; tests and the offline check pass {}.
- */
-export function configWithDefaults<T extends object>(args: Pick<ResourceValidationArgs, "getConfig">, defaults: T): T {
-    const config = objectOrEmpty(args.getConfig<object>()) ?? {};
-    const set = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined && v !== null));
-    return { ...defaults, ...set };
 }

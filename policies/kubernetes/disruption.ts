@@ -1,7 +1,8 @@
 /**
  * Disruption budgets: a PodDisruptionBudget must let node drains make progress.
  */
-import { at, enforcement, PlatformResourceRule } from "../lib/rule";
+import { enforcement, PlatformResourceRule } from "../lib/rule";
+import { at } from "../lib/props";
 import { resourceLabel } from "./common";
 
 export const pdbTypes: readonly string[] = ["kubernetes:policy/v1:PodDisruptionBudget", "kubernetes:policy/v1beta1:PodDisruptionBudget"];

@@ -2,8 +2,8 @@
  * Images: every container runs a pinned image, so what runs is what was reviewed.
  */
 import { isDigestPinned, isPinnedImage } from "../../components/config/imageRef";
-import { enforcement, PlatformResourceRule } from "../lib/rule";
-import { configWithDefaults, eachContainer } from "./common";
+import { enforcement, PlatformResourceRule, configOf } from "../lib/rule";
+import { eachContainer } from "./common";
 
 export interface ImagesPinnedConfig {
     /** Require a @sha256 digest rather than a tag. Default false; the prod pack config turns it on. */
@@ -30,7 +30,7 @@ export const imagesPinned: PlatformResourceRule = {
         },
     },
     validateResource: (args, reportViolation) => {
-        const config = configWithDefaults(args, imagesPinnedDefaults);
+        const config = configOf(args, imagesPinnedDefaults);
         eachContainer(args, ({ where, container }) => {
             const image = container.container.image;
             if (typeof image !== "string") return;

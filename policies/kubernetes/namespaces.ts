@@ -2,8 +2,9 @@
  * Namespaces: Pod Security Admission enforces a profile in every namespace the platform creates
  * (see components/kubernetes/namespaces.ts).
  */
-import { at, enforcement, PlatformResourceRule, textAt } from "../lib/rule";
-import { objectOrEmpty, resourceLabel } from "./common";
+import { enforcement, PlatformResourceRule } from "../lib/rule";
+import { at, objectOrEmpty, textAt } from "../lib/props";
+import { resourceLabel } from "./common";
 
 export const enforceLabel = "pod-security.kubernetes.io/enforce";
 export const exemptionAnnotation = "spark-k8s/pod-security-exemption";

@@ -4,8 +4,9 @@
  * The platform's hardening helper (components/kubernetes/hardening.ts) produces pods that pass all
  * of these by construction.
  */
-import { at, enforcement, listAt, PlatformResourceRule } from "../lib/rule";
-import { eachContainer, eachPod, objectOrEmpty, podAnnotations } from "./common";
+import { enforcement, PlatformResourceRule } from "../lib/rule";
+import { at, listAt, objectOrEmpty } from "../lib/props";
+import { eachContainer, eachPod, podAnnotations } from "./common";
 
 const family = "kubernetes" as const;
 const kind = "resource" as const;

@@ -3,8 +3,9 @@
  * take (limits), and nothing asks for more than a node can give.
  */
 import { gpuResource } from "../../components/config/nodeRoles";
-import { at, enforcement, PlatformResourceRule } from "../lib/rule";
-import { configWithDefaults, eachContainer, objectOrEmpty } from "./common";
+import { enforcement, PlatformResourceRule, configOf } from "../lib/rule";
+import { at, objectOrEmpty } from "../lib/props";
+import { eachContainer } from "./common";
 import { podBearingTypes } from "../lib/podSpecs";
 import { parseQuantity, parseSparkMemory } from "../../components/kubernetes/quantity";
 
@@ -50,7 +51,7 @@ export const containerResources: PlatformResourceRule = {
         },
     },
     validateResource: (args, reportViolation) => {
-        const config = configWithDefaults(args, containerResourcesDefaults);
+        const config = configOf(args, containerResourcesDefaults);
         const required: [string, string][] = [
             ["requests", "cpu"],
             ["requests", "memory"],
@@ -110,7 +111,7 @@ export const containerLimitsWithinMaxima: PlatformResourceRule = {
         },
     },
     validateResource: (args, reportViolation) => {
-        const config = configWithDefaults(args, containerMaximaDefaults);
+        const config = configOf(args, containerMaximaDefaults);
         const maxima: [string, string, number][] = (["cpu", "memory"] as const).map((resource) => {
             const key = resource === "cpu" ? "maxCpu" : "maxMemory";
             const max = parseQuantity(config[key]);

@@ -1,8 +1,9 @@
 /**
  * Services: nothing is exposed outside the cluster unless it is on the allowlist.
  */
-import { at, enforcement, PlatformResourceRule, textAt } from "../lib/rule";
-import { configWithDefaults, resourceLabel } from "./common";
+import { enforcement, PlatformResourceRule, configOf } from "../lib/rule";
+import { at, textAt } from "../lib/props";
+import { resourceLabel } from "./common";
 
 export interface NoPublicServicesConfig {
     /** Services (metadata.name, or the Pulumi resource name when metadata.name is unset) that may be LoadBalancer or NodePort. Default []. */
@@ -34,7 +35,7 @@ export const noPublicServices: PlatformResourceRule = {
         if (args.type !== serviceType) return;
         const type = textAt(args.props, "spec", "type");
         if (type === undefined || !publicTypes.includes(type)) return;
-        const config = configWithDefaults(args, noPublicServicesDefaults);
+        const config = configOf(args, noPublicServicesDefaults);
         const allowed = Array.isArray(config.allowPublicServices) ? config.allowPublicServices : [];
         const name = textAt(args.props, "metadata", "name") ?? args.name;
         if (allowed.includes(name)) return;

@@ -4,7 +4,8 @@
  * ConfigMaps (Spark executor templates). Rules over pods read these instead of each kind.
  */
 import { parse as parseYaml } from "yaml";
-import { at, listAt, textAt } from "./rule";
+import { at, listAt, textAt } from "./props";
+
 
 /** Where a pod runs in Spark terms, when the resource says so. */
 export type PodRole = "driver" | "executor" | "server" | "job" | "unknown";

@@ -3,7 +3,7 @@
  * severity, remediation text, family and the default enforcement per environment. Rule modules
  * export these objects; only policies/index.ts turns them into a PolicyPack.
  */
-import { EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { EnforcementLevel, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { Tier, tiers } from "../../components/config/schema";
 
 /** Environments the pack distinguishes: the stack's tier. */
@@ -38,24 +38,24 @@ export type PlatformResourceRule = Omit<ResourceValidationPolicy, "enforcementLe
 export type PlatformStackRule = Omit<StackValidationPolicy, "enforcementLevel"> & RuleExtras & { readonly kind: "stack" };
 export type PlatformRule = PlatformResourceRule | PlatformStackRule;
 
-/** Reads a nested property without throwing on missing or unknown (preview) values. */
-export function at(value: unknown, ...path: (string | number)[]): unknown {
-    let v = value;
-    for (const key of path) {
-        if (v === null || typeof v !== "object") return undefined;
-        v = (v as Record<string | number, unknown>)[key];
+/**
+ * A rule's config from the pack merged over the rule's defaults: a key the pack leaves unset keeps
+ * its default, and so does a key of the wrong type (a list must be a list of strings). The offline
+ * check and tests pass {}.
+ */
+export function configOf<T extends object>(args: Pick<ResourceValidationArgs, "getConfig">, defaults: T): T {
+    let given: Record<string, unknown> = {};
+    try {
+        const c = args.getConfig<Record<string, unknown>>();
+        if (c !== null && typeof c === "object") given = c;
+    } catch {
+        given = {};
     }
-    return v;
-}
-
-/** A list at a path, or [] when it is missing or not yet known. */
-export function listAt(value: unknown, ...path: (string | number)[]): unknown[] {
-    const v = at(value, ...path);
-    return Array.isArray(v) ? v : [];
-}
-
-/** A string at a path, or undefined when missing, unknown or not a string. */
-export function textAt(value: unknown, ...path: (string | number)[]): string | undefined {
-    const v = at(value, ...path);
-    return typeof v === "string" ? v : undefined;
+    const out: Record<string, unknown> = { ...(defaults as Record<string, unknown>) };
+    for (const [key, fallback] of Object.entries(defaults)) {
+        const v = given[key];
+        if (v === undefined || v === null) continue;
+        if (Array.isArray(fallback) ? Array.isArray(v) && v.every((x) => typeof x === "string") : typeof v === typeof fallback) out[key] = v;
+    }
+    return out as T;
 }

@@ -1,13 +1,12 @@
 /**
  * What the Spark rules share: where Spark configuration lives (spark-defaults.conf in ConfigMaps,
- * SparkApplication fields and sparkConf), Spark's size units, node selection and tolerations, and
- * the guard that keeps values unknown during preview from failing a rule.
- * The sentinel strings are @pulumi/policy 1.21's (proxy.js); its typings do not export them.
+ * SparkApplication fields and sparkConf), Spark's sizes, and node selection and tolerations.
+ * Values unknown during preview are read through policies/lib/props.ts.
  */
-import { UnknownValueError } from "@pulumi/policy";
+import { parseQuantity, parseSparkMemory } from "../../components/kubernetes/quantity";
 import { parseSparkDefaults } from "../../components/spark/sparkDefaults";
 import { nodeRoleLabel, executorTaint, gpuResource, gpuTaint } from "../../components/config/nodeRoles";
-import { at, textAt } from "../lib/rule";
+import { asRecord, at, booleanOf, isUnknown, textAt, textHasUnknown } from "../lib/props";
 import { FoundPodSpec, podBearingTypes } from "../lib/podSpecs";
 
 export { nodeRoleLabel, executorTaint, gpuResource, gpuTaint };
@@ -22,48 +21,6 @@ export const sparkDefaultsKey = "spark-defaults.conf";
 /** Label of the Spark standalone worker pods, which host executors. */
 export const standaloneWorkerComponent = "spark-worker";
 
-/**
- * The sentinels @pulumi/policy puts where a value is unknown during preview (proxy.ts). A rule
- * that reads props through the analyzer's proxy gets an UnknownValueError instead; one that is
- * handed the plain values (tests, copies) sees these strings.
- */
-const unknownSentinels = new Set([
-    "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
-    "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
-    "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
-    "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
-    "030794c1-ac77-496b-92df-f27374a8bd58",
-    "e48ece36-62e2-4504-bad9-02848725956a",
-    "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
-]);
-
-export function isUnknown(value: unknown): boolean {
-    return typeof value === "string" && unknownSentinels.has(value);
-}
-
-/** True when a value or anything inside it is unknown during preview. */
-export function containsUnknown(value: unknown, depth = 0): boolean {
-    if (isUnknown(value)) return true;
-    if (depth > 12 || value === null || typeof value !== "object") return false;
-    return Object.values(value).some((v) => containsUnknown(v, depth + 1));
-}
-
-/**
- * Runs one check and swallows what preview cannot know: the analyzer's UnknownValueError, or a
- * check that returns early on a sentinel. Reports made before the unknown was met stand.
- */
-export function skippingUnknowns(check: () => void): void {
-    try {
-        check();
-    } catch (err) {
-        if (err instanceof UnknownValueError) return;
-        throw err;
-    }
-}
-
-const asRecord = (v: unknown): Record<string, unknown> | undefined => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
-export { asRecord };
-
 /** Where a set of Spark properties comes from, for messages. */
 export interface SparkConfSource {
     /** "ConfigMap spark-connect-35 data.spark-defaults.conf" or "SparkApplication etl spec". */
@@ -75,8 +32,7 @@ export interface SparkConfSource {
 export function sparkDefaultsOf(props: Record<string, unknown>): { conf?: Record<string, string>; error?: string } | undefined {
     const text = at(props, "data", sparkDefaultsKey);
     if (typeof text !== "string" || isUnknown(text)) return undefined;
-    // Text assembled from an unknown value carries the sentinel inside it.
-    if ([...unknownSentinels].some((u) => text.includes(u))) return undefined;
+    if (textHasUnknown(text)) return undefined;
     try {
         return { conf: parseSparkDefaults(text) };
     } catch (err) {
@@ -116,37 +72,16 @@ export function sparkConfOf(spec: Record<string, unknown>): Record<string, strin
     return out;
 }
 
-/** A Spark boolean property: "true"/"false" in any case; undefined when unset or not a boolean. */
-export function sparkBoolean(value: unknown): boolean | undefined {
-    if (typeof value === "boolean") return value;
-    if (typeof value !== "string") return undefined;
-    const v = value.trim().toLowerCase();
-    return v === "true" ? true : v === "false" ? false : undefined;
-}
-
-const binaryUnits: Record<string, number> = { k: 1 / 1024, m: 1, g: 1024, t: 1024 * 1024, p: 1024 * 1024 * 1024 };
-
-/**
- * A Spark memory size in MiB: "4g", "4096m", "512k", "1t", the "…b" and "…i" spellings and
- * Kubernetes "Gi"/"Mi" quantities; a bare number is MiB, as spark.executor.memory reads it.
- * undefined when missing, unknown or not a size.
- */
+/** A Spark memory size in MiB, as Spark reads it (no suffix means MiB); undefined when missing, unknown or not a size. */
 export function memoryMiB(value: unknown): number | undefined {
-    if (typeof value === "number") return Number.isFinite(value) && value >= 0 ? value : undefined;
-    if (typeof value !== "string" || isUnknown(value)) return undefined;
-    const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgtp])?(?:i?b?)\s*$/i.exec(value);
-    if (!m) return undefined;
-    return Number(m[1]) * binaryUnits[(m[2] ?? "m").toLowerCase()];
+    const bytes = parseSparkMemory(value);
+    return bytes === undefined ? undefined : bytes / 2 ** 20;
 }
 
-/** Cores: a number, a numeric string or a Kubernetes CPU quantity ("500m"); undefined otherwise. */
+/** Cores: a number or a Kubernetes CPU quantity ("2", "500m"), above zero; undefined otherwise. */
 export function coresOf(value: unknown): number | undefined {
-    if (typeof value === "number") return Number.isFinite(value) && value > 0 ? value : undefined;
-    if (typeof value !== "string" || isUnknown(value)) return undefined;
-    const m = /^\s*(\d+(?:\.\d+)?)\s*(m)?\s*$/.exec(value);
-    if (!m) return undefined;
-    const n = Number(m[1]) / (m[2] ? 1000 : 1);
-    return n > 0 ? n : undefined;
+    const cores = parseQuantity(value);
+    return cores !== undefined && cores > 0 ? cores : undefined;
 }
 
 /** A memory size for messages: "14358 MiB". */
@@ -165,7 +100,7 @@ export function podMemoryMiB(role: "driver" | "executor", conf: Record<string, s
     const factor = factorText !== undefined && Number.isFinite(Number(factorText)) ? Number(factorText) : 0.1;
     const overhead = given ?? Math.max(384, Math.floor(factor * heap));
     const pyspark = role === "executor" ? (memoryMiB(conf["spark.executor.pyspark.memory"]) ?? 0) : 0;
-    const offHeap = sparkBoolean(conf["spark.memory.offHeap.enabled"]) ? (memoryMiB(conf["spark.memory.offHeap.size"]) ?? 0) : 0;
+    const offHeap = booleanOf(conf["spark.memory.offHeap.enabled"]) ? (memoryMiB(conf["spark.memory.offHeap.size"]) ?? 0) : 0;
     return { heap, overhead, total: heap + overhead + pyspark + offHeap };
 }
 
@@ -218,13 +153,6 @@ export function labelsOfPod(found: FoundPodSpec, props: Record<string, unknown>)
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries({ ...resourceLabels, ...found.labels })) if (typeof v === "string") out[k] = v;
     return out;
-}
-
-/** "Deployment spark-connect-35" or "ConfigMap x": the kind and name a message starts with. */
-export function describeResource(type: string, name: string, props?: Record<string, unknown>): string {
-    const kind = type.split(":").pop() ?? type;
-    const metaName = props ? textAt(props, "metadata", "name") : undefined;
-    return `${kind} ${metaName && !isUnknown(metaName) ? metaName : name}`;
 }
 
 /**

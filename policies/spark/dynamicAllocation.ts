@@ -10,7 +10,8 @@
  * counts when set to true; the rule asks for it to be explicit.
  */
 import { enforcement, PlatformResourceRule } from "../lib/rule";
-import { asRecord, describeResource, skippingUnknowns, sparkApplicationSpec, sparkBoolean, sparkConfOf, sparkDefaultsOf, types } from "./common";
+import { sparkApplicationSpec, sparkConfOf, sparkDefaultsOf, types } from "./common";
+import { asRecord, booleanOf, describeResource, known } from "../lib/props";
 
 const keys = {
     enabled: "spark.dynamicAllocation.enabled",
@@ -30,17 +31,17 @@ export const dynamicAllocationNeedsShuffle: PlatformResourceRule = {
     defaultEnforcement: enforcement.core,
     validateResource: (args, report) => {
         const props = args.props;
-        skippingUnknowns(() => {
+        known(() => {
             const resource = describeResource(args.type, args.name, props);
             const app = sparkApplicationSpec(args.type, props);
             if (app) {
                 const conf = sparkConfOf(app.spec);
                 const da = asRecord(app.spec.dynamicAllocation) ?? {};
-                const enabledField = sparkBoolean(da.enabled);
-                const enabled = enabledField ?? sparkBoolean(conf[keys.enabled]);
+                const enabledField = booleanOf(da.enabled);
+                const enabled = enabledField ?? booleanOf(conf[keys.enabled]);
                 if (!enabled) return;
-                const tracking = sparkBoolean(da.shuffleTrackingEnabled) ?? sparkBoolean(conf[keys.shuffleTracking]);
-                if (tracking || sparkBoolean(conf[keys.shuffleService])) return;
+                const tracking = booleanOf(da.shuffleTrackingEnabled) ?? booleanOf(conf[keys.shuffleTracking]);
+                if (tracking || booleanOf(conf[keys.shuffleService])) return;
                 const via = enabledField ? `${app.path}.dynamicAllocation.enabled` : `${app.path}.sparkConf["${keys.enabled}"]`;
                 report(
                     `${resource}: ${via} is true but neither ${app.path}.dynamicAllocation.shuffleTrackingEnabled / sparkConf["${keys.shuffleTracking}"] ` +
@@ -50,10 +51,10 @@ export const dynamicAllocationNeedsShuffle: PlatformResourceRule = {
             }
             if (args.type !== types.configMap) return;
             const conf = sparkDefaultsOf(props)?.conf;
-            if (!conf || !sparkBoolean(conf[keys.enabled])) return;
+            if (!conf || !booleanOf(conf[keys.enabled])) return;
             const master = conf["spark.master"];
             if (typeof master !== "string" || !master.trim().startsWith("k8s://")) return;
-            if (sparkBoolean(conf[keys.shuffleTracking]) || sparkBoolean(conf[keys.shuffleService])) return;
+            if (booleanOf(conf[keys.shuffleTracking]) || booleanOf(conf[keys.shuffleService])) return;
             report(
                 `${resource} data.spark-defaults.conf: ${keys.enabled} is true with spark.master ${master} but neither ${keys.shuffleTracking} ` +
                     `nor ${keys.shuffleService} is true; executors holding shuffle data would be removed.`,

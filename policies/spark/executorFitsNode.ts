@@ -7,29 +7,17 @@
 import { PolicyResource } from "@pulumi/policy";
 import { instanceShape, InstanceShape } from "../../components/config/instanceTypes";
 import { allocatable } from "../../components/spark/sizing";
-import { at, enforcement, PlatformStackRule } from "../lib/rule";
+import { enforcement, PlatformStackRule } from "../lib/rule";
 import { podSpecsOf } from "../lib/podSpecs";
-import {
-    asRecord,
-    describeResource,
-    isUnknown,
-    showMiB,
-    nodeRoleLabel,
-    podMemoryMiB,
-    requiredNodeLabelValues,
-    skippingUnknowns,
-    sparkApplicationSpec,
-    sparkConfOf,
-    sparkDefaultsOf,
-    types,
-} from "./common";
+import { showMiB, nodeRoleLabel, podMemoryMiB, requiredNodeLabelValues, sparkApplicationSpec, sparkConfOf, sparkDefaultsOf, types } from "./common";
+import { asRecord, at, describeResource, isUnknown, known } from "../lib/props";
 
 /** Node groups by the node-role label they give their nodes: every instance type of every group with that label. */
 function nodeGroupsByRole(resources: PolicyResource[]): Map<string, { names: string[]; instanceTypes: string[] }> {
     const groups = new Map<string, { names: string[]; instanceTypes: string[] }>();
     for (const r of resources) {
         if (r.type !== types.nodeGroup) continue;
-        skippingUnknowns(() => {
+        known(() => {
             const role = at(r.props, "labels", nodeRoleLabel);
             const list = at(r.props, "instanceTypes");
             if (typeof role !== "string" || isUnknown(role) || !Array.isArray(list)) return;
@@ -109,7 +97,7 @@ export const executorFitsNode: PlatformStackRule = {
         const groups = nodeGroupsByRole(args.resources);
         for (const r of args.resources) {
             if (!describingExecutors.has(r.type)) continue;
-            skippingUnknowns(() => {
+            known(() => {
                 const demand = executorDemandOf(r);
                 if (!demand) return;
                 const group = groups.get(demand.nodeRole);

@@ -14,7 +14,8 @@
  */
 import { enforcement, PlatformResourceRule } from "../lib/rule";
 import { FoundPodSpec, podSpecsOf } from "../lib/podSpecs";
-import { describeResource, effectivePodSpec, executorTaint, labelsOfPod, nodeRoleLabel, selectsNodeLabel, skippingUnknowns, standaloneWorkerComponent, toleration, types } from "./common";
+import { effectivePodSpec, executorTaint, labelsOfPod, nodeRoleLabel, selectsNodeLabel, standaloneWorkerComponent, toleration, types } from "./common";
+import { describeResource, known } from "../lib/props";
 
 /** Node labels that mean spot capacity or the executor group, with the value that selects it. */
 const spotSelectors: readonly { label: string; value: string; caseInsensitive: boolean }[] = [
@@ -45,9 +46,9 @@ export const executorsOnSpotOnlyExecutors: PlatformResourceRule = {
         // Node agents run on every node; the executor taint is not meant to keep them off.
         if (args.type === types.daemonSet) return;
         const props = args.props;
-        skippingUnknowns(() => {
+        known(() => {
             for (const found of podSpecsOf(args.type, props)) {
-                skippingUnknowns(() => {
+                known(() => {
                     const place = where(args.type, args.name, props, found);
                     const labels = labelsOfPod(found, props);
                     const isWorker = labels["app.kubernetes.io/component"] === standaloneWorkerComponent;

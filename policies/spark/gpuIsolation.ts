@@ -11,24 +11,10 @@
  * with vendor nvidia.com makes Spark add nvidia.com/gpu to the container, so the SparkApplication's
  * sparkConf and the spark-defaults.conf beside an executor pod template count as requests.
  */
-import { enforcement, PlatformResourceRule, textAt } from "../lib/rule";
+import { enforcement, PlatformResourceRule } from "../lib/rule";
 import { containersOf, describeContainer, FoundPodSpec, podSpecsOf } from "../lib/podSpecs";
-import {
-    asRecord,
-    describeResource,
-    effectivePodSpec,
-    gpuResource,
-    gpuTaint,
-    isUnknown,
-    nodeRoleLabel,
-    selectsNodeLabel,
-    skippingUnknowns,
-    sparkApplicationSpec,
-    sparkConfOf,
-    sparkDefaultsOf,
-    toleration,
-    types,
-} from "./common";
+import { effectivePodSpec, gpuResource, gpuTaint, nodeRoleLabel, selectsNodeLabel, sparkApplicationSpec, sparkConfOf, sparkDefaultsOf, toleration, types } from "./common";
+import { asRecord, describeResource, isUnknown, known, textAt } from "../lib/props";
 
 function positive(value: unknown): boolean {
     if (typeof value === "number") return value > 0;
@@ -66,12 +52,12 @@ export const gpuIsolation: PlatformResourceRule = {
     validateResource: (args, report) => {
         if (args.type === types.daemonSet) return;
         const props = args.props;
-        skippingUnknowns(() => {
+        known(() => {
             const app = sparkApplicationSpec(args.type, props);
             const conf = app ? sparkConfOf(app.spec) : args.type === types.configMap ? sparkDefaultsOf(props)?.conf : undefined;
             const resource = describeResource(args.type, args.name, props);
             for (const found of podSpecsOf(args.type, props)) {
-                skippingUnknowns(() => {
+                known(() => {
                     const requesting = containersOf(found.spec).filter((c) => containerRequestsGpu(c.container));
                     const confKey = sparkConfGpu(conf, found.role);
                     const tolerates = toleration(found.spec, gpuTaint);

@@ -4,18 +4,20 @@
  * to 1 core / 1 GiB executors, the node fill the sizing model computes is lost, and a pod's memory
  * limit no longer covers the JVM's off-heap use (OOMKilled executors).
  */
-import { PlatformResourceRule, enforcement } from "../lib/rule";
-import { asRecord, configuresApplications, coresOf, describeResource, memoryMiB, sparkApplicationSpec, sparkConfOf, sparkDefaultsOf, skippingUnknowns, types, isUnknown, showMiB } from "./common";
+import { configOf, enforcement, PlatformResourceRule } from "../lib/rule";
+import { configuresApplications, coresOf, memoryMiB, sparkApplicationSpec, sparkConfOf, sparkDefaultsOf, types, showMiB } from "./common";
+import { asRecord, describeResource, isUnknown, known } from "../lib/props";
 
 export interface SparkResourcesConfig {
     /** Most cores one driver or executor may ask for. */
-    readonly maxCores?: number;
+    readonly maxCores: number;
     /** Most heap one driver or executor may ask for, as a Spark size ("256g"). */
-    readonly maxMemory?: string;
+    readonly maxMemory: string;
 }
 
 export const defaultMaxCores = 32;
 export const defaultMaxMemory = "256g";
+const defaults: SparkResourcesConfig = { maxCores: defaultMaxCores, maxMemory: defaultMaxMemory };
 
 interface Limits {
     readonly maxCores: number;
@@ -24,8 +26,7 @@ interface Limits {
 }
 
 function limitsOf(config: SparkResourcesConfig): Limits {
-    const maxMemoryText = config.maxMemory ?? defaultMaxMemory;
-    return { maxCores: config.maxCores ?? defaultMaxCores, maxMemoryMiB: memoryMiB(maxMemoryText) ?? Infinity, maxMemoryText };
+    return { maxCores: config.maxCores, maxMemoryMiB: memoryMiB(config.maxMemory) ?? Infinity, maxMemoryText: config.maxMemory };
 }
 
 const show = (v: unknown): string => (typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? String(v) : JSON.stringify(v));
@@ -76,19 +77,19 @@ export const sparkResourcesDeclared: PlatformResourceRule = {
     configSchema: {
         properties: {
             maxCores: { type: "number", minimum: 1, default: defaultMaxCores, description: "Most cores one driver or executor may ask for." },
-            maxMemory: { type: "string", pattern: "^[0-9]+(\\.[0-9]+)?[kKmMgGtT]?$", default: defaultMaxMemory, description: "Most heap one driver or executor may ask for (Spark size)." },
+            maxMemory: { type: "string", pattern: "^[0-9]+([kKmMgGtTpP][bB]?|[bB])?$", default: defaultMaxMemory, description: "Most heap one driver or executor may ask for (Spark size)." },
         },
     },
     validateResource: (args, report) => {
-        const limits = limitsOf(args.getConfig<SparkResourcesConfig>());
+        const limits = limitsOf(configOf(args, defaults));
         const props = args.props;
-        skippingUnknowns(() => {
+        known(() => {
             const app = sparkApplicationSpec(args.type, props);
             if (app) {
                 const conf = sparkConfOf(app.spec);
                 const where = describeResource(args.type, args.name, props);
                 for (const role of ["driver", "executor"] as const) {
-                    skippingUnknowns(() => {
+                    known(() => {
                         const s = asRecord(app.spec[role]);
                         if (isUnknown(app.spec[role])) return;
                         if (!s) {
