@@ -43,11 +43,12 @@ export function parseQuantity(value: unknown): number | undefined {
 const sparkByteUnits: Readonly<Record<string, number>> = { b: 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40, p: 2 ** 50 };
 
 /**
- * Bytes in a Spark memory string, read the way Spark 3.5 and 4.x read spark.driver.memory and
- * spark.executor.memory (JavaUtils.byteStringAs, as MiB): a whole number, then optionally b, k, m,
- * g, t or p, each also with a trailing "b" except b itself, in any case; no suffix means MiB. A
- * number is MiB. Undefined for anything Spark refuses: fractions ("1.5g"), Kubernetes spellings
- * ("4Gi"), values not yet known at preview.
+ * Bytes in a Spark memory string, read as every Spark line the platform runs reads
+ * spark.driver.memory, spark.executor.memory and SparkApplication memory (JavaUtils.byteStringAs,
+ * as MiB): a whole number, then optionally b, k, m, g, t or p, each also with a trailing "b"
+ * except b itself, in any case; no suffix means MiB. A number is MiB. Undefined for what any line
+ * refuses: fractions ("1.5g"), and the "4Gi"/"4gib" spellings, which 4.3 reads but 3.5 and 4.1
+ * refuse (the integration suite asks each line's JavaUtils).
  */
 export function parseSparkMemory(value: unknown): number | undefined {
     if (typeof value === "number") return Number.isInteger(value) && value >= 0 ? value * sparkByteUnits.m : undefined;

@@ -57,7 +57,7 @@ function checkValues(
             else if (cores > limits.maxCores) report(`${where}: ${name} is ${cores}, above the limit of ${limits.maxCores} cores (config maxCores).`);
         } else {
             const size = memoryMiB(value);
-            if (size === undefined) report(`${where}: ${name} "${show(value)}" is not a Spark memory size (e.g. 4g, 4096m).`);
+            if (size === undefined) report(`${where}: ${name} "${show(value)}" is not a Spark memory size every Spark line reads: a whole number with b, k, m, g, t or p (e.g. 4g, 4096m).`);
             else if (what === "memory" && size > limits.maxMemoryMiB) report(`${where}: ${name} is ${show(value)} (${showMiB(size)}), above the limit of ${limits.maxMemoryText} (config maxMemory).`);
         }
     }
