@@ -86,7 +86,7 @@ export const hadoopAwsProfiles: Readonly<Record<SparkVersion, HadoopAwsProfile>>
     },
 };
 
-/** The Prometheus servlet path on the driver UI; the scrape config uses it. */
+/** Where the driver UI serves its metrics in Prometheus format (the PrometheusServlet sink). */
 export const prometheusServletPath = "/metrics/prometheus";
 export const defaultRapidsPluginClass = "com.nvidia.spark.SQLPlugin";
 /** Concurrent tasks per GPU: the RAPIDS tuning guide's starting point. */
