@@ -27,7 +27,9 @@ export type ObjectStorage =
 
 /** The PostgreSQL server the Metastore and Airflow keep their databases on. */
 export interface DatabaseServer {
+    /** Host name clients connect to: the RDS endpoint, or the in-cluster Service. */
     readonly host: pulumi.Input<string>;
+    /** TCP port PostgreSQL listens on (5432). */
     readonly port: number;
     /** RDS requires TLS; the in-cluster server on the local tier does not offer it. */
     readonly sslMode: "require" | "disable";
@@ -44,10 +46,15 @@ export interface PlatformContext {
     readonly spark: SparkConfig;
     /** The services config area: Metastore, Airflow, JupyterHub, MinIO, PostgreSQL. */
     readonly services: ServicesConfig;
+    /** What the stack's scenarios and presets switch on (componentPlan). */
     readonly plan: ComponentPlan;
+    /** Kubernetes provider of every resource; on AWS it waits for the nodes and add-ons. */
     readonly provider: k8s.Provider;
+    /** Object storage: S3 buckets on AWS, MinIO on the local tier. */
     readonly storage: ObjectStorage;
+    /** The generated credentials the stack's components read. */
     readonly credentials: CredentialValues;
+    /** PostgreSQL server of the Metastore and Airflow databases. */
     readonly database: DatabaseServer;
     /** Kubernetes minor the Pod Security Admission labels pin, e.g. "v1.33". */
     readonly podSecurityVersion: string;

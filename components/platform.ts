@@ -21,24 +21,39 @@ import { SparkPlatform } from "./sparkStack";
 
 /** Stack outputs. Only the kubeconfig is sensitive, and it is a Pulumi secret. AWS outputs are absent on local. */
 export interface PlatformOutputs {
+    /** The stack's tier: local, dev, staging or prod. */
     readonly environment: string;
     /** The scenarios the stack runs (spark.scenarios). */
     readonly scenarios: readonly string[];
+    /** AWS region the stack deploys into (aws:region). */
     readonly region?: string;
+    /** VPC the platform runs in, created or existing. */
     readonly vpcId?: pulumi.Output<string>;
+    /** Private subnets of the nodes, the control-plane ENIs and the database. */
     readonly privateSubnetIds?: pulumi.Output<string[]>;
+    /** EKS cluster name (`<platform.name>-<stack>`). */
     readonly clusterName?: pulumi.Output<string>;
+    /** URL of the EKS API server. */
     readonly clusterEndpoint?: pulumi.Output<string>;
+    /** Kubernetes version the EKS control plane runs. */
     readonly kubernetesVersion?: pulumi.Output<string>;
+    /** Kubeconfig that authenticates with `aws eks get-token`; a Pulumi secret. */
     readonly kubeconfig?: pulumi.Output<string>;
+    /** Managed node group names by role, for the enabled groups. */
     readonly nodeGroups?: Record<string, pulumi.Output<string>>;
+    /** Bucket names by purpose: S3 buckets on AWS, MinIO buckets on local. */
     readonly buckets: Record<string, pulumi.Input<string>>;
+    /** The platform KMS key, which encrypts buckets, volumes, secrets and logs. */
     readonly kmsKeyArn?: pulumi.Output<string>;
+    /** Secrets Manager ARNs of the generated credentials, by credential. */
     readonly secretArns?: Record<string, pulumi.Output<string>>;
+    /** Pod Identity role ARNs, by service identity. */
     readonly workloadRoleArns?: Record<string, pulumi.Output<string>>;
+    /** Host name of the RDS PostgreSQL instance holding the Metastore and Airflow databases. */
     readonly databaseAddress?: pulumi.Output<string>;
     /** In-cluster addresses of Spark Connect, the History Server, Jupyter and Airflow. */
     readonly endpoints?: Record<string, string>;
+    /** s3a:// URL of the Spark event logs, which the History Server reads. */
     readonly eventLogDir?: pulumi.Output<string>;
 }
 

@@ -37,9 +37,11 @@ export const gpuDiscoveryScript = "/opt/spark/scripts/getGpusResources.sh";
 /** Secret holding object-storage credentials for pods on MinIO; absent on S3, where Pod Identity serves. */
 export const objectStorageSecretName = "object-storage-credentials";
 
+/** What the Kubernetes side hands back for the stack outputs. */
 export interface SparkStackOutputs {
     /** In-cluster addresses clients use, by component. */
     readonly endpoints: Record<string, string>;
+    /** s3a:// URL of the event logs: jobs write there, the History Server reads it. */
     readonly eventLogDir: pulumi.Output<string>;
 }
 

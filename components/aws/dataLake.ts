@@ -15,22 +15,31 @@ export const bucketFolders: Readonly<Partial<Record<BucketPurpose, readonly stri
     eventLogs: [eventLogPrefix],
 };
 
+/** One lifecycle rule of a bucket; a day count left unset adds no such action. */
 export interface LifecycleRule {
+    /** Rule id, unique within the bucket's lifecycle configuration. */
     readonly id: string;
     /** Object-key prefix the rule applies to; "" for the whole bucket. */
     readonly prefix: string;
     /** Only objects larger than this many bytes; 0 spares the empty folder markers. */
     readonly objectSizeGreaterThan?: number;
+    /** Days after which an unfinished multipart upload is aborted and its parts deleted. */
     readonly abortIncompleteMultipartUploadDays?: number;
+    /** Days after creation at which current objects expire. */
     readonly expirationDays?: number;
+    /** Days an overwritten or deleted version is kept in a versioned bucket. */
     readonly noncurrentVersionExpirationDays?: number;
 }
 
+/** One data-lake bucket before it exists: what it holds, whether it keeps versions, how long data stays. */
 export interface BucketPlan {
+    /** What the bucket holds; also its key in DataLake.buckets. */
     readonly purpose: BucketPurpose;
     /** Short name used in the bucket's resource and physical name. */
     readonly slug: string;
+    /** Keep object versions, so overwritten and deleted objects can be recovered. */
     readonly versioned: boolean;
+    /** Retention rules; every bucket also aborts abandoned multipart uploads. */
     readonly lifecycleRules: LifecycleRule[];
 }
 
@@ -77,17 +86,23 @@ export function bucketPrefix(platformId: string, slug: string): string {
     return `${full.slice(0, maxBucketPrefixLength - 1).replace(/-+$/, "")}-`;
 }
 
+/** Inputs of DataLake: bucket names, retention, encryption and deletion protection. */
 export interface DataLakeArgs {
     /** Platform id (`<platformName>-<stack>`), the prefix of the bucket names. */
     readonly platformId: string;
+    /** The storage config area: forceDestroy and the retention days of each bucket. */
     readonly config: StorageConfig;
+    /** Platform key the buckets are encrypted with (SSE-KMS with a bucket key). */
     readonly kmsKeyArn: pulumi.Input<string>;
     /** Protect buckets from deletion by Pulumi. */
     readonly protect: boolean;
 }
 
+/** A created bucket, as other components address it. */
 export interface BucketRef {
+    /** Physical bucket name: the prefix plus Pulumi's random suffix. */
     readonly name: pulumi.Output<string>;
+    /** Bucket ARN, for IAM policies. */
     readonly arn: pulumi.Output<string>;
 }
 

@@ -2,17 +2,23 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ServicesConfig } from "../config/schema";
 
+/** Inputs of PlatformDatabase: the RDS settings, where the instance runs and who may connect. */
 export interface PlatformDatabaseArgs {
     /** Platform id (`<platform.name>-<stack>`). */
     readonly platformId: string;
+    /** services.metastore.database: instance class, storage, Multi-AZ, backups and engine version. */
     readonly config: ServicesConfig["metastore"]["database"];
+    /** VPC of the database's security group. */
     readonly vpcId: pulumi.Input<string>;
+    /** Private subnets of the DB subnet group. */
     readonly subnetIds: pulumi.Input<string[]>;
     /** The EKS cluster security group, which managed nodes carry: the only source allowed in. */
     readonly clusterSecurityGroupId: pulumi.Input<string>;
+    /** Platform key that encrypts the storage and the Performance Insights data. */
     readonly kmsKeyArn: pulumi.Input<string>;
     /** Administrator credentials: { username, password }, a Pulumi secret. */
     readonly admin: pulumi.Output<Record<string, string>>;
+    /** RDS deletion protection and Pulumi protect on the instance. */
     readonly deletionProtection: boolean;
 }
 

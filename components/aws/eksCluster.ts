@@ -5,14 +5,19 @@ import { ClusterConfig } from "../config/schema";
 import { kubernetesReleases } from "../config/kubernetesReleases";
 import { clusterKmsPolicy, serviceTrustPolicy } from "./iamPolicies";
 
+/** Inputs of EksCluster: name, cluster config, subnets, key and where it runs. */
 export interface EksClusterArgs {
     /** Cluster name (`<platformName>-<stack>`). */
     readonly clusterName: string;
+    /** The cluster config area: version, endpoint access, admin roles and control-plane logs. */
     readonly config: ClusterConfig;
     /** Private subnets for the control-plane ENIs. */
     readonly subnetIds: pulumi.Input<string[]>;
+    /** Platform key that encrypts Kubernetes secrets, the control-plane log group and gp3 volumes. */
     readonly kmsKeyArn: pulumi.Input<string>;
+    /** AWS region of the cluster, written into the kubeconfig's get-token command. */
     readonly region: string;
+    /** AWS partition (aws, aws-cn, ...) of the managed policy ARNs. */
     readonly partition: pulumi.Input<string>;
     /** EKS deletion protection and Pulumi protect. */
     readonly deletionProtection: boolean;
@@ -156,8 +161,11 @@ export class EksCluster extends pulumi.ComponentResource {
     }
 }
 
+/** Inputs of ClusterAddons: the cluster, its version and what must exist first. */
 export interface ClusterAddonsArgs {
+    /** EKS cluster the add-ons are installed into. */
     readonly clusterName: pulumi.Input<string>;
+    /** The cluster config area; its kubernetesVersion picks the add-on versions. */
     readonly config: ClusterConfig;
     /** What must exist first: the node groups and the pod identity associations. */
     readonly dependsOn: pulumi.Resource[];

@@ -3,6 +3,7 @@
  * tested without Pulumi. Components resolve the ARNs and JSON-encode the result.
  */
 
+/** One statement of an IAM policy, mirroring the IAM JSON policy grammar's element names. */
 export interface Statement {
     Sid?: string;
     Effect: "Allow" | "Deny";
@@ -12,6 +13,7 @@ export interface Statement {
     Condition?: Record<string, Record<string, unknown>>;
 }
 
+/** An IAM policy document (policy language 2012-10-17), as IAM takes it in JSON. */
 export interface PolicyDocument {
     Version: "2012-10-17";
     Statement: Statement[];
@@ -92,10 +94,15 @@ const folderObjects = (bucketArn: string, prefix: string): string[] => folderSco
 
 const readWriteObjects = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"];
 
+/** ARNs and the event-log folder the Spark jobs' policy is scoped to. */
 export interface SparkJobsPolicyArgs {
+    /** Warehouse bucket: tables and S3A magic committer uploads, read and written. */
     warehouseBucketArn: string;
+    /** Event-log bucket; jobs reach only the eventLogPrefix folder inside it. */
     eventLogBucketArn: string;
+    /** Folder of the event logs in that bucket; must end with "/" and not start with it. */
     eventLogPrefix: string;
+    /** Platform key the bucket objects are encrypted with. */
     kmsKeyArn: string;
     /** The Glue Data Catalog, when the iceberg preset uses catalogType glue. */
     glueCatalog?: GlueCatalogRef;
@@ -103,8 +110,11 @@ export interface SparkJobsPolicyArgs {
 
 /** The account's Glue Data Catalog in one region. */
 export interface GlueCatalogRef {
+    /** AWS partition of the catalog ARNs (aws, aws-cn, ...). */
     partition: string;
+    /** Region of the catalog: the stack's region. */
     region: string;
+    /** Account that owns the catalog: the stack's account. */
     accountId: string;
 }
 

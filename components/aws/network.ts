@@ -3,7 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { planSubnets } from "../config/cidr";
 import { NetworkConfig } from "../config/schema";
 
+/** Inputs of Network: the network config, and what names and places the subnets. */
 export interface NetworkArgs {
+    /** The network config area: new or existing VPC, CIDR, AZ count and NAT gateways. */
     readonly config: NetworkConfig;
     /** EKS cluster name, for the subnet discovery tags. */
     readonly clusterName: string;

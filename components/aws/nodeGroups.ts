@@ -7,10 +7,15 @@ import { serviceTrustPolicy } from "./iamPolicies";
 
 /** What a node group of a role is, independent of AWS: capacity, AMI, labels, taints, autoscaler tags. */
 export interface NodeGroupPlan {
+    /** Node role the group serves: system, driver, executor or gpu. */
     readonly role: NodeGroupRole;
+    /** SPOT for executors, which Spark can lose and recompute; ON_DEMAND for every other role. */
     readonly capacityType: "ON_DEMAND" | "SPOT";
+    /** EKS AMI: AL2023 with NVIDIA drivers for the gpu role, standard AL2023 otherwise. */
     readonly amiType: "AL2023_x86_64_STANDARD" | "AL2023_x86_64_NVIDIA";
+    /** Node labels pod specs select on: the role, and spot or on-demand capacity. */
     readonly labels: Record<string, string>;
+    /** The role's taints (roleTaints), which only that role's pods tolerate. */
     readonly taints: Taint[];
     /**
      * Tags on the Auto Scaling group that describe a node before one exists, so the cluster
@@ -43,15 +48,19 @@ export function nodeGroupPlan(role: NodeGroupRole, config: NodeGroupConfig): Nod
     };
 }
 
+/** Inputs of NodeGroups: the cluster, the node group config, subnets and key. */
 export interface NodeGroupsArgs {
+    /** EKS cluster the nodes join. */
     readonly clusterName: pulumi.Input<string>;
     /** The cluster's Kubernetes version; nodes follow it when it is upgraded. */
     readonly kubernetesVersion: pulumi.Input<string>;
+    /** The nodeGroups config area: which roles are enabled, their instance types, sizes and disks. */
     readonly config: NodeGroupsConfig;
     /** Private subnets the nodes run in. */
     readonly subnetIds: pulumi.Input<string[]>;
     /** Key for the encrypted root volumes. */
     readonly kmsKeyArn: pulumi.Input<string>;
+    /** AWS partition of the managed policy ARNs attached to the node role. */
     readonly partition: pulumi.Input<string>;
     /** What must exist before nodes join: the networking and credential add-ons. */
     readonly dependsOn?: pulumi.Resource[];

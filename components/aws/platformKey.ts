@@ -2,12 +2,17 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { platformKeyPolicy } from "./iamPolicies";
 
+/** Inputs of PlatformKey: its alias, deletion window and what the key policy names. */
 export interface PlatformKeyArgs {
     /** Platform id (`<platformName>-<stack>`); the key's alias. */
     readonly platformId: string;
+    /** Days a scheduled deletion waits before KMS deletes the key (7 to 30). */
     readonly deletionWindowInDays: number;
+    /** Account that administers the key through IAM; also scopes the Auto Scaling and Logs grants. */
     readonly accountId: pulumi.Input<string>;
+    /** AWS partition of the ARNs in the key policy. */
     readonly partition: pulumi.Input<string>;
+    /** Region whose CloudWatch Logs service may use the key for the account's log groups. */
     readonly region: string;
     /** Protect the key from deletion by Pulumi. */
     readonly protect: boolean;

@@ -3,10 +3,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { SecretsConfig } from "../config/schema";
 import { credential, CredentialValues, generatedSecrets, GeneratedSecretName } from "../services/credentials";
 
+/** Inputs of PlatformSecrets: the generated credentials and how Secrets Manager keeps them. */
 export interface SecretsArgs {
     /** Platform id (`<platform.name>-<stack>`), the prefix of the secret names. */
     readonly platformId: string;
+    /** The secrets config area; its recoveryWindowInDays applies to every secret. */
     readonly config: SecretsConfig;
+    /** Platform key that encrypts the secrets (key id or ARN). */
     readonly kmsKeyId: pulumi.Input<string>;
     /** The generated credentials to store, one secret each. */
     readonly values: CredentialValues;

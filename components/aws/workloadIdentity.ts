@@ -15,11 +15,17 @@ import {
 
 /** Plain ARNs a workload policy is built from. */
 export interface IdentityInputs {
+    /** Warehouse bucket: Spark jobs read and write it, the Metastore manages table directories. */
     readonly warehouseBucketArn: string;
+    /** Event-log bucket: Spark jobs write the logs, the History Server reads them. */
     readonly eventLogBucketArn: string;
+    /** Bucket of Airflow's remote task logs. */
     readonly airflowLogBucketArn: string;
+    /** Platform key of the bucket objects and of the EBS volumes the CSI driver creates. */
     readonly kmsKeyArn: string;
+    /** The stack's AWS region; no policy statement is built from it (glueCatalog has its own). */
     readonly region: string;
+    /** EKS cluster name: the autoscaler may resize only groups tagged as owned by it. */
     readonly clusterName: string;
     /** Set when Spark's Iceberg catalog is AWS Glue: the Spark role may use the account's catalog. */
     readonly glueCatalog?: GlueCatalogRef;
@@ -45,10 +51,15 @@ export const managedPolicies: Partial<Record<ServiceIdentity, string[]>> = {
 type Unwrapped = { [K in keyof IdentityInputs]: pulumi.Input<IdentityInputs[K]> };
 
 
+/** Inputs of WorkloadIdentity: the cluster, the identities to create and what their policies reach. */
 export interface WorkloadIdentityArgs {
+    /** EKS cluster the Pod Identity associations are made in. */
     readonly clusterName: pulumi.Input<string>;
+    /** Platform id (`<platformName>-<stack>`), the prefix of the role names. */
     readonly platformId: string;
+    /** ARNs and names the inline policies are built from; each may still be an unresolved output. */
     readonly inputs: Unwrapped;
+    /** AWS partition of the managed policy ARNs. */
     readonly partition: pulumi.Input<string>;
     /** Every namespace Spark jobs run in; the Spark role is associated with `spark` in each. */
     readonly jobNamespaces: readonly string[];

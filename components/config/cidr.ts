@@ -1,8 +1,10 @@
 /** IPv4 CIDR arithmetic for subnet planning. Pure; no Pulumi. */
 
+/** An IPv4 CIDR block in numeric form. */
 export interface Cidr {
     /** Network address as an unsigned 32-bit integer. */
     readonly base: number;
+    /** Prefix length in bits, 0 to 32. */
     readonly prefix: number;
 }
 
@@ -44,6 +46,7 @@ export function overlaps(a: Cidr, b: Cidr): boolean {
     return a.base < bEnd && b.base < aEnd;
 }
 
+/** The subnet CIDRs planSubnets cuts out of a VPC range, in AZ order. */
 export interface SubnetPlan {
     /** One private subnet per AZ: a quarter of the VPC each, room for pod IPs from the VPC CNI. */
     readonly privateCidrs: string[];

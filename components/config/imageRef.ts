@@ -5,8 +5,11 @@
 
 /** A pinned reference: repository plus an exact tag or a sha256 digest. */
 export interface ImageRef {
+    /** Registry, port and path: everything before the tag, or before the "@" of a digest. */
     readonly repository: string;
+    /** The tag, never latest; absent when pinned by digest. */
     readonly tag?: string;
+    /** `sha256:` and 64 hex digits; absent when pinned by tag. */
     readonly digest?: string;
 }
 

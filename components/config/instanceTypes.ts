@@ -4,8 +4,11 @@
  * cores and memory from the node a pod lands on.
  */
 export interface InstanceShape {
+    /** EC2 instance type, such as m6i.xlarge. */
     readonly name: string;
+    /** vCPUs of the instance. */
     readonly vcpu: number;
+    /** Nominal memory in GiB as EC2 lists it; the node reports somewhat less. */
     readonly memoryGiB: number;
     /** NVIDIA GPUs on the instance; 0 for CPU-only types. */
     readonly gpus: number;

@@ -15,16 +15,23 @@
 
 /** EKS add-on versions, by the config-style name of each add-on. */
 export interface AddonVersions {
+    /** vpc-cni, the Amazon VPC CNI that gives pods VPC addresses. */
     readonly vpcCni: string;
+    /** kube-proxy, which routes Service traffic on every node. */
     readonly kubeProxy: string;
+    /** eks-pod-identity-agent, which hands pods the credentials of their IAM role. */
     readonly podIdentityAgent: string;
+    /** coredns, the cluster DNS; installed once nodes exist. */
     readonly coredns: string;
+    /** aws-ebs-csi-driver, which backs volume claims with EBS; installed once nodes exist. */
     readonly ebsCsiDriver: string;
 }
 
+/** One accepted Kubernetes minor: its EKS support window and the versions pinned for it. */
 export interface KubernetesRelease {
     /** Amazon EKS's end of standard support (YYYY-MM-DD); extended support costs extra after it. */
     readonly standardSupportEnds: string;
+    /** EKS add-on versions built for this minor. */
     readonly addons: AddonVersions;
     /** registry.k8s.io/autoscaling/cluster-autoscaler tag: the newest release of the same minor. */
     readonly clusterAutoscalerImageTag: string;

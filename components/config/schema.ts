@@ -369,8 +369,11 @@ export type PlatformSettings = z.infer<typeof platformSchema>;
 
 /** The validated configuration of one stack: settings plus where they apply. */
 export interface PlatformConfig extends PlatformSettings {
+    /** Pulumi stack name; with platform.name it makes the platform id. */
     readonly stack: string;
+    /** Pulumi project name: the namespace of the stack's config keys. */
     readonly project: string;
+    /** The environment key, or the stack name when environment is unset and the name is a tier. */
     readonly tier: Tier;
     /** aws:region; empty on the local tier. */
     readonly region: string;

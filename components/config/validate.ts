@@ -28,7 +28,9 @@ import {
 export interface ConfigProblem {
     /** Dotted path of the key, e.g. nodeGroups.gpu.maxSize. */
     readonly path: string;
+    /** unknown-key for a key the schema does not know, invalid-value for a value it refuses. */
     readonly kind: "unknown-key" | "invalid-value";
+    /** The whole report line: the path, what is wrong and what is allowed. */
     readonly message: string;
 }
 
@@ -45,7 +47,9 @@ export class ConfigError extends Error {
 
 /** Where the config applies. */
 export interface ConfigContext {
+    /** Pulumi stack name: the tier when environment is unset, and part of every resource name. */
     readonly stack: string;
+    /** Pulumi project name, carried into PlatformConfig. */
     readonly project: string;
     /** aws:region of the stack, if set. */
     readonly region?: string;

@@ -22,13 +22,19 @@ export interface ExtendedResources {
 
 /** Requests are required; the memory limit defaults to the memory request, CPU is never limited unless asked. */
 export interface ContainerResources {
+    /** CPU and memory requests, required and positive, plus extended resources such as GPUs. */
     readonly requests: { readonly cpu: string; readonly memory: string } & ExtendedResources;
+    /** Limits; memory defaults to the memory request, CPU stays unlimited unless set here. */
     readonly limits?: { readonly cpu?: string; readonly memory?: string } & ExtendedResources;
 }
 
+/** A container's probes, as Kubernetes Probe objects; server pods need liveness and readiness. */
 export interface ContainerProbes {
+    /** The kubelet restarts the container when this fails. */
     readonly liveness?: k8s.types.input.core.v1.Probe;
+    /** The pod leaves its Services' endpoints while this fails. */
     readonly readiness?: k8s.types.input.core.v1.Probe;
+    /** Holds the other probes off until it first succeeds, for slow starts. */
     readonly startup?: k8s.types.input.core.v1.Probe;
 }
 
@@ -38,12 +44,19 @@ export interface ContainerSpec {
     readonly name: string;
     /** Pinned by a tag other than `latest` or by a `@sha256:` digest. */
     readonly image: string;
+    /** Entrypoint, replacing the image's ENTRYPOINT. */
     readonly command?: string[];
+    /** Arguments, replacing the image's CMD. */
     readonly args?: string[];
+    /** Environment variables: values, or references to Secrets, ConfigMaps and pod fields. */
     readonly env?: k8s.types.input.core.v1.EnvVar[];
+    /** Whole ConfigMaps or Secrets as environment variables. */
     readonly envFrom?: k8s.types.input.core.v1.EnvFromSource[];
+    /** Ports the container listens on, named so Services and probes can refer to them. */
     readonly ports?: k8s.types.input.core.v1.ContainerPort[];
+    /** Mounts of the pod's volumes; the writable paths' emptyDirs are mounted in addition. */
     readonly volumeMounts?: VolumeMount[];
+    /** Requests (required) and limits; see ContainerResources. */
     readonly resources: ContainerResources;
     /** Liveness and readiness are required on every container of a server pod. */
     readonly probes?: ContainerProbes;
@@ -51,6 +64,7 @@ export interface ContainerSpec {
     readonly readOnlyRootFilesystem?: boolean;
     /** Directories the container writes to; each becomes an emptyDir mounted there. */
     readonly writablePaths?: string[];
+    /** Working directory; the image's when unset. */
     readonly workingDir?: string;
     /** Overrides the pod's UID for this container; never 0. */
     readonly runAsUser?: number;
@@ -60,15 +74,21 @@ export interface ContainerSpec {
 
 /** A pod as callers describe it. */
 export interface PodSpecInput {
+    /** The main containers; at least one. */
     readonly containers: ContainerSpec[];
+    /** Run to completion, in order, before the main containers; hardened the same way. */
     readonly initContainers?: ContainerSpec[];
     /** Volumes besides the writable-path emptyDirs; hostPath is refused. */
     readonly volumes?: Volume[];
+    /** Service account the pod runs as; the namespace's default when unset. */
     readonly serviceAccountName?: string;
     /** Defaults to false: only pods that call the Kubernetes API get a token. */
     readonly automountServiceAccountToken?: boolean;
+    /** Node labels the pod must land on; usually spread from a Placement. */
     readonly nodeSelector?: Record<string, string>;
+    /** Taints the pod tolerates; usually spread from a Placement. */
     readonly tolerations?: k8s.types.input.core.v1.Toleration[];
+    /** Node and pod affinity rules, passed through as given. */
     readonly affinity?: k8s.types.input.core.v1.Affinity;
     /** Defaults to 185, the spark user of the apache/spark images; never 0. */
     readonly runAsUser?: number;
@@ -76,16 +96,21 @@ export interface PodSpecInput {
     readonly runAsGroup?: number;
     /** Group that owns mounted volumes; defaults to runAsGroup. */
     readonly fsGroup?: number;
+    /** PriorityClass of the pod, for scheduling order and preemption. */
     readonly priorityClassName?: string;
+    /** Seconds the containers get between SIGTERM and SIGKILL; Kubernetes defaults to 30. */
     readonly terminationGracePeriodSeconds?: number;
     /** A long-running server: every container needs liveness and readiness probes. */
     readonly server?: boolean;
+    /** Kubernetes defaults to Always; Jobs and Spark executors use OnFailure or Never. */
     readonly restartPolicy?: "Always" | "OnFailure" | "Never";
     /** Defaults to false: no service environment variables injected into containers. */
     readonly enableServiceLinks?: boolean;
     /** Always refused when true, like hostPID and hostIPC. */
     readonly hostNetwork?: boolean;
+    /** Always refused when true; present so a request for it is reported rather than dropped. */
     readonly hostPID?: boolean;
+    /** Always refused when true, like hostNetwork and hostPID. */
     readonly hostIPC?: boolean;
 }
 

@@ -10,12 +10,15 @@ import { gpuResource } from "../config/nodeRoles";
  */
 export type PodSecurityLevel = "restricted" | "baseline" | "privileged";
 
+/** How namespaceManifest labels a namespace: its Pod Security level and extra metadata. */
 export interface NamespaceOptions {
     /** The level admission enforces; audit and warn always use restricted, so gaps show up in events and warnings. */
     readonly podSecurity: PodSecurityLevel;
     /** Kubernetes minor the policy version is pinned to, "1.33" or "v1.33", so upgrades never tighten it unseen. */
     readonly kubernetesVersion: string;
+    /** Extra labels; keys under pod-security.kubernetes.io/ are refused. */
     readonly labels?: Record<string, string>;
+    /** Extra annotations, kept beside the exemption annotation. */
     readonly annotations?: Record<string, string>;
     /** Why the namespace cannot be restricted; required for privileged, kept as an annotation. */
     readonly exemptionReason?: string;
@@ -61,6 +64,7 @@ export function namespaceManifest(name: string, options: NamespaceOptions): k8s.
     };
 }
 
+/** The hard limits of a job namespace's ResourceQuota. */
 export interface ResourceQuotaOptions {
     /** Total CPU all pods in the namespace may request. */
     readonly requestsCpu: string;
@@ -76,8 +80,11 @@ export interface ResourceQuotaOptions {
     readonly requestsStorage?: string;
     /** Object counts; defaults suit a namespace of Spark jobs. */
     readonly pods?: number;
+    /** Services allowed; LoadBalancer and NodePort ones are refused whatever the count. */
     readonly services?: number;
+    /** ConfigMaps allowed; Spark creates them for its drivers and executors. */
     readonly configMaps?: number;
+    /** Volume claims allowed, such as on-demand executor claims. */
     readonly persistentVolumeClaims?: number;
     /** Defaults to "compute". */
     readonly name?: string;
@@ -110,6 +117,7 @@ export function resourceQuota(namespace: string, options: ResourceQuotaOptions):
     };
 }
 
+/** The per-container defaults and maximum of a job namespace's LimitRange. */
 export interface LimitRangeOptions {
     /** Requests given to containers that declare none. */
     readonly defaultRequest?: { readonly cpu: string; readonly memory: string };

@@ -7,11 +7,15 @@ import { gpuResource, NodeRole, nodeRoleLabel, roleTaints, Taint } from "../conf
 
 /** The scheduling fields of a pod spec; empty on a cluster without platform node groups. */
 export interface Placement {
+    /** The node-role label of the target node group. */
     readonly nodeSelector?: Record<string, string>;
+    /** Tolerations of that role's taints; absent for roles without taints. */
     readonly tolerations?: k8s.types.input.core.v1.Toleration[];
+    /** Extra affinity; the role helpers here never set it. */
     readonly affinity?: k8s.types.input.core.v1.Affinity;
 }
 
+/** Options of the placement helpers (onSystemNodes, onDriverNodes, onExecutorNodes, onGpuNodes). */
 export interface PlacementOptions {
     /**
      * Whether the platform's node groups exist. False on the local tier, which runs on an existing
@@ -22,6 +26,7 @@ export interface PlacementOptions {
 
 /** GPU placement plus the container limits that claim the GPUs. */
 export interface GpuScheduling {
+    /** Selector and tolerations of the GPU nodes; empty when nodeGroups is false. */
     readonly placement: Placement;
     /** Merge into the GPU container's `resources.limits`; the device plugin sets the request equal. */
     readonly limits: { readonly [gpuResource]: string };

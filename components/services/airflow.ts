@@ -102,18 +102,23 @@ export function createAdminUserScript(mountPath: string = adminUserMountPath): s
 
 /** DAG files shipped in a ConfigMap: its name and the key-to-path items of the volume. */
 export interface DagBundle {
+    /** ConfigMap holding the DAG files, mounted read-only at /opt/airflow/dags. */
     readonly configMapName: string;
+    /** ConfigMap key and file path of each DAG file (keys cannot hold "/"). */
     readonly items: readonly { readonly key: string; readonly path: string }[];
 }
 
+/** Where git-sync pulls the DAGs from (services.airflow.gitSync). */
 export interface AirflowGitSync {
     /** Git URL; empty means the example DAGs from the repository's dags/ folder are shipped instead. */
     readonly repo: string;
+    /** Branch git-sync follows. */
     readonly branch: string;
     /** Folder inside the repository that holds the DAGs. */
     readonly subPath: string;
 }
 
+/** Inputs of airflowValues, the pure function that writes the chart values. */
 export interface AirflowValuesArgs {
     /** The platform's Airflow image, pinned by tag or digest. */
     readonly image: string;
@@ -123,9 +128,11 @@ export interface AirflowValuesArgs {
     readonly nodeGroups: boolean;
     /** Where task logs go: the airflowLogs bucket on S3 (Pod Identity) or MinIO (credentials in a Secret). */
     readonly storage: ObjectStorage;
+    /** DAGs from git; with an empty repo the dags bundle is mounted instead. */
     readonly gitSync: AirflowGitSync;
     /** The shipped DAGs; required when gitSync.repo is empty. */
     readonly dags?: DagBundle;
+    /** Names of the Secrets the chart reads connections and keys from. */
     readonly secretNames: AirflowSecretNames;
     /** The service account of the scheduler, task pods, triggerer, DAG processor and API server. */
     readonly serviceAccountName: string;
@@ -358,6 +365,7 @@ export function readDagFiles(dir: string): { files: Record<string, string>; item
 /** The repository's example DAGs, read at deploy time. */
 export const repositoryDagsDirectory = path.join(__dirname, "../../dags");
 
+/** Inputs of Airflow: image, database, storage, DAGs and what it may run in the job namespaces. */
 export interface AirflowArgs {
     /** Namespace Airflow runs in (airflow); it must exist. */
     readonly namespace: string;
@@ -397,6 +405,7 @@ export interface AirflowArgs {
     readonly dependsOn?: pulumi.Resource[];
 }
 
+/** Airflow from its official chart, with service account, Secrets, shipped DAGs and job-namespace RBAC. */
 export class Airflow extends pulumi.ComponentResource {
     readonly chart: k8s.helm.v4.Chart;
     readonly serviceAccountName: string;

@@ -12,9 +12,11 @@ import { ImageRef, parsePinnedImage } from "../config/imageRef";
 
 /** One chart: its name in the repository, the exact version, and the repository URL. */
 export interface ChartRef {
+    /** Chart name in the repository. */
     readonly chart: string;
     /** An exact semantic version, never a range. */
     readonly version: string;
+    /** URL of the Helm repository. */
     readonly repo: string;
 }
 
@@ -69,7 +71,9 @@ export function isExactChartVersion(version: string): boolean {
 
 /** Requests for a chart container, with the memory limit equal to the memory request unless given. */
 export interface ChartResources {
+    /** CPU and memory the container requests. */
     readonly requests: { readonly cpu: string; readonly memory: string };
+    /** Memory limit only; chart containers get no CPU limit. */
     readonly limits: { readonly memory: string };
 }
 
@@ -89,11 +93,13 @@ export interface ChartContainerSecurityContext {
     readonly runAsGroup?: number;
 }
 
+/** What containerSecurityContext lets a chart container vary within the restricted profile. */
 export interface ContainerSecurityOptions {
     /** False only for images that write outside the volumes the chart mounts. */
     readonly readOnlyRootFilesystem: boolean;
     /** Pins the container's UID (never 0); omit to keep the pod's or the image's. */
     readonly runAsUser?: number;
+    /** Pins the container's GID (never 0); omit to keep the pod's or the image's. */
     readonly runAsGroup?: number;
 }
 

@@ -11,8 +11,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { chartResources, containerSecurityContext, pinnedChart, podSecurityContext, systemNodeSelector } from "./charts";
 
+/** Inputs of clusterAutoscalerValues, the pure function that writes the chart values. */
 export interface ClusterAutoscalerValuesArgs {
+    /** EKS cluster whose tagged Auto Scaling groups the autoscaler discovers. */
     readonly clusterName: string;
+    /** AWS region of those Auto Scaling groups. */
     readonly region: string;
     /** Image tag of the cluster's Kubernetes minor, as upstream requires (kubernetesReleases). */
     readonly imageTag: string;
@@ -44,11 +47,13 @@ export function clusterAutoscalerValues(a: ClusterAutoscalerValuesArgs): Record<
     };
 }
 
+/** Inputs of ClusterAutoscaler: the chart values' inputs and what to wait for. */
 export interface ClusterAutoscalerArgs extends ClusterAutoscalerValuesArgs {
     /** Wait for these first: the node groups and the autoscaler's Pod Identity association. */
     readonly dependsOn?: pulumi.Resource[];
 }
 
+/** The cluster-autoscaler chart in kube-system, which resizes the platform's managed node groups. */
 export class ClusterAutoscaler extends pulumi.ComponentResource {
     constructor(name: string, args: ClusterAutoscalerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("spark-k8s:services:ClusterAutoscaler", name, {}, opts);

@@ -11,9 +11,13 @@ export type FieldSource =
     /** 64 characters for signing keys. */
     | { readonly kind: "signingKey" };
 
+/** What one generated credential holds, and how each of its fields gets its value. */
 export interface GeneratedSecretSpec {
+    /** Short name of its resources, and on AWS of its Secrets Manager secret `<platformId>/<slug>`. */
     readonly slug: string;
+    /** Description of the Secrets Manager secret: who uses the credential. */
     readonly description: string;
+    /** The credential's fields (username, password, keys) and where each value comes from. */
     readonly fields: Readonly<Record<string, FieldSource>>;
 }
 
@@ -65,7 +69,9 @@ export function toUrlSafeBase64(b64: string): string {
     return b64.replace(/\+/g, "-").replace(/\//g, "_");
 }
 
+/** Inputs of GeneratedCredentials: which credentials to generate, and password length. */
 export interface GeneratedCredentialsArgs {
+    /** Characters of each generated password (secrets.passwordLength, 24 to 128). */
     readonly passwordLength: number;
     /** Which credentials to generate (credentialsNeeded). */
     readonly names: readonly GeneratedSecretName[];

@@ -175,6 +175,7 @@ export function rerunnableJobOptions(parent: pulumi.Resource, dependsOn?: pulumi
 /** Job annotations: a Job that failed is replaced, so run again, on the next update. */
 export const rerunnableJobAnnotations: Readonly<Record<string, string>> = { "pulumi.com/replaceUnready": "true" };
 
+/** Inputs of DatabaseInit: the server, the credentials and the databases to prepare. */
 export interface DatabaseInitArgs {
     /** Namespace of the Job, its Secret and ConfigMap (created by the caller). */
     readonly namespace: pulumi.Input<string>;

@@ -49,11 +49,15 @@ export const notebookGroupId = 100;
 /** The nobody user the proxy runs as. */
 const proxyUserId = 65534;
 
+/** Resources of each notebook server: KubeSpawner's guarantees (requests) and limits. */
 export interface NotebookSize {
+    /** CPUs reserved for the notebook (its request). */
     readonly cpuGuarantee: number;
+    /** Most CPUs the notebook may use. */
     readonly cpuLimit: number;
     /** Kubernetes memory quantity, e.g. "2G". */
     readonly memoryGuarantee: string;
+    /** Kubernetes memory quantity above which the notebook is killed, e.g. "4G". */
     readonly memoryLimit: string;
 }
 
@@ -88,6 +92,7 @@ export type JupyterHubAuth =
           readonly clientSecret: pulumi.Input<string>;
       };
 
+/** Inputs of JupyterHub: notebook profiles, images, placement, storage and sign-in. */
 export interface JupyterHubArgs {
     /** Namespace the hub runs in (jupyterhub); it must exist. */
     readonly namespace: pulumi.Input<string>;
@@ -304,6 +309,7 @@ export function jupyterhubValues(args: JupyterHubArgs): Record<string, unknown> 
     };
 }
 
+/** JupyterHub from the Zero to JupyterHub chart, plus a Secret with the OAuth client secret for github. */
 export class JupyterHub extends pulumi.ComponentResource {
     readonly chart: k8s.helm.v4.Chart;
 

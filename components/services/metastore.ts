@@ -72,6 +72,7 @@ export function metastoreJdbcUrl(database: { host: string; port: number; sslMode
     return `jdbc:postgresql://${database.host}:${database.port}/${database.name ?? metastoreDatabase.database}?sslmode=${database.sslMode}`;
 }
 
+/** Inputs of metastoreProperties: the database and warehouse the site XML points at. */
 export interface MetastoreSiteArgs {
     /** The PostgreSQL server; name defaults to the metastore database DatabaseInit creates. */
     readonly database: { readonly host: string; readonly port: number; readonly sslMode: "require" | "disable"; readonly name?: string };
@@ -170,6 +171,7 @@ export function metastoreSchemaScript(): string {
     ].join("\n");
 }
 
+/** Inputs of HiveMetastore: image, replicas, database, storage, identity and size. */
 export interface HiveMetastoreArgs {
     /** Namespace of every object (created by the caller); clients use hive-metastore.<namespace>:9083. */
     readonly namespace: pulumi.Input<string>;

@@ -74,6 +74,7 @@ export function minioBucketScript(buckets: readonly string[], options: { attempt
     ].join("\n");
 }
 
+/** Inputs of Minio: root user, buckets, data volume, placement, images and resources. */
 export interface MinioArgs {
     /** Namespace of every object (created by the caller); the API is minio.<namespace>:9000. */
     readonly namespace: pulumi.Input<string>;

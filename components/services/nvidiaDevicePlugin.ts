@@ -37,6 +37,7 @@ export const nvidiaDevicePluginExemption =
     "The NVIDIA device plugin runs as root and mounts the kubelet's device-plugin socket (hostPath), but is not privileged. " +
     `The chart also renders the MPS control daemon DaemonSet, privileged with hostPath, which no value turns off; its pods need nodes labelled ${mpsCapableNodeLabel}=true, which no node here has, so none runs.`;
 
+/** Inputs of NvidiaDevicePlugin; its values are fixed, so only the namespace. */
 export interface NvidiaDevicePluginArgs {
     /** Namespace the plugin runs in (nvidia-device-plugin); it must exist. */
     readonly namespace: pulumi.Input<string>;
@@ -71,6 +72,7 @@ export function nvidiaDevicePluginValues(): Record<string, unknown> {
     };
 }
 
+/** The NVIDIA device plugin chart: a DaemonSet on the GPU nodes that advertises nvidia.com/gpu. */
 export class NvidiaDevicePlugin extends pulumi.ComponentResource {
     readonly chart: k8s.helm.v4.Chart;
 

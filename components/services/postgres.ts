@@ -52,6 +52,7 @@ export function postgresPasswordSyncScript(options: { attempts?: number } = {}):
     ].join("\n");
 }
 
+/** Inputs of InClusterPostgres: superuser, data volume, placement, image and resources. */
 export interface InClusterPostgresArgs {
     /** Namespace to run in (created by the caller); clients reach postgres.<namespace>.svc.cluster.local. */
     readonly namespace: pulumi.Input<string>;

@@ -18,6 +18,7 @@ import { chartResources, pinnedChart, containerSecurityContext, podSecurityConte
 /** The spark user of the operator image (it is built on the apache/spark image). */
 export const sparkOperatorUserId = 185;
 
+/** Inputs of SparkOperator: where it runs and which job namespaces it watches. */
 export interface SparkOperatorArgs {
     /** Namespace the operator runs in (spark-operator); it must exist. */
     readonly namespace: pulumi.Input<string>;
@@ -67,6 +68,7 @@ export function sparkOperatorValues(args: SparkOperatorArgs): Record<string, unk
     };
 }
 
+/** The Kubeflow Spark Operator chart: controller and webhook, watching the job namespaces. */
 export class SparkOperator extends pulumi.ComponentResource {
     readonly chart: k8s.helm.v4.Chart;
 

@@ -54,17 +54,23 @@ export function connectServerCommand(version: SparkVersion, backend: SparkBacken
     ];
 }
 
+/** Inputs of SparkConnect: line, backend, image, Spark configuration, driver size and placement. */
 export interface SparkConnectArgs {
+    /** Spark line of the server; it names the server's objects (spark-connect-<NN>). */
     readonly version: SparkVersion;
     /** Where its executors run: Kubernetes pods, or the line's standalone cluster. */
     readonly backend: SparkBackend;
+    /** Job namespace the server runs in; its executors run there too. */
     readonly namespace: pulumi.Input<string>;
+    /** Service account of the driver: it creates executor pods, and on AWS reaches the buckets. */
     readonly serviceAccountName: string;
+    /** Spark image of the line (the RAPIDS image for GPU executors), pinned. */
     readonly image: string;
     /** The complete Spark configuration of this server (sparkDefaults), driver host included. */
     readonly sparkConf: pulumi.Input<Record<string, string>>;
     /** Executor pod template (k8s backend); absent for the standalone backend. */
     readonly executorTemplate?: pulumi.Input<k8s.types.input.core.v1.Pod>;
+    /** Driver pod size: CPU request in cores and memory in MiB; connectDriverHeapMiB sizes the heap. */
     readonly driver: { readonly cores: number; readonly memoryMiB: number };
     /** Where the server runs: the on-demand driver group. */
     readonly placement: Placement;

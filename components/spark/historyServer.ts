@@ -22,14 +22,19 @@ export function historyServerConf(jobConf: Record<string, string>, logDirectory:
     };
 }
 
+/** Inputs of HistoryServer: image, Spark configuration, placement and the account that reads the logs. */
 export interface HistoryServerArgs {
+    /** Namespace of the server and of the service account it creates (spark-platform). */
     readonly namespace: pulumi.Input<string>;
     /** Service account with read-only access to the event logs. */
     readonly serviceAccountName: string;
     /** The newest Spark line in use: it reads the logs of older lines too. */
     readonly image: string;
+    /** Configuration the server runs with (historyServerConf): the jobs' S3A settings and log directory. */
     readonly sparkConf: pulumi.Input<Record<string, string>>;
+    /** Where the server runs: the on-demand system nodes. */
     readonly placement: Placement;
+    /** Extra environment (MinIO credentials on the local tier). */
     readonly env?: k8s.types.input.core.v1.EnvVar[];
     /** A hash of the credentials the pod reads from Secrets; a new one restarts it. */
     readonly credentialsHash?: pulumi.Input<string>;

@@ -4,7 +4,9 @@ import { serviceIdentities } from "../config/names";
 import { limitRange, namespaceManifest } from "../kubernetes/namespaces";
 import { sparkDriverRules } from "../kubernetes/rbac";
 
+/** Inputs of SparkJobNamespace: the namespace's name and its Pod Security pin. */
 export interface SparkJobNamespaceArgs {
+    /** Name of the namespace to create: one entry of spark.jobNamespaces. */
     readonly namespace: string;
     /** Kubernetes minor the Pod Security labels pin, such as "v1.33". */
     readonly podSecurityVersion: string;

@@ -10,11 +10,15 @@ export const executorContainerName = "spark-kubernetes-executor";
 /** Directories Spark executors write to; everything else is read-only. */
 export const sparkWritablePaths = ["/tmp", "/opt/spark/work-dir"];
 
+/** Inputs of executorPodTemplate: image, size, placement and environment of the executors. */
 export interface ExecutorTemplateArgs {
+    /** Spark image of the executors: the line's, or the RAPIDS image for GPU executors; pinned. */
     readonly image: string;
+    /** Executor size; the pod requests requestCoresMillis of CPU and podMemoryMiB of memory. */
     readonly sizing: ExecutorSizing;
     /** Where executors run: the spot executor group, or the GPU group with its GPU limit. */
     readonly placement: Placement;
+    /** GPU node placement and GPU limits; when set, it replaces placement. */
     readonly gpu?: GpuScheduling;
     /** Environment every executor needs (e.g. MinIO credentials on the local tier). */
     readonly env?: k8s.types.input.core.v1.EnvVar[];

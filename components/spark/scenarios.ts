@@ -10,10 +10,13 @@ export const sparkBackends: readonly SparkBackend[] = ["k8s", "standalone"];
 
 /** One Spark Connect server: a Spark line and where its executors run. */
 export interface ConnectServer {
+    /** Spark line the server runs. */
     readonly version: SparkVersion;
+    /** Where its executors run: Kubernetes pods, or the line's standalone cluster. */
     readonly backend: SparkBackend;
 }
 
+/** What a stack installs, derived from its scenarios, presets and tier (componentPlan). */
 export interface ComponentPlan {
     /** The scenarios the stack lists, in the order given. */
     readonly scenarios: readonly Scenario[];
@@ -36,11 +39,15 @@ export interface ComponentPlan {
     readonly airflowSparkApplications: boolean;
     /** Always on: every scenario writes event logs and tables. */
     readonly historyServer: true;
+    /** The Hive Metastore; always on, since every scenario writes tables. */
     readonly metastore: true;
+    /** MinIO in the cluster: always on the local tier, elsewhere when services.minio.enabled. */
     readonly minio: boolean;
     /** NVIDIA device plugin and RAPIDS executors. */
     readonly gpu: boolean;
+    /** The iceberg preset: an Iceberg catalog in every line's Spark configuration. */
     readonly iceberg: boolean;
+    /** The cost-optimized preset: scale to zero, short idle timeouts, executor decommissioning. */
     readonly costOptimized: boolean;
 }
 

@@ -7,20 +7,27 @@ import { instanceShape } from "../config/instanceTypes";
 
 /** The parts of an instance type sizing needs; an InstanceShape from the catalogue fits. */
 export interface NodeShape {
+    /** vCPUs of the node. */
     vcpu: number;
+    /** Nominal memory in GiB; the node reports memoryCapacityFactor of it as capacity. */
     memoryGiB: number;
+    /** Pods the node allows; kube-reserved memory grows with it. */
     maxPods: number;
+    /** NVIDIA GPUs of the node; 0 on CPU nodes. */
     gpus: number;
 }
 
 /** CPU in millicores and memory in MiB. */
 export interface Resources {
+    /** CPU, where 1000 is one vCPU. */
     cpuMillis: number;
+    /** Memory, where 1024 is one GiB. */
     memoryMiB: number;
 }
 
 /** What one DaemonSet's pod requests on every node, rounded up into a budget. */
 export interface DaemonSetBudgetItem extends Resources {
+    /** DaemonSet this budget entry is for, or "headroom" for ones not listed. */
     name: string;
 }
 
@@ -122,11 +129,15 @@ export interface ExecutorSizing {
 
 /** Sizing derived from a node shape: the per-node figures are always known. */
 export interface NodeExecutorSizing extends ExecutorSizing {
+    /** Executors one node holds. */
     executorsPerNode: number;
+    /** Share of the node's allocatable CPU its executors request, at most 1. */
     cpuFill: number;
+    /** Share of the node's allocatable memory its executor pods request, at most 1. */
     memoryFill: number;
 }
 
+/** Tuning of executorSizing; every option has a default. */
 export interface ExecutorSizingOptions {
     /** Cores per executor to aim for on CPU nodes; default 4. */
     targetCoresPerExecutor?: number;
@@ -198,7 +209,9 @@ export function executorSizing(shape: NodeShape, options: ExecutorSizingOptions 
 
 /** Explicit executor settings for clusters whose node shape is unknown (the local stack). */
 export interface ExplicitExecutor {
+    /** Task slots per executor (spark.executor.cores), a whole number of at least 1. */
     cores: number;
+    /** Executor heap in MiB (spark.executor.memory), at least 450; overhead is added on top. */
     memoryMiB: number;
     /** CPU request; default cores × 1000 (smaller requests let a laptop cluster schedule more). */
     requestCoresMillis?: number;

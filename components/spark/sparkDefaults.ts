@@ -11,14 +11,19 @@ export type { SparkVersion } from "../config/schema";
 
 /** Everything sparkDefaults needs; the stack-specific values come from the platform's config. */
 export interface SparkConfInput {
+    /** Spark line the configuration is for; it picks the S3A credential providers (HadoopAwsProfile). */
     version: SparkVersion;
+    /** Where executors run: Kubernetes pods, or the standalone cluster at standaloneMasterUrl. */
     backend: "k8s" | "standalone";
     /** s3: AWS with credentials from EKS Pod Identity; minio: endpoint + path-style + env-var credentials. */
     storage: { kind: "s3"; region: string } | { kind: "minio"; endpoint: string };
+    /** Bucket of spark.sql.warehouse.dir, and of the cost-optimized preset's shuffle fallback. */
     warehouseBucket: string;
+    /** Bucket the event logs are written to (spark.eventLog.dir). */
     eventLogBucket: string;
     /** Key prefix of the event logs inside eventLogBucket; ends with "/". */
     eventLogPrefix: string;
+    /** Driver and executor pod settings (k8s backend); on standalone only the driver address is read. */
     kubernetes: {
         namespace: string;
         serviceAccount: string;
@@ -33,7 +38,9 @@ export interface SparkConfInput {
     };
     /** spark://host:7077 (or a comma-separated HA list) when backend is standalone. */
     standaloneMasterUrl?: string;
+    /** Executor cores, CPU request (millicores), heap and overhead (MiB); an ExecutorSizing fits. */
     executor: { cores: number; requestCoresMillis?: number; memoryMiB: number; memoryOverheadMiB: number };
+    /** Executor count bounds and idle timeout; on Kubernetes shuffleTracking must be true. */
     dynamicAllocation: {
         minExecutors: number;
         maxExecutors: number;
@@ -43,6 +50,7 @@ export interface SparkConfInput {
     };
     /** thrift://hive-metastore.<ns>.svc:9083 */
     metastoreUri?: string;
+    /** Settings of the listed presets: RAPIDS on GPUs, an Iceberg catalog, cost-optimized scaling. */
     presets: {
         gpu?: { gpusPerExecutor: number; discoveryScript: string; rapidsPluginClass?: string };
         iceberg?: { catalogName: string; catalogType: "hive" | "glue" | "rest"; restUri?: string; warehouse: string };
@@ -54,6 +62,7 @@ export interface SparkConfInput {
 export interface HadoopAwsProfile {
     /** The Hadoop inside the Spark distribution (hadoop-client-api-<version>.jar): SPARK<NN>_HADOOP_VERSION of images/versions.env. */
     hadoopVersion: string;
+    /** AWS SDK major version of that Hadoop's hadoop-aws: v1 on Hadoop 3.3, v2 from 3.4. */
     awsSdk: "v1" | "v2";
     /** Reads AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY: MinIO credentials. */
     environmentCredentialsProvider: string;

@@ -28,9 +28,11 @@ import { icebergRuntimeLines, SparkVersion, sparkVersions } from "../config/sche
  * underscores, not starting with a digit) and `{a|b}` for exactly one of the listed words.
  */
 export interface SparkKeySpec {
+    /** A full key, or a pattern with `<name>` and `{a|b}` parts. */
     readonly key: string;
     /** Where the key is documented. */
     readonly source: string;
+    /** Spark lines on which the key exists and means what sparkDefaults intends. */
     readonly versions: readonly SparkVersion[];
 }
 

@@ -25,18 +25,27 @@ export function standaloneMasterUrl(version: SparkVersion, namespace: string): s
 /** Memory a worker pod needs beyond what it offers executors: the worker JVM and off-heap. */
 export const workerDaemonMemoryMiB = 1024;
 
+/** Inputs of SparkStandalone: line, image, worker count and size, configuration and placement. */
 export interface SparkStandaloneArgs {
+    /** Spark line; it names the master and workers (spark-master-<NN>, spark-worker-<NN>). */
     readonly version: SparkVersion;
     /** The namespace (it must exist, see dependsOn): the master binds to a DNS name built from it. */
     readonly namespace: string;
+    /** Spark image of the line that master and workers run, pinned. */
     readonly image: string;
+    /** Worker pods: replicas of the worker Deployment. */
     readonly workers: number;
+    /** Cores each worker offers executors; also the worker pod's CPU request. */
     readonly workerCores: number;
+    /** Memory each worker offers executors, in MiB; the pod gets workerDaemonMemoryMiB on top. */
     readonly workerMemoryMiB: number;
     /** S3A and metrics settings the workers' executors inherit. */
     readonly sparkConf: pulumi.Input<Record<string, string>>;
+    /** Where the master runs: the on-demand driver nodes. */
     readonly masterPlacement: Placement;
+    /** Where workers run: the spot executor nodes, or the GPU nodes for GPU executors. */
     readonly workerPlacement: Placement;
+    /** Extra environment of master and workers (MinIO credentials on the local tier). */
     readonly env?: k8s.types.input.core.v1.EnvVar[];
     /** Service account of master and workers: `spark`, whose Pod Identity reaches the buckets on AWS. */
     readonly serviceAccountName: string;
