@@ -10,8 +10,8 @@ import {
     sparkJobsPolicy,
     Statement,
     tlsOnlyBucketPolicy,
-} from "../components/aws/iamPolicies";
-import { identityPolicies } from "../components/aws/workloadIdentity";
+} from "../../../components/aws/iamPolicies";
+import { identityPolicies } from "../../../components/aws/workloadIdentity";
 
 const warehouse = "arn:aws:s3:::spark-prod-warehouse";
 const eventLogs = "arn:aws:s3:::spark-prod-event-logs";

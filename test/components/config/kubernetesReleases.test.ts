@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
-import { postNodeAddons, preNodeAddons } from "../components/aws/eksCluster";
-import { defaultKubernetesVersion, kubernetesReleases, kubernetesReleasesReviewedOn, kubernetesVersions } from "../components/config/kubernetesReleases";
-import { tierDefaults } from "../components/config";
+import { postNodeAddons, preNodeAddons } from "../../../components/aws/eksCluster";
+import { defaultKubernetesVersion, kubernetesReleases, kubernetesReleasesReviewedOn, kubernetesVersions } from "../../../components/config/kubernetesReleases";
+import { tierDefaults } from "../../../components/config";
 
 describe("Kubernetes releases on EKS", () => {
     it("defaults every AWS tier to the newest version, which is in standard support on the day the table was reviewed", () => {

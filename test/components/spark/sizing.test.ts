@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
-import { instanceShape } from "../components/config/instanceTypes";
-import { tierDefaults } from "../components/config/defaults";
+import { instanceShape } from "../../../components/config/instanceTypes";
+import { tierDefaults } from "../../../components/config/defaults";
 import {
     allocatable,
     capacity,
@@ -10,7 +10,7 @@ import {
     kubeReserved,
     NodeShape,
     smallestCommonShape,
-} from "../components/spark/sizing";
+} from "../../../components/spark/sizing";
 
 const cpuTypes = ["m6i.2xlarge", "m6a.2xlarge", "m5.2xlarge", "m6i.4xlarge", "m6a.4xlarge", "m5.4xlarge", "m7i.4xlarge", "r6i.2xlarge", "c6i.4xlarge"];
 const gpuTypes = ["g5.xlarge", "g5.2xlarge", "g5.12xlarge"];

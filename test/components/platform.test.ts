@@ -2,11 +2,11 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
-import { configKeys, ConfigError, serviceIdentities } from "../components/config";
-import { defaultKubernetesVersion, kubernetesReleases } from "../components/config/kubernetesReleases";
-import { toUrlSafeBase64 } from "../components/services/credentials";
-import { isSecretValue, maskSecrets, mockAccountId, mockGeneratedValue, RecordedResource, repoRoot, StackRun } from "../tools/harness";
-import { attachedTo, awsStacks, inputs, ofType, stackRun, stackRunWith } from "./support";
+import { configKeys, ConfigError, serviceIdentities } from "../../components/config";
+import { defaultKubernetesVersion, kubernetesReleases } from "../../components/config/kubernetesReleases";
+import { toUrlSafeBase64 } from "../../components/services/credentials";
+import { isSecretValue, maskSecrets, mockAccountId, mockGeneratedValue, RecordedResource, repoRoot, StackRun } from "../../tools/harness";
+import { attachedTo, awsStacks, inputs, ofType, stackRun, stackRunWith } from "../support";
 
 const T = {
     bucket: "aws:s3/bucket:Bucket",

@@ -1,76 +1,9 @@
 import { strict as assert } from "assert";
-import { ConfigError, decodeConfigValues, resolveConfig, secretConfigMarker, tierDefaults, tiers } from "../components/config";
-import { scenarioCombinations } from "./support";
-
-const ctx = { stack: "prod", project: "spark-k8s", region: "eu-west-1" };
-
-/** The problems resolveConfig reports for raw config, or [] when it is valid. */
-function problems(raw: Record<string, unknown>, context: Partial<typeof ctx> = {}): string[] {
-    try {
-        resolveConfig(raw, { ...ctx, ...context });
-        return [];
-    } catch (err) {
-        assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
-        return err.problems.map((p) => p.message);
-    }
-}
+import { ConfigError, resolveConfig, secretConfigMarker, tierDefaults, tiers } from "../../../components/config";
+import { scenarioCombinations } from "../../support";
+import { ctx, problems } from "../../support/config";
 
 describe("config validation", () => {
-    describe("tier defaults", () => {
-        it("prod defaults are valid on their own", () => {
-            assert.deepEqual(problems({}, { stack: "prod" }), []);
-        });
-
-        it("local defaults are valid on their own, with no AWS region", () => {
-            assert.deepEqual(problems({}, { stack: "local", region: "" }), []);
-        });
-
-        for (const tier of tiers.filter((t) => t === "dev" || t === "staging")) {
-            it(`${tier} defaults are valid once the stack names who may reach the public API endpoint`, () => {
-                assert.deepEqual(problems({}, { stack: tier }), [
-                    "cluster.publicAccessCidrs: [] is not allowed; expected at least one CIDR when endpointPublicAccess is true",
-                ]);
-                assert.deepEqual(problems({ cluster: { publicAccessCidrs: ["198.51.100.0/24"] } }, { stack: tier }), []);
-            });
-        }
-
-        it("dev is small and cheap, prod highly available", () => {
-            const dev = tierDefaults("dev");
-            const prod = tierDefaults("prod");
-            assert.equal(dev.network.natGateways, "single");
-            assert.equal(dev.network.availabilityZoneCount, 2);
-            assert.equal(prod.network.natGateways, "perAz");
-            assert.equal(prod.network.availabilityZoneCount, 3);
-            assert.equal(prod.cluster.endpointPublicAccess, false);
-            assert.equal(prod.platform.deletionProtection, true);
-            assert.equal(dev.storage.forceDestroy, true);
-            assert.equal(prod.storage.forceDestroy, false);
-            assert.ok(dev.nodeGroups.executor.maxSize < prod.nodeGroups.executor.maxSize);
-        });
-
-        it("every tier runs the Spark 3.5 and 4.1 lines by default", () => {
-            for (const tier of tiers) assert.deepEqual(tierDefaults(tier).spark.versions, ["3.5", "4.1"], tier);
-        });
-
-        it("accepts any set of offered lines, and the iceberg preset on the lines Iceberg ships a runtime for", () => {
-            for (const versions of [["4.3"], ["3.5", "4.3"], ["4.1", "4.3"], ["3.5", "4.1", "4.3"]]) {
-                assert.deepEqual(problems({ spark: { versions } }), [], versions.join("+"));
-            }
-            assert.deepEqual(problems({ spark: { versions: ["3.5", "4.1"], presets: ["iceberg"] } }), []);
-            assert.deepEqual(problems({ spark: { versions: ["4.1"], presets: ["iceberg", "cost-optimized"] } }), []);
-            assert.equal(problems({ spark: { versions: ["4.3"], presets: ["iceberg"] } }).length, 1);
-            assert.deepEqual(problems({ spark: { versions: ["3.5", "4.1", "4.3", "3.5"] } }), ['spark.versions: ["3.5","4.1","4.3","3.5"] is not allowed; expected 1 to 3 Spark versions']);
-        });
-
-        it("returns a fresh object each time, so callers cannot corrupt the defaults", () => {
-            const a = tierDefaults("dev");
-            a.nodeGroups.executor.instanceTypes.push("m6i.large");
-            a.network.vpcCidr = "10.99.0.0/16";
-            assert.equal(tierDefaults("dev").network.vpcCidr, "10.20.0.0/16");
-            assert.equal(tierDefaults("dev").nodeGroups.executor.instanceTypes.length, 3);
-        });
-    });
-
     describe("merging stack values over tier defaults", () => {
         it("keeps the defaults a stack does not mention", () => {
             const c = resolveConfig({ nodeGroups: { executor: { maxSize: 40 } } }, ctx);
@@ -89,15 +22,6 @@ describe("config validation", () => {
             assert.equal(c.tier, "dev");
             assert.equal(c.stack, "alice-sandbox");
             assert.equal(c.network.natGateways, "single");
-        });
-
-        it("decodes the CLI's strings: JSON objects, plain text for environment", () => {
-            const raw = decodeConfigValues({ network: '{"natGateways":"single"}', platform: '{"deletionProtection":false}', environment: "dev", storage: "{not json" });
-            assert.deepEqual(raw.network, { natGateways: "single" });
-            assert.deepEqual(raw.platform, { deletionProtection: false });
-            assert.equal(raw.environment, "dev");
-            assert.equal(raw.storage, "{not json");
-            assert.ok(problems(raw, { stack: "dev" }).some((m) => m.startsWith('storage: "{not json" is not allowed; expected an object')));
         });
     });
 

@@ -1,10 +1,10 @@
 import { strict as assert } from "assert";
-import { configHashAnnotation, inputsHashAnnotation } from "../components/kubernetes/rollout";
-import { parseSparkDefaults } from "../components/spark/sparkDefaults";
-import { executorTaint, gpuTaint } from "../components/config/nodeRoles";
-import { RecordedResource, StackRun, unwrapSecrets } from "../tools/harness";
-import { validateK8sObject } from "./support/k8sSchema";
-import { inputs, ofType, stackRun, stackRunWith } from "./support";
+import { configHashAnnotation, inputsHashAnnotation } from "../../components/kubernetes/rollout";
+import { parseSparkDefaults } from "../../components/spark/sparkDefaults";
+import { executorTaint, gpuTaint } from "../../components/config/nodeRoles";
+import { RecordedResource, StackRun, unwrapSecrets } from "../../tools/harness";
+import { validateK8sObject } from "../support/k8sSchema";
+import { inputs, ofType, stackRun, stackRunWith } from "../support";
 
 type Toleration = { key: string; value?: string; effect?: string };
 type PodSpec = { containers: { name: string; command?: string[]; args?: string[] }[]; tolerations?: Toleration[]; nodeSelector?: Record<string, string>; serviceAccountName?: string };

@@ -1,12 +1,12 @@
 import { strict as assert } from "assert";
-import { tierDefaults } from "../components/config/defaults";
-import { connectServerLabel, serviceEndpoints } from "../components/config/names";
-import { lineSuffix, Scenario, scenarios, sparkVersions } from "../components/config/schema";
-import { sparkRemote } from "../components/services/jupyterhub";
-import { componentPlan, connectServers } from "../components/spark/scenarios";
-import { StackRun, unwrapSecrets } from "../tools/harness";
-import { validateK8sObject } from "./support/k8sSchema";
-import { inputs, ofType, stackRunWith } from "./support";
+import { tierDefaults } from "../../components/config/defaults";
+import { connectServerLabel, serviceEndpoints } from "../../components/config/names";
+import { lineSuffix, Scenario, scenarios, sparkVersions } from "../../components/config/schema";
+import { sparkRemote } from "../../components/services/jupyterhub";
+import { componentPlan, connectServers } from "../../components/spark/scenarios";
+import { StackRun, unwrapSecrets } from "../../tools/harness";
+import { validateK8sObject } from "../support/k8sSchema";
+import { inputs, ofType, stackRunWith } from "../support";
 
 const named = (run: StackRun, type: string, name: string) => ofType(run, type).some((r) => inputs<{ metadata?: { name?: string } }>(r).metadata?.name === name);
 const chart = (run: StackRun, name: string) => ofType(run, "kubernetes:helm.sh/v4:Chart").find((r) => inputs<{ chart: string }>(r).chart === name);

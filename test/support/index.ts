@@ -1,6 +1,6 @@
 /** Shared helpers for the mocha suites: cached stack runs and resource-graph queries. */
-import { RecordedResource, runStack, RunOptions, StackRun } from "../tools/harness";
-import { Scenario, scenarios } from "../components/config/schema";
+import { RecordedResource, runStack, RunOptions, StackRun } from "../../tools/harness";
+import { Scenario, scenarios } from "../../components/config/schema";
 
 const cache = new Map<string, Promise<StackRun>>();
 

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
-import { presets, Scenario, sparkVersions } from "../components/config/schema";
-import { componentPlan, connectServers, parseScenario } from "../components/spark/scenarios";
-import { scenarioCombinations } from "./support";
+import { presets, Scenario, sparkVersions } from "../../../components/config/schema";
+import { componentPlan, connectServers, parseScenario } from "../../../components/spark/scenarios";
+import { scenarioCombinations } from "../../support";
 
 const plan = (list: readonly Scenario[], extra: Partial<Parameters<typeof componentPlan>[0]> = {}) =>
     componentPlan({ scenarios: list, presets: [], versions: ["3.5", "4.1"], tier: "dev", minioEnabled: false, ...extra });
