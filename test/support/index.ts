@@ -1,5 +1,6 @@
-/** Shared helpers for the mocha suites: cached stack runs and resource-graph queries. */
-import { RecordedResource, runStack, RunOptions, StackRun } from "../../tools/harness";
+/** Shared helpers for the mocha suites: cached stack runs, resource-graph queries and a stack's validated config. */
+import { loadStackConfig, RecordedResource, repoRoot, runStack, RunOptions, StackRun } from "../../tools/harness";
+import { decodeConfigValues, PlatformConfig, resolveConfig } from "../../components/config";
 import { Scenario, scenarios } from "../../components/config/schema";
 
 const cache = new Map<string, Promise<StackRun>>();
@@ -39,4 +40,16 @@ export function scenarioCombinations(): Scenario[][] {
     const out: Scenario[][] = [];
     for (let mask = 1; mask < 1 << scenarios.length; mask++) out.push(scenarios.filter((_, i) => mask & (1 << i)));
     return out;
+}
+
+/** The validated config of a stack as the program sees it, computed without running it. */
+export function stackConfig(stack: string, dir = repoRoot): PlatformConfig {
+    const file = loadStackConfig(stack, dir);
+    const prefix = `${file.project}:`;
+    const own = Object.fromEntries(
+        Object.entries(file.values)
+            .filter(([k]) => k.startsWith(prefix))
+            .map(([k, v]) => [k.slice(prefix.length), v]),
+    );
+    return resolveConfig(decodeConfigValues(own), { stack, project: file.project, region: file.values["aws:region"] });
 }

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { loadStackConfig, maskSecrets, secretMask, secretSig, secureValueStandIn } from "../tools/harness";
+import { loadStackConfig, maskSecrets, secretMask, secretSig, secureValueStandIn } from "../../tools/harness";
 
 function projectDir(files: Record<string, string>): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "spark-k8s-harness-"));
