@@ -1,10 +1,6 @@
 import { strict as assert } from "assert";
-import * as policy from "@pulumi/policy";
 import { booleanOf, containsUnknown, describeResource, isUnknown, known, read, readList, textHasUnknown, UNKNOWN, unknownSentinels } from "../../../policies/lib/props";
-
-const unknownString = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-/** Props as the analyzer hands them over: reading an unknown value throws UnknownValueError. */
-const unknownCheckingProxy = (props: object) => (policy as unknown as { unknownCheckingProxy: (p: object) => Record<string, unknown> }).unknownCheckingProxy(props);
+import { unknownCheckingProxy, unknownString } from "../../support/policyArgs";
 
 describe("policies/lib/props", () => {
     it("knows @pulumi/policy's sentinel for each kind of unknown value", () => {

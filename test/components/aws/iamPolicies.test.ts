@@ -1,0 +1,145 @@
+import { strict as assert } from "assert";
+import {
+    airflowPolicy,
+    clusterAutoscalerPolicy,
+    historyServerPolicy,
+    platformKeyPolicy,
+    PolicyDocument,
+    podIdentityTrustPolicy,
+    serviceTrustPolicy,
+    sparkJobsPolicy,
+    Statement,
+    tlsOnlyBucketPolicy,
+} from "../../../components/aws/iamPolicies";
+import { identityPolicies } from "../../../components/aws/workloadIdentity";
+
+const warehouse = "arn:aws:s3:::spark-prod-warehouse";
+const eventLogs = "arn:aws:s3:::spark-prod-event-logs";
+const airflowLogs = "arn:aws:s3:::spark-prod-airflow-logs";
+const key = "arn:aws:kms:eu-west-1:123456789012:key/abc";
+
+const actions = (s: Statement) => [s.Action].flat();
+const resources = (s: Statement) => [s.Resource].flat();
+
+/** Every (action, resource) pair the document allows. */
+function grants(doc: PolicyDocument): string[] {
+    return doc.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => actions(s).flatMap((a) => resources(s).map((r) => `${a} ${r}`)));
+}
+
+describe("IAM policy documents", () => {
+    it("denies any request to a bucket that is not over TLS, for the bucket and its objects", () => {
+        const p = tlsOnlyBucketPolicy(warehouse);
+        assert.equal(p.Statement.length, 1);
+        const s = p.Statement[0];
+        assert.equal(s.Effect, "Deny");
+        assert.equal(s.Principal, "*");
+        assert.deepEqual(resources(s), [warehouse, `${warehouse}/*`]);
+        assert.deepEqual(s.Condition, { Bool: { "aws:SecureTransport": "false" } });
+    });
+
+    it("lets Spark jobs read and write the warehouse and write event logs only under their prefix", () => {
+        const p = sparkJobsPolicy({ warehouseBucketArn: warehouse, eventLogBucketArn: eventLogs, eventLogPrefix: "spark-events/", kmsKeyArn: key });
+        const g = grants(p);
+        assert.ok(g.includes(`s3:PutObject ${warehouse}/*`));
+        assert.ok(g.includes(`s3:GetObject ${warehouse}/*`));
+        assert.ok(g.includes(`s3:PutObject ${eventLogs}/spark-events/*`));
+        assert.ok(!g.some((x) => x.endsWith(`${eventLogs}/*`)), "event-log access is limited to the prefix");
+        assert.ok(!g.some((x) => x.includes(airflowLogs)));
+        const listEvents = p.Statement.find((s) => s.Sid === "ListEventLogs");
+        // S3A's getFileStatus first sends HEAD `spark-events`; S3 answers a missing key with 404 only
+        // when ListBucket is allowed for s3:prefix equal to that key, else 403 (AccessDenied in S3A).
+        assert.deepEqual(listEvents?.Condition, { StringLike: { "s3:prefix": ["spark-events", "spark-events/", "spark-events/*"] } });
+        assert.ok(g.includes(`s3:GetObject ${eventLogs}/spark-events`), "HEAD of the folder key without the slash");
+        assert.ok(g.includes(`kms:GenerateDataKey ${key}`));
+        assert.ok(!g.some((x) => x.startsWith("glue:")), "no Glue without the glue catalog");
+    });
+
+    it("lets Spark jobs use the account's Glue catalog in the stack's region when Iceberg's catalog is Glue", () => {
+        const glueCatalog = { partition: "aws", region: "eu-west-1", accountId: "123456789012" };
+        const p = sparkJobsPolicy({ warehouseBucketArn: warehouse, eventLogBucketArn: eventLogs, eventLogPrefix: "spark-events/", kmsKeyArn: key, glueCatalog });
+        const glue = p.Statement.filter((s) => actions(s).some((a) => a.startsWith("glue:")));
+        assert.equal(glue.length, 1);
+        for (const a of ["glue:GetDatabase", "glue:GetTable", "glue:CreateTable", "glue:UpdateTable", "glue:DeleteTable", "glue:CreateDatabase"]) assert.ok(actions(glue[0]).includes(a), a);
+        assert.deepEqual(resources(glue[0]), [
+            "arn:aws:glue:eu-west-1:123456789012:catalog",
+            "arn:aws:glue:eu-west-1:123456789012:database/*",
+            "arn:aws:glue:eu-west-1:123456789012:table/*/*",
+        ]);
+    });
+
+    it("lets the History Server only read event logs", () => {
+        const g = grants(historyServerPolicy({ eventLogBucketArn: eventLogs, eventLogPrefix: "spark-events/", kmsKeyArn: key }));
+        assert.ok(g.includes(`s3:GetObject ${eventLogs}/spark-events/*`));
+        assert.ok(g.includes(`s3:GetObject ${eventLogs}/spark-events`), "HEAD of the folder key without the slash");
+        assert.ok(!g.some((x) => /s3:(PutObject|DeleteObject)/.test(x)), g.join("\n"));
+        assert.ok(!g.some((x) => /kms:(Encrypt|GenerateDataKey)/.test(x)));
+    });
+
+    it("confines Airflow to its log bucket", () => {
+        const g = grants(airflowPolicy({ logBucketArn: airflowLogs, kmsKeyArn: key }));
+        const s3 = g.filter((x) => x.startsWith("s3:"));
+        assert.ok(s3.length > 0);
+        assert.ok(s3.every((x) => x.endsWith(airflowLogs) || x.endsWith(`${airflowLogs}/*`)), s3.join("\n"));
+    });
+
+    it("grants no workload identity a wildcard action, nor a wildcard resource except for reads and tag-scoped writes", () => {
+        const docs = identityPolicies({
+            warehouseBucketArn: warehouse,
+            eventLogBucketArn: eventLogs,
+            airflowLogBucketArn: airflowLogs,
+            kmsKeyArn: key,
+            region: "eu-west-1",
+            clusterName: "spark-prod",
+        });
+        for (const [name, doc] of Object.entries(docs)) {
+            for (const s of doc.Statement) {
+                assert.ok(!actions(s).some((a) => a === "*" || a.endsWith(":*")), `${name}: ${actions(s).join(",")}`);
+                if (!resources(s).includes("*")) continue;
+                // Describe calls take no resource; writes on "*" must be narrowed by a tag condition.
+                const readOnly = actions(s).every((a) => /:(Describe|Get)[A-Za-z]+$/.test(a));
+                assert.ok(readOnly || s.Condition?.StringEquals, `${name}: ${s.Sid} grants writes on every resource`);
+            }
+        }
+    });
+
+    it("lets the cluster autoscaler resize only the groups tagged as owned by its cluster", () => {
+        const p = clusterAutoscalerPolicy({ clusterName: "spark-prod" });
+        const scale = p.Statement.find((s) => actions(s).includes("autoscaling:SetDesiredCapacity"));
+        assert.deepEqual(scale?.Condition, { StringEquals: { "aws:ResourceTag/k8s.io/cluster-autoscaler/spark-prod": "owned" } });
+        const unconditioned = p.Statement.filter((s) => !s.Condition).flatMap(actions);
+        assert.ok(unconditioned.every((a) => /:(Describe|Get)/.test(a)), unconditioned.join(", "));
+    });
+
+    it("trusts only EKS Pod Identity for workload roles", () => {
+        const t = podIdentityTrustPolicy();
+        assert.deepEqual(t.Statement, [{ Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] }]);
+    });
+
+    it("writes service trust policies without a Resource element, which IAM refuses in a trust policy", () => {
+        for (const t of [serviceTrustPolicy("eks.amazonaws.com", true), serviceTrustPolicy("ec2.amazonaws.com")]) {
+            for (const statement of t.Statement) assert.ok(!("Resource" in statement), JSON.stringify(statement));
+        }
+    });
+
+    it("puts only s3:ListBucket under the s3:prefix condition: no other list action carries that key", () => {
+        const p = sparkJobsPolicy({ warehouseBucketArn: warehouse, eventLogBucketArn: eventLogs, eventLogPrefix: "spark-events/", kmsKeyArn: key });
+        for (const s of p.Statement.filter((x) => x.Condition?.StringLike?.["s3:prefix"])) assert.deepEqual(actions(s), ["s3:ListBucket"], s.Sid);
+        assert.ok(grants(p).includes(`s3:ListBucketMultipartUploads ${eventLogs}`), "the magic committer lists pending uploads");
+    });
+
+    it("lets the Auto Scaling service-linked role use the platform key, so encrypted node volumes launch", () => {
+        const p = platformKeyPolicy({ accountId: "123456789012", partition: "aws", region: "eu-west-1" });
+        const asg = "arn:aws:iam::123456789012:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling";
+        const use = p.Statement.filter((s) => s.Condition?.StringEquals?.["aws:PrincipalArn"] === asg);
+        for (const s of use) assert.equal(s.Condition?.StringEquals?.["kms:CallerAccount"], "123456789012", "only this account's role");
+        assert.ok(use.some((s) => actions(s).includes("kms:GenerateDataKey*")));
+        assert.ok(use.some((s) => actions(s).includes("kms:CreateGrant") && s.Condition?.Bool?.["kms:GrantIsForAWSResource"] === "true"));
+        assert.ok(!JSON.stringify(p.Statement.map((s) => s.Principal)).includes(asg), "the role, which may not exist yet, is never a principal");
+    });
+
+    it("lets CloudWatch Logs use the platform key only for this account's log groups", () => {
+        const p = platformKeyPolicy({ accountId: "123456789012", partition: "aws", region: "eu-west-1" });
+        const logs = p.Statement.find((s) => JSON.stringify(s.Principal) === JSON.stringify({ Service: "logs.eu-west-1.amazonaws.com" }));
+        assert.deepEqual(logs?.Condition, { ArnLike: { "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:123456789012:log-group:*" } });
+    });
+});

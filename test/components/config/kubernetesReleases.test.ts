@@ -1,0 +1,25 @@
+import { strict as assert } from "assert";
+import { postNodeAddons, preNodeAddons } from "../../../components/aws/eksCluster";
+import { defaultKubernetesVersion, kubernetesReleases, kubernetesReleasesReviewedOn, kubernetesVersions } from "../../../components/config/kubernetesReleases";
+import { tierDefaults } from "../../../components/config";
+
+describe("Kubernetes releases on EKS", () => {
+    it("defaults every AWS tier to the newest version, which is in standard support on the day the table was reviewed", () => {
+        const newest = [...kubernetesVersions].sort((a, b) => Number(a.split(".")[1]) - Number(b.split(".")[1])).pop();
+        assert.equal(defaultKubernetesVersion, newest);
+        assert.ok(kubernetesReleases[defaultKubernetesVersion].standardSupportEnds > kubernetesReleasesReviewedOn, "the default left standard support");
+        for (const tier of ["dev", "staging", "prod"] as const) assert.equal(tierDefaults(tier).cluster.kubernetesVersion, defaultKubernetesVersion, tier);
+    });
+
+    it("has, for every accepted version, each add-on the cluster installs, kube-proxy and the autoscaler of the same minor", () => {
+        const installed = [...Object.keys(preNodeAddons), ...Object.keys(postNodeAddons)].sort();
+        for (const version of kubernetesVersions) {
+            const release = kubernetesReleases[version];
+            assert.deepEqual(Object.keys(release.addons).sort(), installed, version);
+            for (const [name, v] of Object.entries(release.addons)) assert.match(v, /^v\d+\.\d+\.\d+-eksbuild\.\d+$/, `${version} ${name}`);
+            assert.ok(release.addons.kubeProxy.startsWith(`v${version}.`), `${version}: kube-proxy ${release.addons.kubeProxy}`);
+            assert.match(release.clusterAutoscalerImageTag, new RegExp(`^v${version.replace(".", "\\.")}\\.\\d+$`), version);
+            assert.match(release.standardSupportEnds, /^\d{4}-\d{2}-\d{2}$/);
+        }
+    });
+});

@@ -1,0 +1,99 @@
+import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { tierDefaults } from "../../components/config/defaults";
+import { lineSuffix, sparkVersions } from "../../components/config/schema";
+import { dockerfileProblems, imagePinProblem, imagesDir, lineValue, platformImages, read, scalaOf, sparkLines, v, versions } from "../support/images";
+
+describe("images/versions.env and images/build.sh", () => {
+    it("versions.env parses and pins every base image and tag", () => {
+        for (const key of [...versions.keys()].filter((k) => k.endsWith("_IMAGE"))) {
+            assert.equal(imagePinProblem(v(key)), undefined, key);
+        }
+        for (const { tagKey } of platformImages) {
+            assert.match(v(tagKey), new RegExp(`^\\d+\\.\\d+\\.\\d+(-[0-9.]+)?-${v("PLATFORM_REVISION")}$`), tagKey);
+        }
+        assert.deepEqual(sparkLines(), [...sparkVersions], "SPARK_LINES is the list of sparkVersions in components/config/schema.ts");
+        for (const line of sparkVersions) {
+            assert.equal(lineValue(line, "BASE_IMAGE"), `apache/spark:${lineValue(line, "VERSION")}-scala${scalaOf(line)}-java17-python3-ubuntu`, line);
+            assert.ok(lineValue(line, "VERSION").startsWith(`${line}.`), line);
+            assert.match(lineValue(line, "PYTHON_VERSION"), /^3\.\d+$/, line);
+        }
+        for (const key of [...versions.keys()].filter((k) => /^SPARK\d+_/.test(k))) {
+            assert.ok(sparkVersions.some((line) => key.startsWith(`SPARK${lineSuffix(line)}_`)), `${key} belongs to no line of SPARK_LINES`);
+        }
+        assert.equal(v("HIVE_BASE_IMAGE"), `apache/hive:${v("HIVE_VERSION")}`);
+        assert.equal(v("AIRFLOW_BASE_IMAGE"), `apache/airflow:${v("AIRFLOW_VERSION")}-python${v("AIRFLOW_PYTHON_VERSION")}`);
+        assert.doesNotMatch(read("images", "versions.env"), /latest/i);
+    });
+
+    it("build.sh has no versions of its own: every variable it expands is in versions.env or its own", () => {
+        const text = read("images", "build.sh");
+        assert.match(text, /^set -euo pipefail$/m);
+        assert.match(text, /source "\$\{images_dir\}\/versions\.env"/);
+        const code = text.split(/\r?\n/).filter((l) => !l.trim().startsWith("#")).join("\n");
+        assert.doesNotMatch(code, /\d+\.\d+\.\d+/, "a literal version in build.sh");
+        assert.doesNotMatch(code, /latest/i);
+        const own = new Set(["REGISTRY", "PUSH", "PLATFORM", "DOCKER", "DRY_RUN", "BASH_SOURCE", "images_dir", "all_targets", "targets", "target", "name", "tag", "dockerfile", "ref", "cmd", "pair", "built", "entry", "key", "fetch_args", "args", "lines", "line", "nn", "tag_key", "image", "1", "2", "3", "@"]);
+        for (const m of code.matchAll(/\$\{#?!?([A-Za-z_][A-Za-z0-9_]*|[0-9@])/g)) {
+            assert.ok(versions.has(m[1]) || own.has(m[1]), `build.sh expands \${${m[1]}}, which is not in versions.env`);
+        }
+    });
+
+    it("build.sh tags every image ${REGISTRY}/spark-k8s/<name>:<versions.env tag> and passes versions.env values", () => {
+        const registry = "registry.example:5000";
+        const run = spawnSync("bash", [path.join(imagesDir, "build.sh")], {
+            env: { ...process.env, REGISTRY: `${registry}/`, DRY_RUN: "1", PUSH: "1" },
+            encoding: "utf8",
+            timeout: 30_000,
+        });
+        assert.equal(run.status, 0, run.stderr);
+        const builds = run.stdout.split("\n").filter((l) => l.startsWith("+ docker build "));
+        const pushes = run.stdout.split("\n").filter((l) => l.startsWith("+ docker push "));
+        assert.equal(builds.length, platformImages.length);
+
+        const expected = platformImages.map((i) => `${registry}/spark-k8s/${i.name}:${v(i.tagKey)}`);
+        const tagged = builds.map((l) => /--tag (\S+)/.exec(l)![1]);
+        assert.deepEqual(tagged, expected);
+        assert.deepEqual(pushes.map((l) => l.replace("+ docker push ", "")), expected);
+        for (const i of platformImages) {
+            assert.ok(run.stdout.includes(`    ${i.configKey}: ${registry}/spark-k8s/${i.name}:${v(i.tagKey)}`), `no ${i.configKey} reference printed`);
+        }
+
+        for (const line of builds) {
+            // DRY_RUN prints each word shell-quoted (printf %q): undo the backslash escapes.
+            const overrides = Object.fromEntries([...line.matchAll(/--build-arg ([A-Z0-9_]+)=(\S*)/g)].map((m) => [m[1], m[2].replace(/\\(.)/g, "$1")]));
+            for (const [key, value] of Object.entries(overrides)) {
+                if (versions.has(key)) assert.equal(value, v(key), `${key} passed as ${value}`);
+                else if (key === "SPARK_LINE") assert.ok(sparkLines().includes(value));
+                else if (key === "SPARK_RUNTIME_IMAGE") assert.equal(value, `${registry}/spark-k8s/spark-runtime:${v("SPARK_RUNTIME_35_TAG")}`);
+                else assert.fail(`build-arg ${key} does not come from versions.env`);
+            }
+            // An image of one line is given that line's SPARK<NN>_* values only.
+            const built = overrides.SPARK_LINE ? `SPARK${overrides.SPARK_LINE.replace(".", "")}_` : undefined;
+            if (built) {
+                for (const key of Object.keys(overrides).filter((k) => /^SPARK\d+_/.test(k))) assert.ok(key.startsWith(built), `${key} passed to the ${overrides.SPARK_LINE} build`);
+            }
+            const dockerfile = /--file (\S+)/.exec(line)![1];
+            assert.deepEqual(dockerfileProblems(fs.readFileSync(dockerfile, "utf8"), overrides), [], `${dockerfile} with ${JSON.stringify(overrides)}`);
+        }
+    });
+
+    it("the stack defaults name exactly the images and tags build.sh produces", () => {
+        for (const tier of ["local", "dev", "staging", "prod"] as const) {
+            const images = tierDefaults(tier).spark.images as Record<string, string>;
+            for (const { name, tagKey, configKey } of platformImages) {
+                assert.equal(images[configKey], `spark-k8s/${name}:${v(tagKey)}`, `${tier}: spark.images.${configKey}`);
+            }
+        }
+    });
+
+    it("docs/images.md lists every tag and base image from versions.env", () => {
+        const docs = read("docs", "images.md");
+        for (const { name, tagKey } of platformImages) assert.ok(docs.includes(`spark-k8s/${name}:${v(tagKey)}`), `docs lack ${name}:${v(tagKey)}`);
+        for (const key of [...versions.keys()].filter((k) => k.endsWith("_BASE_IMAGE"))) assert.ok(docs.includes(v(key)), `docs lack ${key}`);
+        assert.match(docs, /REGISTRY=\S+ PUSH=1 images\/build\.sh/);
+        assert.match(docs, /docs\/configuration\.md/);
+    });
+});

@@ -1,0 +1,38 @@
+import { nodeGroupSizeCap, noSsh, spotAndGpuTainted } from "../../../policies/aws/nodeGroups";
+import { expectFail, expectPass, nodeGroup } from "../../support/policies/aws";
+
+describe("AWS policy rules", () => {
+    describe("node groups", () => {
+        it("no-ssh: no remoteAccess", async () => {
+            await expectPass(noSsh, nodeGroup("system"));
+            await expectFail(noSsh, nodeGroup("system", { remoteAccess: { ec2SshKey: "ops" } }), /"spark-prod-system": remoteAccess is set/);
+        });
+
+        it("node-group-size-cap: maxNodes and executorMaxNodes", async () => {
+            await expectPass(nodeGroupSizeCap, nodeGroup("system", { scalingConfig: { maxSize: 100 } }));
+            await expectFail(nodeGroupSizeCap, nodeGroup("system", { scalingConfig: { maxSize: 101 } }), /scalingConfig\.maxSize 101 exceeds maxNodes 100/);
+            await expectPass(nodeGroupSizeCap, nodeGroup("executor", { scalingConfig: { maxSize: 1000 } }));
+            await expectFail(nodeGroupSizeCap, nodeGroup("executor", { scalingConfig: { maxSize: 1001 } }), /exceeds executorMaxNodes 1000/);
+        });
+
+        it("node-group-size-cap: config per environment", async () => {
+            await expectFail(nodeGroupSizeCap, nodeGroup("driver", { scalingConfig: { maxSize: 10 } }), /exceeds maxNodes 4/, { maxNodes: 4 });
+            await expectPass(nodeGroupSizeCap, nodeGroup("driver", { scalingConfig: { maxSize: 4 } }), { maxNodes: 4 });
+            await expectFail(nodeGroupSizeCap, nodeGroup("executor", { scalingConfig: { maxSize: 30 } }), /exceeds executorMaxNodes 20/, { executorMaxNodes: 20 });
+            // The executor cap does not widen other groups, and maxNodes does not narrow the executor group.
+            await expectPass(nodeGroupSizeCap, nodeGroup("executor", { scalingConfig: { maxSize: 30 } }), { maxNodes: 4 });
+            await expectFail(nodeGroupSizeCap, nodeGroup("gpu", { scalingConfig: { maxSize: 30 } }), /maxNodes 4/, { maxNodes: 4, executorMaxNodes: 1000 });
+            // A value of the wrong type keeps the default.
+            await expectPass(nodeGroupSizeCap, nodeGroup("system", { scalingConfig: { maxSize: 50 } }), { maxNodes: "few" });
+        });
+
+        it("spot-and-gpu-tainted: spot and GPU groups carry NO_SCHEDULE taints", async () => {
+            await expectPass(spotAndGpuTainted, [nodeGroup("system"), nodeGroup("executor"), nodeGroup("gpu")]);
+            await expectFail(spotAndGpuTainted, nodeGroup("executor", { taints: [] }), /capacityType is "SPOT" but taints has no NO_SCHEDULE taint/);
+            await expectFail(spotAndGpuTainted, nodeGroup("executor", { taints: [{ key: "spark-k8s/executor", value: "true", effect: "PREFER_NO_SCHEDULE" }] }), /SPOT/);
+            await expectFail(spotAndGpuTainted, nodeGroup("gpu", { taints: [{ key: "dedicated", value: "gpu", effect: "NO_SCHEDULE" }] }), /GPU AMI but taints has no NO_SCHEDULE taint with key "nvidia\.com\/gpu"/);
+            await expectFail(spotAndGpuTainted, nodeGroup("custom", { amiType: "AL2_x86_64_GPU", taints: undefined }), /AL2_x86_64_GPU/);
+            await expectFail(spotAndGpuTainted, nodeGroup("custom", { amiType: "BOTTLEROCKET_x86_64_NVIDIA", taints: [] }), /nvidia\.com\/gpu/);
+        });
+    });
+});
