@@ -127,7 +127,6 @@ function awsBase(config: PlatformConfig, plan: ComponentPlan, credentials: Crede
             eventLogBucketArn: dataLake.buckets.eventLogs.arn,
             airflowLogBucketArn: dataLake.buckets.airflowLogs.arn,
             kmsKeyArn: key.keyArn,
-            region: config.region,
             clusterName: id,
             glueCatalog: config.spark.presets.includes("iceberg") && config.spark.iceberg.catalogType === "glue"
                 ? pulumi.all([partition, identity.accountId]).apply(([p, accountId]) => ({ partition: p, region: config.region, accountId }))

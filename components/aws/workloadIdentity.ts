@@ -23,8 +23,6 @@ export interface IdentityInputs {
     readonly airflowLogBucketArn: string;
     /** Platform key of the bucket objects and of the EBS volumes the CSI driver creates. */
     readonly kmsKeyArn: string;
-    /** The stack's AWS region; no policy statement is built from it (glueCatalog has its own). */
-    readonly region: string;
     /** EKS cluster name: the autoscaler may resize only groups tagged as owned by it. */
     readonly clusterName: string;
     /** Set when Spark's Iceberg catalog is AWS Glue: the Spark role may use the account's catalog. */

@@ -29,7 +29,6 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { serviceEndpoints, serviceHost } from "../config/names";
 import { DatabaseServer, ObjectStorage } from "../context";
-import { isPinnedImage } from "../config/imageRef";
 import { hardenPodSpec } from "../kubernetes/hardening";
 import { onSystemNodes } from "../kubernetes/scheduling";
 import { warehouseDir } from "../spark/sparkDefaults";
@@ -210,7 +209,6 @@ export class HiveMetastore extends pulumi.ComponentResource {
         super("spark-k8s:services:HiveMetastore", name, {}, opts);
         const parent = { parent: this };
         const problems: string[] = [];
-        if (!isPinnedImage(args.image)) problems.push(`image "${args.image}" is not pinned`);
         if (!Number.isInteger(args.replicas) || args.replicas < 1) problems.push(`replicas must be a positive integer, got ${args.replicas}`);
         if (args.storage.kind === "minio" && !args.objectStorageCredentials) problems.push("objectStorageCredentials are required when storage is MinIO");
         const memoryMiB = args.memoryMiB ?? 1024;

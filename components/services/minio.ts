@@ -10,7 +10,6 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { bucketFolders, BucketPurpose } from "../aws/dataLake";
 import { serviceEndpoints, serviceHost } from "../config/names";
-import { isPinnedImage } from "../config/imageRef";
 import { ContainerResources, hardenPodSpec } from "../kubernetes/hardening";
 import { volumeClaimTemplate } from "../kubernetes/volumes";
 import { onSystemNodes } from "../kubernetes/scheduling";
@@ -109,9 +108,8 @@ export class Minio extends pulumi.ComponentResource {
         const parent = { parent: this };
         const image = args.image ?? minioImage;
         const clientImage = args.clientImage ?? minioClientImage;
-        const problems = [image, clientImage].filter((i) => !isPinnedImage(i)).map((i) => `image "${i}" is not pinned`);
-        if (!Number.isInteger(args.storageGiB) || args.storageGiB < 1) problems.push(`storageGiB must be a positive integer, got ${args.storageGiB}`);
-        if (problems.length > 0) throw new Error(`Minio "${name}":\n  - ${problems.join("\n  - ")}`);
+        // Images are checked by hardenPodSpec, like every pod's.
+        if (!Number.isInteger(args.storageGiB) || args.storageGiB < 1) throw new Error(`Minio "${name}": storageGiB must be a positive integer, got ${args.storageGiB}`);
         const folders = Object.entries(bucketFolders).flatMap(([purpose, prefixes]) => (prefixes ?? []).map((p) => `${args.buckets[purpose as BucketPurpose]}/${p}`));
         const bucketScript = minioBucketScript(Object.values(args.buckets), { folders });
 

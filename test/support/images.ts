@@ -7,6 +7,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { jupyterImageKey, lineSuffix, sparkImageKey, SparkVersion, sparkVersions } from "../../components/config/schema";
+import { parsePinnedImage } from "../../components/config/imageRef";
 import { repoRoot } from "../../tools/harness";
 
 export const imagesDir = path.join(repoRoot, "images");
@@ -165,16 +166,11 @@ export function resolveDockerfile(text: string, overrides: Record<string, string
 /** Why an image reference is not pinned, or undefined when it is (exact version tag or digest). */
 export function imagePinProblem(ref: string): string | undefined {
     if (/<unresolved|\$/.test(ref)) return `"${ref}" has an unresolved variable`;
-    const at = ref.indexOf("@");
-    const digest = at >= 0 ? ref.slice(at + 1) : undefined;
-    const nameTag = at >= 0 ? ref.slice(0, at) : ref;
-    const colon = nameTag.lastIndexOf(":");
-    const tag = colon > nameTag.lastIndexOf("/") ? nameTag.slice(colon + 1) : undefined;
-    if (tag !== undefined && /latest/i.test(tag)) return `"${ref}" uses a latest tag`;
-    if (digest !== undefined) return /^sha256:[0-9a-f]{64}$/.test(digest) ? undefined : `"${ref}" has a malformed digest`;
-    if (tag === undefined || tag === "") return `"${ref}" has neither tag nor digest`;
-    // An exact version (x.y.z) or a dated build tag; floating tags such as 3.5, python3 or stable fail.
-    if (!/\d+\.\d+\.\d+|\d{4}-\d{2}-\d{2}/.test(tag)) return `"${ref}" tag "${tag}" is not an exact version`;
+    const image = parsePinnedImage(ref);
+    if (!image) return `"${ref}" is not pinned: no tag, a latest tag or a malformed digest`;
+    // Stricter than the platform's rule for what Dockerfiles build from: an exact version (x.y.z)
+    // or a dated build tag; floating tags such as 3.5, python3 or stable fail.
+    if (image.tag !== undefined && !/\d+\.\d+\.\d+|\d{4}-\d{2}-\d{2}/.test(image.tag)) return `"${ref}" tag "${image.tag}" is not an exact version`;
     return undefined;
 }
 

@@ -31,7 +31,7 @@ describe("offline plan", function () {
     });
 
     describe("npm run plan", () => {
-        it("rejects unknown flags and a missing --stack with usage (exit 2); --policy runs the policy pack (test/policies.pack.test.ts)", async () => {
+        it("rejects unknown flags and a missing --stack with usage (exit 2); --policy runs the policy pack (test/policies/index.test.ts)", async () => {
             for (const args of [["--stack", "dev", "--bogus"], [], ["--stack", "dev", "extra"]]) {
                 const result = await planCommand(args);
                 assert.equal(result.code, 2, args.join(" "));

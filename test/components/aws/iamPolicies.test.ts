@@ -88,7 +88,6 @@ describe("IAM policy documents", () => {
             eventLogBucketArn: eventLogs,
             airflowLogBucketArn: airflowLogs,
             kmsKeyArn: key,
-            region: "eu-west-1",
             clusterName: "spark-prod",
         });
         for (const [name, doc] of Object.entries(docs)) {

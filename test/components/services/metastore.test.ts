@@ -131,18 +131,20 @@ describe("data services under mocks", () => {
         assert.deepEqual([c.livenessProbe, c.readinessProbe].map((p) => (p as { tcpSocket: { port: string } }).tcpSocket.port), ["thrift", "thrift"]);
     });
 
-    it("refuses unpinned images and MinIO storage without credentials", async () => {
-        const bad = () =>
+    it("refuses unpinned images (through hardenPodSpec) and MinIO storage without credentials", async () => {
+        const metastore = (image: string, withCredentials: boolean) => () =>
             new HiveMetastore("bad", {
                 namespace: "x",
-                image: "apache/hive:latest",
+                image,
                 replicas: 1,
                 database: { host: "h", port: 5432, sslMode: "disable" },
                 databaseCredentials: fakeCredentials().metastoreDatabase,
+                ...(withCredentials ? { objectStorageCredentials: fakeCredentials().minioRoot } : {}),
                 storage: { kind: "minio", endpoint: minioEndpoint, buckets: localBuckets },
                 serviceAccountName: "sa",
                 nodeGroups: false,
             });
-        await assert.rejects(runProgram(bad), (e: Error) => /not pinned/.test(e.message) && /objectStorageCredentials/.test(e.message));
+        await assert.rejects(runProgram(metastore("apache/hive:latest", true)), /image "apache\/hive:latest" is not pinned/);
+        await assert.rejects(runProgram(metastore("apache/hive:3.1.3", false)), /objectStorageCredentials are required/);
     });
 });
