@@ -84,6 +84,11 @@ export async function record(program: () => void): Promise<RecordedResource[]> {
     return (await runProgram(program)).resources;
 }
 
+/** Both programs recorded: the local one (in-cluster PostgreSQL and MinIO) and the AWS one (RDS and S3). */
+export async function recordBoth(): Promise<{ local: RecordedResource[]; aws: RecordedResource[] }> {
+    return { local: await record(localProgram()), aws: await record(awsProgram()) };
+}
+
 /** A value with Pulumi's secret wrappers removed, as Kubernetes would receive it. */
 export function unwrap(value: unknown): unknown {
     if (isSecretValue(value)) return unwrap(value.value);

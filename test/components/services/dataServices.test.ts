@@ -11,15 +11,12 @@ import { isPinnedImage } from "../../../components/config/imageRef";
 import { inputsHashAnnotation } from "../../../components/kubernetes/rollout";
 import { isSecretValue, maskSecrets, RecordedResource } from "../../../tools/harness";
 import { validateK8sObject } from "../../support/k8sSchema";
-import { awsProgram, inputs, localProgram, marker, of, podSpecOf, record, T, unwrap, workloadTypes } from "../../support/dataServices";
+import { inputs, marker, of, podSpecOf, recordBoth, T, unwrap, workloadTypes } from "../../support/dataServices";
 
 describe("data services under mocks", () => {
     let local: RecordedResource[];
     let aws: RecordedResource[];
-    before(async () => {
-        local = await record(localProgram());
-        aws = await record(awsProgram());
-    });
+    before(async () => ({ local, aws } = await recordBoth()));
 
     it("are components of type spark-k8s:services:<Name> whose children are parented to them", () => {
         for (const [resources, names] of [[local, ["InClusterPostgres", "DatabaseInit", "Minio", "HiveMetastore"]], [aws, ["DatabaseInit", "HiveMetastore"]]] as const) {

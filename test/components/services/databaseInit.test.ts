@@ -13,7 +13,7 @@ import {
 } from "../../../components/services/databaseInit";
 import { inputsHashAnnotation } from "../../../components/kubernetes/rollout";
 import { isSecretValue, RecordedResource } from "../../../tools/harness";
-import { awsProgram, byName, envOf, fakeCredentials, inputs, localProgram, of, podSpecOf, rdsHost, record, T, Workload, workloadTypes } from "../../support/dataServices";
+import { awsProgram, byName, envOf, fakeCredentials, inputs, of, podSpecOf, rdsHost, record, recordBoth, T, Workload, workloadTypes } from "../../support/dataServices";
 
 describe("databaseInitSql", () => {
     const sql = databaseInitSql();
@@ -92,10 +92,7 @@ describe("databaseInitSql", () => {
 describe("data services under mocks", () => {
     let local: RecordedResource[];
     let aws: RecordedResource[];
-    before(async () => {
-        local = await record(localProgram());
-        aws = await record(awsProgram());
-    });
+    before(async () => ({ local, aws } = await recordBoth()));
 
     it("database init: psql against the given server with its sslmode, SQL from databaseInitSql, passwords from its Secret", () => {
         for (const [resources, host, sslMode] of [[local, "postgres.spark-platform.svc.cluster.local", "disable"], [aws, rdsHost, "require"]] as const) {

@@ -4,7 +4,7 @@ import { HiveMetastore, metastoreSchemaScript, metastoreSiteXml, metastoreUri, m
 import { minioEndpoint } from "../../../components/services/minio";
 import { warehouseDir } from "../../../components/spark/sparkDefaults";
 import { RecordedResource, runProgram } from "../../../tools/harness";
-import { awsProgram, byName, envOf, fakeCredentials, inputs, localBuckets, localProgram, marker, metastoreImage, of, podSpecOf, rdsHost, record, T, Workload } from "../../support/dataServices";
+import { byName, envOf, fakeCredentials, inputs, localBuckets, marker, metastoreImage, of, podSpecOf, rdsHost, recordBoth, T, Workload } from "../../support/dataServices";
 
 describe("metastoreSiteXml", () => {
     const properties = (xml: string) => Object.fromEntries([...xml.matchAll(/<name>([^<]+)<\/name>\s*<value>([^<]*)<\/value>/g)].map((m) => [m[1], m[2]]));
@@ -79,10 +79,7 @@ describe("metastoreSiteXml", () => {
 describe("data services under mocks", () => {
     let local: RecordedResource[];
     let aws: RecordedResource[];
-    before(async () => {
-        local = await record(localProgram());
-        aws = await record(awsProgram());
-    });
+    before(async () => ({ local, aws } = await recordBoth()));
 
     it("metastore: ConfigMap XML with the right JDBC URL, sslmode and warehouse, mounted over the image's configuration", () => {
         for (const [resources, url, warehouse] of [
