@@ -5,8 +5,11 @@
  * (tools/policyCheck.ts), the committed policies/config/*.json and docs/policies.md all derive
  * from here.
  */
-import { EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { EnforcementLevel, ResourceValidation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { exemptions } from "./exemptions";
+import { exemptionFor, exemptionsKey, exemptionsOfRule, exemptionsSchema, ruleExemptions } from "./lib/exemptions";
 import { Environment, environments, PlatformRule } from "./lib/rule";
+import { exemptionsInPrivilegedNamespaces } from "./kubernetes/namespaces";
 import { allRules } from "./rules";
 
 /** One rule's entry in a policy config file: its enforcement level and config values. */
@@ -84,11 +87,21 @@ export function schemaDefaults(rule: PlatformRule): Record<string, unknown> {
     );
 }
 
-/** The config values a rule sees in an environment: schema defaults, environment settings, then overrides. */
+/**
+ * The exemptions config value of a rule: the declarations that waive it (policies/exemptions.ts);
+ * exemptions-in-privileged-namespaces holds every declaration, with the rules each waives.
+ */
+function declaredExemptions(rule: PlatformRule): Record<string, unknown> {
+    if (rule.name === exemptionsInPrivilegedNamespaces.name) return { [exemptionsKey]: exemptions.map((e) => ({ ...e, rules: [...e.rules] })) };
+    const own = exemptionsOfRule(rule.name, exemptions);
+    return rule.kind === "resource" && own.length > 0 ? { [exemptionsKey]: own } : {};
+}
+
+/** The config values a rule sees in an environment: schema defaults, declared exemptions, environment settings, then overrides. */
 export function ruleConfig(rule: PlatformRule, env: Environment, overrides: PolicyOverrides = {}): Record<string, unknown> {
     const declared = new Set(Object.keys(rule.configSchema?.properties ?? {}));
     const settings = Object.entries(environmentSettings[env]?.[rule.name] ?? {}).filter(([key]) => declared.has(key));
-    return { ...schemaDefaults(rule), ...Object.fromEntries(settings), ...overrideOf(rule, overrides).config };
+    return { ...schemaDefaults(rule), ...declaredExemptions(rule), ...Object.fromEntries(settings), ...overrideOf(rule, overrides).config };
 }
 
 /** The policy config of an environment: every rule by name with its level and config values, sorted by name. */
@@ -105,5 +118,13 @@ export function policyConfig(env: Environment, rules: readonly PlatformRule[] = 
 export function toPolicy(rule: PlatformRule): ResourceValidationPolicy | StackValidationPolicy {
     const policy: Record<string, unknown> = { ...rule };
     for (const extra of ["family", "defaultEnforcement", "kind", "remediation"]) delete policy[extra];
+    if (rule.kind === "resource") {
+        // Every resource rule takes an exemptions list, and skips a workload it names.
+        policy.configSchema = { ...rule.configSchema, properties: { ...rule.configSchema?.properties, [exemptionsKey]: exemptionsSchema } };
+        const validations: ResourceValidation[] = [rule.validateResource ?? []].flat();
+        policy.validateResource = validations.map((validate): ResourceValidation => (args, report) =>
+            exemptionFor(args, ruleExemptions(args.getConfig())) ? undefined : validate(args, report),
+        );
+    }
     return { ...policy, description: `${rule.description} Remediation: ${rule.remediation}`, severity: rule.severity, remediationSteps: rule.remediation } as unknown as ResourceValidationPolicy | StackValidationPolicy;
 }

@@ -2,7 +2,7 @@
  * Offline plan: evaluates a stack under Pulumi mocks (no CLI, cloud or cluster), prints a summary
  * and optionally writes the plan JSON of docs/operations.md ("Offline plan").
  *
- *   npm run plan -- --stack <name> [--json FILE] [--dir DIR] [--policy]
+ *   npm run plan -- --stack <name> [--json FILE] [--dir DIR] [--policy [--charts DIR]]
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -11,7 +11,7 @@ import { ConfigError } from "../components/config";
 import { loadStackConfig, repoRoot, runStack, unwrapSecrets } from "./harness";
 import { formatSummary, summarizePlan, toPlanJson } from "./planSummary";
 
-export const usage = `usage: npm run plan -- --stack <name> [--json FILE] [--dir DIR] [--policy]
+export const usage = `usage: npm run plan -- --stack <name> [--json FILE] [--dir DIR] [--policy [--charts DIR]]
 
 Evaluates a stack offline under Pulumi mocks and prints what it would create.
 
@@ -20,6 +20,10 @@ Evaluates a stack offline under Pulumi mocks and prints what it would create.
   --dir DIR      directory holding Pulumi.yaml and the stack files (default: the repository root)
   --policy       also run the policy rules with the defaults of the stack's environment tier
                  (its environment config, else the stack name); exit 1 on a mandatory violation
+  --charts DIR   with --policy: render each chart of the plan found in DIR (<chart>-<version>.tgz, as
+                 npm run charts:pull saves them) with helm ($HELM or helm on PATH), with the values and
+                 release the program passes, and check the rendered objects too, as a preview would;
+                 says which charts were not rendered
   -h, --help     show this help
 `;
 
@@ -51,6 +55,7 @@ function parseCommandLine(argv: readonly string[]) {
             json: { type: "string" },
             dir: { type: "string" },
             policy: { type: "boolean" },
+            charts: { type: "string" },
             help: { type: "boolean", short: "h" },
         },
     }).values;
@@ -66,12 +71,15 @@ export async function planCommand(argv: readonly string[]): Promise<CommandResul
     }
     if (values.help) return { code: 0, stdout: usage, stderr: "" };
     if (!values.stack) return usageError("--stack is required");
+    if (values.charts !== undefined && !values.policy) return usageError("--charts needs --policy: rendered charts are checked by the policy pack");
 
     // npm runs scripts from the package root; relative paths mean the caller's directory.
     const cwd = process.env.INIT_CWD ?? process.cwd();
     const dir = values.dir ? path.resolve(cwd, values.dir) : repoRoot;
     const jsonFile = values.json ? path.resolve(cwd, values.json) : undefined;
+    const chartsDir = values.charts !== undefined ? path.resolve(cwd, values.charts) : undefined;
     if (!fs.existsSync(path.join(dir, "Pulumi.yaml"))) return failure(`no Pulumi.yaml in ${dir}`);
+    if (chartsDir && !fs.statSync(chartsDir, { throwIfNoEntry: false })?.isDirectory()) return failure(`--charts ${chartsDir} is not a directory`);
     if (!fs.existsSync(path.join(dir, `Pulumi.${values.stack}.yaml`))) {
         const known = listStacks(dir);
         return failure(`no stack "${values.stack}": Pulumi.${values.stack}.yaml does not exist in ${dir} (stacks: ${known.join(", ") || "none"})`);
@@ -86,12 +94,21 @@ export async function planCommand(argv: readonly string[]): Promise<CommandResul
         if (values.policy) {
             // The policy code loads only when asked for: a plan without --policy does not pay for it.
             const { environmentFromStack } = await import("../policies/config");
-            const { checkPlan, formatViolations, mandatoryCount } = await import("./policyCheck");
+            const { checkPlan, formatExemptions, formatViolations, mandatoryCount } = await import("./policyCheck");
             const file = loadStackConfig(values.stack, dir);
             const env = environmentFromStack(values.stack, file.values[`${file.project}:environment`]);
             const resources = run.resources.map((r) => ({ ...r, inputs: unwrapSecrets(r.inputs) as Record<string, unknown> }));
-            const violations = await checkPlan(resources, env);
-            stdout += `\n${formatViolations(violations, env)}`;
+            if (chartsDir) {
+                // Rendered objects join the check only: the plan JSON keeps the chart as one resource, secrets masked.
+                const { renderPlanCharts } = await import("./charts");
+                const charts = renderPlanCharts(resources, chartsDir);
+                resources.push(...charts.resources.map((r) => ({ ...r, dependencies: [] })));
+                stdout += `\nCharts rendered from ${chartsDir}: ${charts.rendered.join(", ") || "none"} (${charts.resources.length} objects)\n`;
+                if (charts.missing.length > 0) stdout += `Charts not rendered:\n${charts.missing.map((m) => `  ${m}\n`).join("")}`;
+            }
+            const exempt: Parameters<typeof checkPlan>[4] = [];
+            const violations = await checkPlan(resources, env, {}, undefined, exempt);
+            stdout += `\n${formatViolations(violations, env)}${formatExemptions(exempt)}`;
             if (mandatoryCount(violations) > 0) return { code: 1, stdout, stderr: "plan: mandatory policy violations\n" };
         }
         return { code: 0, stdout, stderr: "" };

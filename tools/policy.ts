@@ -11,9 +11,10 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { environmentFromStack, environmentSettings, isEnvironment, policyConfig, policyEnvironmentVariable, schemaDefaults } from "../policies/config";
 import { Environment, environments, PlatformRule, RuleFamily } from "../policies/lib/rule";
+import { exemptions } from "../policies/exemptions";
 import { allRules } from "../policies/rules";
 import type { PlanResource } from "./harness";
-import { checkPlan, formatViolations, mandatoryCount } from "./policyCheck";
+import { checkPlan, formatExemptions, formatViolations, mandatoryCount, PolicyExemption } from "./policyCheck";
 import type { CommandResult } from "./plan";
 
 /** The repository root (harness.ts has it too, but loading the harness loads the whole program). */
@@ -118,10 +119,28 @@ export function policyDocs(rules: readonly PlatformRule[] = allRules): string {
         "  pack's built-in config rule by rule.",
         "- **Pulumi Cloud.** Policy groups override with policy config: enable the pack for a group of stacks and set each",
         "  rule's level and values in the group's config (the same JSON shape). The built-in config is only the default.",
-        "- **Exempting.** CrossGuard has no per-resource exemption; to stop a rule from blocking, set it to `advisory` (it",
-        "  still reports) or `disabled` in the stack's policy config, e.g. `{ \"images-pinned\": \"advisory\" }`, and record",
-        "  why in the change. Where a rule offers an exemption list in its config keys below, prefer that.",
-        "- **Offline.** `npm run plan -- --policy` and `npm run policy` use the same defaults (`policies/config.ts`).",
+        "- **Exempting a workload.** A system component that needs host access by nature, or a chart workload that",
+        "  cannot carry a probe, is exempted by a declaration in `policies/exemptions.ts`: the namespace, the kind and name",
+        "  of the workload, the exact rules waived and the reason (listed below). Each waived rule receives it as its",
+        "  `exemptions` config value, so it shows in `policies/config/<env>.json` and in Pulumi Cloud; the rule skips that",
+        "  workload and checks every other. A waiver of a Pod Security rule holds only in a namespace the stack labels",
+        "  privileged with a recorded reason: the stack rule `exemptions-in-privileged-namespaces` fails it anywhere else. An",
+        "  exemption added in a policy group's config must also be listed in that rule's `exemptions` to be checked. No rule",
+        "  is switched off for a namespace or a stack.",
+        "- **Relaxing a rule.** To stop a rule from blocking at all, set it to `advisory` (it still reports) or `disabled`",
+        "  in the stack's policy config, e.g. `{ \"images-pinned\": \"advisory\" }`, and record why in the change.",
+        "- **Offline.** `npm run plan -- --policy` and `npm run policy` use the same defaults (`policies/config.ts`) and",
+        "  print an `exempt` line for every rule a declaration waives on a resource of the plan.",
+        "",
+        "## Exemptions",
+        "",
+        "Charts are one resource in the offline plan; in a real preview each object a chart renders is a resource, and",
+        "these are the workloads the pinned charts render that need an exemption (the integration suite renders the",
+        "charts it can get with Helm and runs the pack over them: docs/testing.md).",
+        "",
+        "| component | namespace | workload | rules waived | why |",
+        "|---|---|---|---|---|",
+        ...exemptions.map((e) => `| ${e.component} | ${e.namespace} | ${e.kind} ${e.name} | ${e.rules.join(", ")} | ${cell(e.reason)} |`),
         "",
         "## Writing a rule",
         "",
@@ -215,8 +234,9 @@ export async function policyCommand(argv: readonly string[]): Promise<CommandRes
         return failure(err instanceof Error ? err.message : String(err));
     }
     const env: Environment = values.env ?? environmentFromStack(plan.stack);
-    const violations = await checkPlan(plan.resources, env);
-    let stdout = formatViolations(violations, env);
+    const exempt: PolicyExemption[] = [];
+    const violations = await checkPlan(plan.resources, env, {}, undefined, exempt);
+    let stdout = formatViolations(violations, env) + formatExemptions(exempt);
     if (values.json) {
         const out = path.resolve(cwd, values.json);
         fs.writeFileSync(out, JSON.stringify(violations, null, 2) + "\n");

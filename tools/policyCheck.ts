@@ -2,10 +2,12 @@
  * The offline policy check: every resource rule over every resource of a plan and every stack rule
  * once, with complete validation arguments and each rule's config for the environment — what
  * `pulumi preview --policy-pack policies` would report, without the CLI. A rule that throws is
- * reported as a violation of that rule, never a crash.
+ * reported as a violation of that rule, never a crash. A rule a declared exemption waives for a
+ * resource does not run on it; the caller's `exempt` list receives it instead.
  */
 import { EnforcementLevel } from "@pulumi/policy";
 import { enforcementFor, PolicyOverrides, ruleConfig } from "../policies/config";
+import { exemptionFor, ruleExemptions } from "../policies/lib/exemptions";
 import { Environment, PlatformRule } from "../policies/lib/rule";
 import { allRules } from "../policies/rules";
 import { PlanResource } from "./harness";
@@ -22,6 +24,15 @@ export interface PolicyViolation {
 
 /** A resource to check: a plan resource, with the dependencies of a recorded one when known. */
 export type CheckedResource = PlanResource & { readonly dependencies?: readonly string[] };
+
+/** A rule the offline check did not run on a resource because a declared exemption names it. */
+export interface PolicyExemption {
+    readonly policy: string;
+    readonly urn: string;
+    readonly name: string;
+    readonly component: string;
+    readonly reason: string;
+}
 
 /** The name a stack-level violation carries when the rule names no resource. */
 export const stackViolationName = "(stack)";
@@ -40,6 +51,7 @@ export async function checkPlan(
     env: Environment,
     overrides: PolicyOverrides = {},
     rules: readonly PlatformRule[] = allRules,
+    exempt: PolicyExemption[] = [],
 ): Promise<PolicyViolation[]> {
     const fakes: FakeResource[] = resources.map((r) => ({
         type: r.type,
@@ -69,9 +81,16 @@ export async function checkPlan(
             continue;
         }
         const validations = [rule.validateResource ?? []].flat();
+        const waivers = ruleExemptions(config);
         for (const fake of fakes) {
             const urn = fake.urn as string;
             const name = fake.name as string;
+            // The same test the pack applies (policies/config.ts toPolicy); here it is reported.
+            const waiver = exemptionFor(fake, waivers);
+            if (waiver) {
+                exempt.push({ policy: rule.name, urn, name, component: waiver.component, reason: waiver.reason });
+                continue;
+            }
             const report = (message: string) => add(urn, name, message);
             for (const validate of validations) {
                 try {
@@ -87,6 +106,14 @@ export async function checkPlan(
 
 export function mandatoryCount(violations: readonly PolicyViolation[]): number {
     return violations.filter((v) => v.enforcement === "mandatory").length;
+}
+
+/** One "exempt" line per waived rule and resource, so a reviewer sees every exemption applied. */
+export function formatExemptions(exempt: readonly PolicyExemption[]): string {
+    if (exempt.length === 0) return "";
+    const lines = [`Exempt (${exempt.length}): rules not run on a workload, by declaration (policies/exemptions.ts)`];
+    for (const e of exempt) lines.push(`  exempt ${e.policy}: ${e.name} (${e.component}): ${e.reason}`);
+    return lines.join("\n") + "\n";
 }
 
 /** Violations grouped by rule, mandatory rules first, each with the resource names and messages. */

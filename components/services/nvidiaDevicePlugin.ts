@@ -20,8 +20,13 @@
  * whenever devicePlugin.enabled is true, with privileged containers and hostPath volumes; no value
  * of the 0.18 chart turns it off alone. Its pods select nodes labelled nvidia.com/mps.capable=true,
  * which only gpu-feature-discovery sets when MPS sharing is configured; with gfd off and no node
- * group carrying that label, the DaemonSet exists but never runs a pod. The namespace's recorded
- * exemption says so.
+ * group carrying that label, the DaemonSet exists but never runs a pod, and mps.enableHostPID is
+ * turned off so it would not share the host's PID namespace either. The namespace's recorded
+ * exemption and the pack's exemptions (policies/exemptions.ts) say so.
+ *
+ * Checked by rendering: the integration suite renders this chart (0.18.2, from the Go module proxy's
+ * copy of the NVIDIA/k8s-device-plugin v0.18.2 tag) with these values and runs the policy pack over
+ * the result; test/fixtures/charts holds that rendering for the unit tests.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -49,6 +54,8 @@ export function nvidiaDevicePluginValues(): Record<string, unknown> {
     return {
         devicePlugin: { enabled: true },
         gfd: { enabled: false },
+        // The MPS control daemon would share the host's PID namespace; it never runs here (see above).
+        mps: { enableHostPID: false },
         nodeSelector: { ...gpu.nodeSelector },
         // Replaces the chart's default affinity, which wants node-feature-discovery labels.
         affinity: {

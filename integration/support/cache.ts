@@ -14,6 +14,9 @@ export const cacheRoot = process.env.SPARK_K8S_IT_CACHE ?? path.join(os.homedir(
 /** True in CI, where a missing prerequisite is a failure, never a skip. */
 export const inCI = process.env.CI === "true";
 
+/** Go's module cache and build cache, shared by every Go build of the suite. */
+export const goCaches = { GOMODCACHE: path.join(cacheRoot, "go", "mod"), GOCACHE: path.join(cacheRoot, "go", "build") };
+
 /** A short digest of what goes into a cached item, so a changed pin gets a new directory. */
 export function digestOf(parts: readonly string[]): string {
     return createHash("sha256").update(parts.join("\n")).digest("hex").slice(0, 12);

@@ -13,7 +13,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { minioClientImage } from "../../components/services/minio";
-import { cachedDirectory, cacheRoot, digestOf, run } from "./cache";
+import { cachedDirectory, cacheRoot, digestOf, goCaches, run } from "./cache";
 
 /** Where one mc release's source is: its commit, as a Go module version, and the module's h1 hash. */
 export interface McSource {
@@ -43,8 +43,6 @@ export function mcRelease(image = minioClientImage): string {
     return tag;
 }
 
-/** Go's module cache and build cache, shared by every Go build of the suite. */
-const goCaches = { GOMODCACHE: path.join(cacheRoot, "go", "mod"), GOCACHE: path.join(cacheRoot, "go", "build") };
 
 /** `mc --version` of the release: its first line. */
 export const mcVersionLine = (release: string, source: McSource): string => `mc version ${release} (commit-id=${source.commit})`;

@@ -5,7 +5,7 @@
 import { PlatformRule } from "../lib/rule";
 import { helmV4NotV3 } from "./helm";
 import { imagesPinned } from "./images";
-import { namespacesPodSecurityLabels } from "./namespaces";
+import { exemptionsInPrivilegedNamespaces, namespacesPodSecurityLabels } from "./namespaces";
 import { pdbAllowsDisruption } from "./disruption";
 import { podSecurityRules } from "./podSecurity";
 import { serverProbes } from "./probes";
@@ -20,6 +20,7 @@ export const kubernetesRules: PlatformRule[] = [
     noPublicServices,
     pdbAllowsDisruption,
     namespacesPodSecurityLabels,
+    exemptionsInPrivilegedNamespaces,
     helmV4NotV3,
 ];
 

@@ -2,9 +2,11 @@
  * Namespaces: Pod Security Admission enforces a profile in every namespace the platform creates
  * (see components/kubernetes/namespaces.ts).
  */
-import { enforcement, PlatformResourceRule } from "../lib/rule";
-import { at, objectOrEmpty, textAt } from "../lib/props";
+import { enforcement, PlatformResourceRule, PlatformStackRule } from "../lib/rule";
+import { declaredExemptions, exemptionFor, exemptionsKey, exemptionsSchema } from "../lib/exemptions";
+import { at, describeResource, isUnknown, objectOrEmpty, textAt } from "../lib/props";
 import { resourceLabel } from "./common";
+import { podSecurityRules } from "./podSecurity";
 
 export const enforceLabel = "pod-security.kubernetes.io/enforce";
 export const exemptionAnnotation = "spark-k8s/pod-security-exemption";
@@ -41,6 +43,49 @@ export const namespacesPodSecurityLabels: PlatformResourceRule = {
             }
         } else if (typeof level === "string" && level !== "restricted" && level !== "baseline") {
             reportViolation(`${where}: metadata.labels["${enforceLabel}"] is "${level}"; use restricted or baseline`);
+        }
+    },
+};
+
+/**
+ * The namespace condition of every exemption: a workload may be exempted only where the program
+ * labels the namespace privileged and records why. The rule's `exemptions` config holds every
+ * declaration of policies/exemptions.ts.
+ */
+export const exemptionsInPrivilegedNamespaces: PlatformStackRule = {
+    kind: "stack",
+    family: "kubernetes",
+    name: "exemptions-in-privileged-namespaces",
+    description:
+        `Every exemption that waives a Pod Security rule (policies/exemptions.ts) names a namespace the stack creates with ${enforceLabel} ` +
+        `privileged and the ${exemptionAnnotation} annotation giving the reason; such an exemption anywhere else is a violation.`,
+    severity: "high",
+    remediation: `Create the component's namespace with namespaceManifest(name, { podSecurity: "privileged", exemptionReason }), or remove the exemption.`,
+    defaultEnforcement: enforcement.core,
+    configSchema: { properties: { [exemptionsKey]: { ...exemptionsSchema, items: { ...exemptionsSchema.items, required: [...exemptionsSchema.items.required, "rules"], properties: { ...exemptionsSchema.items.properties, rules: { type: "array", items: { type: "string" } } } } } } },
+    validateStack: (args, report) => {
+        // Only waivers of Pod Security rules need the privileged namespace; an advisory waiver (a probe) does not.
+        const hostAccess = new Set(podSecurityRules.map((r) => r.name));
+        const declared = declaredExemptions(args.getConfig()).filter((e) => e.rules.some((r) => hostAccess.has(r)));
+        const namespaces = args.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace");
+        for (const namespace of new Set(declared.map((e) => e.namespace))) {
+            const found = namespaces.find((r) => (textAt(r.props, "metadata", "name") ?? r.name) === namespace);
+            const components = [...new Set(declared.filter((e) => e.namespace === namespace).map((e) => e.component))].join(", ");
+            if (!found) {
+                // Without the namespace in the stack its labels cannot be checked: an exempted workload here is a violation.
+                const workload = args.resources.find((r) => exemptionFor(r, declared.filter((e) => e.namespace === namespace)));
+                if (workload) report(`${describeResource(workload.type, workload.name, workload.props)} is exempted in namespace ${namespace}, which this stack does not create, so its Pod Security level cannot be checked`, workload.urn);
+                continue;
+            }
+            const level = textAt(found.props, "metadata", "labels", enforceLabel);
+            const reason = textAt(found.props, "metadata", "annotations", exemptionAnnotation);
+            if (level === undefined || isUnknown(level) || (reason !== undefined && isUnknown(reason))) continue;
+            if (level !== "privileged" || !reason || reason.trim() === "") {
+                report(
+                    `Namespace ${namespace}: ${components} is exempted there, but the namespace ${level !== "privileged" ? `enforces ${level}, not privileged` : `has no ${exemptionAnnotation} annotation`}`,
+                    found.urn,
+                );
+            }
         }
     },
 };

@@ -10,6 +10,7 @@ import {
 import { enforcement, environments } from "../../policies/lib/rule";
 import { allRules } from "../../policies/rules";
 import { countsPods, noLatest, throwing } from "../support/policies/pack";
+import { resourceArgs } from "../support/policyArgs";
 
 describe("policy pack", function () {
     this.timeout(30000);
@@ -68,7 +69,18 @@ describe("policy pack", function () {
             for (const key of ["family", "defaultEnforcement", "kind", "remediation", "enforcementLevel"]) assert.ok(!(key in policy), key);
             assert.equal(policy.description, "Pods do not use :latest. Remediation: Pin the tag.");
             assert.equal(policy.name, "test-no-latest");
-            assert.equal(policy.validateResource, noLatest.kind === "resource" ? noLatest.validateResource : undefined);
+            // The rule's validation, behind the exemption check every resource rule gets.
+            const wrapped = policy.validateResource as ((args: unknown, report: (m: string) => void) => void)[];
+            assert.equal(wrapped.length, 1);
+            const latest = { type: "kubernetes:core/v1:Pod", name: "p", props: { metadata: { name: "p", namespace: "n" }, spec: { containers: [{ name: "c", image: "x:latest" }] } } };
+            const reported = (config: object) => {
+                const found: string[] = [];
+                wrapped[0](resourceArgs(latest, config), (m) => found.push(m));
+                return found.length;
+            };
+            assert.equal(reported({ suffix: ":latest" }), 1, "the rule still runs");
+            assert.equal(reported({ suffix: ":latest", exemptions: [{ component: "c", namespace: "n", kind: "Pod", name: "p", reason: "a recorded reason" }] }), 0, "and skips the exempted workload");
+            assert.ok("exemptions" in ((policy.configSchema as { properties: object }).properties));
             assert.ok("validateStack" in (toPolicy(countsPods) as object));
         });
     });

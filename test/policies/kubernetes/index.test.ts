@@ -74,12 +74,13 @@ describe("policies/kubernetes", () => {
                     "no-public-services",
                     "pdb-allows-disruption",
                     "namespaces-pod-security-labels",
+                    "exemptions-in-privileged-namespaces",
                     "helm-v4-not-v3",
                 ].sort(),
             );
             for (const rule of kubernetesRules) {
                 assert.equal(rule.family, "kubernetes", rule.name);
-                assert.equal(rule.kind, "resource", rule.name);
+                assert.equal(rule.kind, rule.name === "exemptions-in-privileged-namespaces" ? "stack" : "resource", rule.name);
             }
         });
 
@@ -107,6 +108,7 @@ describe("policies/kubernetes", () => {
                 "pdb-allows-disruption": enforcement.strict,
                 "namespaces-pod-security-labels": enforcement.strict,
                 "helm-v4-not-v3": enforcement.strict,
+                "exemptions-in-privileged-namespaces": enforcement.core,
             };
             for (const [name, preset] of Object.entries(expected)) assert.deepEqual(byName.get(name)?.defaultEnforcement, preset, name);
         });

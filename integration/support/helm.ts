@@ -1,0 +1,53 @@
+/**
+ * Helm and the pinned charts, for rendering as a preview does. Helm is built from its module on the
+ * Go module proxy; a chart comes from the Go module of the project that publishes it, at the tag of
+ * the pinned chart version (chart repositories are not reachable here). Only charts whose project
+ * is a Go module that ships the chart directory can be had this way.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { parse as parseYaml } from "yaml";
+import { ChartName, charts } from "../../components/services/charts";
+import { cachedDirectory, cacheRoot, goCaches, run } from "./cache";
+
+/** The Helm release the suite renders with: the v3 line, as Pulumi's Helm v4 Chart embeds Helm 3. */
+export const helmVersion = "v3.19.2";
+
+/** Where a pinned chart's source is on the Go module proxy: module@version and the chart's directory in it. */
+export const chartModules: Partial<Record<ChartName, { readonly module: string; readonly version: string; readonly dir: string }>> = {
+    nvidiaDevicePlugin: { module: "github.com/NVIDIA/k8s-device-plugin", version: `v${charts.nvidiaDevicePlugin.version}`, dir: "deployments/helm/nvidia-device-plugin" },
+    sparkOperator: { module: "github.com/kubeflow/spark-operator/v2", version: `v${charts.sparkOperator.version}`, dir: "charts/spark-operator-chart" },
+};
+
+const goEnv = (gobin?: string) => ({
+    ...process.env,
+    ...goCaches,
+    GOPATH: path.join(cacheRoot, "go", "path"),
+    GOFLAGS: "-buildvcs=false -modcacherw",
+    GOTOOLCHAIN: "local",
+    CGO_ENABLED: "0",
+    ...(gobin ? { GOBIN: gobin } : {}),
+});
+
+/** Builds (once) and returns the helm binary; a few minutes on 2 cores when nothing is cached. */
+export function ensureHelm(): string {
+    const dir = cachedDirectory(path.join(cacheRoot, "tools", `helm-${helmVersion}`), (target) => {
+        const module = `helm.sh/helm/v3/cmd/helm@${helmVersion}`;
+        run("nice", ["-n", "10", "go", "install", "-trimpath", "-p", "2", module], { env: goEnv(path.join(target, "bin")), cwd: target, what: `go install ${module}`, timeout: 30 * 60 * 1000 });
+    });
+    return path.join(dir, "bin", "helm");
+}
+
+/** The chart's directory at the pinned version; its Chart.yaml must carry that version. */
+export function pinnedChartDir(name: ChartName): string {
+    const source = chartModules[name];
+    if (!source) throw new Error(`no Go module carries the ${name} chart; it cannot be rendered here`);
+    const downloaded = JSON.parse(run("go", ["mod", "download", "-json", `${source.module}@${source.version}`], { env: goEnv(), what: `go mod download ${source.module}`, timeout: 15 * 60 * 1000 })) as { Dir?: string; Error?: string };
+    if (!downloaded.Dir) throw new Error(`${source.module}@${source.version}: ${downloaded.Error ?? "no directory"}`);
+    const dir = path.join(downloaded.Dir, source.dir);
+    const chart = parseYaml(fs.readFileSync(path.join(dir, "Chart.yaml"), "utf8")) as { name: string; version: string };
+    if (chart.name !== charts[name].chart || chart.version !== charts[name].version) {
+        throw new Error(`${dir}: Chart.yaml is ${chart.name} ${chart.version}, the program pins ${charts[name].chart} ${charts[name].version}`);
+    }
+    return dir;
+}

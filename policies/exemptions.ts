@@ -1,0 +1,73 @@
+/**
+ * Every exemption the pack grants, one per workload and reason (see policies/lib/exemptions.ts).
+ * Workload names are what the pinned charts render for the release names the program passes; each
+ * entry cites the template that names it. The host-access entries are checked by rendering the
+ * real chart in the integration suite; policies/config.ts hands each to the rules it waives.
+ */
+import { namespaces } from "../components/config/names";
+import { charts } from "../components/services/charts";
+import { mpsCapableNodeLabel } from "../components/services/nvidiaDevicePlugin";
+import { Exemption } from "./lib/exemptions";
+
+const devicePlugin = `NVIDIA device plugin ${charts.nvidiaDevicePlugin.version}`;
+const airflow = `Airflow chart ${charts.airflow.version}`;
+const autoscaler = `cluster-autoscaler chart ${charts.clusterAutoscaler.version}`;
+
+const noProbeReason = (what: string) =>
+    `${what} The rule is advisory; the exemption says so instead of leaving a finding nobody can act on.`;
+
+export const exemptions: readonly Exemption[] = [
+    // templates/daemonset-device-plugin.yml: the DaemonSet is named after the release (fullname).
+    {
+        component: devicePlugin,
+        namespace: namespaces.gpu,
+        kind: "DaemonSet",
+        name: "nvidia-device-plugin",
+        rules: ["no-host-path-volumes", "restricted-volume-types", "run-as-non-root"],
+        reason:
+            "The plugin registers with the kubelet through its root-owned socket directory (/var/lib/kubelet/device-plugins) and writes CDI specs " +
+            "and MPS state on the host (/var/run/cdi, /run/nvidia/mps): hostPath volumes, as root. It is not privileged, drops every capability " +
+            "and cannot escalate; it runs on the GPU nodes only.",
+    },
+    {
+        component: devicePlugin,
+        namespace: namespaces.gpu,
+        kind: "DaemonSet",
+        name: "nvidia-device-plugin",
+        rules: ["server-probes"],
+        reason: noProbeReason("The chart's device plugin container has no probe fields; the plugin serves gRPC on a unix socket for the kubelet only."),
+    },
+    // templates/daemonset-mps-control-daemon.yml: "<fullname>-mps-control-daemon", rendered whenever devicePlugin.enabled is true.
+    {
+        component: devicePlugin,
+        namespace: namespaces.gpu,
+        kind: "DaemonSet",
+        name: "nvidia-device-plugin-mps-control-daemon",
+        rules: ["no-privileged-containers", "capabilities-drop-all", "no-privilege-escalation", "run-as-non-root", "no-host-path-volumes", "restricted-volume-types", "server-probes"],
+        reason:
+            "The chart renders the MPS control daemon whenever the plugin is enabled, with a privileged init container and hostPath volumes, and no value " +
+            `turns it off alone. Its pods select nodes labelled ${mpsCapableNodeLabel}=true, which only gpu-feature-discovery sets (off here), so no pod of it ever runs; ` +
+            "hostPID is turned off (mps.enableHostPID false).",
+    },
+    // chart/templates/scheduler/scheduler-deployment.yaml, triggerer/triggerer-deployment.yaml, dag-processor/dag-processor-deployment.yaml: "<release>-<component>".
+    ...(["scheduler", "triggerer", "dag-processor"] as const).map((component) => ({
+        component: airflow,
+        namespace: namespaces.airflow,
+        kind: "Deployment",
+        name: `airflow-${component}`,
+        rules: ["server-probes"],
+        reason: noProbeReason(
+            `The chart gives the ${component} a liveness probe (and the scheduler a startup probe) but has no readiness probe field for it, and none for its log-groomer sidecar; ` +
+                `the ${component} serves no traffic, so readiness gates nothing.`,
+        ),
+    })),
+    // charts/cluster-autoscaler/templates/deployment.yaml: fullname = "<release>-<cloudProvider>-cluster-autoscaler".
+    {
+        component: autoscaler,
+        namespace: "kube-system",
+        kind: "Deployment",
+        name: "cluster-autoscaler-aws-cluster-autoscaler",
+        rules: ["server-probes"],
+        reason: noProbeReason("The chart gives the autoscaler a liveness probe on /health-check and has no readiness probe field; it serves no traffic."),
+    },
+];
