@@ -2,6 +2,7 @@
  * Pure views of an offline plan: the plan JSON of docs/operations.md ("Offline plan") and a readable
  * summary of what the stack would create, both derived from the recorded resources' inputs.
  */
+import * as fs from "fs";
 import { nodeRoleLabel } from "../components/config/nodeRoles";
 import { maskSecrets, PlanResource, StackRun } from "./harness";
 
@@ -12,6 +13,19 @@ export interface PlanJson {
     readonly stack: string;
     readonly project: string;
     readonly resources: PlanResource[];
+}
+
+/** Reads a plan JSON file, with an error that names the file and what it lacks. */
+export function readPlanJson(file: string): PlanJson {
+    const plan = JSON.parse(fs.readFileSync(file, "utf8")) as Partial<PlanJson> | null;
+    if (plan === null || typeof plan !== "object" || typeof plan.stack !== "string" || !Array.isArray(plan.resources)) {
+        throw new Error(`${file} is not a plan JSON: expected { "stack", "project", "resources": [...] }`);
+    }
+    plan.resources.forEach((r, i) => {
+        const ok = r !== null && typeof r === "object" && typeof r.urn === "string" && typeof r.type === "string" && typeof r.name === "string" && r.inputs !== null && typeof r.inputs === "object";
+        if (!ok) throw new Error(`${file}: resources[${i}] needs urn, type, name and inputs`);
+    });
+    return { project: "", ...plan } as PlanJson;
 }
 
 /** The plan JSON of a run, every secret value replaced by "[secret]". */

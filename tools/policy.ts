@@ -13,9 +13,9 @@ import { environmentFromStack, environmentSettings, isEnvironment, policyConfig,
 import { Environment, environments, PlatformRule, RuleFamily } from "../policies/lib/rule";
 import { exemptions } from "../policies/exemptions";
 import { allRules } from "../policies/rules";
-import type { PlanResource } from "./harness";
 import { checkPlan, formatExemptions, formatViolations, mandatoryCount, PolicyExemption } from "./policyCheck";
 import type { CommandResult } from "./plan";
+import { PlanJson, readPlanJson } from "./planSummary";
 
 /** The repository root (harness.ts has it too, but loading the harness loads the whole program). */
 const repoRoot = path.resolve(__dirname, "..");
@@ -183,24 +183,6 @@ function parseCommandLine(argv: readonly string[]) {
     }).values;
 }
 
-interface PlanFile {
-    readonly stack: string;
-    readonly resources: PlanResource[];
-}
-
-function readPlan(file: string): PlanFile {
-    const parsed = JSON.parse(fs.readFileSync(file, "utf8")) as unknown;
-    const plan = parsed as Partial<PlanFile> | null;
-    if (plan === null || typeof plan !== "object" || typeof plan.stack !== "string" || !Array.isArray(plan.resources)) {
-        throw new Error(`${file} is not a plan JSON: expected { "stack", "project", "resources": [...] }`);
-    }
-    plan.resources.forEach((r, i) => {
-        const ok = r !== null && typeof r === "object" && typeof r.urn === "string" && typeof r.type === "string" && typeof r.name === "string" && r.inputs !== null && typeof r.inputs === "object";
-        if (!ok) throw new Error(`${file}: resources[${i}] needs urn, type, name and inputs`);
-    });
-    return plan as PlanFile;
-}
-
 function writeFiles(files: Record<string, string>): CommandResult {
     for (const [rel, content] of Object.entries(files)) {
         fs.mkdirSync(path.dirname(path.join(repoRoot, rel)), { recursive: true });
@@ -227,9 +209,9 @@ export async function policyCommand(argv: readonly string[]): Promise<CommandRes
     if (values.env !== undefined && !isEnvironment(values.env)) return usageError(`--env must be one of ${environments.join(", ")}, not "${values.env}"`);
 
     const cwd = process.env.INIT_CWD ?? process.cwd();
-    let plan: PlanFile;
+    let plan: PlanJson;
     try {
-        plan = readPlan(path.resolve(cwd, values.plan));
+        plan = readPlanJson(path.resolve(cwd, values.plan));
     } catch (err) {
         return failure(err instanceof Error ? err.message : String(err));
     }
