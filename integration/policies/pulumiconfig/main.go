@@ -1,0 +1,63 @@
+// Reconciles and validates a policy pack's config exactly as the Pulumi CLI does before a preview
+// with --policy-pack-config (pkg/v3 resource/analyzer at the version of @pulumi/pulumi in
+// package.json): defaults from each policy's configSchema, the pack's initial config, then the
+// given config, each policy's result checked against its schema. Reads
+// { policies: [{ name, enforcementLevel, configSchema }], initialConfig, config } as JSON on stdin
+// and prints { "errors": [...] }.
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/pulumi/pulumi/pkg/v3/resource/analyzer"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
+)
+
+type input struct {
+	Policies []struct {
+		Name             string                   `json:"name"`
+		EnforcementLevel apitype.EnforcementLevel `json:"enforcementLevel"`
+		ConfigSchema     *struct {
+			Properties map[string]plugin.JSONSchema `json:"properties"`
+			Required   []string                     `json:"required"`
+		} `json:"configSchema"`
+	} `json:"policies"`
+	InitialConfig map[string]*json.RawMessage `json:"initialConfig"`
+	Config        map[string]*json.RawMessage `json:"config"`
+}
+
+func main() {
+	var in input
+	if err := json.NewDecoder(os.Stdin).Decode(&in); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	var policies []plugin.AnalyzerPolicyInfo
+	for _, p := range in.Policies {
+		info := plugin.AnalyzerPolicyInfo{Name: p.Name, EnforcementLevel: p.EnforcementLevel}
+		if p.ConfigSchema != nil {
+			info.ConfigSchema = &plugin.AnalyzerPolicyConfigSchema{Properties: p.ConfigSchema.Properties, Required: p.ConfigSchema.Required}
+		}
+		policies = append(policies, info)
+	}
+	initial, err := analyzer.ParsePolicyPackConfigFromAPI(in.InitialConfig)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	config, err := analyzer.ParsePolicyPackConfigFromAPI(in.Config)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	_, problems, err := analyzer.ReconcilePolicyPackConfig(policies, initial, config)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	out, _ := json.Marshal(map[string]any{"errors": problems})
+	fmt.Println(string(out))
+}
