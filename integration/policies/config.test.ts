@@ -12,7 +12,7 @@ import { policyConfig, toPolicy } from "../../policies/config";
 import { environments } from "../../policies/lib/rule";
 import { allRules } from "../../policies/rules";
 import { repoRoot } from "../../tools/harness";
-import { cachedDirectory, cacheRoot, digestOf, goCaches, run } from "../support/cache";
+import { cachedDirectory, cacheRoot, digestOf, goEnv, run } from "../support/cache";
 
 const sourceDir = path.join(__dirname, "pulumiconfig");
 
@@ -22,7 +22,7 @@ function pulumiConfigValidator(): string {
     const dir = cachedDirectory(path.join(cacheRoot, "bin", `pulumiconfig-${digestOf(sources)}`), (target) => {
         run("nice", ["-n", "10", "go", "build", "-mod=readonly", "-trimpath", "-o", path.join(target, "pulumiconfig"), "."], {
             cwd: sourceDir,
-            env: { ...process.env, ...goCaches, GOPATH: path.join(cacheRoot, "go", "path"), GOFLAGS: "-buildvcs=false", GOTOOLCHAIN: "local", CGO_ENABLED: "0" },
+            env: goEnv(),
             timeout: 30 * 60 * 1000,
             what: "go build integration/policies/pulumiconfig (the Pulumi CLI's policy config validation)",
         });

@@ -17,6 +17,11 @@ export const inCI = process.env.CI === "true";
 /** Go's module cache and build cache, shared by every Go build of the suite. */
 export const goCaches = { GOMODCACHE: path.join(cacheRoot, "go", "mod"), GOCACHE: path.join(cacheRoot, "go", "build") };
 
+/** The environment of every Go build of the suite: the shared caches, the local toolchain only, no cgo, plus `extra`. */
+export function goEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    return { ...process.env, ...goCaches, GOPATH: path.join(cacheRoot, "go", "path"), GOFLAGS: "-buildvcs=false -modcacherw", GOTOOLCHAIN: "local", CGO_ENABLED: "0", ...extra };
+}
+
 /** A short digest of what goes into a cached item, so a changed pin gets a new directory. */
 export function digestOf(parts: readonly string[]): string {
     return createHash("sha256").update(parts.join("\n")).digest("hex").slice(0, 12);

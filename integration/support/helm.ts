@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { ChartName, charts } from "../../components/services/charts";
-import { cachedDirectory, cacheRoot, goCaches, run } from "./cache";
+import { cachedDirectory, cacheRoot, goEnv, run } from "./cache";
 
 /** The Helm release the suite renders with: the v3 line, as Pulumi's Helm v4 Chart embeds Helm 3. */
 export const helmVersion = "v3.19.2";
@@ -19,21 +19,12 @@ export const chartModules: Partial<Record<ChartName, { readonly module: string; 
     sparkOperator: { module: "github.com/kubeflow/spark-operator/v2", version: `v${charts.sparkOperator.version}`, dir: "charts/spark-operator-chart" },
 };
 
-const goEnv = (gobin?: string) => ({
-    ...process.env,
-    ...goCaches,
-    GOPATH: path.join(cacheRoot, "go", "path"),
-    GOFLAGS: "-buildvcs=false -modcacherw",
-    GOTOOLCHAIN: "local",
-    CGO_ENABLED: "0",
-    ...(gobin ? { GOBIN: gobin } : {}),
-});
 
 /** Builds (once) and returns the helm binary; a few minutes on 2 cores when nothing is cached. */
 export function ensureHelm(): string {
     const dir = cachedDirectory(path.join(cacheRoot, "tools", `helm-${helmVersion}`), (target) => {
         const module = `helm.sh/helm/v3/cmd/helm@${helmVersion}`;
-        run("nice", ["-n", "10", "go", "install", "-trimpath", "-p", "2", module], { env: goEnv(path.join(target, "bin")), cwd: target, what: `go install ${module}`, timeout: 30 * 60 * 1000 });
+        run("nice", ["-n", "10", "go", "install", "-trimpath", "-p", "2", module], { env: goEnv({ GOBIN: path.join(target, "bin") }), cwd: target, what: `go install ${module}`, timeout: 30 * 60 * 1000 });
     });
     return path.join(dir, "bin", "helm");
 }

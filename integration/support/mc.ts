@@ -13,7 +13,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { minioClientImage } from "../../components/services/minio";
-import { cachedDirectory, cacheRoot, digestOf, goCaches, run } from "./cache";
+import { cachedDirectory, cacheRoot, digestOf, goEnv, run } from "./cache";
 
 /** Where one mc release's source is: its commit, as a Go module version, and the module's h1 hash. */
 export interface McSource {
@@ -58,16 +58,7 @@ export function ensureMc(image = minioClientImage): string {
     const module = `github.com/minio/mc@${source.moduleVersion}`;
     const dir = path.join(cacheRoot, "tools", `mc-${digestOf([release, source.commit, source.moduleVersion, source.moduleHash])}`);
     cachedDirectory(dir, (target) => {
-        const env = {
-            ...process.env,
-            ...goCaches,
-            GOPATH: path.join(cacheRoot, "go", "path"),
-            GOBIN: path.join(target, "bin"),
-            GOFLAGS: "-buildvcs=false",
-            GOTOOLCHAIN: "local",
-            GONOSUMDB: "github.com/minio/mc",
-            CGO_ENABLED: "0",
-        };
+        const env = goEnv({ GOBIN: path.join(target, "bin"), GONOSUMDB: "github.com/minio/mc" });
         const downloaded = JSON.parse(run("go", ["mod", "download", "-json", module], { env, cwd: target, what: `go mod download ${module}`, timeout: 15 * 60 * 1000 })) as { Sum?: string; Error?: string };
         if (downloaded.Sum !== source.moduleHash) throw new Error(`${module}: module hash ${downloaded.Sum ?? downloaded.Error} is not the pinned ${source.moduleHash}`);
         const ldflags = [
