@@ -42,6 +42,20 @@ describe("offline plan", function () {
             assert.match(help.stdout, /--policy +also run the policy rules/);
         });
 
+        it("--charts needs --policy (exit 2) and a directory (exit 1), and says which charts it could not render", async () => {
+            const usage = await planCommand(["--stack", "dev", "--charts", tempDir()]);
+            assert.equal(usage.code, 2);
+            assert.match(usage.stderr, /--charts needs --policy/);
+            const missingDir = await planCommand(["--stack", "dev", "--policy", "--charts", path.join(tempDir(), "none")]);
+            assert.equal(missingDir.code, 1);
+            assert.match(missingDir.stderr, /--charts .*none is not a directory/);
+            // An empty charts directory renders nothing and needs no helm; every chart of the plan is listed.
+            const empty = await planCommand(["--stack", "dev", "--policy", "--charts", tempDir()]);
+            assert.equal(empty.code, 0, empty.stderr);
+            assert.match(empty.stdout, /Charts rendered from .*: none \(0 objects\)/);
+            for (const chart of ["airflow@1.22.0", "jupyterhub@4.4.0", "spark-operator@2.4.0", "cluster-autoscaler@9.50.1"]) assert.ok(empty.stdout.includes(`\n  ${chart} (no `), chart);
+        });
+
         it("names a missing stack file and exits 1", async () => {
             const result = await planCommand(["--stack", "nosuchstack"]);
             assert.equal(result.code, 1);
