@@ -6,8 +6,8 @@
  * The declarations (policies/exemptions.ts) reach each waived rule as its `exemptions` config
  * value, so they show in the policy config files and in Pulumi Cloud; the pack skips that rule for
  * a matching workload, and the offline check prints an "exempt" line instead. The stack rule
- * exemptions-in-privileged-namespaces holds every declaration and fails a stack whose exempted
- * namespace is not labelled privileged with a recorded reason.
+ * exemptions-in-privileged-namespaces holds every declaration and fails a stack where one that
+ * waives a Pod Security rule sits in a namespace not labelled privileged with a recorded reason.
  */
 import { ResourceValidationArgs } from "@pulumi/policy";
 import { isUnknown, textAt } from "./props";
