@@ -32,6 +32,15 @@ export function parsePinnedImage(ref: string): ImageRef | undefined {
     return { repository: ref.slice(0, colon), tag };
 }
 
+/** Why a reference is not pinned ("uses the latest tag", "has no tag"…), or undefined when it is. */
+export function unpinnedReason(ref: string): string | undefined {
+    if (parsePinnedImage(ref) !== undefined) return undefined;
+    if (ref.includes("@")) return "has a malformed digest";
+    const colon = ref.lastIndexOf(":");
+    if (colon <= 0 || colon < ref.lastIndexOf("/")) return "has no tag";
+    return ref.slice(colon + 1).toLowerCase() === "latest" ? "uses the latest tag" : "has an invalid tag";
+}
+
 /** True when an image reference is pinned by a tag other than latest or by a sha256 digest. */
 export function isPinnedImage(ref: string): boolean {
     return parsePinnedImage(ref) !== undefined;

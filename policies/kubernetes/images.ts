@@ -1,7 +1,7 @@
 /**
  * Images: every container runs a pinned image, so what runs is what was reviewed.
  */
-import { isDigestPinned, isPinnedImage } from "../../components/config/imageRef";
+import { isDigestPinned, unpinnedReason } from "../../components/config/imageRef";
 import { enforcement, PlatformResourceRule, configOf } from "../lib/rule";
 import { eachContainer } from "./common";
 
@@ -34,9 +34,8 @@ export const imagesPinned: PlatformResourceRule = {
         eachContainer(args, ({ where, container }) => {
             const image = container.container.image;
             if (typeof image !== "string") return;
-            if (!isPinnedImage(image)) {
-                const tag = /:([^/:@]+)$/.exec(image)?.[1];
-                const why = image.includes("@") ? "has a malformed digest" : tag === undefined ? "has no tag" : tag.toLowerCase() === "latest" ? "uses the latest tag" : "has an invalid tag";
+            const why = unpinnedReason(image);
+            if (why) {
                 reportViolation(`${where}: image "${image}" ${why}; pin it by version tag or @sha256 digest`);
             } else if (config.requireDigest && !isDigestPinned(image)) {
                 reportViolation(`${where}: image "${image}" is pinned by tag only; requireDigest asks for a @sha256 digest`);

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { isDigestPinned, isPinnedImage, parsePinnedImage } from "../../../components/config/imageRef";
+import { isDigestPinned, isPinnedImage, parsePinnedImage, unpinnedReason } from "../../../components/config/imageRef";
 import { sparkSchema } from "../../../components/config/schema";
 import { splitImage } from "../../../components/services/charts";
 
@@ -39,5 +39,13 @@ describe("image pinning", () => {
         }
         assert.deepEqual(parsePinnedImage("registry.example.com:5000/spark:4.0.1"), { repository: "registry.example.com:5000/spark", tag: "4.0.1" });
         assert.deepEqual(parsePinnedImage(`a/b@sha256:${"c".repeat(64)}`), { repository: "a/b", digest: `sha256:${"c".repeat(64)}` });
+    });
+
+    it("says why a reference is not pinned, and nothing for one that is", () => {
+        for (const [ref, pinned] of cases) assert.equal(unpinnedReason(ref) === undefined, pinned, ref);
+        assert.equal(unpinnedReason("apache/spark:LATEST"), "uses the latest tag");
+        assert.equal(unpinnedReason("registry.example.com:5000/spark"), "has no tag");
+        assert.equal(unpinnedReason("apache/spark@sha256:abc"), "has a malformed digest");
+        assert.equal(unpinnedReason("spark:bad tag"), "has an invalid tag");
     });
 });
