@@ -42,6 +42,10 @@ export function parseQuantity(value: unknown): number | undefined {
 
 const sparkByteUnits: Readonly<Record<string, number>> = { b: 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40, p: 2 ** 50 };
 
+/** The grammar of a trimmed Spark memory string, also the policy config schema's pattern for one. */
+export const sparkMemoryPattern = "^([0-9]+)(?:([kKmMgGtTpP])[bB]?|([bB]))?$";
+const sparkMemoryRegExp = new RegExp(sparkMemoryPattern);
+
 /**
  * Bytes in a Spark memory string, read as every Spark line the platform runs reads
  * spark.driver.memory, spark.executor.memory and SparkApplication memory (JavaUtils.byteStringAs,
@@ -53,8 +57,8 @@ const sparkByteUnits: Readonly<Record<string, number>> = { b: 1, k: 2 ** 10, m: 
 export function parseSparkMemory(value: unknown): number | undefined {
     if (typeof value === "number") return Number.isInteger(value) && value >= 0 ? value * sparkByteUnits.m : undefined;
     if (typeof value !== "string") return undefined;
-    const match = /^(\d+)(?:([kmgtp])b?|(b))?$/.exec(value.trim().toLowerCase());
+    const match = sparkMemoryRegExp.exec(value.trim());
     if (!match) return undefined;
-    const unit = match[2] ?? match[3] ?? "m";
+    const unit = (match[2] ?? match[3] ?? "m").toLowerCase();
     return Number(match[1]) * sparkByteUnits[unit];
 }

@@ -4,6 +4,7 @@
  * to 1 core / 1 GiB executors, the node fill the sizing model computes is lost, and a pod's memory
  * limit no longer covers the JVM's off-heap use (OOMKilled executors).
  */
+import { sparkMemoryPattern } from "../../components/kubernetes/quantity";
 import { configOf, enforcement, PlatformResourceRule } from "../lib/rule";
 import { configuresApplications, coresOf, memoryMiB, sparkApplicationSpec, sparkConfOf, sparkDefaultsOf, types, showMiB } from "./common";
 import { asRecord, describeResource, isUnknown, known } from "../lib/props";
@@ -77,7 +78,7 @@ export const sparkResourcesDeclared: PlatformResourceRule = {
     configSchema: {
         properties: {
             maxCores: { type: "number", minimum: 1, default: defaultMaxCores, description: "Most cores one driver or executor may ask for." },
-            maxMemory: { type: "string", pattern: "^[0-9]+([kKmMgGtTpP][bB]?|[bB])?$", default: defaultMaxMemory, description: "Most heap one driver or executor may ask for (Spark size)." },
+            maxMemory: { type: "string", pattern: sparkMemoryPattern, default: defaultMaxMemory, description: "Most heap one driver or executor may ask for (Spark size)." },
         },
     },
     validateResource: (args, report) => {
