@@ -91,7 +91,7 @@ export function schemaDefaults(rule: PlatformRule): Record<string, unknown> {
  * The exemptions config value of a rule: the declarations that waive it (policies/exemptions.ts);
  * exemptions-in-privileged-namespaces holds every declaration, with the rules each waives.
  */
-function declaredExemptions(rule: PlatformRule): Record<string, unknown> {
+function exemptionsConfig(rule: PlatformRule): Record<string, unknown> {
     if (rule.name === exemptionsInPrivilegedNamespaces.name) return { [exemptionsKey]: exemptions.map((e) => ({ ...e, rules: [...e.rules] })) };
     const own = exemptionsOfRule(rule.name, exemptions);
     return rule.kind === "resource" && own.length > 0 ? { [exemptionsKey]: own } : {};
@@ -101,7 +101,7 @@ function declaredExemptions(rule: PlatformRule): Record<string, unknown> {
 export function ruleConfig(rule: PlatformRule, env: Environment, overrides: PolicyOverrides = {}): Record<string, unknown> {
     const declared = new Set(Object.keys(rule.configSchema?.properties ?? {}));
     const settings = Object.entries(environmentSettings[env]?.[rule.name] ?? {}).filter(([key]) => declared.has(key));
-    return { ...schemaDefaults(rule), ...declaredExemptions(rule), ...Object.fromEntries(settings), ...overrideOf(rule, overrides).config };
+    return { ...schemaDefaults(rule), ...exemptionsConfig(rule), ...Object.fromEntries(settings), ...overrideOf(rule, overrides).config };
 }
 
 /** The policy config of an environment: every rule by name with its level and config values, sorted by name. */

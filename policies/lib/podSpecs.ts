@@ -6,7 +6,6 @@
 import { parse as parseYaml } from "yaml";
 import { at, listAt, textAt } from "./props";
 
-
 /** Where a pod runs in Spark terms, when the resource says so. */
 export type PodRole = "driver" | "executor" | "server" | "job" | "unknown";
 

@@ -34,13 +34,6 @@ export function textHasUnknown(text: string): boolean {
     return [...unknownSentinels].some((u) => text.includes(u));
 }
 
-/** True when a value or anything inside it is unknown during preview. */
-export function containsUnknown(value: unknown, depth = 0): boolean {
-    if (isUnknown(value)) return true;
-    if (depth > 12 || value === null || typeof value !== "object") return false;
-    return Object.values(value).some((v) => containsUnknown(v, depth + 1));
-}
-
 /**
  * Runs a check and turns an unknown met on the way into UNKNOWN, so one unknown value skips that
  * check only. Reports made before the unknown was met stand.
