@@ -11,9 +11,7 @@ import { parseArgs } from "util";
 import { parseAllDocuments } from "yaml";
 import { ChartRef, charts } from "../components/services/charts";
 import { PlanResource, repoRoot } from "./harness";
-
-/** The resource type of a Helm v4 Chart in a plan. */
-export const chartType = "kubernetes:helm.sh/v4:Chart";
+import { planTypes } from "./planSummary";
 
 /** What a plan's Chart resource asks Helm for. */
 export interface ChartRelease {
@@ -106,7 +104,7 @@ export interface RenderedCharts {
 /** Renders every Chart resource of a plan whose archive the charts directory holds, as a preview would register it. */
 export function renderPlanCharts(resources: readonly PlanResource[], chartsDir: string, helm = helmBinary()): RenderedCharts {
     const out: RenderedCharts = { resources: [], rendered: [], missing: [] };
-    for (const chart of resources.filter((r) => r.type === chartType)) {
+    for (const chart of resources.filter((r) => r.type === planTypes.helmChart)) {
         const release = chartRelease(chart);
         const id = `${release.chart}@${release.version}`;
         const source = chartSource(chartsDir, release);

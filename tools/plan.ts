@@ -10,6 +10,7 @@ import { parseArgs } from "util";
 import { ConfigError } from "../components/config";
 import { loadStackConfig, repoRoot, runStack, unwrapSecrets } from "./harness";
 import { formatSummary, summarizePlan, toPlanJson } from "./planSummary";
+import type { PolicyExemption } from "./policyCheck";
 
 export const usage = `usage: npm run plan -- --stack <name> [--json FILE] [--dir DIR] [--policy [--charts DIR]]
 
@@ -106,7 +107,7 @@ export async function planCommand(argv: readonly string[]): Promise<CommandResul
                 stdout += `\nCharts rendered from ${chartsDir}: ${charts.rendered.join(", ") || "none"} (${charts.resources.length} objects)\n`;
                 if (charts.missing.length > 0) stdout += `Charts not rendered:\n${charts.missing.map((m) => `  ${m}\n`).join("")}`;
             }
-            const exempt: Parameters<typeof checkPlan>[4] = [];
+            const exempt: PolicyExemption[] = [];
             const violations = await checkPlan(resources, env, {}, undefined, exempt);
             stdout += `\n${formatViolations(violations, env)}${formatExemptions(exempt)}`;
             if (mandatoryCount(violations) > 0) return { code: 1, stdout, stderr: "plan: mandatory policy violations\n" };

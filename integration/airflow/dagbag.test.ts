@@ -22,6 +22,7 @@ import { Venv } from "../support/python";
 import { deploymentContainer, sparkDistribution, sparkEnv, sparkRelease } from "../support/spark";
 import { airflowChartValues, airflowHome, AirflowHome, airflowStack, ChartValues, dagBagReport, dagProcessorPass, DagBagReport, repositoryDagsCopy, TaskReport, writeConfigMapVolume } from "./environment";
 import { airflowImage, airflowVenv, lockPins, repositoryRoot } from "./image";
+import { planTypes } from "../../tools/planSummary";
 
 const image = airflowImage();
 const line = image.sparkClient.line;
@@ -191,7 +192,7 @@ describe(`Airflow ${image.airflowVersion}: the example DAGs in a real DagBag`, f
 
         it("with the Variables the platform sets on Airflow's pods, in a stack running notebooks and all three Airflow scenarios side by side, every DAG renders against what that stack runs", async function () {
             const composed = await stackArtefacts("local", { spark: { scenarios: ["jupyter-connect-k8s", "airflow-connect-k8s", "airflow-k8s-submit", "airflow-operator"] } });
-            const chart = resourcesOfType(composed, "kubernetes:helm.sh/v4:Chart").find((r) => r.inputs.chart === "airflow");
+            const chart = resourcesOfType(composed, planTypes.helmChart).find((r) => r.inputs.chart === "airflow");
             assert.ok(chart, "the composed stack installs Airflow");
             const env = ((chart.inputs.values as { env?: { name: string; value: string }[] }).env ?? []).filter((e) => e.name.startsWith("AIRFLOW_VAR_"));
             const platformVariables = Object.fromEntries(env.map((e) => [e.name.slice("AIRFLOW_VAR_".length).toLowerCase(), e.value]));

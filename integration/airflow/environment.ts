@@ -11,6 +11,7 @@ import { loadStackConfig, StackRun } from "../../tools/harness";
 import { resourcesOfType, stackArtefacts } from "../support/artefacts";
 import { Venv } from "../support/python";
 import { repositoryRoot } from "./image";
+import { planTypes } from "../../tools/planSummary";
 
 /** One AIRFLOW_HOME: its directory and the environment every airflow process there gets. */
 export interface AirflowHome {
@@ -145,7 +146,7 @@ export interface ChartValues {
 
 /** The values the program passes to Airflow's chart. */
 export function airflowChartValues(stack: StackRun): ChartValues {
-    const charts = resourcesOfType(stack, "kubernetes:helm.sh/v4:Chart").filter((c) => c.inputs.chart === "airflow");
+    const charts = resourcesOfType(stack, planTypes.helmChart).filter((c) => c.inputs.chart === "airflow");
     if (charts.length !== 1) throw new Error(`${stack.stack}: expected one Airflow chart, found ${charts.length}`);
     return charts[0].inputs.values as ChartValues;
 }

@@ -12,7 +12,8 @@ import * as os from "os";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
 import { ChartName, charts } from "../../components/services/charts";
-import { chartRelease, chartType, helmTemplate, renderedResources, renderPlanCharts } from "../../tools/charts";
+import { chartRelease, helmTemplate, renderedResources, renderPlanCharts } from "../../tools/charts";
+import { planTypes } from "../../tools/planSummary";
 import { PlanResource, repoRoot, runStack, RunOptions, unwrapSecrets } from "../../tools/harness";
 import { checkPlan, PolicyExemption } from "../../tools/policyCheck";
 import { Environment } from "../../policies/lib/rule";
@@ -38,7 +39,7 @@ describe("charts rendered by Helm, checked by the policy pack", function () {
     for (const c of cases) {
         it(`${c.stack}${c.options.config ? " with the gpu preset" : ""}: ${charts[c.chart].chart} ${charts[c.chart].version} passes with only declared exemptions`, async function () {
             const run = await runStack(c.stack, c.options);
-            const chart = run.resources.find((r) => r.type === chartType && (r.inputs as { chart?: string }).chart === charts[c.chart].chart);
+            const chart = run.resources.find((r) => r.type === planTypes.helmChart && (r.inputs as { chart?: string }).chart === charts[c.chart].chart);
             assert.ok(chart, `the ${c.stack} stack installs ${charts[c.chart].chart}`);
             const release = chartRelease({ ...chart, inputs: unwrapSecrets(chart.inputs) as Record<string, unknown> });
             const manifest = helmTemplate(helm, pinnedChartDir(c.chart), release);
@@ -68,7 +69,7 @@ describe("npm run plan -- --policy --charts: rendering with Helm", function () {
     it("renders a chart of the plan with its release and values, and reports the charts it could not find", function () {
         const tiny: PlanResource = {
             urn: "urn:pulumi:test::spark-k8s::kubernetes:helm.sh/v4:Chart::tiny",
-            type: chartType,
+            type: planTypes.helmChart,
             name: "tiny",
             parent: null,
             custom: false,

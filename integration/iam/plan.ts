@@ -5,6 +5,7 @@
  */
 import { RecordedResource, StackRun, unwrapSecrets } from "../../tools/harness";
 import { resourcesOfType } from "../support/artefacts";
+import { planTypes } from "../../tools/planSummary";
 
 /** A JSON policy document (the IAM grammar; the engine validates it). */
 export type PolicyDocument = { Version?: string; Statement: PolicyStatement[] | PolicyStatement };
@@ -156,7 +157,7 @@ function planServiceAccounts(run: StackRun): string[] {
         const m = r.inputs.metadata as { namespace?: string; name: string };
         return `${m.namespace ?? "default"}/${m.name}`;
     });
-    for (const r of resourcesOfType(run, "kubernetes:helm.sh/v4:Chart")) {
+    for (const r of resourcesOfType(run, planTypes.helmChart)) {
         const v = (r.inputs.values ?? {}) as { rbac?: { serviceAccount?: { create?: boolean; name?: string } }; serviceAccount?: { create?: boolean; name?: string } };
         for (const sa of [v.rbac?.serviceAccount, v.serviceAccount]) if (sa?.create && sa.name) out.push(`${String(r.inputs.namespace)}/${sa.name}`);
     }
@@ -174,7 +175,7 @@ const configMaps = (run: StackRun) =>
     }));
 
 const chartValues = (run: StackRun, chart: string): Record<string, unknown> | undefined => {
-    const found = resourcesOfType(run, "kubernetes:helm.sh/v4:Chart").filter((r) => r.inputs.chart === chart);
+    const found = resourcesOfType(run, planTypes.helmChart).filter((r) => r.inputs.chart === chart);
     return found.length ? (found[0].inputs.values as Record<string, unknown>) : undefined;
 };
 

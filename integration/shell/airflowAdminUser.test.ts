@@ -27,6 +27,7 @@ rows = sqlite3.connect(os.environ["DATABASE"]).execute(
 assert len(rows) == 1, rows
 print(json.dumps({"role": rows[0][1], "matches": check_password_hash(rows[0][0], os.environ["PASSWORD"])}))
 `;
+import { planTypes } from "../../tools/planSummary";
 
 interface CreateUserJob {
     args: string[];
@@ -61,7 +62,7 @@ describe("shell: the Airflow create-user Job script with the real airflow CLI", 
         ensureShells(["bash"]);
         venv = airflowVenv();
         const stackRun: StackRun = await airflowStack("airflow-connect-k8s");
-        const chart = resourcesOfType(stackRun, "kubernetes:helm.sh/v4:Chart").find((c) => c.inputs.chart === "airflow");
+        const chart = resourcesOfType(stackRun, planTypes.helmChart).find((c) => c.inputs.chart === "airflow");
         assert.ok(chart, "the plan installs the Airflow chart");
         const values = chart.inputs.values as { executor: string; config: Record<string, Record<string, string>>; createUserJob: CreateUserJob };
         const job = values.createUserJob;

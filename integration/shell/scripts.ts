@@ -12,6 +12,7 @@ import { presets, scenarios } from "../../components/config/schema";
 import { loadStackConfig, repoRoot, StackRun, unwrapSecrets } from "../../tools/harness";
 import { stackArtefacts } from "../support/artefacts";
 import { run } from "../support/cache";
+import { planTypes } from "../../tools/planSummary";
 
 /** ShellCheck's dialects that the project's shells map to. */
 export type Dialect = "sh" | "bash" | "dash" | "ksh" | "busybox";
@@ -138,7 +139,7 @@ export function planScripts(stackRun: StackRun, variant: string): ShellScript[] 
         const inputs = unwrapSecrets(r.inputs) as Record<string, Json>;
         const meta = (inputs.metadata ?? {}) as { name?: string; namespace?: string };
         const kind = r.type.split(":").pop();
-        const where = r.type === "kubernetes:helm.sh/v4:Chart" ? `${variant} Chart ${String(inputs.chart)}` : `${variant} ${kind} ${meta.namespace ?? "-"}/${meta.name ?? r.name}`;
+        const where = r.type === planTypes.helmChart ? `${variant} Chart ${String(inputs.chart)}` : `${variant} ${kind} ${meta.namespace ?? "-"}/${meta.name ?? r.name}`;
         if (kind === "ConfigMap" || kind === "Secret") {
             for (const field of ["data", "stringData"] as const) {
                 for (const [key, content] of Object.entries((inputs[field] ?? {}) as Record<string, string>)) {
@@ -148,7 +149,7 @@ export function planScripts(stackRun: StackRun, variant: string): ShellScript[] 
             }
             continue;
         }
-        scriptsIn(r.type === "kubernetes:helm.sh/v4:Chart" ? inputs.values : inputs, r.type === "kubernetes:helm.sh/v4:Chart" ? `${where} values` : `${where} ›`, out);
+        scriptsIn(r.type === planTypes.helmChart ? inputs.values : inputs, r.type === planTypes.helmChart ? `${where} values` : `${where} ›`, out);
     }
     return out.map((s) => ({ ...s, identity: s.identity.replace("›.", "› ") }));
 }

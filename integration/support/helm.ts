@@ -29,8 +29,12 @@ export function ensureHelm(): string {
     return path.join(dir, "bin", "helm");
 }
 
-/** The chart's directory at the pinned version; its Chart.yaml must carry that version. */
+const chartDirs = new Map<ChartName, string>();
+
+/** The chart's directory at the pinned version, downloaded once a run; its Chart.yaml must carry that version. */
 export function pinnedChartDir(name: ChartName): string {
+    const known = chartDirs.get(name);
+    if (known) return known;
     const source = chartModules[name];
     if (!source) throw new Error(`no Go module carries the ${name} chart; it cannot be rendered here`);
     const downloaded = JSON.parse(run("go", ["mod", "download", "-json", `${source.module}@${source.version}`], { env: goEnv(), what: `go mod download ${source.module}`, timeout: 15 * 60 * 1000 })) as { Dir?: string; Error?: string };
@@ -40,5 +44,6 @@ export function pinnedChartDir(name: ChartName): string {
     if (chart.name !== charts[name].chart || chart.version !== charts[name].version) {
         throw new Error(`${dir}: Chart.yaml is ${chart.name} ${chart.version}, the program pins ${charts[name].chart} ${charts[name].version}`);
     }
+    chartDirs.set(name, dir);
     return dir;
 }

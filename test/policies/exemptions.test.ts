@@ -9,7 +9,8 @@ import { exemptionsInPrivilegedNamespaces } from "../../policies/kubernetes/name
 import { podSecurityRules } from "../../policies/kubernetes/podSecurity";
 import { environments } from "../../policies/lib/rule";
 import { allRules } from "../../policies/rules";
-import { chartRelease, chartType, renderedResources } from "../../tools/charts";
+import { chartRelease, renderedResources } from "../../tools/charts";
+import { planTypes } from "../../tools/planSummary";
 import { RecordedResource, repoRoot, runStack, StackRun, unwrapSecrets } from "../../tools/harness";
 import { checkPlan, PolicyExemption } from "../../tools/policyCheck";
 import { resourceArgs, violations } from "../support/policyArgs";
@@ -18,7 +19,7 @@ const fixture = fs.readFileSync(path.join(repoRoot, "test/fixtures/charts/nvidia
 
 /** The gpu stack's plan with the device plugin chart replaced by what it renders (the fixture), as a preview registers it. */
 function withRenderedDevicePlugin(run: StackRun): RecordedResource[] {
-    const chart = run.resources.find((r) => r.type === chartType && (r.inputs as { chart?: string }).chart === "nvidia-device-plugin");
+    const chart = run.resources.find((r) => r.type === planTypes.helmChart && (r.inputs as { chart?: string }).chart === "nvidia-device-plugin");
     assert.ok(chart, "the gpu stack installs the device plugin chart");
     const rendered = renderedResources(fixture, chart, chartRelease(chart)).map((r) => ({ ...r, dependencies: [] }));
     return [...run.resources, ...rendered].map((r) => ({ ...r, inputs: unwrapSecrets(r.inputs) as Record<string, unknown> }));

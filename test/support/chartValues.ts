@@ -6,6 +6,7 @@
 import { strict as assert } from "assert";
 import { nodeRoleLabel } from "../../components/config/nodeRoles";
 import { RecordedResource, runProgram } from "../../tools/harness";
+import { planTypes } from "../../tools/planSummary";
 
 export type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === "object" && !Array.isArray(v);
@@ -85,7 +86,7 @@ export function assertBlocksAt(values: unknown, kind: Found["kind"], paths: stri
 
 export const systemSelector = { [nodeRoleLabel]: "system" };
 
-export const chartType = "kubernetes:helm.sh/v4:Chart";
+export const chartType = planTypes.helmChart;
 /** Builds a component under the recording mocks; returns nothing, so the harness has no resource graph to resolve. */
 export const build = (create: () => unknown) => runProgram(() => {
     create();
