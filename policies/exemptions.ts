@@ -5,8 +5,10 @@
  * real chart in the integration suite; policies/config.ts hands each to the rules it waives.
  */
 import { namespaces } from "../components/config/names";
+import { airflowRelease } from "../components/services/airflow";
 import { charts } from "../components/services/charts";
-import { mpsCapableNodeLabel } from "../components/services/nvidiaDevicePlugin";
+import { clusterAutoscalerDeployment, clusterAutoscalerRelease } from "../components/services/clusterAutoscaler";
+import { mpsCapableNodeLabel, nvidiaDevicePluginRelease } from "../components/services/nvidiaDevicePlugin";
 import { Exemption } from "./lib/exemptions";
 
 const devicePlugin = `NVIDIA device plugin ${charts.nvidiaDevicePlugin.version}`;
@@ -22,7 +24,7 @@ export const exemptions: readonly Exemption[] = [
         component: devicePlugin,
         namespace: namespaces.gpu,
         kind: "DaemonSet",
-        name: "nvidia-device-plugin",
+        name: nvidiaDevicePluginRelease,
         rules: ["no-host-path-volumes", "restricted-volume-types", "run-as-non-root"],
         reason:
             "The plugin registers with the kubelet through its root-owned socket directory (/var/lib/kubelet/device-plugins) and writes CDI specs " +
@@ -33,7 +35,7 @@ export const exemptions: readonly Exemption[] = [
         component: devicePlugin,
         namespace: namespaces.gpu,
         kind: "DaemonSet",
-        name: "nvidia-device-plugin",
+        name: nvidiaDevicePluginRelease,
         rules: ["server-probes"],
         reason: noProbeReason("The chart's device plugin container has no probe fields; the plugin serves gRPC on a unix socket for the kubelet only."),
     },
@@ -42,7 +44,7 @@ export const exemptions: readonly Exemption[] = [
         component: devicePlugin,
         namespace: namespaces.gpu,
         kind: "DaemonSet",
-        name: "nvidia-device-plugin-mps-control-daemon",
+        name: `${nvidiaDevicePluginRelease}-mps-control-daemon`,
         rules: ["no-privileged-containers", "capabilities-drop-all", "no-privilege-escalation", "run-as-non-root", "no-host-path-volumes", "restricted-volume-types", "server-probes"],
         reason:
             "The chart renders the MPS control daemon whenever the plugin is enabled, with a privileged init container and hostPath volumes, and no value " +
@@ -54,19 +56,19 @@ export const exemptions: readonly Exemption[] = [
         component: airflow,
         namespace: namespaces.airflow,
         kind: "Deployment",
-        name: `airflow-${component}`,
+        name: `${airflowRelease}-${component}`,
         rules: ["server-probes"],
         reason: noProbeReason(
             `The chart gives the ${component} a liveness probe (and the scheduler a startup probe) but has no readiness probe field for it, and none for its log-groomer sidecar; ` +
                 `the ${component} serves no traffic, so readiness gates nothing.`,
         ),
     })),
-    // charts/cluster-autoscaler/templates/deployment.yaml: fullname = "<release>-<cloudProvider>-cluster-autoscaler".
+    // charts/cluster-autoscaler/templates/deployment.yaml names the Deployment with the chart's fullname.
     {
         component: autoscaler,
-        namespace: "kube-system",
+        namespace: clusterAutoscalerRelease.namespace,
         kind: "Deployment",
-        name: "cluster-autoscaler-aws-cluster-autoscaler",
+        name: clusterAutoscalerDeployment,
         rules: ["server-probes"],
         reason: noProbeReason("The chart gives the autoscaler a liveness probe on /health-check and has no readiness probe field; it serves no traffic."),
     },

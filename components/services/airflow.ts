@@ -50,6 +50,9 @@ import { sparkApplicationRules, sparkSubmitRules } from "../kubernetes/rbac";
 import { charts, chartResources, pinnedChart, containerSecurityContext, podSecurityContext, splitImage, systemNodeSelector } from "./charts";
 import { credential, CredentialValues } from "./credentials";
 
+/** The Helm release name; the chart names its workloads "<release>-<component>". */
+export const airflowRelease = "airflow";
+
 /** The airflow user of the official image. */
 export const airflowUserId = 50000;
 /** The git-sync image's user. */
@@ -508,7 +511,7 @@ export class Airflow extends pulumi.ComponentResource {
             name,
             "airflow",
             {
-                name: "airflow",
+                name: airflowRelease,
                 namespace,
                 values: airflowValues({
                     image: args.image,

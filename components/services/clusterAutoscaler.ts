@@ -11,6 +11,17 @@
 import * as pulumi from "@pulumi/pulumi";
 import { chartResources, containerSecurityContext, pinnedChart, podSecurityContext, systemNodeSelector } from "./charts";
 
+/** The cloud provider the chart drives; it also names the chart's workloads. */
+const cloudProvider = "aws";
+
+/** The Helm release: its name and namespace. */
+export const clusterAutoscalerRelease = { name: "cluster-autoscaler", namespace: "kube-system" } as const;
+/**
+ * The autoscaler's Deployment: the chart's fullname, "<release>-<cloudProvider>-cluster-autoscaler"
+ * (charts/cluster-autoscaler/templates/_helpers.tpl).
+ */
+export const clusterAutoscalerDeployment = `${clusterAutoscalerRelease.name}-${cloudProvider}-cluster-autoscaler`;
+
 /** Inputs of clusterAutoscalerValues, the pure function that writes the chart values. */
 export interface ClusterAutoscalerValuesArgs {
     /** EKS cluster whose tagged Auto Scaling groups the autoscaler discovers. */
@@ -25,7 +36,7 @@ export interface ClusterAutoscalerValuesArgs {
 
 export function clusterAutoscalerValues(a: ClusterAutoscalerValuesArgs): Record<string, unknown> {
     return {
-        cloudProvider: "aws",
+        cloudProvider,
         awsRegion: a.region,
         autoDiscovery: { clusterName: a.clusterName },
         image: { repository: "registry.k8s.io/autoscaling/cluster-autoscaler", tag: a.imageTag },
@@ -57,7 +68,7 @@ export interface ClusterAutoscalerArgs extends ClusterAutoscalerValuesArgs {
 export class ClusterAutoscaler extends pulumi.ComponentResource {
     constructor(name: string, args: ClusterAutoscalerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("spark-k8s:services:ClusterAutoscaler", name, {}, opts);
-        pinnedChart(name, "clusterAutoscaler", { name: "cluster-autoscaler", namespace: "kube-system", values: clusterAutoscalerValues(args) }, { parent: this, dependsOn: args.dependsOn });
+        pinnedChart(name, "clusterAutoscaler", { ...clusterAutoscalerRelease, values: clusterAutoscalerValues(args) }, { parent: this, dependsOn: args.dependsOn });
         this.registerOutputs({});
     }
 }

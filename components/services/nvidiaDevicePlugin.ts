@@ -34,6 +34,9 @@ import { nodeRoleLabel } from "../config/nodeRoles";
 import { onGpuNodes } from "../kubernetes/scheduling";
 import { chartResources, pinnedChart } from "./charts";
 
+/** The Helm release name; the chart names its DaemonSets after it. */
+export const nvidiaDevicePluginRelease = "nvidia-device-plugin";
+
 /** The node label the chart's MPS control daemon selects; no node of the platform carries it. */
 export const mpsCapableNodeLabel = "nvidia.com/mps.capable";
 
@@ -85,7 +88,7 @@ export class NvidiaDevicePlugin extends pulumi.ComponentResource {
 
     constructor(name: string, args: NvidiaDevicePluginArgs, opts?: pulumi.ComponentResourceOptions) {
         super("spark-k8s:services:NvidiaDevicePlugin", name, {}, opts);
-        this.chart = pinnedChart(name, "nvidiaDevicePlugin", { name: "nvidia-device-plugin", namespace: args.namespace, values: nvidiaDevicePluginValues() }, { parent: this });
+        this.chart = pinnedChart(name, "nvidiaDevicePlugin", { name: nvidiaDevicePluginRelease, namespace: args.namespace, values: nvidiaDevicePluginValues() }, { parent: this });
         this.registerOutputs({});
     }
 }
