@@ -12,10 +12,12 @@ import { PlatformSecrets } from "./aws/secrets";
 import { WorkloadIdentity } from "./aws/workloadIdentity";
 import { PlatformConfig, platformId, platformTags, serviceEndpoints, serviceHost, ServiceIdentity, serviceIdentities, tierDefaults } from "./config";
 import { kubernetesReleases } from "./config/kubernetesReleases";
+import { ImageKey, imageSources, stackRegistryUrl, stackRepositories } from "./config/registry";
+import { ecrDigestFinder, ImageRegistry, resolveImages } from "./aws/imageRegistry";
 import { PlatformContext } from "./context";
 import { credential, credentialsNeeded, CredentialValues, GeneratedCredentials } from "./services/credentials";
 import { jupyterhubAuth } from "./services/jupyterhub";
-import { ComponentPlan, componentPlan } from "./spark/scenarios";
+import { ComponentPlan, componentPlan, usedImageKeys } from "./spark/scenarios";
 import { executorSizingForInstanceTypes, explicitExecutorSizing } from "./spark/sizing";
 import { SparkPlatform } from "./sparkStack";
 
@@ -53,6 +55,10 @@ export interface PlatformOutputs {
     readonly databaseAddress?: pulumi.Output<string>;
     /** In-cluster addresses of Spark Connect, the History Server, Jupyter and Airflow. */
     readonly endpoints?: Record<string, string>;
+    /** The registry references without a host resolve against: the stack's own ECR repositories or registry.url. */
+    readonly registry?: string;
+    /** The reference each platform image the stack runs deploys with (by digest where it is in ECR), by spark.images key. */
+    readonly images?: Partial<Record<ImageKey, string>>;
     /** s3a:// URL of the Spark event logs, which the History Server reads. */
     readonly eventLogDir?: pulumi.Output<string>;
 }
@@ -67,7 +73,7 @@ interface Base {
     readonly outputs: PlatformOutputs;
 }
 
-function awsBase(config: PlatformConfig, plan: ComponentPlan, credentials: CredentialValues): Base {
+async function awsBase(config: PlatformConfig, plan: ComponentPlan, credentials: CredentialValues): Promise<Base> {
     const id = platformId(config);
     const provider = new aws.Provider("aws", { region: config.region, defaultTags: { tags: platformTags(config) } });
     const opts = { providers: [provider] };
@@ -112,6 +118,17 @@ function awsBase(config: PlatformConfig, plan: ComponentPlan, credentials: Crede
         partition,
         dependsOn: cluster.addons,
     }, opts);
+
+    // Platform images: the stack's own ECR repositories (unless registry.url names another registry),
+    // and every tag in ECR resolved to the digest the pods then run.
+    const registryUrl = config.registry.url || stackRegistryUrl((await aws.getCallerIdentity({}, invokeOpts)).accountId, config.region, id);
+    const ownRepositories = config.registry.url ? [] : stackRepositories(imageSources(config.spark.images, registryUrl), registryUrl);
+    const registry = new ImageRegistry(id, { repositories: ownRepositories, keepImages: config.registry.keepImages, kmsKeyArn: key.keyArn, protect }, opts);
+    const resolved = await resolveImages(imageSources(config.spark.images, registryUrl, usedImageKeys(plan, config.spark.versions)), ecrDigestFinder(invokeOpts), new Set(ownRepositories));
+    for (const line of resolved.awaitingPush) {
+        void pulumi.log.warn(`${line}. Its repository is new: the image deploys by tag until it is pushed, and the next pulumi up pins its digest.`, registry);
+    }
+    const images = { ...config.spark.images, ...resolved.images };
 
     const dataLake = new DataLake(id, { platformId: id, config: config.storage, kmsKeyArn: key.keyArn, protect }, opts);
     const secrets = new PlatformSecrets(id, { platformId: id, config: config.secrets, kmsKeyId: key.keyArn, values: credentials }, opts);
@@ -163,7 +180,7 @@ function awsBase(config: PlatformConfig, plan: ComponentPlan, credentials: Crede
     const buckets = Object.fromEntries(Object.entries(dataLake.buckets).map(([k, b]) => [k, b.name])) as Record<keyof typeof dataLake.buckets, pulumi.Output<string>>;
     return {
         context: {
-            ...kubernetesConfig(config),
+            ...kubernetesConfig({ ...config, spark: { ...config.spark, images } }),
             plan,
             provider: workloadProvider,
             storage: { kind: "s3", region: config.region, buckets },
@@ -199,6 +216,8 @@ function awsBase(config: PlatformConfig, plan: ComponentPlan, credentials: Crede
             secretArns: secrets.arns,
             workloadRoleArns: workloads.roleArns,
             databaseAddress: database.address,
+            registry: registryUrl,
+            images: resolved.images,
         },
     };
 }
@@ -233,14 +252,14 @@ function localBase(config: PlatformConfig, plan: ComponentPlan, credentials: Cre
 }
 
 /** The platform's base for its tier, plus the context the Kubernetes side is built from. */
-export function createBase(config: PlatformConfig): Base {
+export async function createBase(config: PlatformConfig): Promise<Base> {
     const plan = componentPlan({ ...config.spark, tier: config.tier, minioEnabled: config.services.minio.enabled });
     const credentials = new GeneratedCredentials(platformId(config), { passwordLength: config.secrets.passwordLength, names: credentialsNeeded(plan) }).values;
     return config.tier === "local" ? localBase(config, plan, credentials) : awsBase(config, plan, credentials);
 }
 
-export function createPlatform(config: PlatformConfig): PlatformOutputs {
-    const base = createBase(config);
+export async function createPlatform(config: PlatformConfig): Promise<PlatformOutputs> {
+    const base = await createBase(config);
     const spark = new SparkPlatform("spark", base.context);
     return { ...base.outputs, endpoints: spark.endpoints, eventLogDir: spark.eventLogDir };
 }

@@ -29,11 +29,13 @@ export const defaultPolicyEnvironment: Environment = "prod";
 
 /**
  * Config values that differ by environment, applied only where the rule declares the key in its
- * configSchema. None today: the platform pins images by tag or digest (docs/images.md), and a
- * team whose image pipeline publishes digests turns on images-pinned's requireDigest for prod in
- * its policy config (docs/policies.md).
+ * configSchema. Prod deploys the platform's own images by digest (the stacks resolve tags in ECR,
+ * docs/delivery.md); a team whose pipeline also publishes digests for every third-party image turns
+ * on images-pinned's requireDigest in its policy config (docs/policies.md).
  */
-export const environmentSettings: Readonly<Partial<Record<Environment, Readonly<Record<string, Readonly<Record<string, unknown>>>>>>> = {};
+export const environmentSettings: Readonly<Partial<Record<Environment, Readonly<Record<string, Readonly<Record<string, unknown>>>>>>> = {
+    prod: { "images-pinned": { requireDigestForPlatformImages: true } },
+};
 
 const levels: readonly EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
 

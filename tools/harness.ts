@@ -3,6 +3,7 @@
  * in-process under Pulumi mocks (no CLI, cloud or cluster) and records every registered resource.
  * Tests and the offline plan both use it.
  */
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
@@ -227,11 +228,24 @@ export interface StackRun {
     readonly outputs: Record<string, unknown>;
 }
 
+/** An ECR image the mocks do not find: a whole repository (no tag) or one tag of it. */
+export interface MissingImage {
+    readonly repositoryName: string;
+    readonly tag?: string;
+}
+
+/** The digest the mocks give an ECR image: the sha256 of "repository:tag", so every run agrees. */
+export function mockDigest(image: string): string {
+    return `sha256:${createHash("sha256").update(image).digest("hex")}`;
+}
+
 export interface RunOptions {
     /** Directory with Pulumi.yaml and the stack files. */
     readonly dir?: string;
     /** Replace whole config keys (unqualified keys are the project's), as `pulumi config set` would. */
     readonly config?: Record<string, unknown>;
+    /** ECR images the digest lookups do not find (all are found by default). */
+    readonly missingImages?: readonly MissingImage[];
 }
 
 async function resolveOutputs(value: unknown): Promise<unknown> {
@@ -256,7 +270,7 @@ async function resolveOutputs(value: unknown): Promise<unknown> {
  */
 export async function runProgram<T>(
     program: () => T,
-    options: { project?: string; stack?: string; values?: Record<string, string>; secretKeys?: string[] } = {},
+    options: { project?: string; stack?: string; values?: Record<string, string>; secretKeys?: string[]; missingImages?: readonly MissingImage[] } = {},
 ): Promise<{ resources: RecordedResource[]; result: unknown }> {
     const project = options.project ?? "spark-k8s";
     const stack = options.stack ?? "test";
@@ -272,6 +286,18 @@ export async function runProgram<T>(
                     return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
                 case "aws:index/getAvailabilityZones:getAvailabilityZones":
                     return { names: ["a", "b", "c", "d"].map((s) => `${region}${s}`), zoneIds: [], id: region };
+                case "aws:ecr/getImage:getImage": {
+                    const { repositoryName, imageTag } = args.inputs as { repositoryName: string; imageTag: string };
+                    const missing = options.missingImages?.find((m) => m.repositoryName === repositoryName && (m.tag === undefined || m.tag === imageTag));
+                    if (missing) {
+                        // A failed invoke reaches the SDK as a gRPC error whose details carry the provider's message.
+                        const details = missing.tag === undefined
+                            ? `invocation of aws:ecr/getImage:getImage returned an error: RepositoryNotFoundException: The repository with name '${repositoryName}' does not exist`
+                            : `invocation of aws:ecr/getImage:getImage returned an error: ImageNotFoundException: The image with imageId {imageTag:'${imageTag}'} does not exist`;
+                        throw Object.assign(new Error(details), { details });
+                    }
+                    return { imageDigest: mockDigest(`${repositoryName}:${imageTag}`), imageTags: [imageTag], id: repositoryName };
+                }
                 default:
                     return {};
             }
@@ -297,7 +323,7 @@ export async function runProgram<T>(
     const mapStack = Reflect.get(Error, "prepareStackTrace") as typeof Error.prepareStackTrace | undefined;
     Reflect.deleteProperty(Error, "prepareStackTrace");
     try {
-        const result = await Promise.race([resolveOutputs(program()), failed]);
+        const result = await Promise.race([Promise.resolve(program()).then(resolveOutputs), failed]);
         await Promise.race([internals.waitForRPCs(), failed]);
         return { resources: monitor.recorded, result };
     } finally {
@@ -315,7 +341,13 @@ export async function runStack(stack: string, options: RunOptions = {}): Promise
         if (value === undefined) delete values[fullKey];
         else values[fullKey] = encode(value);
     }
-    const run = await runProgram((): PlatformOutputs => createPlatform(loadConfig()), { project: file.project, stack, values, secretKeys: file.secretKeys });
+    const run = await runProgram((): Promise<PlatformOutputs> => createPlatform(loadConfig()), {
+        project: file.project,
+        stack,
+        values,
+        secretKeys: file.secretKeys,
+        missingImages: options.missingImages,
+    });
     return { stack, project: file.project, resources: run.resources, outputs: run.result as Record<string, unknown> };
 }
 

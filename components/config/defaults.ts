@@ -63,6 +63,7 @@ function base(): PlatformSettings {
         },
         storage: { ...storage },
         secrets: { recoveryWindowInDays: 30, passwordLength: 32, kmsKeyDeletionWindowInDays: 30 },
+        registry: { url: "", keepImages: 30 },
         spark: {
             // The full platform; the local tier runs notebooks only (see below).
             scenarios: ["jupyter-connect-k8s", "airflow-connect-k8s", "airflow-k8s-submit", "airflow-operator"],

@@ -7,7 +7,7 @@
 export interface ImageRef {
     /** Registry, port and path: everything before the tag, or before the "@" of a digest. */
     readonly repository: string;
-    /** The tag, never latest; absent when pinned by digest. */
+    /** The tag, never latest. Absent when pinned by digest alone; beside a digest (`repo:tag@sha256:…`) it only names it: the digest decides what is pulled. */
     readonly tag?: string;
     /** `sha256:` and 64 hex digits; absent when pinned by tag. */
     readonly digest?: string;
@@ -24,7 +24,15 @@ const tagPattern = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 export function parsePinnedImage(ref: string): ImageRef | undefined {
     if (ref === "" || /\s/.test(ref)) return undefined;
     const at = ref.indexOf("@");
-    if (at >= 0) return at > 0 && digestPattern.test(ref.slice(at + 1)) ? { repository: ref.slice(0, at), digest: ref.slice(at + 1) } : undefined;
+    if (at >= 0) {
+        const digest = ref.slice(at + 1);
+        if (at === 0 || !digestPattern.test(digest)) return undefined;
+        const named = ref.slice(0, at);
+        const colon = named.lastIndexOf(":");
+        if (colon <= 0 || colon < named.lastIndexOf("/")) return { repository: named, digest };
+        const tag = named.slice(colon + 1);
+        return tagPattern.test(tag) ? { repository: named.slice(0, colon), tag, digest } : undefined;
+    }
     const colon = ref.lastIndexOf(":");
     if (colon <= 0 || colon < ref.lastIndexOf("/")) return undefined;
     const tag = ref.slice(colon + 1);

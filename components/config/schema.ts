@@ -226,6 +226,23 @@ export const secretsSchema = strictObject({
     kmsKeyDeletionWindowInDays: integer(7, 30),
 });
 
+/**
+ * Where the platform images are pulled from (AWS tiers). References in spark.images without a
+ * registry host resolve against `url`; a tag in ECR deploys as the digest the registry holds.
+ */
+export const registrySchema = strictObject({
+    /**
+     * "" (default): this stack's own ECR repositories, `<account>.dkr.ecr.<region>.amazonaws.com/<platform id>`,
+     * which the stack creates. Otherwise another stack's or a shared registry (host and optional path),
+     * and the stack creates none.
+     */
+    url: z.union([z.literal(""), pattern(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?(\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/, "a registry host with an optional path, such as 111122223333.dkr.ecr.eu-west-1.amazonaws.com/spark-staging")], {
+        error: "expected a registry host with an optional path, such as 111122223333.dkr.ecr.eu-west-1.amazonaws.com/spark-staging, or empty",
+    }),
+    /** Images each of the stack's own repositories keeps, newest first (an ECR lifecycle rule expires the rest). */
+    keepImages: integer(1, 1000),
+});
+
 export const generalSchema = strictObject({
     /** Prefix of every resource name; with the stack name it names the cluster (spark-prod). */
     name: pattern(/^[a-z][a-z0-9-]{1,11}$/, "2 to 12 lower-case letters, digits or dashes, starting with a letter"),
@@ -347,6 +364,7 @@ export const platformSchema = strictObject({
     nodeGroups: nodeGroupsSchema,
     storage: storageSchema,
     secrets: secretsSchema,
+    registry: registrySchema,
     spark: sparkSchema,
     services: servicesSchema,
     local: localSchema,
@@ -361,6 +379,7 @@ export type NodeGroupRole = keyof NodeGroupsConfig;
 export type StorageConfig = z.infer<typeof storageSchema>;
 export type SecretsConfig = z.infer<typeof secretsSchema>;
 export type GeneralConfig = z.infer<typeof generalSchema>;
+export type RegistryConfig = z.infer<typeof registrySchema>;
 export type SparkConfig = z.infer<typeof sparkSchema>;
 export type ServicesConfig = z.infer<typeof servicesSchema>;
 export type JupyterHubConfig = ServicesConfig["jupyterhub"];

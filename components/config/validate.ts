@@ -5,6 +5,8 @@
  */
 import { z } from "zod";
 import { parseCidr } from "./cidr";
+import { isDigestPinned } from "./imageRef";
+import { ecrRegistry, imageSources, stackRegistryUrl } from "./registry";
 import { tierDefaults } from "./defaults";
 import { instanceShape, knownFamilies } from "./instanceTypes";
 import { namespaces } from "./names";
@@ -150,6 +152,33 @@ const nodeGroupRoles: readonly NodeGroupRole[] = nodeRoles;
 
 /** Cross-field rules of the AWS base; each sees settings that may still hold wrongly typed values. */
 const awsRules: Record<string, Rule> = {
+    /**
+     * The stack looks digests up through its own region's provider, and prod deploys every platform
+     * image by digest: a digest in spark.images, or a tag in an ECR registry, which the stack resolves.
+     */
+    imagesResolvable: (c, tier, region) => {
+        const out: ConfigProblem[] = [];
+        const ecr = c.registry.url === "" ? undefined : ecrRegistry(c.registry.url.split("/")[0]);
+        if (ecr && region && ecr.region !== region) {
+            out.push(notAllowed(["registry", "url"], c.registry.url, `expected an ECR registry in the stack's region (${region}), where the stack looks image digests up, or a registry outside ECR`));
+        }
+        if (tier === "prod") {
+            // The stack's own registry is ECR; its account does not matter here.
+            const registry = c.registry.url === "" ? stackRegistryUrl("000000000000", region ?? "", "prod") : c.registry.url;
+            for (const source of imageSources(c.spark.images, registry)) {
+                if (!isDigestPinned(source.reference) && !source.lookup) {
+                    out.push(
+                        notAllowed(
+                            ["spark", "images", source.key],
+                            source.configured,
+                            `expected a reference by digest (repository@sha256:...) or a tag in an ECR registry, which the stack deploys by digest: prod deploys its images by digest only (${source.reference} is a tag outside ECR)`,
+                        ),
+                    );
+                }
+            }
+        }
+        return out;
+    },
     nodeGroupSizesConsistent: (c) =>
         nodeGroupRoles.flatMap((role) => {
             const g = c.nodeGroups[role];
@@ -383,7 +412,7 @@ const prodRules: Record<string, Rule> = {
 };
 
 /** Areas that only AWS tiers read, and the area only the local tier reads. */
-const awsOnlyKeys = ["network", "cluster", "nodeGroups", "storage"] as const;
+const awsOnlyKeys = ["network", "cluster", "nodeGroups", "storage", "registry"] as const;
 
 /** Pulumi.yaml gives every area the default {}, so an empty object means "not set". */
 const isSet = (v: unknown) => v !== undefined && !(isPlainObject(v) && Object.keys(v).length === 0);

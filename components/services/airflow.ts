@@ -259,7 +259,7 @@ export function airflowValues(args: AirflowValuesArgs): Record<string, unknown> 
         executor: "KubernetesExecutor",
         airflowVersion: version,
         defaultAirflowRepository: image.repository,
-        ...(image.tag ? { defaultAirflowTag: image.tag } : { defaultAirflowDigest: image.digest }),
+        ...(image.digest ? { defaultAirflowDigest: image.digest } : { defaultAirflowTag: image.tag }),
         ...(nodeSelector ? { nodeSelector } : {}),
         securityContexts: { pod, containers: container },
         ...storageEnv,

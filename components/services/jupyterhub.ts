@@ -286,7 +286,7 @@ export function jupyterhubValues(args: JupyterHubArgs): Record<string, unknown> 
         },
         singleuser: {
             // A digest goes into the name with an empty tag, so the chart appends nothing.
-            image: defaultImage.tag ? { name: defaultImage.repository, tag: defaultImage.tag } : { name: `${defaultImage.repository}@${defaultImage.digest}`, tag: "" },
+            image: defaultImage.digest ? { name: `${defaultImage.repository}@${defaultImage.digest}`, tag: "" } : { name: defaultImage.repository, tag: defaultImage.tag },
             uid: notebookUserId,
             fsGid: notebookGroupId,
             allowPrivilegeEscalation: false,

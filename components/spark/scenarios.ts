@@ -2,7 +2,8 @@
  * What the listed scenarios and presets switch on. A stack runs the union of what its scenarios
  * need. Pure: the platform reads this plan and wires it.
  */
-import { Preset, Scenario, SparkVersion, Tier } from "../config/schema";
+import type { ImageKey } from "../config/registry";
+import { jupyterImageKey, Preset, Scenario, sparkImageKey, SparkVersion, Tier } from "../config/schema";
 
 export type SparkBackend = "k8s" | "standalone";
 /** Backends in the order their servers are listed: Kubernetes executors first. */
@@ -83,6 +84,20 @@ export function componentPlan(a: { scenarios: readonly Scenario[]; presets: read
         iceberg: a.presets.includes("iceberg"),
         costOptimized: a.presets.includes("cost-optimized"),
     };
+}
+
+/**
+ * The spark.images keys a stack runs: each listed line's Spark runtime, its notebook image with
+ * JupyterHub, RAPIDS with the gpu preset, the Metastore's and, with Airflow, Airflow's.
+ */
+export function usedImageKeys(plan: Pick<ComponentPlan, "jupyterhub" | "airflow" | "gpu">, versions: readonly SparkVersion[]): ImageKey[] {
+    return [
+        ...versions.map(sparkImageKey),
+        ...(plan.gpu ? (["sparkRapids"] as const) : []),
+        "hiveMetastore",
+        ...(plan.jupyterhub.enabled ? versions.map(jupyterImageKey) : []),
+        ...(plan.airflow.enabled ? (["airflow"] as const) : []),
+    ];
 }
 
 /** Every Connect server of the plan: each line on each backend, k8s servers first. */

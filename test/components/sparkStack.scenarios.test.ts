@@ -59,7 +59,9 @@ describe("scenarios on a whole stack", function () {
             // The example DAGs read these; with them they run as shipped.
             const variable = (name: string) => env.find((e) => e.name === `AIRFLOW_VAR_${name.toUpperCase()}`)?.value;
             assert.match(String(variable("spark_k8s_warehouse_uri")), /^s3a:\/\/[^/]+\/warehouse$/);
-            for (const line of listed) assert.equal(variable(`spark_k8s_spark_image_${lineSuffix(line)}`), tierDefaults(tier).spark.images[`spark${lineSuffix(line)}`], line);
+            // The image each line's pods run: as configured on local, the digest the stack resolved on AWS.
+            const deployed = (run.outputs.images ?? tierDefaults(tier).spark.images) as Record<string, string>;
+            for (const line of listed) assert.equal(variable(`spark_k8s_spark_image_${lineSuffix(line)}`), deployed[`spark${lineSuffix(line)}`], line);
         }
         for (const r of run.resources.filter((x) => x.custom && x.type.startsWith("kubernetes:") && !x.type.startsWith("kubernetes:helm.sh"))) {
             assert.deepEqual(validateK8sObject(unwrapSecrets(r.inputs)), [], `${r.type} ${r.name}`);

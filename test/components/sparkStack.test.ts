@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { configHashAnnotation, inputsHashAnnotation } from "../../components/kubernetes/rollout";
 import { parseSparkDefaults } from "../../components/spark/sparkDefaults";
 import { executorTaint, gpuTaint } from "../../components/config/nodeRoles";
-import { RecordedResource, StackRun, unwrapSecrets } from "../../tools/harness";
+import { mockAccountId, mockDigest, RecordedResource, StackRun, unwrapSecrets } from "../../tools/harness";
 import { validateK8sObject } from "../support/k8sSchema";
 import { inputs, ofType, stackRun, stackRunWith } from "../support";
 
@@ -144,9 +144,12 @@ describe("the Spark stack", function () {
         const images = Object.fromEntries(
             ["35", "41", "43"].map((v) => [v, podSpecOf(workload(run, "Deployment", `spark-connect-${v}`)).containers.map((c) => (c as { image?: string }).image)]),
         );
-        assert.deepEqual(images, { 35: ["spark-k8s/spark-runtime:3.5.9-p2"], 41: ["spark-k8s/spark-runtime:4.1.4-p2"], 43: ["spark-k8s/spark-runtime:4.3.0-p2"] });
+        // Each tag in the stack's own ECR repositories deploys as the digest the registry holds for it.
+        const ecr = `${mockAccountId}.dkr.ecr.eu-west-1.amazonaws.com`;
+        const deployed = (tag: string) => `${ecr}/spark-dev/spark-k8s/spark-runtime:${tag}@${mockDigest(`spark-dev/spark-k8s/spark-runtime:${tag}`)}`;
+        assert.deepEqual(images, { 35: [deployed("3.5.9-p2")], 41: [deployed("4.1.4-p2")], 43: [deployed("4.3.0-p2")] });
         const history = podSpecOf(workload(run, "Deployment", "spark-history-server")).containers.map((c) => (c as { image?: string }).image);
-        assert.deepEqual(history, ["spark-k8s/spark-runtime:4.3.0-p2"]);
+        assert.deepEqual(history, [deployed("4.3.0-p2")]);
         const conf43 = sparkConf(run, "spark-connect-43-conf");
         assert.equal(conf43["spark.hadoop.fs.s3a.aws.credentials.provider"], "org.apache.hadoop.fs.s3a.auth.IAMInstanceCredentialsProvider");
         assert.equal(conf43["spark.driver.host"], "spark-connect-43-driver.spark-jobs.svc.cluster.local");

@@ -38,6 +38,7 @@ describe("policy pack", function () {
             const imagesPinned = allRules.find((r) => r.name === "images-pinned");
             assert.ok(imagesPinned?.configSchema?.properties.requireDigest, "images-pinned declares requireDigest");
             for (const env of environments) assert.equal(policyConfig(env)["images-pinned"].requireDigest, false, env);
+            for (const env of environments) assert.equal(policyConfig(env)["images-pinned"].requireDigestForPlatformImages, env === "prod", env);
             assert.equal(ruleConfig(imagesPinned, "prod", { "images-pinned": { requireDigest: true } }).requireDigest, true);
             assert.equal(ruleConfig(noLatest, "prod", { "images-pinned": { requireDigest: true } }).requireDigest, undefined, "only the named rule gets it");
         });

@@ -25,7 +25,8 @@ describe("offline plan", function () {
             assert.equal(workloads.filter((w) => w.kind === "Deployment" || w.kind === "StatefulSet").length, deployments.length);
             const connect = workloads.find((w) => w.name === "spark-connect-35");
             assert.deepEqual(connect && { namespace: connect.namespace, replicas: connect.replicas }, { namespace: "spark-jobs", replicas: 1 });
-            assert.deepEqual(connect?.images, [config.spark.images.spark35]);
+            assert.deepEqual(connect?.images, [(dev.outputs.images as Record<string, string>).spark35]);
+            assert.match(String(connect?.images[0]), new RegExp(`/${config.spark.images.spark35}@sha256:[0-9a-f]{64}$`));
             assert.match(formatSummary(summarizePlan(dev)), /spark-jobs\/spark-connect-41 +Deployment +1 +\S+spark-runtime:4\.1\.4-/);
         });
 
