@@ -11,7 +11,7 @@ import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { deserializeProperties } from "@pulumi/pulumi/runtime/rpc";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import { parse as parseYaml } from "yaml";
-import { loadConfig } from "../components/config";
+import { decodeConfigValues, loadConfig, PlatformConfig, resolveConfig } from "../components/config";
 import { createPlatform, PlatformOutputs } from "../components/platform";
 
 export const repoRoot = path.resolve(__dirname, "..");
@@ -330,6 +330,18 @@ export async function runProgram<T>(
         if (mapStack) Error.prepareStackTrace = mapStack;
         process.off("unhandledRejection", onFailure);
     }
+}
+
+/** The validated config of a stack as the program sees it, computed without running it. Throws ConfigError on bad config. */
+export function stackConfig(stack: string, dir = repoRoot): PlatformConfig {
+    const file = loadStackConfig(stack, dir);
+    const prefix = `${file.project}:`;
+    const own = Object.fromEntries(
+        Object.entries(file.values)
+            .filter(([k]) => k.startsWith(prefix))
+            .map(([k, v]) => [k.slice(prefix.length), v]),
+    );
+    return resolveConfig(decodeConfigValues(own), { stack, project: file.project, region: file.values["aws:region"] });
 }
 
 /** Runs the program for a stack under mocks and returns what it registered. Throws ConfigError on bad config. */

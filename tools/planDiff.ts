@@ -11,6 +11,7 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { diffLines } from "diff";
 import { secretMask } from "./harness";
+import { codeCell } from "./markdown";
 import { PlanJson, PlanResource, readPlanJson } from "./planSummary";
 import type { CommandResult } from "./plan";
 
@@ -121,13 +122,10 @@ export function diffPlans(base: PlanJson, head: PlanJson): PlanDiff {
     };
 }
 
-/** A value in a Markdown table cell: JSON in a code span, long values cut, pipes escaped. */
+/** A value in a Markdown table cell: JSON in a code span (the secret mask as it is), or a dash when absent. */
 function cell(value: unknown, present: boolean): string {
     if (!present) return "—";
-    let text = value === secretMask ? secretMask : JSON.stringify(value) ?? String(value);
-    if (text.length > 120) text = `${text.slice(0, 117)}…`;
-    const fence = text.includes("`") ? "``" : "`";
-    return `${fence}${text.replace(/\|/g, "\\|")}${fence}`;
+    return codeCell(value === secretMask ? secretMask : (JSON.stringify(value) ?? String(value)));
 }
 
 const resourceList = (title: string, list: readonly PlanResource[]) =>

@@ -13,6 +13,7 @@ import { environmentFromStack, environmentSettings, isEnvironment, policyConfig,
 import { Environment, environments, PlatformRule, RuleFamily } from "../policies/lib/rule";
 import { exemptions } from "../policies/exemptions";
 import { allRules } from "../policies/rules";
+import { textCell } from "./markdown";
 import { checkPlan, formatExemptions, formatViolations, mandatoryCount, PolicyExemption } from "./policyCheck";
 import type { CommandResult } from "./plan";
 import { PlanJson, readPlanJson } from "./planSummary";
@@ -50,15 +51,11 @@ export function configFiles(rules: readonly PlatformRule[] = allRules): Record<s
 
 const familyTitles: Record<RuleFamily, string> = { kubernetes: "Kubernetes", aws: "AWS", spark: "Spark" };
 
-function cell(text: string): string {
-    return text.replace(/\|/g, "\\|").replace(/\s*\n\s*/g, " ");
-}
-
 function ruleSection(rule: PlatformRule): string[] {
     const lines = [`### ${rule.name}`, ""];
     lines.push(`${rule.kind === "stack" ? "Stack rule (sees every resource at once)" : "Resource rule"}, severity **${rule.severity}**.`, "");
-    lines.push(`**Checks:** ${cell(rule.description)}`, "");
-    lines.push(`**Remediation:** ${cell(rule.remediation)}`, "");
+    lines.push(`**Checks:** ${textCell(rule.description)}`, "");
+    lines.push(`**Remediation:** ${textCell(rule.remediation)}`, "");
     lines.push(`| ${environments.join(" | ")} |`, `|${environments.map(() => "---").join("|")}|`, `| ${environments.map((env) => rule.defaultEnforcement[env]).join(" | ")} |`, "");
     const properties = Object.entries(rule.configSchema?.properties ?? {});
     if (properties.length > 0) {
@@ -68,7 +65,7 @@ function ruleSection(rule: PlatformRule): string[] {
             const perEnv = environments.filter((env) => environmentSettings[env]?.[rule.name]?.[key] !== undefined).map((env) => `${env}: \`${JSON.stringify(environmentSettings[env]?.[rule.name]?.[key])}\``);
             const type = Array.isArray(schema.type) ? schema.type.join(" \\| ") : (schema.type ?? "");
             const byDefault = key in defaults ? `\`${JSON.stringify(defaults[key])}\`` : "—";
-            lines.push(`| \`${key}\` | ${type} | ${[byDefault, ...perEnv].join("; ")} | ${cell(schema.description ?? "")} |`);
+            lines.push(`| \`${key}\` | ${type} | ${[byDefault, ...perEnv].join("; ")} | ${textCell(schema.description ?? "")} |`);
         }
         lines.push("");
     }
@@ -144,7 +141,7 @@ export function policyDocs(rules: readonly PlatformRule[] = allRules): string {
         "",
         "| component | namespace | workload | rules waived | why |",
         "|---|---|---|---|---|",
-        ...exemptions.map((e) => `| ${e.component} | ${e.namespace} | ${e.kind} ${e.name} | ${e.rules.join(", ")} | ${cell(e.reason)} |`),
+        ...exemptions.map((e) => `| ${e.component} | ${e.namespace} | ${e.kind} ${e.name} | ${e.rules.join(", ")} | ${textCell(e.reason)} |`),
         "",
         "## Writing a rule",
         "",
