@@ -1,6 +1,6 @@
 /** Shared helpers for the mocha suites: cached stack runs, resource-graph queries and a stack's validated config. */
 import { loadStackConfig, RecordedResource, repoRoot, runStack, RunOptions, StackRun } from "../../tools/harness";
-import { decodeConfigValues, PlatformConfig, resolveConfig } from "../../components/config";
+import { decodeConfigValues, PlatformConfig, projectConfigValues, resolveConfig } from "../../components/config";
 import { Scenario, scenarios } from "../../components/config/schema";
 
 const cache = new Map<string, Promise<StackRun>>();
@@ -45,11 +45,6 @@ export function scenarioCombinations(): Scenario[][] {
 /** The validated config of a stack as the program sees it, computed without running it. */
 export function stackConfig(stack: string, dir = repoRoot): PlatformConfig {
     const file = loadStackConfig(stack, dir);
-    const prefix = `${file.project}:`;
-    const own = Object.fromEntries(
-        Object.entries(file.values)
-            .filter(([k]) => k.startsWith(prefix))
-            .map(([k, v]) => [k.slice(prefix.length), v]),
-    );
+    const own = projectConfigValues(file.values, file.project);
     return resolveConfig(decodeConfigValues(own), { stack, project: file.project, region: file.values["aws:region"] });
 }
