@@ -63,7 +63,7 @@ const text = (what: string) => z.string({ error: `expected ${what}` });
 
 export const deliverySchema = strictObject({
     /** Pulumi Cloud organization of the platform stacks and ESC environments; also the audience of the OIDC tokens. */
-    organization: pattern(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, "a Pulumi organization name (letters, digits, '.', '_' or '-')"),
+    organization: pattern(/^[a-z0-9][a-z0-9._-]{0,99}$/, "a Pulumi organization name as in app.pulumi.com/<organization> (lower-case letters, digits, '.', '_' or '-')"),
     /** GitHub repository of this project, owner/name. */
     repository: pattern(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/, "a GitHub repository as owner/name, such as example-org/spark-k8s-constructor"),
     /** Branch that deploys. */

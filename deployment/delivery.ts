@@ -9,7 +9,17 @@ import * as pulumi from "@pulumi/pulumi";
 import * as service from "@pulumi/pulumiservice";
 import { parse as parseYaml } from "yaml";
 import { DeliveryConfig } from "./config";
-import { environmentRef, environmentYaml, EscEnvironment, platformStacks, sharedEnvironment, stackDeploymentSettings, stackDriftSchedule, stackEnvironment } from "./settings";
+import {
+    environmentRef,
+    environmentYaml,
+    EscEnvironment,
+    oidcTrustConditions,
+    platformStacks,
+    sharedEnvironment,
+    stackDeploymentSettings,
+    stackDriftSchedule,
+    stackEnvironment,
+} from "./settings";
 
 export interface PlatformDeliveryArgs {
     /** The delivery program's validated config. */
@@ -26,6 +36,8 @@ export interface DeliveryOutputs {
     readonly deploymentStacks: pulumi.Output<string>[];
     /** Drift-detection schedule (cron, UTC) per stack that has one. */
     readonly driftSchedules: Record<string, string>;
+    /** Per stack, the StringEquals conditions its role's trust policy needs (docs/deployments.md). */
+    readonly oidcTrustConditions: Record<string, Record<string, string>>;
 }
 
 export class PlatformDelivery extends pulumi.ComponentResource {
@@ -49,10 +61,12 @@ export class PlatformDelivery extends pulumi.ComponentResource {
         const environments: Record<string, string> = { [shared.name]: environmentRef(shared) };
         const deploymentStacks: pulumi.Output<string>[] = [];
         const driftSchedules: Record<string, string> = {};
+        const oidcTrust: Record<string, Record<string, string>> = {};
         for (const stack of platformStacks) {
             const env = stackEnvironment(stack, config, platformProject);
             const envResource = escEnvironment(`${name}-env-${stack}`, env, [sharedResource]);
             environments[stack] = environmentRef(env);
+            oidcTrust[stack] = oidcTrustConditions(stack, config, platformProject);
 
             // The stack's deployments need its environment, which its stack file imports.
             const settings = new service.DeploymentSettings(`${name}-settings-${stack}`, stackDeploymentSettings(stack, config, platformProject), {
@@ -73,7 +87,7 @@ export class PlatformDelivery extends pulumi.ComponentResource {
             }
         }
 
-        this.outputs = { environments, deploymentStacks, driftSchedules };
+        this.outputs = { environments, deploymentStacks, driftSchedules, oidcTrustConditions: oidcTrust };
         this.registerOutputs({ ...this.outputs });
     }
 }

@@ -8,3 +8,4 @@ const delivery = createDelivery(loadDeliveryConfig());
 export const environments = delivery.environments;
 export const deploymentStacks = delivery.deploymentStacks;
 export const driftSchedules = delivery.driftSchedules;
+export const oidcTrustConditions = delivery.oidcTrustConditions;

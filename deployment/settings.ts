@@ -144,13 +144,35 @@ export function sharedEnvironment(config: DeliveryConfig, platformProject: strin
     };
 }
 
+/** The subject attribute that names the environment defining a login. */
+const subjectAttribute = "currentEnvironment.name";
+
+/** The OIDC audience of ESC's AWS logins for environments outside the legacy `default` project: `aws:<organization>`. */
+export const oidcAudience = (config: DeliveryConfig): string => `aws:${config.organization}`;
+
+/**
+ * The subject of a stack environment's login: with subjectAttributes [currentEnvironment.name] it
+ * names the environment that defines the login, also when a stack opens it through its stack file
+ * (the default subject is then `...:env:<yaml>` for every stack, so a trust policy could not tell
+ * prod from dev). https://www.pulumi.com/docs/esc/guides/configuring-oidc/aws/ ("Subject claim
+ * customization").
+ */
+export function oidcSubject(stack: AwsTier, config: DeliveryConfig, platformProject: string): string {
+    return `pulumi:environments:pulumi.organization.login:${config.organization}:${subjectAttribute}:${platformProject}/${stack}`;
+}
+
+/** The conditions a stack's role trust policy puts on `sts:AssumeRoleWithWebIdentity` from api.pulumi.com/oidc (StringEquals). */
+export function oidcTrustConditions(stack: AwsTier, config: DeliveryConfig, platformProject: string): Record<string, string> {
+    return { "api.pulumi.com/oidc:aud": oidcAudience(config), "api.pulumi.com/oidc:sub": oidcSubject(stack, config, platformProject) };
+}
+
 /**
  * A platform stack's environment, which its stack file imports (`environment: [<project>/<stack>]`):
  * the shared environment, an AWS login through Pulumi's OIDC provider with the stack's own role,
  * and what Pulumi takes from an environment: `environmentVariables` for the program and its
  * providers, `pulumiConfig` as stack config (the stack file's own values win over it).
  * Syntax: https://www.pulumi.com/docs/esc/providers/login/aws-login/ (fn::open::aws-login, oidc
- * roleArn, sessionName, duration; the environmentVariables of its example), and
+ * roleArn, sessionName, duration, subjectAttributes; the environmentVariables of its example), and
  * https://www.pulumi.com/docs/esc/guides/configuring-oidc/aws/ ("Configure ESC for OIDC").
  */
 export function stackEnvironment(stack: AwsTier, config: DeliveryConfig, platformProject: string): EscEnvironment {
@@ -168,6 +190,8 @@ export function stackEnvironment(stack: AwsTier, config: DeliveryConfig, platfor
                                 roleArn: config.oidcRoleArns[stack],
                                 sessionName: `\${aws.oidc.sessionName}-${stack}`,
                                 duration: "${aws.oidc.duration}",
+                                // The token's subject names this environment (oidcSubject), which the role's trust policy requires.
+                                subjectAttributes: [subjectAttribute],
                             },
                         },
                     },

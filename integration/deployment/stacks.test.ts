@@ -69,7 +69,12 @@ describe("stack files and their ESC environments, as the Pulumi CLI's own code t
             const roles = (parseYaml(fs.readFileSync(path.join(deliveryDir, "Pulumi.org.yaml"), "utf8")) as { config: Record<string, Record<string, string>> }).config[
                 "spark-k8s-delivery:oidcRoleArns"
             ];
-            assert.deepEqual(check.logins, [{ environment: `spark-k8s/${stack}`, inputs: { oidc: { roleArn: roles[stack], sessionName: `spark-k8s-deployments-${stack}`, duration: "1h" } } }]);
+            assert.deepEqual(check.logins, [
+                {
+                    environment: `spark-k8s/${stack}`,
+                    inputs: { oidc: { roleArn: roles[stack], sessionName: `spark-k8s-deployments-${stack}`, duration: "1h", subjectAttributes: ["currentEnvironment.name"] } },
+                },
+            ]);
             assert.deepEqual(Object.keys(check.environmentVariables).sort(), ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"]);
             assert.deepEqual(check.secretVariables, ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"]);
             // The tier key spark-k8s:environment is config; the stack file's environment: is not.

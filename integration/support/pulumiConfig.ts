@@ -34,7 +34,7 @@ export interface StackCheck {
     /** ESC's diagnostics; empty when every environment loads and evaluates. */
     readonly diagnostics: string[];
     /** Each opening of the aws-login stand-in, with its evaluated inputs. */
-    readonly logins: { environment: string; inputs: { oidc?: Record<string, string> } }[];
+    readonly logins: { environment: string; inputs: { oidc?: Record<string, unknown> } }[];
     /** Variables the CLI would export to the program and its providers, and which of them are secret. */
     readonly environmentVariables: Record<string, string>;
     readonly secretVariables: string[];

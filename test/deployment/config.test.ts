@@ -26,6 +26,7 @@ describe("delivery config", () => {
     it("names the key, the value and what is allowed, every problem at once", () => {
         const found = problems({
             ...validDeliveryConfig,
+            organization: "Example-Org",
             repository: "spark-k8s-constructor",
             branch: "feature..x",
             region: "europe",
@@ -33,6 +34,7 @@ describe("delivery config", () => {
             driftSchedule: "daily",
         });
         assert.deepEqual(found, [
+            `organization: "Example-Org" is not allowed; expected a Pulumi organization name as in app.pulumi.com/<organization> (lower-case letters, digits, '.', '_' or '-')`,
             'repository: "spark-k8s-constructor" is not allowed; expected a GitHub repository as owner/name, such as example-org/spark-k8s-constructor',
             'branch: "feature..x" is not allowed; expected a git branch name such as main',
             'region: "europe" is not allowed; expected an AWS region such as eu-west-1',

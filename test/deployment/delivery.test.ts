@@ -45,6 +45,7 @@ describe("delivery program (deployment/)", function () {
         assert.deepEqual(run.outputs.environments, { shared: "spark-k8s/shared", dev: "spark-k8s/dev", staging: "spark-k8s/staging", prod: "spark-k8s/prod" });
         assert.deepEqual(run.outputs.deploymentStacks, platformStacks.map((s) => `${organization as string}/spark-k8s/${s}`));
         assert.deepEqual(run.outputs.driftSchedules, { staging: "0 6 * * *", prod: "0 6 * * *" });
+        assert.deepEqual(Object.keys(run.outputs.oidcTrustConditions as object), [...platformStacks]);
     });
 
     it("targets the platform's own project, read from the root Pulumi.yaml", () => {

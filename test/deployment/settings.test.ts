@@ -4,6 +4,8 @@ import {
     branchRef,
     environmentRef,
     environmentYaml,
+    oidcSubject,
+    oidcTrustConditions,
     platformStacks,
     preRunCommands,
     sharedEnvironment,
@@ -19,7 +21,7 @@ const project = "spark-k8s";
 interface StackEnvironmentDoc {
     imports: string[];
     values: {
-        aws: { login: { "fn::open::aws-login": { oidc: { roleArn: string; sessionName: string; duration: string } } } };
+        aws: { login: { "fn::open::aws-login": { oidc: { roleArn: string; sessionName: string; duration: string; subjectAttributes: string[] } } } };
         environmentVariables: Record<string, string>;
         pulumiConfig: Record<string, string>;
     };
@@ -93,7 +95,12 @@ describe("delivery decisions", () => {
                 assert.deepEqual(Object.keys(doc).sort(), ["imports", "values"]);
                 assert.deepEqual(doc.imports, ["spark-k8s/shared"]);
                 assert.deepEqual(doc.values.aws.login["fn::open::aws-login"], {
-                    oidc: { roleArn: validDeliveryConfig.oidcRoleArns[stack], sessionName: `\${aws.oidc.sessionName}-${stack}`, duration: "${aws.oidc.duration}" },
+                    oidc: {
+                        roleArn: validDeliveryConfig.oidcRoleArns[stack],
+                        sessionName: `\${aws.oidc.sessionName}-${stack}`,
+                        duration: "${aws.oidc.duration}",
+                        subjectAttributes: ["currentEnvironment.name"],
+                    },
                 });
                 assert.deepEqual(doc.values.environmentVariables, {
                     AWS_ACCESS_KEY_ID: "${aws.login.accessKeyId}",
@@ -102,6 +109,15 @@ describe("delivery decisions", () => {
                 });
                 assert.deepEqual(doc.values.pulumiConfig, { "aws:region": "${aws.region}" });
             }
+        });
+
+        it("each role trusts only its stack's environment: audience aws:<org>, subject naming the environment that defines the login", () => {
+            assert.deepEqual(oidcTrustConditions("prod", validDeliveryConfig, project), {
+                "api.pulumi.com/oidc:aud": "aws:example-org",
+                "api.pulumi.com/oidc:sub": "pulumi:environments:pulumi.organization.login:example-org:currentEnvironment.name:spark-k8s/prod",
+            });
+            const subjects = platformStacks.map((s) => oidcSubject(s, validDeliveryConfig, project));
+            assert.equal(new Set(subjects).size, platformStacks.length);
         });
 
         it("every reference resolves: to the stack's own login or to a value of the shared environment", () => {
