@@ -149,8 +149,13 @@ describe("delivery program (deployment/)", function () {
     });
 
     it("Pulumi.yaml declares every key of the schema with a description; organization and repository have no default", () => {
-        const project = parseYaml(fs.readFileSync(path.join(deliveryDir, "Pulumi.yaml"), "utf8")) as { name: string; config: Record<string, { description?: string; default?: unknown }> };
+        const project = parseYaml(fs.readFileSync(path.join(deliveryDir, "Pulumi.yaml"), "utf8")) as { name: string; main?: string; config: Record<string, { description?: string; default?: unknown }> };
         assert.equal(project.name, "spark-k8s-delivery");
+        // The runtime would otherwise take the root package.json's main, the platform's index.ts.
+        assert.equal(project.main, "index.ts");
+        assert.ok(fs.existsSync(path.join(deliveryDir, project.main)));
+        // pulumi up compiles with the tsconfig.json of the program's folder: the repository's options.
+        assert.match(fs.readFileSync(path.join(deliveryDir, "tsconfig.json"), "utf8"), /"extends": "\.\.\/tsconfig\.json"/);
         assert.deepEqual(Object.keys(project.config), Object.keys(deliverySchema.shape));
         for (const [key, decl] of Object.entries(project.config)) {
             assert.ok(decl.description && decl.description.length > 20, key);
