@@ -8,7 +8,7 @@
 import { EnforcementLevel, ResourceValidation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { exemptions } from "./exemptions";
 import { exemptionFor, exemptionsKey, exemptionsOfRule, exemptionsSchema, ruleExemptions } from "./lib/exemptions";
-import { Environment, environments, PlatformRule } from "./lib/rule";
+import { Environment, environments, PlatformRule, policyEnvironmentVariable } from "./lib/rule";
 import { exemptionsInPrivilegedNamespaces } from "./kubernetes/namespaces";
 import { allRules } from "./rules";
 
@@ -22,8 +22,7 @@ export type PolicyConfigFile = Readonly<Record<string, RuleConfig>>;
  */
 export type PolicyOverrides = Readonly<Record<string, EnforcementLevel | ({ readonly enforcementLevel?: EnforcementLevel } & Readonly<Record<string, unknown>>)>>;
 
-/** The variable that picks the pack's environment when Pulumi runs it. */
-export const policyEnvironmentVariable = "SPARK_K8S_POLICY_ENV";
+export { policyEnvironmentVariable };
 /** Without a known environment the pack applies the strictest one. */
 export const defaultPolicyEnvironment: Environment = "prod";
 

@@ -8,10 +8,10 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
-import { deserializeProperties } from "@pulumi/pulumi/runtime/rpc";
+import { deserializeProperties, deserializeProperty, specialArchiveSig, specialAssetSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import { parse as parseYaml } from "yaml";
-import { decodeConfigValues, loadConfig, PlatformConfig, resolveConfig } from "../components/config";
+import { decodeConfigValues, loadConfig, PlatformConfig, projectConfigValues, resolveConfig } from "../components/config";
 import { createPlatform, PlatformOutputs } from "../components/platform";
 
 export const repoRoot = path.resolve(__dirname, "..");
@@ -57,6 +57,26 @@ export interface StackConfigFile {
     readonly values: Record<string, string>;
     /** Keys that hold an encrypted value at any depth, as the CLI marks them secret. */
     readonly secretKeys: string[];
+    /**
+     * ESC environments the stack file imports (its top-level `environment:`, a list or an inline
+     * definition's `imports`), which the CLI opens and merges under the stack's config. Offline
+     * they are not opened: their values need Pulumi Cloud. Not to be confused with the config key
+     * `<project>:environment`.
+     */
+    readonly environments: string[];
+}
+
+/** The environments a stack file's top-level `environment:` imports (the forms of Pulumi's ProjectStack.Environment). */
+export function stackFileEnvironments(environment: unknown, file: string): string[] {
+    if (environment === undefined || environment === null) return [];
+    const imports = Array.isArray(environment) ? environment : typeof environment === "object" ? ((environment as { imports?: unknown }).imports ?? []) : undefined;
+    if (!Array.isArray(imports)) throw new Error(`${file}: environment must be a list of ESC environments or an environment definition with imports`);
+    return imports.map((i: unknown) => {
+        // An import is "project/name" or { "project/name": { merge: false } }.
+        const name = typeof i === "string" ? i : i !== null && typeof i === "object" && Object.keys(i).length === 1 ? Object.keys(i)[0] : undefined;
+        if (name === undefined) throw new Error(`${file}: environment imports ${JSON.stringify(i)}, which is not an environment name`);
+        return name;
+    });
 }
 
 /**
@@ -105,14 +125,15 @@ const typeChecks: Record<string, (v: unknown) => boolean> = {
  * key by key by Pulumi.<stack>.yaml. Objects are JSON-encoded. Like the CLI, it refuses a stack
  * that leaves a declared key without default unset, or sets a typed key to a value of another
  * type. Encrypted values cannot be decrypted offline: each becomes secureValueStandIn and its key
- * is marked secret, as the CLI marks it.
+ * is marked secret, as the CLI marks it. The ESC environments the stack file imports are listed,
+ * not opened: their values come from Pulumi Cloud, so only the stack file's own config counts here.
  */
 export function loadStackConfig(stack: string, dir = repoRoot): StackConfigFile {
     const project = parseYaml(fs.readFileSync(path.join(dir, "Pulumi.yaml"), "utf8")) as { name: string; config?: Record<string, unknown> };
     const qualify = (key: string) => (key.includes(":") ? key : `${project.name}:${key}`);
     const stackFile = path.join(dir, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(stackFile)) throw new Error(`no stack file ${path.basename(stackFile)} in ${dir}`);
-    const stackDoc = (parseYaml(fs.readFileSync(stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    const stackDoc = (parseYaml(fs.readFileSync(stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown>; environment?: unknown };
     const stackValues = new Map(Object.entries(stackDoc.config ?? {}).map(([k, v]) => [qualify(k), v]));
 
     const values: Record<string, string> = {};
@@ -135,7 +156,7 @@ export function loadStackConfig(stack: string, dir = repoRoot): StackConfigFile 
         if (secure) secretKeys.push(key);
         values[key] = encode(value);
     }
-    return { project: project.name, values, secretKeys };
+    return { project: project.name, values, secretKeys, environments: stackFileEnvironments(stackDoc.environment, path.basename(stackFile)) };
 }
 
 /** Deterministic account and values the mocks hand back, so tests can look for them. */
@@ -198,6 +219,28 @@ interface RegisterResourceRequest {
     getDependenciesList(): string[];
 }
 
+/** Keys the SDK serialises with an asset or archive besides what the program gave it: the signature and its class markers. */
+const assetMarkers = new Set([specialSigKey, "__pulumiAsset", "__pulumiArchive"]);
+
+/**
+ * An asset or archive as the plan shows it: what the program gave it ({ text }, { path }, { uri },
+ * { assets }), without the SDK's markers. Deserialized, the SDK's objects hold these as promises.
+ */
+function plainAssets(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(plainAssets);
+    if (value === null || typeof value !== "object") return value;
+    const entries = Object.entries(value as Record<string, unknown>);
+    const sig = (value as Record<string, unknown>)[specialSigKey];
+    const isAsset = sig === specialAssetSig || sig === specialArchiveSig;
+    return Object.fromEntries(entries.filter(([k]) => !(isAsset && assetMarkers.has(k))).map(([k, v]) => [k, plainAssets(v)]));
+}
+
+/** Registered inputs as deserializeProperties gives them (unknowns kept, secrets wrapped), with assets as plain data. */
+function recordedInputs(struct: Parameters<typeof deserializeProperties>[0]): Record<string, unknown> {
+    const raw = plainAssets(struct.toJavaScript()) as Record<string, unknown>;
+    return Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined).map(([k, v]) => [k, deserializeProperty(v, true) as unknown]));
+}
+
 /** MockMonitor that also records parent, provider and inputs of every registration. */
 class RecordingMonitor extends MockMonitor {
     readonly recorded: RecordedResource[] = [];
@@ -213,7 +256,7 @@ class RecordingMonitor extends MockMonitor {
             parent: parent || null,
             custom: req.getCustom(),
             provider: (req.getProvider() || "").split("::").slice(0, -1).join("::") || null,
-            inputs: deserializeProperties(req.getObject(), true),
+            inputs: recordedInputs(req.getObject()),
             dependencies: req.getDependenciesList(),
         });
         return super.registerResource(req, callback);
@@ -335,31 +378,35 @@ export async function runProgram<T>(
 /** The validated config of a stack as the program sees it, computed without running it. Throws ConfigError on bad config. */
 export function stackConfig(stack: string, dir = repoRoot): PlatformConfig {
     const file = loadStackConfig(stack, dir);
-    const prefix = `${file.project}:`;
-    const own = Object.fromEntries(
-        Object.entries(file.values)
-            .filter(([k]) => k.startsWith(prefix))
-            .map(([k, v]) => [k.slice(prefix.length), v]),
-    );
+    const own = projectConfigValues(file.values, file.project);
     return resolveConfig(decodeConfigValues(own), { stack, project: file.project, region: file.values["aws:region"] });
 }
+
+/**
+ * The programs of the repository, by the project name of their Pulumi.yaml: the platform (the root)
+ * and the delivery program (deployment/). Each loads only when a stack of its project runs.
+ */
+export const programs: Readonly<Record<string, () => Promise<() => unknown>>> = {
+    "spark-k8s": () => Promise.resolve((): Promise<PlatformOutputs> => createPlatform(loadConfig())),
+    "spark-k8s-delivery": async () => {
+        const [{ loadDeliveryConfig }, { createDelivery }] = await Promise.all([import("../deployment/config"), import("../deployment/delivery")]);
+        return () => createDelivery(loadDeliveryConfig());
+    },
+};
 
 /** Runs the program for a stack under mocks and returns what it registered. Throws ConfigError on bad config. */
 export async function runStack(stack: string, options: RunOptions = {}): Promise<StackRun> {
     const file = loadStackConfig(stack, options.dir);
+    const load = programs[file.project];
+    if (!load) throw new Error(`no program for project "${file.project}" (Pulumi.yaml in ${options.dir ?? repoRoot}); known projects: ${Object.keys(programs).join(", ")}`);
     const values = { ...file.values };
     for (const [key, value] of Object.entries(options.config ?? {})) {
         const fullKey = key.includes(":") ? key : `${file.project}:${key}`;
         if (value === undefined) delete values[fullKey];
         else values[fullKey] = encode(value);
     }
-    const run = await runProgram((): Promise<PlatformOutputs> => createPlatform(loadConfig()), {
-        project: file.project,
-        stack,
-        values,
-        secretKeys: file.secretKeys,
-        missingImages: options.missingImages,
-    });
+    const program = await load();
+    const run = await runProgram(program, { project: file.project, stack, values, secretKeys: file.secretKeys, missingImages: options.missingImages });
     return { stack, project: file.project, resources: run.resources, outputs: run.result as Record<string, unknown> };
 }
 

@@ -18,7 +18,8 @@ Evaluates a stack offline under Pulumi mocks and prints what it would create.
 
   --stack NAME   stack to evaluate (reads Pulumi.<NAME>.yaml)
   --json FILE    also write the plan as JSON; secret values appear as "[secret]"
-  --dir DIR      directory holding Pulumi.yaml and the stack files (default: the repository root)
+  --dir DIR      directory holding Pulumi.yaml and the stack files (default: the repository root);
+                 --dir deployment evaluates the delivery program (Deployments settings, ESC)
   --policy       also run the policy rules with the defaults of the stack's environment tier
                  (its environment config, else the stack name); exit 1 on a mandatory violation
   --charts DIR   with --policy: render each chart of the plan found in DIR (<chart>-<version>.tgz, as

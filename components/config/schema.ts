@@ -71,7 +71,7 @@ export const requiredClusterLogTypes = ["api", "audit", "authenticator"] as cons
 const quote = (values: readonly string[]) => values.map((v) => `"${v}"`).join(", ");
 
 /** A strict object whose unknown-key error lists the keys it accepts. */
-function strictObject<T extends z.ZodRawShape>(shape: T) {
+export function strictObject<T extends z.ZodRawShape>(shape: T) {
     const allowed = Object.keys(shape).join(", ");
     return z.strictObject(shape, {
         error: (issue) =>
@@ -90,11 +90,11 @@ function integer(min: number, max: number) {
 
 const boolean = () => z.boolean({ error: "expected true or false" });
 
-function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+export function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
     return z.enum(values, { error: `expected one of ${quote(values)}` });
 }
 
-function pattern(re: RegExp, expected: string) {
+export function pattern(re: RegExp, expected: string) {
     return z.string({ error: `expected ${expected}` }).regex(re, { error: `expected ${expected}` });
 }
 
@@ -107,6 +107,9 @@ const list = <T extends z.ZodType>(item: T, min: number, max: number, what: stri
     z.array(item, { error: `expected a list of ${what}` }).min(min, { error: `expected ${min} to ${max} ${what}` }).max(max, {
         error: `expected ${min} to ${max} ${what}`,
     });
+
+/** An IAM role ARN (any partition). */
+export const roleArn = () => pattern(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, "an IAM role ARN such as arn:aws:iam::123456789012:role/platform-admin");
 
 const dnsLabel = (what: string) => pattern(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, `${what}: lower-case letters, digits and dashes, at most 63`);
 
@@ -175,7 +178,7 @@ export const clusterSchema = strictObject({
     endpointPublicAccess: boolean(),
     publicAccessCidrs: list(cidr(), 0, 40, "CIDRs"),
     /** IAM role ARNs granted cluster-admin through EKS access entries. */
-    adminRoleArns: list(pattern(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, "an IAM role ARN such as arn:aws:iam::123456789012:role/platform-admin"), 0, 20, "role ARNs"),
+    adminRoleArns: list(roleArn(), 0, 20, "role ARNs"),
     logTypes: list(oneOf(clusterLogTypes), 0, 5, "log types"),
     /** Days CloudWatch keeps control-plane logs (a value CloudWatch accepts). */
     logRetentionDays: z.union(logRetentionValues.map((d) => z.literal(d)), { error: `expected one of ${logRetentionValues.join(", ")}` }),

@@ -89,7 +89,8 @@ export function redactSecrets(path: Path, value: unknown): unknown {
     return value;
 }
 
-function notAllowed(path: Path, value: unknown, expected: string): ConfigProblem {
+/** The problem "<path>: <value> is not allowed; <expected>", secrets redacted. */
+export function notAllowed(path: Path, value: unknown, expected: string): ConfigProblem {
     const p = formatPath(path);
     return { path: p, kind: "invalid-value", message: `${p}: ${renderValue(redactSecrets(path, value))} is not allowed; ${expected}` };
 }
@@ -99,7 +100,8 @@ const replacedKeys: Readonly<Record<string, string>> = {
     "spark.scenario": 'replaced by spark.scenarios, a list of scenario names (e.g. ["jupyter-connect-k8s", "airflow-operator"]); the stack runs what any listed scenario needs',
 };
 
-function unknownKey(path: Path, allowed: readonly string[]): ConfigProblem {
+/** The problem "<path>: unknown key", with near misses among the allowed keys and the whole list. */
+export function unknownKey(path: Path, allowed: readonly string[]): ConfigProblem {
     const p = formatPath(path);
     if (replacedKeys[p]) return { path: p, kind: "unknown-key", message: `${p}: ${replacedKeys[p]}` };
     const key = String(path[path.length - 1]);
@@ -135,7 +137,8 @@ export function deepMerge(base: unknown, override: unknown): unknown {
     return out;
 }
 
-function schemaProblems(error: z.ZodError, merged: unknown): ConfigProblem[] {
+/** One problem per issue of a strict schema (ours: every message says what is allowed) over the value it parsed. */
+export function schemaProblems(error: z.ZodError, merged: unknown): ConfigProblem[] {
     return error.issues.flatMap((issue) => {
         if (issue.code === "unrecognized_keys") {
             const allowed = issue.message.replace(/^expected one of: /, "").split(", ");

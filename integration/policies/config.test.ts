@@ -12,23 +12,8 @@ import { policyConfig, toPolicy } from "../../policies/config";
 import { environments } from "../../policies/lib/rule";
 import { allRules } from "../../policies/rules";
 import { repoRoot } from "../../tools/harness";
-import { cachedDirectory, cacheRoot, digestOf, goEnv, run } from "../support/cache";
-
-const sourceDir = path.join(__dirname, "pulumiconfig");
-
-/** The validator, built once into the cache. */
-function pulumiConfigValidator(): string {
-    const sources = ["go.mod", "go.sum", "main.go"].map((f) => fs.readFileSync(path.join(sourceDir, f), "utf8"));
-    const dir = cachedDirectory(path.join(cacheRoot, "bin", `pulumiconfig-${digestOf(sources)}`), (target) => {
-        run("nice", ["-n", "10", "go", "build", "-mod=readonly", "-trimpath", "-o", path.join(target, "pulumiconfig"), "."], {
-            cwd: sourceDir,
-            env: goEnv(),
-            timeout: 30 * 60 * 1000,
-            what: "go build integration/policies/pulumiconfig (the Pulumi CLI's policy config validation)",
-        });
-    });
-    return path.join(dir, "pulumiconfig");
-}
+import { run } from "../support/cache";
+import { pulumiConfigSourceDir, pulumiConfigValidator } from "../support/pulumiConfig";
 
 /** What the pack tells the CLI about its policies: name, enforcement level and config schema. */
 const packPolicies = allRules.map(toPolicy).map((p) => ({ name: p.name, enforcementLevel: "advisory", configSchema: p.configSchema }));
@@ -47,7 +32,7 @@ describe("policy config, validated by the Pulumi CLI's own code", function () {
 
     it("builds against the Pulumi version the project pins", () => {
         const pinned = (JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies["@pulumi/pulumi"];
-        assert.match(fs.readFileSync(path.join(sourceDir, "go.mod"), "utf8"), new RegExp(`github\\.com/pulumi/pulumi/pkg/v3 v${pinned.replace(/\./g, "\\.")}\\b`));
+        assert.match(fs.readFileSync(path.join(pulumiConfigSourceDir, "go.mod"), "utf8"), new RegExp(`github\\.com/pulumi/pulumi/pkg/v3 v${pinned.replace(/\./g, "\\.")}\\b`));
     });
 
     for (const env of environments) {

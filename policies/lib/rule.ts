@@ -10,6 +10,9 @@ import { Tier, tiers } from "../../components/config/schema";
 export const environments = tiers;
 export type Environment = Tier;
 
+/** The variable that picks the pack's environment when Pulumi runs it. */
+export const policyEnvironmentVariable = "SPARK_K8S_POLICY_ENV";
+
 export type Severity = "low" | "medium" | "high" | "critical";
 export type RuleFamily = "kubernetes" | "aws" | "spark";
 

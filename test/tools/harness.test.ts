@@ -2,7 +2,8 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { loadStackConfig, maskSecrets, secretMask, secretSig, secureValueStandIn } from "../../tools/harness";
+import * as pulumi from "@pulumi/pulumi";
+import { loadStackConfig, maskSecrets, runProgram, secretMask, secretSig, secureValueStandIn, stackFileEnvironments } from "../../tools/harness";
 
 function projectDir(files: Record<string, string>): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "spark-k8s-harness-"));
@@ -75,6 +76,30 @@ describe("stack harness config loading", () => {
     it("refuses missing stack files", () => {
         const dir = projectDir({ "Pulumi.yaml": pulumiYaml, "Pulumi.dev.yaml": "config: {}\n" });
         assert.throws(() => loadStackConfig("nope", dir), /no stack file Pulumi\.nope\.yaml/);
+    });
+
+    it("lists the ESC environments a stack file imports, apart from the config key named environment", () => {
+        const stackFile = "environment:\n  - demo/dev\n  - shared/aws\nconfig:\n  demo:environment: staging\n";
+        const dir = projectDir({ "Pulumi.yaml": `${pulumiYaml}  environment:\n    type: string\n    description: tier\n    default: ""\n`, "Pulumi.dev.yaml": stackFile });
+        const { values, environments } = loadStackConfig("dev", dir);
+        assert.deepEqual(environments, ["demo/dev", "shared/aws"]);
+        assert.equal(values["demo:environment"], "staging", "the tier config key is config, not an import");
+        assert.equal(values.environment, undefined);
+        assert.deepEqual(loadStackConfig("dev", projectDir({ "Pulumi.yaml": pulumiYaml, "Pulumi.dev.yaml": "config: {}\n" })).environments, []);
+        // An inline environment definition, as Pulumi's ProjectStack accepts it: its imports, plain or with options.
+        assert.deepEqual(stackFileEnvironments({ imports: ["demo/dev", { "demo/creds": { merge: false } }], values: { a: 1 } }, "f"), ["demo/dev", "demo/creds"]);
+        assert.throws(() => stackFileEnvironments("demo/dev", "Pulumi.dev.yaml"), /Pulumi\.dev\.yaml: environment must be a list/);
+        assert.throws(() => stackFileEnvironments([42], "Pulumi.dev.yaml"), /imports 42, which is not an environment name/);
+    });
+
+    it("records assets as the program gave them ({ text }, { path }), not as the SDK's promises", async () => {
+        class Thing extends pulumi.CustomResource {
+            constructor(name: string, props: pulumi.Inputs) {
+                super("test:index:Thing", name, props);
+            }
+        }
+        const { resources } = await runProgram(() => new Thing("thing", { body: new pulumi.asset.StringAsset("a: 1\n"), file: new pulumi.asset.FileAsset("/etc/hostname") }));
+        assert.deepEqual(resources[0].inputs, { body: { text: "a: 1\n" }, file: { path: "/etc/hostname" } });
     });
 
     it("masks secret values at any depth", () => {

@@ -1,9 +1,19 @@
-// Reconciles and validates a policy pack's config exactly as the Pulumi CLI does before a preview
-// with --policy-pack-config (pkg/v3 resource/analyzer at the version of @pulumi/pulumi in
-// package.json): defaults from each policy's configSchema, the pack's initial config, then the
-// given config, each policy's result checked against its schema. Reads
-// { policies: [{ name, enforcementLevel, configSchema }], initialConfig, config } as JSON on stdin
-// and prints { "errors": [...] }.
+// The Pulumi CLI's own config code (pkg/v3 and sdk/v3 at the version of @pulumi/pulumi in
+// package.json, with the ESC evaluator of that build), in two modes:
+//
+//   - no argument: reconciles and validates a policy pack's config exactly as the CLI does before
+//     a preview with --policy-pack-config (resource/analyzer): defaults from each policy's
+//     configSchema, the pack's initial config, then the given config, each policy's result checked
+//     against its schema. Reads { policies: [{ name, enforcementLevel, configSchema }],
+//     initialConfig, config } as JSON on stdin and prints { "errors": [...] }.
+//   - "stack": loads Pulumi.yaml and Pulumi.<stack>.yaml as the CLI does (workspace.LoadProject,
+//     LoadProjectStack), opens the ESC environments the stack file imports with ESC's evaluator
+//     (imports, merging, interpolation) from the definitions given, with a stand-in for the
+//     aws-login provider (Pulumi Cloud runs the real one), reads the environment variables the
+//     CLI exports (Environment.GetEnvironmentVariables), and merges the environment's pulumiConfig with the
+//     stack's config and the project's declarations as the CLI does before every operation
+//     (workspace.ValidateStackConfigAndApplyProjectConfig). Reads { projectDir, stack,
+//     environments: { "<project>/<name>": "<yaml>" } } on stdin and prints what it found.
 package main
 
 import (
@@ -30,6 +40,10 @@ type input struct {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "stack" {
+		stackMain()
+		return
+	}
 	var in input
 	if err := json.NewDecoder(os.Stdin).Decode(&in); err != nil {
 		fmt.Fprintln(os.Stderr, err)
