@@ -5,6 +5,8 @@
 #
 #   REGISTRY=123456789012.dkr.ecr.eu-west-1.amazonaws.com PUSH=1 images/build.sh
 #   REGISTRY=localhost:5000 images/build.sh spark-runtime-3.5 spark-rapids
+#   REGISTRY=123456789012.dkr.ecr.eu-west-1.amazonaws.com/dev PUSH=1 DIGESTS_FILE=digests.json images/build.sh
+#   images/build.sh --list        # the targets, one a line, in build order
 #
 # Targets (default: all, in this order; spark-rapids builds FROM spark-runtime-3.5), one
 # spark-runtime and one jupyter-spark per line of SPARK_LINES:
@@ -16,18 +18,23 @@
 #   PLATFORM  e.g. linux/amd64 (default: the builder's platform)
 #   DOCKER    client to run (default: docker)
 #   DRY_RUN=1 print the commands instead of running them
+#   DIGESTS_FILE=path  with PUSH=1: after each push, read the digest the registry gave the image
+#             (docker inspect's RepoDigests entry of the image's repository) and, at the end, write
+#             a JSON object keyed like the spark.images references below, one entry per image
+#             built, each "<registry>/spark-k8s/<name>@sha256:<digest>". A dry run prints the
+#             inspect commands and writes no file: only a real push gives a digest.
 set -euo pipefail
 
 images_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=versions.env
 source "${images_dir}/versions.env"
 
-REGISTRY="${REGISTRY:?set REGISTRY, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com or localhost:5000}"
-REGISTRY="${REGISTRY%/}"
+REGISTRY="${REGISTRY:-}"
 PUSH="${PUSH:-0}"
 PLATFORM="${PLATFORM:-}"
 DOCKER="${DOCKER:-docker}"
 DRY_RUN="${DRY_RUN:-0}"
+DIGESTS_FILE="${DIGESTS_FILE:-}"
 export DOCKER_BUILDKIT=1
 
 # The Spark lines, and "35" for "3.5": the NN of the SPARK<NN>_* keys and *_<NN>_TAG keys.
@@ -40,7 +47,17 @@ all_targets+=(spark-rapids hive-metastore)
 for line in "${lines[@]}"; do all_targets+=("jupyter-spark-${line}"); done
 all_targets+=(airflow)
 targets=("$@")
+if [ "${targets[*]-}" = "--list" ]; then printf '%s\n' "${all_targets[@]}"; exit 0; fi
+if [ -z "$REGISTRY" ]; then
+    echo "set REGISTRY, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com or localhost:5000" >&2
+    exit 2
+fi
+REGISTRY="${REGISTRY%/}"
 [ "${#targets[@]}" -gt 0 ] || targets=("${all_targets[@]}")
+if [ -n "$DIGESTS_FILE" ] && [ "$PUSH" != "1" ]; then
+    echo "DIGESTS_FILE needs PUSH=1: only a pushed image has a registry digest" >&2
+    exit 2
+fi
 
 reference() { printf '%s/spark-k8s/%s:%s' "$REGISTRY" "$1" "$2"; }
 
@@ -54,6 +71,22 @@ run() {
 
 # "name:tag ref" for every image built in this run (a plain array: macOS ships bash 3.2).
 built=()
+# "name:tag repository@sha256:..." for every image pushed in this run, with DIGESTS_FILE.
+digests=()
+repo_digests_format='{{range .RepoDigests}}{{println .}}{{end}}'
+
+# pushed_digest <ref>: the RepoDigests entry of <ref>'s repository, which docker records on push.
+pushed_digest() {
+    local repository="${1%:*}" entry
+    while IFS= read -r entry; do
+        if [[ "$entry" =~ ^(.+)@sha256:[0-9a-f]{64}$ ]] && [ "${BASH_REMATCH[1]}" = "$repository" ]; then
+            printf '%s' "$entry"
+            return 0
+        fi
+    done < <("$DOCKER" inspect --format "$repo_digests_format" "$1")
+    echo "no digest of ${repository} in the RepoDigests of ${1} after its push" >&2
+    return 1
+}
 
 # build <image name> <tag> <dockerfile under images/> [NAME=value build args...]
 build() {
@@ -68,7 +101,18 @@ build() {
     cmd+=("$images_dir")
     echo "==> ${ref}" >&2
     run "${cmd[@]}"
-    if [ "$PUSH" = "1" ]; then run "$DOCKER" push "$ref"; fi
+    if [ "$PUSH" = "1" ]; then
+        run "$DOCKER" push "$ref"
+        if [ -n "$DIGESTS_FILE" ]; then
+            if [ "$DRY_RUN" = "1" ]; then
+                run "$DOCKER" inspect --format "$repo_digests_format" "$ref"
+            else
+                local digest
+                digest="$(pushed_digest "$ref")"
+                digests+=("${name}:${tag} ${digest}")
+            fi
+        fi
+    fi
     built+=("${name}:${tag} ${ref}")
 }
 
@@ -131,13 +175,30 @@ for target in "${targets[@]}"; do
     esac
 done
 
-# The references, keyed like the stack's spark.images settings (exact keys: docs/configuration.md).
-print_ref() {
-    local key="$1" name="$2" tag="$3" entry
-    for entry in ${built[@]+"${built[@]}"}; do
-        if [ "${entry%% *}" = "${name}:${tag}" ]; then printf '    %s: %s\n' "$key" "${entry#* }"; fi
+# Every image build.sh can build as "key name:tag", the key being its stack config key under
+# spark.images (exact keys: docs/configuration.md), in the order the references are printed.
+config_keys=()
+for line in "${lines[@]}"; do
+    tag_key="SPARK_RUNTIME_$(suffix "$line")_TAG"
+    config_keys+=("spark$(suffix "$line") spark-runtime:${!tag_key}")
+done
+config_keys+=("sparkRapids spark-rapids:${SPARK_RAPIDS_TAG}" "hiveMetastore hive-metastore:${HIVE_METASTORE_TAG}")
+for line in "${lines[@]}"; do
+    tag_key="JUPYTER_SPARK_$(suffix "$line")_TAG"
+    config_keys+=("jupyter$(suffix "$line") jupyter-spark:${!tag_key}")
+done
+config_keys+=("airflow airflow:${AIRFLOW_TAG}")
+
+# lookup <name:tag> <"name:tag value" entries...>: the value of the entry for that image, if any.
+lookup() {
+    local image="$1" entry
+    shift
+    for entry in "$@"; do
+        if [ "${entry%% *}" = "$image" ]; then printf '%s' "${entry#* }"; return 0; fi
     done
+    return 1
 }
+
 echo
 if [ "$DRY_RUN" = "1" ]; then
     echo "Dry run; these references would go in the stack config (spark.images):"
@@ -146,14 +207,27 @@ elif [ "$PUSH" = "1" ]; then
 else
     echo "Built locally (PUSH=1 pushes). Stack config (spark.images):"
 fi
-for line in "${lines[@]}"; do
-    tag_key="SPARK_RUNTIME_$(suffix "$line")_TAG"
-    print_ref "spark$(suffix "$line")" spark-runtime "${!tag_key}"
+for entry in "${config_keys[@]}"; do
+    if ref="$(lookup "${entry#* }" ${built[@]+"${built[@]}"})"; then printf '    %s: %s\n' "${entry%% *}" "$ref"; fi
 done
-print_ref sparkRapids spark-rapids "$SPARK_RAPIDS_TAG"
-print_ref hiveMetastore hive-metastore "$HIVE_METASTORE_TAG"
-for line in "${lines[@]}"; do
-    tag_key="JUPYTER_SPARK_$(suffix "$line")_TAG"
-    print_ref "jupyter$(suffix "$line")" jupyter-spark "${!tag_key}"
-done
-print_ref airflow airflow "$AIRFLOW_TAG"
+
+if [ -n "$DIGESTS_FILE" ]; then
+    if [ "$DRY_RUN" = "1" ]; then
+        echo "Dry run; ${DIGESTS_FILE} is not written (only a push gives a digest)."
+    else
+        # Digest references hold only [a-z0-9./:_@-], so they need no JSON escaping.
+        {
+            printf '{'
+            separator=''
+            for entry in "${config_keys[@]}"; do
+                if digest="$(lookup "${entry#* }" ${digests[@]+"${digests[@]}"})"; then
+                    printf '%s\n  "%s": "%s"' "$separator" "${entry%% *}" "$digest"
+                    separator=','
+                fi
+            done
+            printf '\n}\n'
+        } > "${DIGESTS_FILE}.tmp"
+        mv "${DIGESTS_FILE}.tmp" "$DIGESTS_FILE"
+        echo "Digests (spark.images by digest) written to ${DIGESTS_FILE}."
+    fi
+fi

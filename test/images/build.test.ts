@@ -1,6 +1,8 @@
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
+import { createHash } from "crypto";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { tierDefaults } from "../../components/config/defaults";
 import { lineSuffix, sparkVersions } from "../../components/config/schema";
@@ -35,7 +37,7 @@ describe("images/versions.env and images/build.sh", () => {
         const code = text.split(/\r?\n/).filter((l) => !l.trim().startsWith("#")).join("\n");
         assert.doesNotMatch(code, /\d+\.\d+\.\d+/, "a literal version in build.sh");
         assert.doesNotMatch(code, /latest/i);
-        const own = new Set(["REGISTRY", "PUSH", "PLATFORM", "DOCKER", "DRY_RUN", "BASH_SOURCE", "images_dir", "all_targets", "targets", "target", "name", "tag", "dockerfile", "ref", "cmd", "pair", "built", "entry", "key", "fetch_args", "args", "lines", "line", "nn", "tag_key", "image", "1", "2", "3", "@"]);
+        const own = new Set(["REGISTRY", "PUSH", "PLATFORM", "DOCKER", "DRY_RUN", "DIGESTS_FILE", "BASH_SOURCE", "BASH_REMATCH", "images_dir", "all_targets", "targets", "target", "name", "tag", "dockerfile", "ref", "cmd", "pair", "built", "digests", "digest", "repo_digests_format", "repository", "config_keys", "separator", "entry", "key", "fetch_args", "args", "lines", "line", "nn", "tag_key", "image", "1", "2", "3", "@"]);
         for (const m of code.matchAll(/\$\{#?!?([A-Za-z_][A-Za-z0-9_]*|[0-9@])/g)) {
             assert.ok(versions.has(m[1]) || own.has(m[1]), `build.sh expands \${${m[1]}}, which is not in versions.env`);
         }
@@ -95,5 +97,105 @@ describe("images/versions.env and images/build.sh", () => {
         for (const key of [...versions.keys()].filter((k) => k.endsWith("_BASE_IMAGE"))) assert.ok(docs.includes(v(key)), `docs lack ${key}`);
         assert.match(docs, /REGISTRY=\S+ PUSH=1 images\/build\.sh/);
         assert.match(docs, /docs\/configuration\.md/);
+    });
+});
+
+/**
+ * DIGESTS_FILE with a stand-in `docker` on PATH: it logs every call and answers `inspect` with the
+ * RepoDigests docker records on push (another repository's entry first, as an image pushed to two
+ * repositories has), so the digests build.sh writes are the stand-in's, for exactly the images built.
+ */
+describe("images/build.sh DIGESTS_FILE", () => {
+    const registry = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/dev";
+    let work: string;
+    const fakeDigest = (repository: string): string => createHash("sha256").update(repository).digest("hex");
+
+    beforeEach(() => {
+        work = fs.mkdtempSync(path.join(os.tmpdir(), "build-digests-"));
+        fs.mkdirSync(path.join(work, "bin"));
+        fs.writeFileSync(
+            path.join(work, "bin", "docker"),
+            [
+                "#!/usr/bin/env bash",
+                'printf "%s\\n" "$*" >> "$DOCKER_LOG"',
+                'if [ "$1" = inspect ]; then',
+                '    ref="${!#}"; repository="${ref%:*}"',
+                '    [ -n "${FAKE_NO_DIGEST:-}" ] && exit 0',
+                '    printf "other.example/mirror@sha256:%064d\\n" 0',
+                '    printf "%s@sha256:%s\\n" "$repository" "$(printf "%s" "$repository" | sha256sum | cut -c1-64)"',
+                "fi",
+                "",
+            ].join("\n"),
+            { mode: 0o755 },
+        );
+    });
+    afterEach(() => fs.rmSync(work, { recursive: true, force: true }));
+
+    const build = (env: Record<string, string>, targets: string[] = []) =>
+        spawnSync("bash", [path.join(imagesDir, "build.sh"), ...targets], {
+            env: { ...process.env, PATH: `${path.join(work, "bin")}:${process.env.PATH ?? ""}`, DOCKER_LOG: path.join(work, "docker.log"), REGISTRY: registry, ...env },
+            encoding: "utf8",
+            timeout: 30_000,
+        });
+    const calls = (): string[] => (fs.existsSync(path.join(work, "docker.log")) ? fs.readFileSync(path.join(work, "docker.log"), "utf8").trim().split("\n") : []);
+
+    it("with PUSH=1 writes the pushed digest of every image built, keyed like spark.images, after build, push, inspect of each", () => {
+        const digestsFile = path.join(work, "digests.json");
+        const run = build({ PUSH: "1", DIGESTS_FILE: digestsFile });
+        assert.equal(run.status, 0, run.stderr);
+        const written = JSON.parse(fs.readFileSync(digestsFile, "utf8")) as Record<string, string>;
+        assert.deepEqual(Object.keys(written), platformImages.map((i) => i.configKey), "every image, in the order build.sh prints the references");
+        for (const { name, configKey } of platformImages) {
+            const repository = `${registry}/spark-k8s/${name}`;
+            assert.equal(written[configKey], `${repository}@sha256:${fakeDigest(repository)}`, configKey);
+        }
+        const verbs = calls().map((c) => c.split(" ")[0]);
+        assert.deepEqual(verbs, platformImages.flatMap(() => ["build", "push", "inspect"]));
+        for (const { name, tagKey } of platformImages) {
+            assert.ok(calls().includes(`inspect --format {{range .RepoDigests}}{{println .}}{{end}} ${registry}/spark-k8s/${name}:${v(tagKey)}`), `inspect of ${name}`);
+        }
+        assert.match(run.stdout, /written to .*digests\.json/);
+        assert.deepEqual(fs.readdirSync(work).sort(), ["bin", "digests.json", "docker.log"], "no temporary file left");
+    });
+
+    it("writes only the images of the targets given", () => {
+        const digestsFile = path.join(work, "digests.json");
+        const run = build({ PUSH: "1", DIGESTS_FILE: digestsFile }, ["airflow", "hive-metastore"]);
+        assert.equal(run.status, 0, run.stderr);
+        assert.deepEqual(Object.keys(JSON.parse(fs.readFileSync(digestsFile, "utf8")) as object), ["hiveMetastore", "airflow"]);
+    });
+
+    it("fails, writing nothing, when docker has no digest of the image's repository after the push", () => {
+        const digestsFile = path.join(work, "digests.json");
+        const run = build({ PUSH: "1", DIGESTS_FILE: digestsFile, FAKE_NO_DIGEST: "1" }, ["airflow"]);
+        assert.notEqual(run.status, 0);
+        assert.match(run.stderr, /no digest of .*\/spark-k8s\/airflow/);
+        assert.equal(fs.existsSync(digestsFile), false);
+    });
+
+    it("refuses DIGESTS_FILE without PUSH=1 (exit 2) before building anything", () => {
+        const run = build({ DIGESTS_FILE: path.join(work, "digests.json") });
+        assert.equal(run.status, 2);
+        assert.match(run.stderr, /DIGESTS_FILE needs PUSH=1/);
+        assert.deepEqual(calls(), []);
+    });
+
+    it("in a dry run prints each inspect after its push, runs no docker and writes no file", () => {
+        const digestsFile = path.join(work, "digests.json");
+        const run = build({ PUSH: "1", DIGESTS_FILE: digestsFile, DRY_RUN: "1" }, ["spark-runtime-3.5"]);
+        assert.equal(run.status, 0, run.stderr);
+        const commands = run.stdout.split("\n").filter((l) => l.startsWith("+ "));
+        assert.deepEqual(commands.map((c) => c.split(" ")[2]), ["build", "push", "inspect"]);
+        assert.match(run.stdout, /digests\.json is not written/);
+        assert.equal(fs.existsSync(digestsFile), false);
+        assert.deepEqual(calls(), []);
+    });
+
+    it("--list prints the targets in build order, without REGISTRY", () => {
+        const run = spawnSync("bash", [path.join(imagesDir, "build.sh"), "--list"], { env: { ...process.env, REGISTRY: "" }, encoding: "utf8" });
+        assert.equal(run.status, 0, run.stderr);
+        const targets = run.stdout.trim().split("\n");
+        assert.equal(targets.length, platformImages.length);
+        assert.deepEqual(targets, [...sparkLines().map((l) => `spark-runtime-${l}`), "spark-rapids", "hive-metastore", ...sparkLines().map((l) => `jupyter-spark-${l}`), "airflow"]);
     });
 });
