@@ -5,7 +5,7 @@
 #
 #   REGISTRY=123456789012.dkr.ecr.eu-west-1.amazonaws.com PUSH=1 images/build.sh
 #   REGISTRY=localhost:5000 images/build.sh spark-runtime-3.5 spark-rapids
-#   REGISTRY=123456789012.dkr.ecr.eu-west-1.amazonaws.com/dev PUSH=1 DIGESTS_FILE=digests.json images/build.sh
+#   REGISTRY=123456789012.dkr.ecr.eu-west-1.amazonaws.com/spark-dev PUSH=1 DIGESTS_FILE=digests.json images/build.sh
 #   images/build.sh --list        # the targets, one a line, in build order
 #
 # Targets (default: all, in this order; spark-rapids builds FROM spark-runtime-3.5), one
@@ -18,10 +18,13 @@
 #   PLATFORM  e.g. linux/amd64 (default: the builder's platform)
 #   DOCKER    client to run (default: docker)
 #   DRY_RUN=1 print the commands instead of running them
+#   KIND_CLUSTER=name  load each image into that kind cluster after building it (the local stack's
+#             one command: REGISTRY=docker.io KIND_CLUSTER=spark images/build.sh <targets>)
+#   KIND      kind client to run (default: kind)
 #   DIGESTS_FILE=path  with PUSH=1: after each push, read the digest the registry gave the image
 #             (docker inspect's RepoDigests entry of the image's repository) and, at the end, write
 #             a JSON object keyed like the spark.images references below, one entry per image
-#             built, each "<registry>/spark-k8s/<name>@sha256:<digest>". A dry run prints the
+#             built, each "<registry>/spark-k8s/<name>:<tag>@sha256:<digest>". A dry run prints the
 #             inspect commands and writes no file: only a real push gives a digest.
 set -euo pipefail
 
@@ -35,6 +38,8 @@ PLATFORM="${PLATFORM:-}"
 DOCKER="${DOCKER:-docker}"
 DRY_RUN="${DRY_RUN:-0}"
 DIGESTS_FILE="${DIGESTS_FILE:-}"
+KIND_CLUSTER="${KIND_CLUSTER:-}"
+KIND="${KIND:-kind}"
 export DOCKER_BUILDKIT=1
 
 # The Spark lines, and "35" for "3.5": the NN of the SPARK<NN>_* keys and *_<NN>_TAG keys.
@@ -75,12 +80,14 @@ built=()
 digests=()
 repo_digests_format='{{range .RepoDigests}}{{println .}}{{end}}'
 
-# pushed_digest <ref>: the RepoDigests entry of <ref>'s repository, which docker records on push.
+# pushed_digest <ref>: "<ref>@sha256:<digest>", the digest from the RepoDigests entry of <ref>'s
+# repository, which docker records on push. The tag stays beside the digest: it names the version
+# (the Airflow chart reads it); the digest decides what is pulled.
 pushed_digest() {
     local repository="${1%:*}" entry
     while IFS= read -r entry; do
-        if [[ "$entry" =~ ^(.+)@sha256:[0-9a-f]{64}$ ]] && [ "${BASH_REMATCH[1]}" = "$repository" ]; then
-            printf '%s' "$entry"
+        if [[ "$entry" =~ ^(.+)@(sha256:[0-9a-f]{64})$ ]] && [ "${BASH_REMATCH[1]}" = "$repository" ]; then
+            printf '%s@%s' "$1" "${BASH_REMATCH[2]}"
             return 0
         fi
     done < <("$DOCKER" inspect --format "$repo_digests_format" "$1")
@@ -101,6 +108,7 @@ build() {
     cmd+=("$images_dir")
     echo "==> ${ref}" >&2
     run "${cmd[@]}"
+    if [ -n "$KIND_CLUSTER" ]; then run "$KIND" load docker-image --name "$KIND_CLUSTER" "$ref"; fi
     if [ "$PUSH" = "1" ]; then
         run "$DOCKER" push "$ref"
         if [ -n "$DIGESTS_FILE" ]; then

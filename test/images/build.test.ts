@@ -37,7 +37,7 @@ describe("images/versions.env and images/build.sh", () => {
         const code = text.split(/\r?\n/).filter((l) => !l.trim().startsWith("#")).join("\n");
         assert.doesNotMatch(code, /\d+\.\d+\.\d+/, "a literal version in build.sh");
         assert.doesNotMatch(code, /latest/i);
-        const own = new Set(["REGISTRY", "PUSH", "PLATFORM", "DOCKER", "DRY_RUN", "DIGESTS_FILE", "BASH_SOURCE", "BASH_REMATCH", "images_dir", "all_targets", "targets", "target", "name", "tag", "dockerfile", "ref", "cmd", "pair", "built", "digests", "digest", "repo_digests_format", "repository", "config_keys", "separator", "entry", "key", "fetch_args", "args", "lines", "line", "nn", "tag_key", "image", "1", "2", "3", "@"]);
+        const own = new Set(["REGISTRY", "PUSH", "PLATFORM", "DOCKER", "DRY_RUN", "DIGESTS_FILE", "KIND_CLUSTER", "KIND", "BASH_SOURCE", "BASH_REMATCH", "images_dir", "all_targets", "targets", "target", "name", "tag", "dockerfile", "ref", "cmd", "pair", "built", "digests", "digest", "repo_digests_format", "repository", "config_keys", "separator", "entry", "key", "fetch_args", "args", "lines", "line", "nn", "tag_key", "image", "1", "2", "3", "@"]);
         for (const m of code.matchAll(/\$\{#?!?([A-Za-z_][A-Za-z0-9_]*|[0-9@])/g)) {
             assert.ok(versions.has(m[1]) || own.has(m[1]), `build.sh expands \${${m[1]}}, which is not in versions.env`);
         }
@@ -80,6 +80,24 @@ describe("images/versions.env and images/build.sh", () => {
             const dockerfile = /--file (\S+)/.exec(line)![1];
             assert.deepEqual(dockerfileProblems(fs.readFileSync(dockerfile, "utf8"), overrides), [], `${dockerfile} with ${JSON.stringify(overrides)}`);
         }
+    });
+
+    it("with KIND_CLUSTER loads each image into kind right after building it, and pushes nothing", () => {
+        const run = spawnSync("bash", [path.join(imagesDir, "build.sh"), "spark-runtime-3.5", "hive-metastore"], {
+            env: { ...process.env, REGISTRY: "docker.io", DRY_RUN: "1", KIND_CLUSTER: "spark" },
+            encoding: "utf8",
+            timeout: 30_000,
+        });
+        assert.equal(run.status, 0, run.stderr);
+        const commands = run.stdout.split("\n").filter((l) => l.startsWith("+ ")).map((l) => l.split(" ").slice(1, 3).join(" ") + " " + l.split(" ").pop());
+        const ref = (name: string, tagKey: string) => `docker.io/spark-k8s/${name}:${v(tagKey)}`;
+        assert.deepEqual(commands, [
+            `docker build ${imagesDir}`,
+            `kind load ${ref("spark-runtime", "SPARK_RUNTIME_35_TAG")}`,
+            `docker build ${imagesDir}`,
+            `kind load ${ref("hive-metastore", "HIVE_METASTORE_TAG")}`,
+        ]);
+        assert.ok(run.stdout.includes(`+ kind load docker-image --name spark ${ref("hive-metastore", "HIVE_METASTORE_TAG")}`), run.stdout);
     });
 
     it("the stack defaults name exactly the images and tags build.sh produces", () => {
@@ -145,9 +163,9 @@ describe("images/build.sh DIGESTS_FILE", () => {
         assert.equal(run.status, 0, run.stderr);
         const written = JSON.parse(fs.readFileSync(digestsFile, "utf8")) as Record<string, string>;
         assert.deepEqual(Object.keys(written), platformImages.map((i) => i.configKey), "every image, in the order build.sh prints the references");
-        for (const { name, configKey } of platformImages) {
+        for (const { name, configKey, tagKey } of platformImages) {
             const repository = `${registry}/spark-k8s/${name}`;
-            assert.equal(written[configKey], `${repository}@sha256:${fakeDigest(repository)}`, configKey);
+            assert.equal(written[configKey], `${repository}:${v(tagKey)}@sha256:${fakeDigest(repository)}`, configKey);
         }
         const verbs = calls().map((c) => c.split(" ")[0]);
         assert.deepEqual(verbs, platformImages.flatMap(() => ["build", "push", "inspect"]));
