@@ -7,12 +7,11 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
-import { ConfigError } from "../components/config";
 import { isDigestPinned } from "../components/config/imageRef";
 import { ImageKey, imageKeys, registryHost } from "../components/config/registry";
 import { repoRoot, stackConfig } from "./harness";
-import type { CommandResult } from "./plan";
-import { editedStackFile, formatChanges, SettingChange } from "./promote";
+import { CommandResult, failure, isResult, parseCommand, runMain, usageError } from "./cli";
+import { describeFailure, editedStackFile, formatChanges, SettingChange } from "./promote";
 import { stackFilePath } from "./stackFile";
 
 export const usage = `usage: npm run images:record -- --stack NAME --digests FILE [--dir DIR]
@@ -51,22 +50,17 @@ export function parseDigests(text: string, file: string): Partial<Record<ImageKe
 
 /** Runs the command for the given arguments (without node and script). */
 export function imagesRecordCommand(argv: readonly string[]): CommandResult {
-    const parse = () =>
+    const parsed = parseCommand("images:record", usage, () =>
         parseArgs({
             args: [...argv],
             options: { stack: { type: "string" }, digests: { type: "string" }, dir: { type: "string" }, help: { type: "boolean", short: "h" } },
             allowPositionals: false,
             strict: true,
-        });
-    let parsed: ReturnType<typeof parse>;
-    try {
-        parsed = parse();
-    } catch (err) {
-        return { code: 2, stdout: "", stderr: `images:record: ${err instanceof Error ? err.message : String(err)}\n\n${usage}` };
-    }
-    if (parsed.values.help) return { code: 0, stdout: usage, stderr: "" };
+        }),
+    );
+    if (isResult(parsed)) return parsed;
     const { stack, digests } = parsed.values;
-    if (!stack || !digests) return { code: 2, stdout: "", stderr: `images:record: --stack and --digests are required\n\n${usage}` };
+    if (!stack || !digests) return usageError("images:record", usage, "--stack and --digests are required");
     const cwd = process.env.INIT_CWD ?? process.cwd();
     const dir = parsed.values.dir ? path.resolve(cwd, parsed.values.dir) : repoRoot;
     try {
@@ -79,14 +73,8 @@ export function imagesRecordCommand(argv: readonly string[]): CommandResult {
         if (changes.length > 0) fs.writeFileSync(stackFilePath(dir, stack), editedStackFile(dir, stack, config.project, changes));
         return { code: 0, stdout: formatChanges(`Images recorded in ${stack}`, changes, `${stack} already names these digests.`), stderr: "" };
     } catch (err) {
-        const message = err instanceof ConfigError ? `the result would not be valid:\n${err.message}` : err instanceof Error ? err.message : String(err);
-        return { code: 1, stdout: "", stderr: `images:record: ${message}\n` };
+        return failure("images:record", describeFailure(err));
     }
 }
 
-if (require.main === module) {
-    const result = imagesRecordCommand(process.argv.slice(2));
-    process.stdout.write(result.stdout);
-    process.stderr.write(result.stderr);
-    process.exitCode = result.code;
-}
+if (require.main === module) runMain(imagesRecordCommand);

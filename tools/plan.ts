@@ -7,6 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
+import { CommandResult, failure, runMain, usageError } from "./cli";
 import { ConfigError } from "../components/config";
 import { loadStackConfig, repoRoot, runStack, unwrapSecrets } from "./harness";
 import { formatSummary, summarizePlan, toPlanJson } from "./planSummary";
@@ -29,15 +30,10 @@ Evaluates a stack offline under Pulumi mocks and prints what it would create.
   -h, --help     show this help
 `;
 
-/** What the command prints and the exit code: 0 done, 1 failed, 2 usage error. */
-export interface CommandResult {
-    readonly code: number;
-    readonly stdout: string;
-    readonly stderr: string;
-}
+export type { CommandResult } from "./cli";
 
-const usageError = (message: string): CommandResult => ({ code: 2, stdout: "", stderr: `plan: ${message}\n\n${usage}` });
-const failure = (message: string): CommandResult => ({ code: 1, stdout: "", stderr: `plan: ${message}\n` });
+const planUsageError = (message: string): CommandResult => usageError("plan", usage, message);
+const planFailure = (message: string): CommandResult => failure("plan", message);
 
 function listStacks(dir: string): string[] {
     return fs
@@ -69,22 +65,22 @@ export async function planCommand(argv: readonly string[]): Promise<CommandResul
     try {
         values = parseCommandLine(argv);
     } catch (err) {
-        return usageError(err instanceof Error ? err.message : String(err));
+        return planUsageError(err instanceof Error ? err.message : String(err));
     }
     if (values.help) return { code: 0, stdout: usage, stderr: "" };
-    if (!values.stack) return usageError("--stack is required");
-    if (values.charts !== undefined && !values.policy) return usageError("--charts needs --policy: rendered charts are checked by the policy pack");
+    if (!values.stack) return planUsageError("--stack is required");
+    if (values.charts !== undefined && !values.policy) return planUsageError("--charts needs --policy: rendered charts are checked by the policy pack");
 
     // npm runs scripts from the package root; relative paths mean the caller's directory.
     const cwd = process.env.INIT_CWD ?? process.cwd();
     const dir = values.dir ? path.resolve(cwd, values.dir) : repoRoot;
     const jsonFile = values.json ? path.resolve(cwd, values.json) : undefined;
     const chartsDir = values.charts !== undefined ? path.resolve(cwd, values.charts) : undefined;
-    if (!fs.existsSync(path.join(dir, "Pulumi.yaml"))) return failure(`no Pulumi.yaml in ${dir}`);
-    if (chartsDir && !fs.statSync(chartsDir, { throwIfNoEntry: false })?.isDirectory()) return failure(`--charts ${chartsDir} is not a directory`);
+    if (!fs.existsSync(path.join(dir, "Pulumi.yaml"))) return planFailure(`no Pulumi.yaml in ${dir}`);
+    if (chartsDir && !fs.statSync(chartsDir, { throwIfNoEntry: false })?.isDirectory()) return planFailure(`--charts ${chartsDir} is not a directory`);
     if (!fs.existsSync(path.join(dir, `Pulumi.${values.stack}.yaml`))) {
         const known = listStacks(dir);
-        return failure(`no stack "${values.stack}": Pulumi.${values.stack}.yaml does not exist in ${dir} (stacks: ${known.join(", ") || "none"})`);
+        return planFailure(`no stack "${values.stack}": Pulumi.${values.stack}.yaml does not exist in ${dir} (stacks: ${known.join(", ") || "none"})`);
     }
     try {
         const run = await runStack(values.stack, { dir });
@@ -116,15 +112,8 @@ export async function planCommand(argv: readonly string[]): Promise<CommandResul
         return { code: 0, stdout, stderr: "" };
     } catch (err) {
         if (err instanceof ConfigError) return { code: 1, stdout: "", stderr: `${err.message}\n` };
-        return failure(err instanceof Error ? err.message : String(err));
+        return planFailure(err instanceof Error ? err.message : String(err));
     }
 }
 
-if (require.main === module) {
-    void planCommand(process.argv.slice(2)).then((result) => {
-        process.stdout.write(result.stdout);
-        process.stderr.write(result.stderr);
-        // Pulumi's runtime can keep handles open; exit once both streams have flushed.
-        process.stdout.write("", () => process.stderr.write("", () => process.exit(result.code)));
-    });
-}
+if (require.main === module) runMain(planCommand);

@@ -13,7 +13,7 @@ import { diffLines } from "diff";
 import { secretMask } from "./harness";
 import { codeCell } from "./markdown";
 import { PlanJson, PlanResource, readPlanJson } from "./planSummary";
-import type { CommandResult } from "./plan";
+import { CommandResult, failure, isResult, parseCommand, runMain, usageError } from "./cli";
 
 export const usage = `usage: npm run plan:diff -- BASE.json HEAD.json [--out FILE]
 
@@ -153,15 +153,11 @@ export function formatPlanDiff(diff: PlanDiff): string {
 
 /** Runs the command for the given arguments (without node and script). */
 export function planDiffCommand(argv: readonly string[]): CommandResult {
-    const parse = () => parseArgs({ args: [...argv], options: { out: { type: "string" }, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
-    let parsed: ReturnType<typeof parse>;
-    try {
-        parsed = parse();
-    } catch (err) {
-        return { code: 2, stdout: "", stderr: `plan:diff: ${err instanceof Error ? err.message : String(err)}\n\n${usage}` };
-    }
-    if (parsed.values.help) return { code: 0, stdout: usage, stderr: "" };
-    if (parsed.positionals.length !== 2) return { code: 2, stdout: "", stderr: `plan:diff: expected BASE.json and HEAD.json, got ${parsed.positionals.length} file(s)\n\n${usage}` };
+    const parsed = parseCommand("plan:diff", usage, () =>
+        parseArgs({ args: [...argv], options: { out: { type: "string" }, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true }),
+    );
+    if (isResult(parsed)) return parsed;
+    if (parsed.positionals.length !== 2) return usageError("plan:diff", usage, `expected BASE.json and HEAD.json, got ${parsed.positionals.length} file(s)`);
     const cwd = process.env.INIT_CWD ?? process.cwd();
     try {
         const [base, head] = parsed.positionals.map((f) => readPlanJson(path.resolve(cwd, f)));
@@ -169,13 +165,8 @@ export function planDiffCommand(argv: readonly string[]): CommandResult {
         if (parsed.values.out) fs.writeFileSync(path.resolve(cwd, parsed.values.out), markdown);
         return { code: 0, stdout: markdown, stderr: "" };
     } catch (err) {
-        return { code: 1, stdout: "", stderr: `plan:diff: ${err instanceof Error ? err.message : String(err)}\n` };
+        return failure("plan:diff", err);
     }
 }
 
-if (require.main === module) {
-    const result = planDiffCommand(process.argv.slice(2));
-    process.stdout.write(result.stdout);
-    process.stderr.write(result.stderr);
-    process.exitCode = result.code;
-}
+if (require.main === module) runMain(planDiffCommand);

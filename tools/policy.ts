@@ -15,7 +15,7 @@ import { exemptions } from "../policies/exemptions";
 import { allRules } from "../policies/rules";
 import { textCell } from "./markdown";
 import { checkPlan, formatExemptions, formatViolations, mandatoryCount, PolicyExemption } from "./policyCheck";
-import type { CommandResult } from "./plan";
+import { CommandResult, runMain } from "./cli";
 import { PlanJson, readPlanJson } from "./planSummary";
 
 /** The repository root (harness.ts has it too, but loading the harness loads the whole program). */
@@ -229,10 +229,4 @@ export async function policyCommand(argv: readonly string[]): Promise<CommandRes
     return mandatory > 0 ? { code: 1, stdout, stderr: `policy: ${mandatory} mandatory violation${mandatory === 1 ? "" : "s"}\n` } : { code: 0, stdout, stderr: "" };
 }
 
-if (require.main === module) {
-    void policyCommand(process.argv.slice(2)).then((result) => {
-        process.stdout.write(result.stdout);
-        process.stderr.write(result.stderr);
-        process.stdout.write("", () => process.stderr.write("", () => process.exit(result.code)));
-    });
-}
+if (require.main === module) runMain(policyCommand);

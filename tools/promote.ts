@@ -17,7 +17,7 @@ import { ImageKey, imageKeys, registryHost } from "../components/config/registry
 import { componentPlan, usedImageKeys } from "../components/spark/scenarios";
 import { repoRoot, stackConfig } from "./harness";
 import { codeCell } from "./markdown";
-import type { CommandResult } from "./plan";
+import { CommandResult, failure, isResult, parseCommand, runMain, usageError } from "./cli";
 import { applyConfigEdits, ConfigEdit, readStackDocument, stackFilePath } from "./stackFile";
 
 export const usage = `usage: npm run promote -- FROM TO [--outputs FILE] [--write] [--dir DIR]
@@ -135,27 +135,23 @@ function readOutputs(file: string | undefined, stack: string, dir: string): Reco
     return JSON.parse(cli.stdout) as Record<string, unknown>;
 }
 
-const describe = (err: unknown) => (err instanceof ConfigError ? `the result would not be valid:\n${err.message}` : err instanceof Error ? err.message : String(err));
+/** A failure's message; a ConfigError is what the written file would break. */
+export const describeFailure = (err: unknown) => (err instanceof ConfigError ? `the result would not be valid:\n${err.message}` : err instanceof Error ? err.message : String(err));
 
 /** Runs the command for the given arguments (without node and script). */
 export function promoteCommand(argv: readonly string[]): CommandResult {
-    const parse = () =>
+    const parsed = parseCommand("promote", usage, () =>
         parseArgs({
             args: [...argv],
             options: { outputs: { type: "string" }, write: { type: "boolean" }, dir: { type: "string" }, help: { type: "boolean", short: "h" } },
             allowPositionals: true,
             strict: true,
-        });
-    let parsed: ReturnType<typeof parse>;
-    try {
-        parsed = parse();
-    } catch (err) {
-        return { code: 2, stdout: "", stderr: `promote: ${err instanceof Error ? err.message : String(err)}\n\n${usage}` };
-    }
-    if (parsed.values.help) return { code: 0, stdout: usage, stderr: "" };
-    if (parsed.positionals.length !== 2) return { code: 2, stdout: "", stderr: `promote: expected FROM and TO stacks, got ${parsed.positionals.length}\n\n${usage}` };
+        }),
+    );
+    if (isResult(parsed)) return parsed;
+    if (parsed.positionals.length !== 2) return usageError("promote", usage, `expected FROM and TO stacks, got ${parsed.positionals.length}`);
     const [fromStack, toStack] = parsed.positionals;
-    if (fromStack === toStack) return { code: 2, stdout: "", stderr: `promote: FROM and TO are both ${fromStack}\n\n${usage}` };
+    if (fromStack === toStack) return usageError("promote", usage, `FROM and TO are both ${fromStack}`);
     const cwd = process.env.INIT_CWD ?? process.cwd();
     const dir = parsed.values.dir ? path.resolve(cwd, parsed.values.dir) : repoRoot;
     try {
@@ -168,13 +164,8 @@ export function promoteCommand(argv: readonly string[]): CommandResult {
         else if (changes.length > 0) editedStackFile(dir, toStack, to.project, changes);
         return { code: 0, stdout: markdown, stderr: "" };
     } catch (err) {
-        return { code: 1, stdout: "", stderr: `promote: ${describe(err)}\n` };
+        return failure("promote", describeFailure(err));
     }
 }
 
-if (require.main === module) {
-    const result = promoteCommand(process.argv.slice(2));
-    process.stdout.write(result.stdout);
-    process.stderr.write(result.stderr);
-    process.exitCode = result.code;
-}
+if (require.main === module) runMain(promoteCommand);
