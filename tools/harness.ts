@@ -241,16 +241,32 @@ function recordedInputs(struct: Parameters<typeof deserializeProperties>[0]): Re
     return Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined).map(([k, v]) => [k, deserializeProperty(v, true) as unknown]));
 }
 
-/** MockMonitor that also records parent, provider and inputs of every registration. */
+/** A URN as the engine makes it: the parent's whole type chain qualifies the child's type (the stack's own type excepted). */
+function engineUrn(parent: string, type: string, name: string): string {
+    const parentType = parent ? parent.split("::")[2] : "";
+    const qualified = parentType && parentType !== "pulumi:pulumi:Stack" ? `${parentType}$${type}` : type;
+    return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${qualified}::${name}`;
+}
+
+/**
+ * MockMonitor that also records parent, provider and inputs of every registration, and makes URNs
+ * as the engine does: a child's type is qualified by its parent's whole type chain
+ * (`spark-k8s:platform:SparkPlatform$spark-k8s:spark:SparkConnect$kubernetes:apps/v1:Deployment`),
+ * where the SDK's mock keeps only the parent's last type.
+ */
 class RecordingMonitor extends MockMonitor {
     readonly recorded: RecordedResource[] = [];
 
+    constructor(mocks: pulumi.runtime.Mocks) {
+        super(mocks);
+        // MockMonitor declares newUrn private; the registrations it answers must carry the engine's URNs.
+        Object.assign(this, { newUrn: engineUrn });
+    }
+
     override registerResource(req: RegisterResourceRequest, callback: (err: unknown, response: unknown) => void): Promise<void> {
         const parent = req.getParent() || "";
-        let type = req.getType();
-        if (parent) type = `${parent.split("::")[2].split("$").pop()}$${type}`;
         this.recorded.push({
-            urn: `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${type}::${req.getName()}`,
+            urn: engineUrn(parent, req.getType(), req.getName()),
             type: req.getType(),
             name: req.getName(),
             parent: parent || null,

@@ -25,7 +25,30 @@ export function readPlanJson(file: string): PlanJson {
         const ok = r !== null && typeof r === "object" && typeof r.urn === "string" && typeof r.type === "string" && typeof r.name === "string" && r.inputs !== null && typeof r.inputs === "object";
         if (!ok) throw new Error(`${file}: resources[${i}] needs urn, type, name and inputs`);
     });
-    return { project: "", ...plan } as PlanJson;
+    return withEngineUrns({ project: "", ...plan } as PlanJson);
+}
+
+/**
+ * The plan with every URN as the engine makes it, the parent's whole type chain qualifying a child's
+ * type. Plans written before the harness did so (it kept only the parent's last type, as the SDK's
+ * mock does) are brought to that form, so a diff across that change compares like with like; a plan
+ * already in that form comes back the same.
+ */
+export function withEngineUrns(plan: PlanJson): PlanJson {
+    const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
+    const qualified = new Map<string, string>();
+    const qualifiedType = (r: PlanResource, seen: ReadonlySet<string> = new Set()): string => {
+        const known = qualified.get(r.urn);
+        if (known) return known;
+        const parent = r.parent ? byUrn.get(r.parent) : undefined;
+        const type = parent && !seen.has(parent.urn) ? `${qualifiedType(parent, new Set([...seen, r.urn]))}$${r.type}` : r.type;
+        qualified.set(r.urn, type);
+        return type;
+    };
+    // urn:pulumi:<stack>::<project>::<qualified type>::<name>
+    const renamed = new Map(plan.resources.map((r) => [r.urn, `${r.urn.split("::").slice(0, 2).join("::")}::${qualifiedType(r)}::${r.name}`]));
+    const rename = (urn: string | null) => (urn === null ? null : (renamed.get(urn) ?? urn));
+    return { ...plan, resources: plan.resources.map((r) => ({ ...r, urn: rename(r.urn) as string, parent: rename(r.parent), provider: rename(r.provider) })) };
 }
 
 /** The plan JSON of a run, every secret value replaced by "[secret]". */

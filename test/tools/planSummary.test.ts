@@ -5,7 +5,7 @@ import { postNodeAddons, preNodeAddons } from "../../components/aws/eksCluster";
 import { gpuTaint } from "../../components/config/nodeRoles";
 import { PlatformConfig, platformId } from "../../components/config";
 import { mockGeneratedValue, secretMask, secretSig, StackRun } from "../../tools/harness";
-import { formatSummary, planTypes, summarizePlan, toPlanJson } from "../../tools/planSummary";
+import { formatSummary, planTypes, summarizePlan, toPlanJson, withEngineUrns } from "../../tools/planSummary";
 import { stackConfig, stackRun } from "../support";
 
 describe("offline plan", function () {
@@ -105,6 +105,33 @@ describe("offline plan", function () {
             }
             for (const b of summary.buckets) assert.ok(text.includes(b.name), b.name);
             for (const a of summary.versions.addons) assert.ok(text.includes(a.name) && text.includes(a.version ?? "?"), a.name);
+        });
+    });
+
+    describe("engine URNs", () => {
+        it("qualify a child's type with its parent's whole chain, as the engine does, and a plan in that form reads back the same", async () => {
+            const plan = toPlanJson(await stackRun("dev"));
+            const deployment = plan.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && r.name === "spark-connect-35");
+            assert.equal(deployment?.urn, "urn:pulumi:dev::spark-k8s::spark-k8s:platform:SparkPlatform$spark-k8s:spark:SparkConnect$kubernetes:apps/v1:Deployment::spark-connect-35");
+            assert.deepEqual(withEngineUrns(plan), plan);
+        });
+
+        it("brings a plan written with the SDK mock's URNs (the parent's last type only) to the engine's", () => {
+            const old = {
+                stack: "dev",
+                project: "p",
+                resources: [
+                    { urn: "urn:pulumi:dev::p::a:b:Top::top", type: "a:b:Top", name: "top", parent: null, custom: false, provider: null, inputs: {} },
+                    { urn: "urn:pulumi:dev::p::a:b:Top$a:b:Mid::mid", type: "a:b:Mid", name: "mid", parent: "urn:pulumi:dev::p::a:b:Top::top", custom: false, provider: null, inputs: {} },
+                    { urn: "urn:pulumi:dev::p::a:b:Mid$x:y:Leaf::leaf", type: "x:y:Leaf", name: "leaf", parent: "urn:pulumi:dev::p::a:b:Top$a:b:Mid::mid", custom: true, provider: null, inputs: {} },
+                ],
+            };
+            const fixed = withEngineUrns(old);
+            assert.deepEqual(fixed.resources.map((r) => [r.urn, r.parent]), [
+                ["urn:pulumi:dev::p::a:b:Top::top", null],
+                ["urn:pulumi:dev::p::a:b:Top$a:b:Mid::mid", "urn:pulumi:dev::p::a:b:Top::top"],
+                ["urn:pulumi:dev::p::a:b:Top$a:b:Mid$x:y:Leaf::leaf", "urn:pulumi:dev::p::a:b:Top$a:b:Mid::mid"],
+            ]);
         });
     });
 
