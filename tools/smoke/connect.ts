@@ -55,6 +55,8 @@ export interface ConnectReport {
     readonly listedInDatabase?: boolean;
     readonly dropped?: boolean;
     readonly listedAfterDrop?: boolean;
+    /** Rows still readable at the table's location after DROP TABLE (0: its files are gone). */
+    readonly rowsLeftAfterDrop?: number;
     readonly dropError?: string;
 }
 
@@ -126,12 +128,14 @@ export function connectResults(label: string, r: ConnectReport, expect: ConnectE
     else if (JSON.stringify(r.rowsRead) !== JSON.stringify(r.rowsWritten)) results.push(failed(rowsName, sum(r, rowSteps), `wrote ${JSON.stringify(r.rowsWritten)}, read ${JSON.stringify(r.rowsRead)}`));
     else results.push({ name: rowsName, verdict: "passed", seconds: sum(r, rowSteps), detail: `${r.rowsRead.length} rows written and read back` });
 
-    const cleanupSteps = ["drop", "list after drop"];
+    const cleanupSteps = ["drop", "list after drop", "files after drop"];
     const cleanupName = `${label}: cleanup`;
     if (!r.created) results.push(skipped(cleanupName, "nothing was created"));
     else if (r.keep) results.push(skipped(cleanupName, `kept ${r.table} (--keep)`));
     else if (r.dropped !== true || r.listedAfterDrop === true || failedAt(cleanupSteps)) {
         results.push(failed(cleanupName, sum(r, cleanupSteps), `${r.table} is not gone: ${r.dropError ?? r.error ?? (r.listedAfterDrop ? "still listed after DROP TABLE" : "not dropped")}`));
-    } else results.push({ name: cleanupName, verdict: "passed", seconds: sum(r, cleanupSteps), detail: `dropped ${r.table}` });
+    } else if ((r.rowsLeftAfterDrop ?? 0) > 0) {
+        results.push(failed(cleanupName, sum(r, cleanupSteps), `the Metastore dropped ${r.table}, but ${r.rowsLeftAfterDrop} rows are still readable at ${r.location}: its files were not deleted`));
+    } else results.push({ name: cleanupName, verdict: "passed", seconds: sum(r, cleanupSteps), detail: `dropped ${r.table}${r.rowsLeftAfterDrop === 0 ? ", no files left" : ""}` });
     return results;
 }

@@ -78,6 +78,22 @@ def parse_args(argv):
     return url, database, table, keep, timeout
 
 
+def rows_left(spark, location):
+    """Rows still readable at a dropped managed table's location: 0 when its files are gone.
+
+    The Metastore deletes a managed table's files; an S3A client that is not aware of directory
+    markers (Hadoop before 3.3.1) takes the marker newer writers keep for an empty directory and
+    deletes only the marker, so the data stays (docs/testing.md).
+    """
+    try:
+        return spark.read.format("parquet").load(location).count()
+    except Exception as e:  # noqa: BLE001 - "no such path" and "nothing to read" mean gone
+        text = str(e)
+        if any(m in text for m in ("PATH_NOT_FOUND", "Path does not exist", "UNABLE_TO_INFER_SCHEMA", "Unable to infer schema")):
+            return 0
+        raise
+
+
 def reachable(url, timeout):
     """A TCP connection to the server first: the Connect clients retry an absent server for minutes."""
     parsed = urlparse(url)
@@ -143,6 +159,9 @@ def main():
             out["dropped"] = True
             after = step("list after drop", lambda: [r["tableName"] for r in spark.sql(f"SHOW TABLES IN {database}").collect()])
             out["listedAfterDrop"] = table in after
+            location = out.get("location")
+            if location:
+                out["rowsLeftAfterDrop"] = step("files after drop", lambda: rows_left(spark, location))
     except StepFailed:
         pass
     except Exception as e:  # noqa: BLE001 - e.g. the client cannot be imported
