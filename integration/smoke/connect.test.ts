@@ -148,6 +148,15 @@ describe("smoke checks (tools/smoke) against the local stack's real servers", fu
         assert.ok(Date.now() - started < 60000, "the failure took a minute or more");
     });
 
+    it("the script refuses any database or table outside the smoke names, before it connects: it cannot touch user data", async function () {
+        const client = await connectClient(sparkVersions[0]);
+        for (const [database, table] of [["default", "smoke_x"], [smokeDatabase, "users"], [smokeDatabase, "smoke_x; DROP TABLE users"]]) {
+            const { result } = await runClient<ConnectReport>(client, connectCheckScript(), ["sc://127.0.0.1:1", database, table]);
+            assert.equal(result.failedStep, "arguments", `${database}.${table}: ${JSON.stringify(result)}`);
+            assert.deepEqual(result.steps, []);
+        }
+    });
+
     describe("History Server", function () {
         let running: CheckResult[] = [];
         before("the stack's History Server (its generated conf), while the Connect servers still run", async function () {

@@ -2,6 +2,22 @@
  * The Spark Connect part of the smoke test: the script a Connect client runs (connect_check.py),
  * its arguments, and the verdicts drawn from the one JSON line it prints. Where the script runs
  * (a pod, the integration suite's client) is the caller's business; this module only decides.
+ *
+ * Which client runs it in the cluster: NOT the Connect pod's own image. images/spark-runtime builds
+ * on apache/spark:<release>-...-python3-ubuntu, whose python3 variant only adds Ubuntu's python3
+ * and python3-pip to the JVM image (apache/spark-docker, e.g. 3.5.5/ and
+ * 4.0.0/scala2.13-java17-python3-ubuntu/Dockerfile); /opt/spark/python is classic PySpark, and
+ * pyspark.sql.connect refuses to load without pandas, pyarrow, grpcio and grpcio-status
+ * (pyspark/sql/connect/utils.py check_dependencies; the integration suite's server distributions,
+ * the same pyspark releases without the connect extra, fail the import with "Pandas ... must be
+ * installed"). Adding those to spark-runtime would put about 290 MB (pandas, pyarrow, numpy, grpc)
+ * into every driver and executor image. The client that exists and is pinned is the line's
+ * jupyter-spark image (/opt/conda/envs/spark/bin/python, the runtime's Python minor, the notebook
+ * constraints), so the smoke test runs this script in a short-lived pod of that image in the
+ * Connect server's namespace, `python - <args>` with the script on stdin, against the server's
+ * Service. The integration suite runs the same client (integration/support/spark.ts connectClient).
+ * On 4.x the runtime image also carries the JVM Connect client (jars/connect-repl, `spark-shell
+ * --remote`), but not on 3.5, and it would need a second script.
  */
 import * as fs from "fs";
 import * as path from "path";
