@@ -64,6 +64,9 @@ describe("tools/smoke/connect", () => {
         assert.equal(verdicts({ ...complete, rowsRead: [[1, "one"]] })[2], "c: write and read rows=failed");
         assert.equal(verdicts({ ...complete, listedAfterDrop: true })[3], "c: cleanup=failed");
         assert.equal(verdicts({ ...complete, dropped: false })[3], "c: cleanup=failed");
+        const leaked = connectResults("c", { ...complete, rowsLeftAfterDrop: 3 }, { warehouseDir })[3];
+        assert.deepEqual([leaked.verdict, leaked.detail], ["failed", `the Metastore dropped spark_k8s_smoke.smoke_41_x, but 3 rows are still readable at ${complete.location}: its files were not deleted`]);
+        assert.equal(connectResults("c", { ...complete, rowsLeftAfterDrop: 0 }, { warehouseDir })[3].detail, "dropped spark_k8s_smoke.smoke_41_x, no files left");
         const kept = connectResults("c", { ...complete, keep: true, dropped: false, listedAfterDrop: undefined }, { warehouseDir })[3];
         assert.deepEqual([kept.verdict, kept.detail], ["skipped", "kept spark_k8s_smoke.smoke_41_x (--keep)"]);
     });
