@@ -160,8 +160,9 @@ export function promoteCommand(argv: readonly string[]): CommandResult {
         const outputs = readOutputs(parsed.values.outputs && path.resolve(cwd, parsed.values.outputs), fromStack, dir);
         const changes = promotionChanges(from, to, sourceImages(from, outputs));
         const markdown = formatChanges(`Promote ${fromStack} → ${toStack}`, changes, `Nothing to promote: ${toStack} already runs the release ${fromStack} runs.`);
-        if (parsed.values.write && changes.length > 0) fs.writeFileSync(stackFilePath(dir, toStack), editedStackFile(dir, toStack, to.project, changes));
-        else if (changes.length > 0) editedStackFile(dir, toStack, to.project, changes);
+        // Checked with or without --write: a promotion that would break TO's config fails either way.
+        const text = changes.length > 0 ? editedStackFile(dir, toStack, to.project, changes) : undefined;
+        if (parsed.values.write && text !== undefined) fs.writeFileSync(stackFilePath(dir, toStack), text);
         return { code: 0, stdout: markdown, stderr: "" };
     } catch (err) {
         return failure("promote", describeFailure(err));
