@@ -38,4 +38,10 @@ describe("Iceberg REST catalog, for real", function () {
         assert.match(location, /^s3:\/\/it-lake\/warehouse\/it\/t1\/metadata\/.*\.metadata\.json$/);
         assert.ok(s3.listKeys("it-lake").includes(location.replace("s3://it-lake/", "")), `${location} is not in the local S3 server`);
     });
+
+    it("answers concurrent requests from the same catalog (one SQLite connection: a second one would open an empty database)", async function () {
+        const results = await Promise.all(Array.from({ length: 16 }, () => json("/v1/namespaces/it/tables/t1")));
+        const failed = results.filter((r) => r.status !== 200);
+        assert.deepEqual(failed.map((r) => r.status), [], JSON.stringify(failed.map((r) => r.body)));
+    });
 });

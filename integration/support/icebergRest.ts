@@ -3,7 +3,10 @@
  * of the iceberg-rest-fixture image) from the iceberg-open-api test-fixtures jar at ICEBERG_VERSION
  * (images/versions.env), with iceberg-core, its test classes (the REST servlet and adapter) and
  * S3FileIO (iceberg-aws, iceberg-aws-bundle), keeping table metadata and data in the local S3
- * server. The backend catalog is the fixture's default, JDBC on in-memory SQLite.
+ * server. The backend catalog is the fixture's default, JDBC on in-memory SQLite, held to one
+ * connection: every SQLite connection to `:memory:` opens a database of its own, and the JDBC client
+ * pool (2 by default) opens its second connection under concurrent requests, which then sees no
+ * catalog tables ("Failed to get table … from catalog rest_backend", seen in CI).
  *
  * RESTCatalogServer has no host setting: Jetty listens on every interface of the machine, on a
  * free port, for the life of the test (no other interface is reachable here).
@@ -89,6 +92,7 @@ export async function startIcebergRestCatalog(options: { s3: LocalS3; warehouse:
         CATALOG_S3_SECRET__ACCESS__KEY: localS3Credentials.secretAccessKey,
         CATALOG_CLIENT_REGION: localS3Credentials.region,
         CATALOG_REST_PORT: String(port),
+        CATALOG_CLIENTS: "1",
         AWS_REGION: localS3Credentials.region,
     };
     const uri = `http://127.0.0.1:${port}`;
