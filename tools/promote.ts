@@ -6,7 +6,6 @@
  *
  *   npm run promote -- FROM TO [--outputs FILE] [--write] [--dir DIR]
  */
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -18,6 +17,7 @@ import { componentPlan, usedImageKeys } from "../components/spark/scenarios";
 import { repoRoot, stackConfig } from "./harness";
 import { codeCell } from "./markdown";
 import { CommandResult, failure, isResult, parseCommand, runMain, usageError } from "./cli";
+import { readStackOutputs } from "./stackOutputs";
 import { applyConfigEdits, ConfigEdit, readStackDocument, stackFilePath } from "./stackFile";
 
 export const usage = `usage: npm run promote -- FROM TO [--outputs FILE] [--write] [--dir DIR]
@@ -126,15 +126,6 @@ export function editedStackFile(dir: string, stack: string, project: string, cha
     return text;
 }
 
-/** FROM's stack outputs: the file given, else the Pulumi CLI's when it is installed, else none. */
-function readOutputs(file: string | undefined, stack: string, dir: string): Record<string, unknown> | undefined {
-    if (file) return JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
-    const cli = spawnSync("pulumi", ["stack", "output", "--json", "--stack", stack], { cwd: dir, encoding: "utf8" });
-    if (cli.error) return undefined;
-    if (cli.status !== 0) throw new Error(`pulumi stack output --stack ${stack} failed: ${cli.stderr.trim()}`);
-    return JSON.parse(cli.stdout) as Record<string, unknown>;
-}
-
 /** A failure's message; a ConfigError is what the written file would break. */
 export const describeFailure = (err: unknown) => (err instanceof ConfigError ? `the result would not be valid:\n${err.message}` : err instanceof Error ? err.message : String(err));
 
@@ -157,7 +148,7 @@ export function promoteCommand(argv: readonly string[]): CommandResult {
     try {
         const from = stackConfig(fromStack, dir);
         const to = stackConfig(toStack, dir);
-        const outputs = readOutputs(parsed.values.outputs && path.resolve(cwd, parsed.values.outputs), fromStack, dir);
+        const outputs = readStackOutputs({ file: parsed.values.outputs && path.resolve(cwd, parsed.values.outputs), stack: fromStack, dir });
         const changes = promotionChanges(from, to, sourceImages(from, outputs));
         const markdown = formatChanges(`Promote ${fromStack} → ${toStack}`, changes, `Nothing to promote: ${toStack} already runs the release ${fromStack} runs.`);
         // Checked with or without --write: a promotion that would break TO's config fails either way.
