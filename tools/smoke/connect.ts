@@ -76,15 +76,23 @@ export interface ConnectReport {
     readonly dropError?: string;
 }
 
-/** The last non-empty stdout line as a report; a script that printed none is a failed report. */
+/**
+ * The report: the last stdout line that is one (a pod's log also carries stderr, which may follow
+ * it); output without a report is a failed report quoting its end.
+ */
 export function parseConnectReport(stdout: string): ConnectReport {
-    const last = stdout.trim().split("\n").pop() ?? "";
-    try {
-        const parsed = JSON.parse(last) as ConnectReport;
-        if (typeof parsed === "object" && parsed !== null && Array.isArray(parsed.steps)) return parsed;
-    } catch {
-        // below
+    const lines = stdout.trim().split("\n");
+    for (let i = lines.length - 1; i >= 0; i--) {
+        const line = lines[i].trim();
+        if (!line.startsWith("{")) continue;
+        try {
+            const parsed = JSON.parse(line) as ConnectReport;
+            if (typeof parsed === "object" && parsed !== null && Array.isArray(parsed.steps)) return parsed;
+        } catch {
+            // not the report
+        }
     }
+    const last = lines.filter((l) => l.trim()).pop() ?? "";
     return { steps: [], timings: {}, failedStep: "client", error: `the check printed no report; its output ended with: ${last.slice(0, 500) || "(nothing)"}` };
 }
 
@@ -94,6 +102,8 @@ export interface ConnectExpectations {
     readonly warehouseDir: string;
     /** The exact Spark release the server's image runs, if known. */
     readonly sparkVersion?: string;
+    /** The Spark line the server belongs to (e.g. 4.1): its release must be of that line. */
+    readonly line?: string;
     /** The command to look closer (e.g. the server's logs), added to every failed verdict. */
     readonly hint?: string;
 }
@@ -120,6 +130,7 @@ export function connectResults(label: string, r: ConnectReport, expect: ConnectE
     }
     const session = `Spark ${r.sparkVersion} (client ${r.clientVersion ?? "?"}), application ${r.appId ?? "?"} (${r.appName ?? "?"})`;
     if (expect.sparkVersion !== undefined && r.sparkVersion !== expect.sparkVersion) results.push(failed(sessionName, sum(r, sessionSteps), `${session}; expected Spark ${expect.sparkVersion}`));
+    else if (expect.line !== undefined && !r.sparkVersion.startsWith(`${expect.line}.`)) results.push(failed(sessionName, sum(r, sessionSteps), `${session}; expected a Spark ${expect.line} release`));
     else results.push({ name: sessionName, verdict: "passed", seconds: sum(r, sessionSteps), detail: session });
 
     const tableSteps = ["database", "create", "describe", "list"];

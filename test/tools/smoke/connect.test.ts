@@ -26,9 +26,19 @@ describe("tools/smoke/connect", () => {
 
     it("parses the last stdout line; output without a report is a failed report, not an exception", () => {
         assert.equal(parseConnectReport(`log line\n${JSON.stringify(complete)}\n`).sparkVersion, "4.1.4");
+        // A pod's log carries stderr too, which may come after the report.
+        assert.equal(parseConnectReport(`${JSON.stringify(complete)}\nE1205 grpc shutdown warning {not json}\n`).sparkVersion, "4.1.4");
         const none = parseConnectReport("Traceback (most recent call last):\nImportError: grpc");
         assert.equal(none.failedStep, "client");
         assert.match(none.error ?? "", /ImportError: grpc/);
+    });
+
+    it("fails the session when the server runs a release of another line than its own", () => {
+        const results = connectResults("connect-41", complete, { warehouseDir, line: "4.1" });
+        assert.equal(results[0].verdict, "passed");
+        const wrong = connectResults("connect-43", complete, { warehouseDir, line: "4.3" });
+        assert.equal(wrong[0].verdict, "failed");
+        assert.match(wrong[0].detail, /expected a Spark 4\.3 release/);
     });
 
     it("passes every check of a complete run, with each part's seconds", () => {

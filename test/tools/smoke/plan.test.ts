@@ -1,0 +1,38 @@
+import { strict as assert } from "assert";
+import { stackConfig } from "../../../tools/harness";
+import { smokePlan } from "../../../tools/smoke/plan";
+
+const digest = `sha256:${"a".repeat(64)}`;
+
+describe("tools/smoke/plan", () => {
+    it("local: the default scenario's Connect servers, MinIO and JupyterHub, no node placement, the MinIO warehouse", () => {
+        const plan = smokePlan(stackConfig("local"), {});
+        assert.deepEqual(plan.namespaces, ["spark-jobs", "spark-platform", "minio", "jupyterhub"]);
+        assert.deepEqual(plan.connect.map((c) => [c.label, c.url, c.clientImage]), [
+            ["connect-3.5", "sc://spark-connect-35.spark-jobs.svc.cluster.local:15002", stackConfig("local").spark.images.jupyter35],
+            ["connect-4.1", "sc://spark-connect-41.spark-jobs.svc.cluster.local:15002", stackConfig("local").spark.images.jupyter41],
+        ]);
+        assert.deepEqual(plan.clientPod.placement, {});
+        assert.equal(plan.warehouseDir, "s3a://warehouse/warehouse");
+        assert.equal(plan.airflow, undefined);
+        assert.deepEqual(plan.sharedWorkloads, []);
+        assert.equal(plan.clusterEndpoint, undefined);
+    });
+
+    it("dev: the deployed images by digest, Airflow and the operator, the cluster-autoscaler, the checks not built yet listed", () => {
+        const ecr = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/spark-k8s-dev/spark-k8s/jupyter-spark-4.1:4.1.4-p2@${digest}`;
+        const plan = smokePlan(stackConfig("dev"), { buckets: { warehouse: "wh" }, images: { jupyter41: ecr }, clusterEndpoint: "https://x.eks.amazonaws.com" });
+        assert.equal(plan.connect.find((c) => c.version === "4.1")?.clientImage, ecr);
+        assert.deepEqual(plan.namespaces, ["spark-jobs", "spark-platform", "spark-operator", "jupyterhub", "airflow"]);
+        assert.deepEqual(plan.sharedWorkloads, [{ namespace: "kube-system", selector: "app.kubernetes.io/instance=cluster-autoscaler" }]);
+        assert.deepEqual(plan.clientPod.placement, { nodeSelector: { "spark-k8s/node-role": "system" } });
+        assert.equal(plan.warehouseDir, "s3a://wh/warehouse");
+        assert.equal(plan.airflow?.path, "/api/v2/monitor/health");
+        assert.deepEqual(plan.notChecked.map((n) => n.name), ["SparkApplication run (operator)", "spark-submit pod run (k8s-submit)", "Airflow example DAG run", "History Server lists the smoke test's application"]);
+        assert.equal(plan.clusterEndpoint, "https://x.eks.amazonaws.com");
+    });
+
+    it("an AWS stack without its buckets output is an error that says what to pass", () => {
+        assert.throws(() => smokePlan(stackConfig("dev"), {}), /no buckets\.warehouse.*pulumi stack output --json/);
+    });
+});

@@ -1,0 +1,171 @@
+/**
+ * Runs the smoke checks of a plan against a cluster: workloads ready, each Spark Connect server
+ * through a client pod of its line, the History Server, JupyterHub and Airflow through the API
+ * server's service proxy. Every check ends as a verdict; nothing here throws for a failed check.
+ */
+import type { V1Pod } from "@kubernetes/client-node";
+import { hardenPodSpec } from "../../components/kubernetes/hardening";
+import { lineSuffix } from "../../components/config/schema";
+import { CheckFailure, CheckResult, runCheck, skipped } from "./checks";
+import { connectCheckArgs, connectCheckScript, connectResults, parseConnectReport, smokeTableName } from "./connect";
+import { FetchLike, listApplications } from "./history";
+import { apiErrorDetail, SmokeCluster } from "./kube";
+import { ConnectTarget, ProxiedService, SmokePlan } from "./plan";
+import { workloadsResult } from "./workloads";
+
+export interface SmokeOptions {
+    /** Keep what the checks created (tables, pods). */
+    readonly keep?: boolean;
+    /** Time the Connect client gets for its session and table steps, seconds. */
+    readonly connectTimeoutSeconds?: number;
+    /** Time a check pod gets from creation to its end (image pull included), seconds. */
+    readonly podTimeoutSeconds?: number;
+    readonly now?: () => Date;
+    readonly random?: () => number;
+}
+
+/** Labels of every pod the smoke test creates, so a leftover is easy to find: `kubectl get pods -A -l app.kubernetes.io/name=spark-k8s-smoke`. */
+export const smokePodLabels = { "app.kubernetes.io/name": "spark-k8s-smoke", "app.kubernetes.io/managed-by": "spark-k8s-smoke" } as const;
+
+/** The client pod that runs connect_check.py against one Connect server, hardened like every pod of the platform. */
+export function connectClientPod(plan: SmokePlan, target: ConnectTarget, podName: string, args: readonly string[], deadlineSeconds: number): V1Pod {
+    const spec = hardenPodSpec({
+        containers: [{
+            name: "connect-check",
+            image: target.clientImage,
+            command: [plan.clientPod.python, "-c", connectCheckScript(), ...args],
+            env: [{ name: "HOME", value: "/tmp" }, { name: "PYTHONDONTWRITEBYTECODE", value: "1" }],
+            resources: { requests: { cpu: "200m", memory: "512Mi" }, limits: { memory: "1Gi" } },
+            writablePaths: ["/tmp"],
+        }],
+        runAsUser: plan.clientPod.runAsUser,
+        runAsGroup: plan.clientPod.runAsGroup,
+        restartPolicy: "Never",
+        ...plan.clientPod.placement,
+    });
+    return {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: podName, namespace: target.namespace, labels: { ...smokePodLabels, "app.kubernetes.io/component": "connect-check" } },
+        // An abandoned check (the tool killed) still ends by itself.
+        spec: { ...(spec as unknown as V1Pod["spec"]), activeDeadlineSeconds: deadlineSeconds },
+    } as V1Pod;
+}
+
+/** A DNS-1123 pod name for a check: smoke-<what>-<random>. */
+export function smokePodName(what: string, random: () => number): string {
+    const tail = Math.floor(random() * 36 ** 5).toString(36).padStart(5, "0");
+    return `smoke-${what.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "")}`.slice(0, 50) + `-${tail}`;
+}
+
+const serverLogs = (t: ConnectTarget): string => `kubectl -n ${t.namespace} logs deploy/${t.service}`;
+
+async function connectCheck(plan: SmokePlan, cluster: SmokeCluster, target: ConnectTarget, options: SmokeOptions): Promise<CheckResult[]> {
+    const now = options.now ?? (() => new Date());
+    const random = options.random ?? Math.random;
+    const table = smokeTableName(`${lineSuffix(target.version)}${target.backend === "standalone" ? "s" : ""}`, now(), random);
+    const connectTimeout = options.connectTimeoutSeconds ?? 300;
+    const podTimeout = options.podTimeoutSeconds ?? connectTimeout + 300;
+    const podName = smokePodName(`connect-${lineSuffix(target.version)}${target.backend === "standalone" ? "-standalone" : ""}`, random);
+    const pod = connectClientPod(plan, target, podName, connectCheckArgs(target.url, table, { keep: options.keep, timeoutSeconds: connectTimeout }), podTimeout + 60);
+    const started = Date.now();
+    let run;
+    try {
+        run = await cluster.runPod(pod, { timeoutSeconds: podTimeout, keep: options.keep });
+    } catch (err) {
+        const seconds = Math.round((Date.now() - started) / 10) / 100;
+        return [
+            { name: `${target.label}: session`, verdict: "failed", seconds, detail: `the client pod ${target.namespace}/${podName} could not run: ${apiErrorDetail(err)}`, hint: `kubectl -n ${target.namespace} get events --field-selector involvedObject.name=${podName}` },
+            ...["table in the warehouse through the Metastore", "write and read rows", "cleanup"].map((n) => skipped(`${target.label}: ${n}`, "no client pod")),
+        ];
+    }
+    const report = parseConnectReport(run.logs);
+    const results = connectResults(target.label, run.problem && report.failedStep === "client" ? { ...report, error: `the client pod ${target.namespace}/${podName} ${run.problem}` } : report, {
+        warehouseDir: plan.warehouseDir,
+        line: target.version,
+        hint: serverLogs(target),
+    });
+    if (run.problem && report.failedStep !== "client") {
+        // The report came through but the pod did not end cleanly (e.g. it could not be deleted).
+        results.push({ name: `${target.label}: client pod`, verdict: "failed", seconds: 0, detail: run.problem, hint: `kubectl -n ${target.namespace} get pods -l app.kubernetes.io/name=${smokePodLabels["app.kubernetes.io/name"]}` });
+    }
+    return results;
+}
+
+/** A FetchLike that GETs through the service proxy whatever path the URL carries after its origin. */
+function proxyFetch(cluster: SmokeCluster, target: ProxiedService): FetchLike {
+    return async (url) => {
+        const path = new URL(url).pathname;
+        const res = await cluster.proxyGet({ ...target, path });
+        return { ok: res.status >= 200 && res.status < 300, status: res.status, json: () => Promise.resolve(JSON.parse(res.body) as unknown), text: () => Promise.resolve(res.body) };
+    };
+}
+
+const proxyDetail = (t: ProxiedService, status: number, body: string): string => `GET ${t.service}:${t.port}${t.path} in ${t.namespace}: HTTP ${status}${body.trim() ? `: ${body.trim().slice(0, 300)}` : ""}`;
+
+/** Airflow's /api/v2/monitor/health: every component it reports must be healthy, the metadatabase and scheduler at least. */
+export function airflowHealthVerdict(body: string): { ok: boolean; detail: string } {
+    let parsed: Record<string, { status?: string | null } | null>;
+    try {
+        parsed = JSON.parse(body) as typeof parsed;
+    } catch {
+        return { ok: false, detail: `not JSON: ${body.slice(0, 200)}` };
+    }
+    const required = ["metadatabase", "scheduler"];
+    const parts = Object.entries(parsed).filter(([, v]) => v && typeof v === "object");
+    const seen = parts.map(([k, v]) => `${k} ${v?.status ?? "unknown"}`);
+    const unhealthy = parts.filter(([k, v]) => v?.status !== "healthy" && (required.includes(k) || v?.status != null)).map(([k, v]) => `${k} ${v?.status ?? "unknown"}`);
+    const missing = required.filter((k) => !parsed[k]);
+    if (unhealthy.length > 0 || missing.length > 0) return { ok: false, detail: [...unhealthy, ...missing.map((k) => `${k} not reported`)].join(", ") };
+    return { ok: true, detail: seen.join(", ") };
+}
+
+/** Runs every check of the plan. */
+export async function runSmoke(plan: SmokePlan, cluster: SmokeCluster, options: SmokeOptions = {}): Promise<CheckResult[]> {
+    const workloadChecks = [
+        ...plan.namespaces.map((ns) => ({ namespace: ns, selector: undefined as string | undefined })),
+        ...plan.sharedWorkloads.map((w) => ({ namespace: w.namespace, selector: w.selector })),
+    ].map(async ({ namespace, selector }) => {
+        const started = Date.now();
+        const name = `workloads ready: ${namespace}${selector ? ` (${selector})` : ""}`;
+        try {
+            const statuses = await cluster.workloads(namespace, selector);
+            return workloadsResult(name, namespace, statuses, (Date.now() - started) / 1000, selector);
+        } catch (err) {
+            return { name, verdict: "failed" as const, seconds: (Date.now() - started) / 1000, detail: apiErrorDetail(err), hint: `kubectl -n ${namespace} get deploy,sts,ds` };
+        }
+    });
+    const results: CheckResult[] = await Promise.all(workloadChecks);
+
+    results.push(...(await Promise.all(plan.connect.map((t) => connectCheck(plan, cluster, t, options)))).flat());
+
+    const history = plan.history;
+    results.push(await runCheck("History Server answers", async () => {
+        const apps = await listApplications("http://history", { fetch: proxyFetch(cluster, history), requestTimeoutSeconds: 20 }).catch((err: Error) => {
+            throw new CheckFailure(err.message.replace("GET http://history", `GET ${history.service}:${history.port} in ${history.namespace}:`), `kubectl -n ${history.namespace} logs deploy/${history.service}`);
+        });
+        return `lists ${apps.length} application(s)`;
+    }));
+
+    const hub = plan.jupyterhub;
+    if (hub) {
+        results.push(await runCheck("JupyterHub hub healthy", async () => {
+            const res = await cluster.proxyGet(hub);
+            if (res.status !== 200) throw new CheckFailure(proxyDetail(hub, res.status, res.body), `kubectl -n ${hub.namespace} logs deploy/hub`);
+            return `GET ${hub.path}: HTTP 200`;
+        }));
+    }
+    const airflow = plan.airflow;
+    if (airflow) {
+        results.push(await runCheck("Airflow API healthy", async () => {
+            const res = await cluster.proxyGet(airflow);
+            const hint = `kubectl -n ${airflow.namespace} logs deploy/${airflow.service}`;
+            if (res.status !== 200) throw new CheckFailure(proxyDetail(airflow, res.status, res.body), hint);
+            const verdict = airflowHealthVerdict(res.body);
+            if (!verdict.ok) throw new CheckFailure(`GET ${airflow.path}: ${verdict.detail}`, `kubectl -n ${airflow.namespace} get pods`);
+            return verdict.detail;
+        }));
+    }
+    results.push(...plan.notChecked.map((n) => skipped(n.name, n.why)));
+    return results;
+}
