@@ -81,6 +81,13 @@ export interface AirflowSecretNames {
     readonly adminUser: string;
 }
 
+/** The example DAG (dags/) of each way Airflow runs Spark: the airflow-* scenario's mode. */
+export const exampleDagIds = {
+    connect: "spark_connect_example",
+    "k8s-submit": "spark_submit_k8s_example",
+    operator: "spark_operator_example",
+} as const;
+
 export const airflowSecretNames: AirflowSecretNames = {
     metadata: "airflow-metadata-connection",
     keys: "airflow-secret-keys",

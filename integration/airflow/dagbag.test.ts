@@ -14,6 +14,7 @@ import { parse as parseYaml } from "yaml";
 import { executorTaint, nodeRoleLabel } from "../../components/config/nodeRoles";
 import { namespaces, serviceEndpoints, serviceHost, serviceIdentities } from "../../components/config/names";
 import { sparkUserId } from "../../components/kubernetes/hardening";
+import { exampleDagIds } from "../../components/services/airflow";
 import { loadStackConfig, StackRun } from "../../tools/harness";
 import { configMapData, resourcesOfType, stackArtefacts } from "../support/artefacts";
 import { run } from "../support/cache";
@@ -36,7 +37,7 @@ const variables = {
     [`spark_k8s_spark_image_${suffix}`]: "registry.example.test/spark-k8s/spark-runtime@sha256:" + "0".repeat(64),
 };
 
-const exampleDagIds = ["spark_connect_example", "spark_operator_example", "spark_submit_k8s_example"];
+const exampleDags: string[] = Object.values(exampleDagIds).sort();
 
 const task = (report: DagBagReport, dagId: string): TaskReport => {
     const dag = report.dags[dagId];
@@ -118,13 +119,13 @@ describe(`Airflow ${image.airflowVersion}: the example DAGs in a real DagBag`, f
         it("lets Airflow list and import the DAG files (the DAG processor's file discovery)", function () {
             assert.equal(report.discovery_error, undefined, `Airflow cannot walk the mounted DAG folder: ${report.discovery_error}`);
             assert.deepEqual(report.import_errors, {});
-            assert.deepEqual(Object.keys(report.dags).sort(), exampleDagIds);
+            assert.deepEqual(Object.keys(report.dags).sort(), exampleDags);
         });
 
         it("lets the DAG processor (airflow dag-processor) register the example DAGs", function () {
             const pass = dagProcessorPass(venv, folder, { core: values.config.core ?? {} });
             assert.equal(pass.error, undefined, `the DAG processor failed on the mounted folder: ${pass.error}`);
-            assert.deepEqual(pass.dagIds, exampleDagIds);
+            assert.deepEqual(pass.dagIds, exampleDags);
         });
     });
 
@@ -151,7 +152,7 @@ describe(`Airflow ${image.airflowVersion}: the example DAGs in a real DagBag`, f
             assert.deepEqual(report.serialization_errors, {});
             const pyFiles = fs.readdirSync(path.join(repositoryRoot, "dags")).filter((f) => f.endsWith(".py")).sort();
             assert.deepEqual(report.files.map((f) => path.basename(f)).sort(), pyFiles);
-            assert.deepEqual(Object.keys(report.dags).sort(), exampleDagIds);
+            assert.deepEqual(Object.keys(report.dags).sort(), exampleDags);
             for (const [id, dag] of Object.entries(report.dags)) {
                 assert.equal(dag.schedule, null, `${id}: triggered by hand`);
                 assert.equal(dag.catchup, false, id);
@@ -163,7 +164,7 @@ describe(`Airflow ${image.airflowVersion}: the example DAGs in a real DagBag`, f
         it("lets the DAG processor (airflow dag-processor) register the example DAGs", function () {
             const pass = dagProcessorPass(venv, folder, { core: values.config.core ?? {} });
             assert.equal(pass.error, undefined);
-            assert.deepEqual(pass.dagIds, exampleDagIds);
+            assert.deepEqual(pass.dagIds, exampleDags);
         });
 
         it(`spark_connect_example: one TaskFlow task whose default remote is the program's Spark Connect ${line} Service`, function () {

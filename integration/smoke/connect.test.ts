@@ -8,11 +8,14 @@
  * stop.
  */
 import { strict as assert } from "assert";
+import { execFile } from "child_process";
 import { lineSuffix, SparkVersion, sparkVersions } from "../../components/config/schema";
 import { serviceEndpoints } from "../../components/config/names";
-import { StackRun } from "../../tools/harness";
+import { StackRun, stackConfig } from "../../tools/harness";
 import { CheckResult, formatResults } from "../../tools/smoke/checks";
-import { connectCheckArgs, connectCheckScript, ConnectReport, connectResults, smokeDatabase, smokeTableName } from "../../tools/smoke/connect";
+import { connectCheckArgs, connectCheckScript, ConnectReport, connectResults, parseConnectReport, smokeDatabase, smokeTableName } from "../../tools/smoke/connect";
+import { smokePlan } from "../../tools/smoke/plan";
+import { connectClientPod } from "../../tools/smoke/run";
 import { historyCheck } from "../../tools/smoke/history";
 import { seedBucketsFromPlan } from "../support/buckets";
 import { Metastore, PodIdentityEndpoint, startMetastore, startPodIdentityEndpoint } from "../support/metastore";
@@ -145,6 +148,24 @@ describe("smoke checks (tools/smoke) against the local stack's real servers", fu
             });
         });
     }
+
+    it("the in-cluster client pod's own command (npm run smoke) passes every check with the line's client against the real server, in the warehouse the plan expects", async function () {
+        const line: SparkVersion = "3.5";
+        const r = await runs.get(line)!;
+        const plan = smokePlan(stackConfig(stack), {});
+        assert.equal(plan.warehouseDir, r.server.conf["spark.sql.warehouse.dir"], "the smoke plan's warehouse is the generated spark-defaults'");
+        const target = { ...plan.connect.find((c) => c.version === line)!, url: r.server.url };
+        const pod = connectClientPod(plan, target, "smoke-it", connectCheckArgs(target.url, smokeTableName(lineSuffix(line), new Date()), { timeoutSeconds: 240 }), 600);
+        const [python, ...args] = pod.spec!.containers[0].command!;
+        assert.equal(python, plan.clientPod.python);
+        const client = await connectClient(line);
+        const out = await new Promise<string>((resolve, reject) =>
+            execFile(client.venv.python, args, { timeout: 300000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, PYTHONUNBUFFERED: "1" } }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(`${stdout}\n${stderr}`))),
+        );
+        const results = connectResults(target.label, parseConnectReport(out), { warehouseDir: plan.warehouseDir, line });
+        all.push(...results.map((c) => ({ ...c, name: `${c.name} (pod command)` })));
+        assert.deepEqual(results.map((c) => c.verdict), ["passed", "passed", "passed", "passed"], formatResults(results));
+    });
 
     it("a check against a port with no server is a failed verdict that says so, not an exception", async function () {
         const port = await freePort();

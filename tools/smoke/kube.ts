@@ -51,7 +51,10 @@ export interface SmokeCluster {
     workloads(namespace: string, selector?: string): Promise<WorkloadStatus[]>;
     /** Creates the pod, waits until it ends (or the time is up), reads its log, deletes it unless `keep`. */
     runPod(pod: k8s.V1Pod, options: { timeoutSeconds: number; keep?: boolean; pollSeconds?: number }): Promise<PodRun>;
-    /** GET through the API server's service proxy. */
+    /**
+     * GET target.path through the API server's service proxy. Only for services that need no
+     * credentials of their own: the API server drops the Authorization header it authenticated.
+     */
     proxyGet(target: ProxiedService, options?: { timeoutSeconds?: number }): Promise<{ status: number; body: string }>;
 }
 
@@ -137,14 +140,15 @@ export class KubeCluster implements SmokeCluster {
         const opts: https.RequestOptions = { method: "GET", headers: { accept: "application/json" } };
         await this.kc.applyToHTTPSOptions(opts);
         const client = url.protocol === "https:" ? https : http;
+        const seconds = options.timeoutSeconds ?? 15;
         return new Promise((resolve, reject) => {
-            const req = client.request(url, { ...opts, timeout: (options.timeoutSeconds ?? 15) * 1000 }, (res) => {
+            const req = client.request(url, { ...opts, timeout: seconds * 1000 }, (res) => {
                 const chunks: Buffer[] = [];
                 res.on("data", (c: Buffer) => chunks.push(c));
                 res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
                 res.on("error", reject);
             });
-            req.on("timeout", () => req.destroy(new Error(`GET ${url.pathname}: no answer in ${options.timeoutSeconds ?? 15} s`)));
+            req.on("timeout", () => req.destroy(new Error(`GET ${url.pathname}: no answer in ${seconds} s`)));
             req.on("error", reject);
             req.end();
         });

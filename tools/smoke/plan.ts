@@ -8,9 +8,10 @@ import { ImageKey } from "../../components/config/registry";
 import { jupyterImageKey, SparkVersion } from "../../components/config/schema";
 import { namespaces, serviceEndpoints, serviceHost } from "../../components/config/names";
 import { clusterAutoscalerRelease } from "../../components/services/clusterAutoscaler";
+import { airflowSecretNames, exampleDagIds } from "../../components/services/airflow";
 import { notebookGroupId, notebookUserId } from "../../components/services/jupyterhub";
 import { onSystemNodes, Placement } from "../../components/kubernetes/scheduling";
-import { componentPlan, connectServers, SparkBackend } from "../../components/spark/scenarios";
+import { componentPlan, connectServers, parseScenario, SparkBackend } from "../../components/spark/scenarios";
 import { warehouseDir } from "../../components/spark/sparkDefaults";
 
 /** A Service reached through the Kubernetes API server's service proxy. */
@@ -20,6 +21,14 @@ export interface ProxiedService {
     readonly port: number;
     /** The path the check reads, e.g. /hub/health. */
     readonly path: string;
+}
+
+/** Airflow's API server, the admin Secret its token comes from, and the example DAG of each airflow-* scenario. */
+export interface AirflowTarget extends ProxiedService {
+    /** The Secret with keys username and password (the UI admin the program creates). */
+    readonly adminSecret: { readonly namespace: string; readonly name: string };
+    /** The DAGs to trigger, each with what its success proves. */
+    readonly dags: readonly { readonly dagId: string; readonly proves: string }[];
 }
 
 /** One Spark Connect server and the client pod that checks it. */
@@ -59,7 +68,7 @@ export interface SmokePlan {
     readonly warehouseDir: string;
     readonly history: ProxiedService;
     readonly jupyterhub?: ProxiedService;
-    readonly airflow?: ProxiedService;
+    readonly airflow?: AirflowTarget;
     /** Checks the issue asks for that this stack's components call for but the tool does not run yet, each with the reason. */
     readonly notChecked: readonly { readonly name: string; readonly why: string }[];
     /** The API server the stack's outputs name (AWS): the kubeconfig used must point there. */
@@ -111,10 +120,9 @@ export function smokePlan(config: PlatformConfig, outputs: Record<string, unknow
         ...(plan.jupyterhub.enabled ? [namespaces.jupyterhub] : []),
         ...(plan.airflow.enabled ? [namespaces.airflow] : []),
     ];
+    const proves = { connect: "a Spark Connect session from Airflow", "k8s-submit": "a spark-submit pod runs SparkPi to completion", operator: "a SparkApplication runs SparkPi to completion through the operator" } as const;
+    const modes = [...new Set(plan.scenarios.map(parseScenario).filter((p) => p.client === "airflow").map((p) => p.mode))];
     const notChecked: { name: string; why: string }[] = [];
-    if (plan.sparkOperator) notChecked.push({ name: "SparkApplication run (operator)", why: "not built yet: the smoke test does not submit a SparkApplication" });
-    if (plan.airflowSparkSubmit) notChecked.push({ name: "spark-submit pod run (k8s-submit)", why: "not built yet: the smoke test does not run spark-submit" });
-    if (plan.airflow.enabled) notChecked.push({ name: "Airflow example DAG run", why: "not built yet: the smoke test checks the API's health but triggers no DAG run" });
     notChecked.push({ name: "History Server lists the smoke test's application", why: "needs a finished application: a running Connect server's rolling event log is not readable until it rolls, and no batch run exists yet" });
     return {
         stack: config.stack,
@@ -126,7 +134,18 @@ export function smokePlan(config: PlatformConfig, outputs: Record<string, unknow
         warehouseDir: warehouseDir(warehouseBucket(config, outputs)),
         history: { namespace: serviceEndpoints.historyServer.namespace, service: serviceEndpoints.historyServer.name, port: serviceEndpoints.historyServer.port, path: "/api/v1/applications" },
         ...(plan.jupyterhub.enabled ? { jupyterhub: { namespace: namespaces.jupyterhub, service: "hub", port: 8081, path: "/hub/health" } } : {}),
-        ...(plan.airflow.enabled ? { airflow: { namespace: namespaces.airflow, service: "airflow-api-server", port: 8080, path: "/api/v2/monitor/health" } } : {}),
+        ...(plan.airflow.enabled
+            ? {
+                  airflow: {
+                      namespace: namespaces.airflow,
+                      service: "airflow-api-server",
+                      port: 8080,
+                      path: "/api/v2/monitor/health",
+                      adminSecret: { namespace: namespaces.airflow, name: airflowSecretNames.adminUser },
+                      dags: modes.map((m) => ({ dagId: exampleDagIds[m], proves: proves[m] })),
+                  },
+              }
+            : {}),
         notChecked,
         ...(str(outputs.clusterEndpoint) ? { clusterEndpoint: str(outputs.clusterEndpoint) } : {}),
     };
