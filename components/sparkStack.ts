@@ -369,7 +369,7 @@ function createServices(
             // Airflow's Roles live in the job namespaces, so those must exist first.
             dependsOn: [ns, databaseInit.job, ...minioReady, ...shared.jobNamespaces],
         }, opts);
-        endpoints.airflow = `http://airflow-api-server.${namespaces.airflow}.svc.cluster.local:8080`;
+        endpoints.airflow = `http://${serviceHost(serviceEndpoints.airflowApiServer)}:${serviceEndpoints.airflowApiServer.port}`;
     }
     return { endpoints };
 }

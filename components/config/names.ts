@@ -60,6 +60,10 @@ export const serviceEndpoints = {
     metastore: { name: "hive-metastore", namespace: namespaces.platform, port: 9083 },
     postgres: { name: "postgres", namespace: namespaces.platform, port: 5432 },
     minio: { name: "minio", namespace: namespaces.minio, port: 9000, consolePort: 9001 },
+    /** The Airflow chart's API server (REST API and UI) Service. */
+    airflowApiServer: { name: "airflow-api-server", namespace: namespaces.airflow, port: 8080 },
+    /** The JupyterHub chart's hub Service (its REST API and /hub/health). */
+    jupyterhubHub: { name: "hub", namespace: namespaces.jupyterhub, port: 8081 },
 } as const;
 
 /** The label every Spark Connect server pod carries; network rules select the servers by it. */

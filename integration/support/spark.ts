@@ -85,9 +85,17 @@ const mavenUrl = (coordinate: string, file: "jar" | "metadata"): string => {
     return file === "metadata" ? `${base}/maven-metadata.xml` : `${base}/${version}/${artifact}-${version}${classifier ? `-${classifier}` : ""}.jar`;
 };
 
+/** One request's status (and body for GET); a timeout or network error is tried again, three times in all. */
 async function httpStatus(url: string, method: "HEAD" | "GET"): Promise<{ status: number; body: string }> {
-    const res = await fetch(url, { method, signal: AbortSignal.timeout(30000) });
-    return { status: res.status, body: method === "GET" ? await res.text() : "" };
+    for (let attempt = 1; ; attempt++) {
+        try {
+            const res = await fetch(url, { method, signal: AbortSignal.timeout(60000) });
+            return { status: res.status, body: method === "GET" ? await res.text() : "" };
+        } catch (err) {
+            if (attempt >= 3) throw new Error(`${method} ${url}: ${(err as Error).message} (${attempt} attempts)`);
+            await new Promise((r) => setTimeout(r, 2000 * attempt));
+        }
+    }
 }
 
 /**

@@ -52,6 +52,28 @@ export async function runCheck(name: string, fn: () => CheckOutcome | Promise<Ch
     }
 }
 
+/**
+ * The report a check script printed: the last stdout line that parses as one (a pod's log also
+ * carries stderr, which may follow it); undefined when there is none.
+ */
+export function lastJsonReport<T extends object>(stdout: string, isReport: (value: object) => boolean): T | undefined {
+    const lines = stdout.trim().split("\n");
+    for (let i = lines.length - 1; i >= 0; i--) {
+        const line = lines[i].trim();
+        if (!line.startsWith("{")) continue;
+        try {
+            const parsed = JSON.parse(line) as unknown;
+            if (typeof parsed === "object" && parsed !== null && isReport(parsed)) return parsed as T;
+        } catch {
+            // not a report
+        }
+    }
+    return undefined;
+}
+
+/** The last non-empty line of some output, for a message about output without a report. */
+export const outputEnd = (stdout: string): string => stdout.trim().split("\n").filter((l) => l.trim()).pop()?.slice(0, 500) || "(nothing)";
+
 /** A check that did not run, and why (e.g. an earlier check it depends on failed). */
 export const skipped = (name: string, why: string): CheckResult => ({ name, verdict: "skipped", seconds: 0, detail: why });
 

@@ -21,7 +21,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { CheckResult, skipped } from "./checks";
+import { CheckResult, lastJsonReport, outputEnd, skipped } from "./checks";
 
 /** The check script's path; in the cluster its text is piped to `python3 -`. */
 export const connectCheckScriptPath = path.join(__dirname, "connect_check.py");
@@ -76,24 +76,12 @@ export interface ConnectReport {
     readonly dropError?: string;
 }
 
-/**
- * The report: the last stdout line that is one (a pod's log also carries stderr, which may follow
- * it); output without a report is a failed report quoting its end.
- */
+/** The report connect_check.py printed; output without one is a failed report quoting its end. */
 export function parseConnectReport(stdout: string): ConnectReport {
-    const lines = stdout.trim().split("\n");
-    for (let i = lines.length - 1; i >= 0; i--) {
-        const line = lines[i].trim();
-        if (!line.startsWith("{")) continue;
-        try {
-            const parsed = JSON.parse(line) as ConnectReport;
-            if (typeof parsed === "object" && parsed !== null && Array.isArray(parsed.steps)) return parsed;
-        } catch {
-            // not the report
-        }
-    }
-    const last = lines.filter((l) => l.trim()).pop() ?? "";
-    return { steps: [], timings: {}, failedStep: "client", error: `the check printed no report; its output ended with: ${last.slice(0, 500) || "(nothing)"}` };
+    return (
+        lastJsonReport<ConnectReport>(stdout, (v) => Array.isArray((v as ConnectReport).steps)) ??
+        { steps: [], timings: {}, failedStep: "client", error: `the check printed no report; its output ended with: ${outputEnd(stdout)}` }
+    );
 }
 
 /** What the stack says the check should find. */

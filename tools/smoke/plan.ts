@@ -8,7 +8,7 @@ import { ImageKey } from "../../components/config/registry";
 import { jupyterImageKey, SparkVersion } from "../../components/config/schema";
 import { namespaces, serviceEndpoints, serviceHost } from "../../components/config/names";
 import { clusterAutoscalerRelease } from "../../components/services/clusterAutoscaler";
-import { airflowSecretNames, exampleDagIds } from "../../components/services/airflow";
+import { airflowSecretNames, airflowUserId, exampleDagIds } from "../../components/services/airflow";
 import { notebookGroupId, notebookUserId } from "../../components/services/jupyterhub";
 import { onSystemNodes, Placement } from "../../components/kubernetes/scheduling";
 import { componentPlan, connectServers, parseScenario, SparkBackend } from "../../components/spark/scenarios";
@@ -29,6 +29,11 @@ export interface AirflowTarget extends ProxiedService {
     readonly adminSecret: { readonly namespace: string; readonly name: string };
     /** The DAGs to trigger, each with what its success proves. */
     readonly dags: readonly { readonly dagId: string; readonly proves: string }[];
+    /** The API server as pods reach it: http://airflow-api-server.airflow.svc.cluster.local:8080 */
+    readonly apiUrl: string;
+    /** The platform's Airflow image (the check runs its python) and its user. */
+    readonly image: string;
+    readonly runAsUser: number;
 }
 
 /** One Spark Connect server and the client pod that checks it. */
@@ -78,6 +83,8 @@ export interface SmokePlan {
 /** The python of images/jupyter-spark's `spark` conda environment. */
 export const jupyterSparkPython = "/opt/conda/envs/spark/bin/python";
 
+const proxied = (s: { name: string; namespace: string; port: number }, path: string): ProxiedService => ({ namespace: s.namespace, service: s.name, port: s.port, path });
+
 const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
 
 /** The image a key deploys with: the stack's `images` output (by digest on AWS), else the configured reference. */
@@ -120,7 +127,13 @@ export function smokePlan(config: PlatformConfig, outputs: Record<string, unknow
         ...(plan.jupyterhub.enabled ? [namespaces.jupyterhub] : []),
         ...(plan.airflow.enabled ? [namespaces.airflow] : []),
     ];
-    const proves = { connect: "a Spark Connect session from Airflow", "k8s-submit": "a spark-submit pod runs SparkPi to completion", operator: "a SparkApplication runs SparkPi to completion through the operator" } as const;
+    // Spark 3.5's spark-submit exits 0 in cluster mode whatever the driver's end (SPARK-26365), so the
+    // k8s-submit DAG's success proves the submission and the wait, not SparkPi's result.
+    const proves = {
+        connect: "a Spark Connect session from Airflow",
+        "k8s-submit": "spark-submit from Airflow started SparkPi's driver and saw it end",
+        operator: "a SparkApplication ran through the operator, followed to its end by Airflow",
+    } as const;
     const modes = [...new Set(plan.scenarios.map(parseScenario).filter((p) => p.client === "airflow").map((p) => p.mode))];
     const notChecked: { name: string; why: string }[] = [];
     notChecked.push({ name: "History Server lists the smoke test's application", why: "needs a finished application: a running Connect server's rolling event log is not readable until it rolls, and no batch run exists yet" });
@@ -132,17 +145,17 @@ export function smokePlan(config: PlatformConfig, outputs: Record<string, unknow
         connect,
         clientPod: { python: jupyterSparkPython, runAsUser: notebookUserId, runAsGroup: notebookGroupId, placement: onSystemNodes({ nodeGroups }) },
         warehouseDir: warehouseDir(warehouseBucket(config, outputs)),
-        history: { namespace: serviceEndpoints.historyServer.namespace, service: serviceEndpoints.historyServer.name, port: serviceEndpoints.historyServer.port, path: "/api/v1/applications" },
-        ...(plan.jupyterhub.enabled ? { jupyterhub: { namespace: namespaces.jupyterhub, service: "hub", port: 8081, path: "/hub/health" } } : {}),
+        history: proxied(serviceEndpoints.historyServer, "/api/v1/applications"),
+        ...(plan.jupyterhub.enabled ? { jupyterhub: proxied(serviceEndpoints.jupyterhubHub, "/hub/health") } : {}),
         ...(plan.airflow.enabled
             ? {
                   airflow: {
-                      namespace: namespaces.airflow,
-                      service: "airflow-api-server",
-                      port: 8080,
-                      path: "/api/v2/monitor/health",
+                      ...proxied(serviceEndpoints.airflowApiServer, "/api/v2/monitor/health"),
                       adminSecret: { namespace: namespaces.airflow, name: airflowSecretNames.adminUser },
                       dags: modes.map((m) => ({ dagId: exampleDagIds[m], proves: proves[m] })),
+                      apiUrl: `http://${serviceHost(serviceEndpoints.airflowApiServer)}:${serviceEndpoints.airflowApiServer.port}`,
+                      image: deployedImage(config, outputs, "airflow"),
+                      runAsUser: airflowUserId,
                   },
               }
             : {}),

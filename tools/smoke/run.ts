@@ -6,11 +6,12 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import { hardenPodSpec } from "../../components/kubernetes/hardening";
 import { lineSuffix } from "../../components/config/schema";
+import { airflowCheckArgs, airflowCheckScript, airflowCredentialEnv, airflowResults, parseAirflowReport, smokeRunId } from "./airflow";
 import { CheckFailure, CheckResult, runCheck, skipped } from "./checks";
 import { connectCheckArgs, connectCheckScript, connectResults, parseConnectReport, smokeTableName } from "./connect";
 import { FetchLike, listApplications } from "./history";
 import { apiErrorDetail, SmokeCluster } from "./kube";
-import { ConnectTarget, ProxiedService, SmokePlan } from "./plan";
+import { AirflowTarget, ConnectTarget, ProxiedService, SmokePlan } from "./plan";
 import { workloadsResult } from "./workloads";
 
 export interface SmokeOptions {
@@ -20,6 +21,8 @@ export interface SmokeOptions {
     readonly connectTimeoutSeconds?: number;
     /** Time a check pod gets from creation to its end (image pull included), seconds. */
     readonly podTimeoutSeconds?: number;
+    /** Time each Airflow DAG run gets to succeed, seconds. */
+    readonly dagTimeoutSeconds?: number;
     readonly now?: () => Date;
     readonly random?: () => number;
 }
@@ -48,6 +51,35 @@ export function connectClientPod(plan: SmokePlan, target: ConnectTarget, podName
         kind: "Pod",
         metadata: { name: podName, namespace: target.namespace, labels: { ...smokePodLabels, "app.kubernetes.io/component": "connect-check" } },
         // An abandoned check (the tool killed) still ends by itself.
+        spec: { ...(spec as unknown as V1Pod["spec"]), activeDeadlineSeconds: deadlineSeconds },
+    } as V1Pod;
+}
+
+/** The pod that triggers one example DAG through Airflow's API (airflow_check.py with the Airflow image's python). */
+export function airflowClientPod(target: AirflowTarget, podName: string, args: readonly string[], deadlineSeconds: number, placement: SmokePlan["clientPod"]["placement"]): V1Pod {
+    const secret = (key: string) => ({ secretKeyRef: { name: target.adminSecret.name, key } });
+    const spec = hardenPodSpec({
+        containers: [{
+            name: "airflow-check",
+            image: target.image,
+            command: ["python", "-c", airflowCheckScript(), ...args],
+            env: [
+                { name: "HOME", value: "/tmp" },
+                { name: "PYTHONDONTWRITEBYTECODE", value: "1" },
+                { name: airflowCredentialEnv.username, valueFrom: secret("username") },
+                { name: airflowCredentialEnv.password, valueFrom: secret("password") },
+            ],
+            resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+            writablePaths: ["/tmp"],
+        }],
+        runAsUser: target.runAsUser,
+        restartPolicy: "Never",
+        ...placement,
+    });
+    return {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: podName, namespace: target.adminSecret.namespace, labels: { ...smokePodLabels, "app.kubernetes.io/component": "airflow-check" } },
         spec: { ...(spec as unknown as V1Pod["spec"]), activeDeadlineSeconds: deadlineSeconds },
     } as V1Pod;
 }
@@ -90,6 +122,28 @@ async function connectCheck(plan: SmokePlan, cluster: SmokeCluster, target: Conn
         results.push({ name: `${target.label}: client pod`, verdict: "failed", seconds: 0, detail: run.problem, hint: `kubectl -n ${target.namespace} get pods -l app.kubernetes.io/name=${smokePodLabels["app.kubernetes.io/name"]}` });
     }
     return results;
+}
+
+async function airflowDagCheck(plan: SmokePlan, cluster: SmokeCluster, target: AirflowTarget, dag: AirflowTarget["dags"][number], options: SmokeOptions): Promise<CheckResult[]> {
+    const random = options.random ?? Math.random;
+    const runId = smokeRunId((options.now ?? (() => new Date()))(), random);
+    const dagTimeout = options.dagTimeoutSeconds ?? 900;
+    const podName = smokePodName(`airflow-${dag.dagId.replace(/_/g, "-")}`, random);
+    const pod = airflowClientPod(target, podName, airflowCheckArgs(target.apiUrl, dag.dagId, runId, { keep: options.keep, timeoutSeconds: dagTimeout }), dagTimeout + 360, plan.clientPod.placement);
+    const hint = `kubectl -n ${target.namespace} port-forward svc/${target.service} ${target.port}:${target.port}, then http://localhost:${target.port}/dags/${dag.dagId}`;
+    const started = Date.now();
+    try {
+        const run = await cluster.runPod(pod, { timeoutSeconds: dagTimeout + 300, keep: options.keep });
+        const report = parseAirflowReport(run.logs);
+        const results = airflowResults(dag.dagId, dag.proves, run.problem && report.failedStep === "client" ? { ...report, error: `the check pod ${target.namespace}/${podName} ${run.problem}` } : report, hint);
+        if (run.problem && report.failedStep !== "client") results.push({ name: `Airflow DAG ${dag.dagId}: check pod`, verdict: "failed", seconds: 0, detail: run.problem });
+        return results;
+    } catch (err) {
+        return [
+            { name: `Airflow DAG ${dag.dagId}: run`, verdict: "failed", seconds: Math.round((Date.now() - started) / 10) / 100, detail: `the check pod ${target.namespace}/${podName} could not run: ${apiErrorDetail(err)}`, hint: `kubectl -n ${target.namespace} get events --field-selector involvedObject.name=${podName}` },
+            skipped(`Airflow DAG ${dag.dagId}: cleanup`, "no check pod"),
+        ];
+    }
 }
 
 /** A FetchLike that GETs through the service proxy whatever path the URL carries after its origin. */
@@ -166,6 +220,7 @@ export async function runSmoke(plan: SmokePlan, cluster: SmokeCluster, options: 
             return verdict.detail;
         }));
     }
+    if (airflow) results.push(...(await Promise.all(airflow.dags.map((d) => airflowDagCheck(plan, cluster, airflow, d, options)))).flat());
     results.push(...plan.notChecked.map((n) => skipped(n.name, n.why)));
     return results;
 }

@@ -3,8 +3,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { V1Pod } from "@kubernetes/client-node";
+import { AirflowReport } from "../../../tools/smoke/airflow";
 import { ConnectReport } from "../../../tools/smoke/connect";
+import { stackConfig } from "../../../tools/harness";
 import { smokeCommand } from "../../../tools/smoke/main";
+
+const stackConfigImage = (stack: string) => stackConfig(stack).spark.images.airflow;
 import { deployment, fakeToken, FakeApi, kubeconfigText, startFakeKubeApi, statefulSet } from "./fakeKubeApi";
 
 const warehouse = "s3a://warehouse/warehouse";
@@ -26,6 +30,16 @@ function report(args: string[], over: Partial<ConnectReport> = {}): string {
         ...over,
     };
     return `some client warning on stderr\n${JSON.stringify(r)}\n`;
+}
+
+/** What airflow_check.py prints after a run that succeeded and was cleaned up. */
+function airflowReport(args: string[], over: Partial<AirflowReport> = {}): string {
+    const [, , , url, dagId, runId] = args;
+    const r: AirflowReport = {
+        steps: ["arguments", "health", "token", "version", "dag", "unpause", "trigger", "run", "cleanup"], timings: { run: 30, cleanup: 1, total: 35 },
+        url, dagId, runId, keep: false, airflowVersion: "3.2.2", wasPaused: true, unpaused: true, triggered: true, state: "success", deleted: true, repaused: true, ...over,
+    };
+    return `${JSON.stringify(r)}\n`;
 }
 
 const healthyLocal = {
@@ -135,6 +149,46 @@ describe("npm run smoke (through @kubernetes/client-node against a stand-in API 
         assert.ok(api.requests.some((r) => r.path === "/apis/apps/v1/namespaces/airflow/deployments"), "the stack's own kubeconfig reached its cluster");
         assert.match(matching.stdout, /FAIL .*workloads ready: airflow .*no Deployment, StatefulSet or DaemonSet in airflow/);
         assert.match(matching.stdout, /FAIL .*Airflow API healthy .*HTTP 503/);
+    });
+
+    it("dev: each airflow-* scenario's example DAG is triggered by a hardened pod of the Airflow image in the airflow namespace, its credentials only by reference", async () => {
+        const dev = {
+            ...healthyLocal,
+            "spark-operator": { deployments: [deployment("spark-operator", "spark-operator-controller", 1, 1)] },
+            airflow: { deployments: [deployment("airflow", "airflow-api-server", 1, 1), deployment("airflow", "airflow-scheduler", 1, 1)] },
+            "kube-system": { deployments: [{ ...deployment("kube-system", "cluster-autoscaler-aws-cluster-autoscaler", 1, 1), metadata: { name: "cluster-autoscaler-aws-cluster-autoscaler", namespace: "kube-system", generation: 2, labels: { "app.kubernetes.io/instance": "cluster-autoscaler" } } }] },
+        };
+        const healthy = JSON.stringify({ metadatabase: { status: "healthy" }, scheduler: { status: "healthy", latest_scheduler_heartbeat: "2026-12-05T06:00:00+00:00" } });
+        api = await startFakeKubeApi({
+            workloads: dev,
+            podLog: (p) => (p.namespace === "airflow" ? airflowReport(p.args, p.args.includes("spark_submit_k8s_example") ? { state: "failed", failedStep: "run", tasks: [{ taskId: "spark_submit_pi", state: "failed" }] } : {}) : report(p.args)),
+            proxy: { ...proxy, "airflow/airflow-api-server:8080/api/v2/monitor/health": { status: 200, body: healthy } },
+        });
+        const outputs = { buckets: { warehouse: "warehouse" }, clusterEndpoint: api.url, kubeconfig: kubeconfigText(api.url) };
+        const result = await smokeCommand(["--stack", "dev", "--outputs", outputsFile(outputs)]);
+        assert.equal(result.code, 1, result.stdout);
+        assert.match(result.stdout, /ok .*workloads ready: kube-system \(app\.kubernetes\.io\/instance=cluster-autoscaler\)/);
+        assert.match(result.stdout, /ok .*Airflow API healthy .*metadatabase healthy, scheduler healthy/);
+        assert.match(result.stdout, /ok .*Airflow DAG spark_operator_example: run .*a SparkApplication ran through the operator, followed to its end by Airflow/);
+        assert.match(result.stdout, /ok .*Airflow DAG spark_connect_example: cleanup .*deleted, spark_connect_example paused again/);
+        assert.match(result.stdout, /FAIL .*Airflow DAG spark_submit_k8s_example: run .*failed; tasks: spark_submit_pi failed/);
+        assert.match(result.stdout, /→ kubectl -n airflow port-forward svc\/airflow-api-server 8080:8080, then http:\/\/localhost:8080\/dags\/spark_submit_k8s_example/);
+
+        const airflowPods = api.requests.filter((r) => r.method === "POST" && r.path === "/api/v1/namespaces/airflow/pods").map((r) => r.body as V1Pod);
+        assert.equal(airflowPods.length, 3);
+        for (const pod of airflowPods) {
+            const c = pod.spec!.containers[0];
+            assert.equal(c.image, stackConfigImage("dev"));
+            assert.equal(c.securityContext?.allowPrivilegeEscalation, false);
+            assert.equal(pod.spec!.securityContext?.runAsUser, 50000);
+            assert.deepEqual(pod.spec!.nodeSelector, { "spark-k8s/node-role": "system" });
+            const env = Object.fromEntries((c.env ?? []).map((e) => [e.name, e]));
+            assert.deepEqual(env.AIRFLOW_SMOKE_PASSWORD.valueFrom, { secretKeyRef: { name: "airflow-admin-user", key: "password" } });
+            assert.equal(env.AIRFLOW_SMOKE_PASSWORD.value, undefined, "no credential value in the pod spec");
+            const args = c.command ?? [];
+            assert.equal(args[3], "http://airflow-api-server.airflow.svc.cluster.local:8080");
+            assert.match(args[5], /^spark_k8s_smoke__/);
+        }
     });
 
     it("usage errors exit 2 and name the flag; no outputs and no Pulumi CLI is an error that says what to pass", async () => {

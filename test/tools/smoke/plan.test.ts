@@ -28,7 +28,12 @@ describe("tools/smoke/plan", () => {
         assert.deepEqual(plan.clientPod.placement, { nodeSelector: { "spark-k8s/node-role": "system" } });
         assert.equal(plan.warehouseDir, "s3a://wh/warehouse");
         assert.equal(plan.airflow?.path, "/api/v2/monitor/health");
-        assert.deepEqual(plan.notChecked.map((n) => n.name), ["SparkApplication run (operator)", "spark-submit pod run (k8s-submit)", "Airflow example DAG run", "History Server lists the smoke test's application"]);
+        assert.equal(plan.airflow?.apiUrl, "http://airflow-api-server.airflow.svc.cluster.local:8080");
+        assert.deepEqual(plan.airflow?.adminSecret, { namespace: "airflow", name: "airflow-admin-user" });
+        assert.equal(plan.airflow?.image, stackConfig("dev").spark.images.airflow);
+        // dev lists airflow-connect-k8s, airflow-k8s-submit and airflow-operator: one example DAG each.
+        assert.deepEqual(plan.airflow?.dags.map((d) => d.dagId), ["spark_connect_example", "spark_submit_k8s_example", "spark_operator_example"]);
+        assert.deepEqual(plan.notChecked.map((n) => n.name), ["History Server lists the smoke test's application"]);
         assert.equal(plan.clusterEndpoint, "https://x.eks.amazonaws.com");
     });
 
