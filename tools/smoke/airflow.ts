@@ -6,7 +6,8 @@
  * Where it runs: a pod of the platform's Airflow image in the airflow namespace, calling the API
  * server's Service directly with a token for the admin user (its Secret, through secretKeyRef). Not
  * through the Kubernetes API server's service proxy: the API server removes the Authorization
- * header it authenticated the caller with, so Airflow's own bearer token cannot pass.
+ * header once it has authenticated the caller with it (k8s.io/apiserver, the WithAuthentication
+ * filter), so Airflow's own bearer token cannot pass.
  */
 import * as fs from "fs";
 import * as path from "path";
