@@ -60,8 +60,8 @@ function sparkImage(ctx: PlatformContext, version: SparkVersion): string {
     return images[sparkImageKey(version)];
 }
 
-/** Environment for pods that reach MinIO: the S3A environment-variable credentials. */
-function storageEnv(ctx: PlatformContext): k8s.types.input.core.v1.EnvVar[] {
+/** Environment for Spark pods of a job namespace: on MinIO the S3A environment-variable credentials; on S3 none (Pod Identity). */
+export function storageEnv(ctx: { storage: { kind: "minio" | "s3" } }): k8s.types.input.core.v1.EnvVar[] {
     if (ctx.storage.kind !== "minio") return [];
     const ref = (key: string) => ({ secretKeyRef: { name: objectStorageSecretName, key } });
     return [

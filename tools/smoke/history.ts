@@ -42,9 +42,9 @@ export type FetchLike = (url: string, init?: { headers?: Record<string, string>;
 export interface HistoryCheckOptions {
     /** The History Server's base URL (no /api/v1), e.g. http://127.0.0.1:18080 or the API server's service proxy URL. */
     readonly baseUrl: string;
-    /** The application to find: the Connect check's appId. */
-    readonly appId: string;
-    /** Its expected name (the Connect server's spark.app.name), checked when given. */
+    /** The application to find by id (e.g. the Connect check's appId); without it, by appName. */
+    readonly appId?: string;
+    /** Its expected name (checked when appId is given), or the unique name to find it by. */
     readonly appName?: string;
     /** Also require the application's last attempt to be completed (a stopped server). */
     readonly requireCompleted?: boolean;
@@ -100,6 +100,9 @@ const describe = (app: ApplicationInfo): string => {
 export function historyCheck(name: string, options: HistoryCheckOptions): Promise<CheckResult> {
     const now = options.now ?? Date.now;
     const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    if (options.appId === undefined && options.appName === undefined) throw new Error("historyCheck: give appId or appName");
+    const matches = (a: ApplicationInfo): boolean => (options.appId !== undefined ? a.id === options.appId : a.name === options.appName);
+    const wanted = options.appId ?? `an application named ${options.appName}`;
     return runCheck(name, async () => {
         const deadline = now() + (options.timeoutSeconds ?? 60) * 1000;
         let listed: ApplicationInfo[] = [];
@@ -110,9 +113,9 @@ export function historyCheck(name: string, options: HistoryCheckOptions): Promis
             try {
                 listed = await listApplications(options.baseUrl, options);
                 lastError = undefined;
-                const app = listed.find((a) => a.id === options.appId);
+                const app = listed.find(matches);
                 if (app && (!options.requireCompleted || app.attempts[0]?.completed)) {
-                    if (options.appName !== undefined && app.name !== options.appName) throw new CheckFailure(`${describe(app)}; expected the name ${options.appName}`, options.hint);
+                    if (options.appId !== undefined && options.appName !== undefined && app.name !== options.appName) throw new CheckFailure(`${describe(app)}; expected the name ${options.appName}`, options.hint);
                     return describe(app);
                 }
             } catch (err) {
@@ -124,9 +127,9 @@ export function historyCheck(name: string, options: HistoryCheckOptions): Promis
         }
         const seconds = options.timeoutSeconds ?? 60;
         if (lastError) throw new CheckFailure(`${lastError.message} (still failing after ${seconds} s, ${polls} attempts)`, options.hint);
-        const found = listed.find((a) => a.id === options.appId);
+        const found = listed.find(matches);
         if (found) throw new CheckFailure(`${describe(found)}, not completed after ${seconds} s`, options.hint);
         const ids = listed.slice(0, 5).map((a) => a.id).join(", ");
-        throw new CheckFailure(`${options.appId} is not listed after ${seconds} s (${polls} polls); the server lists ${listed.length} application(s)${ids ? `: ${ids}${listed.length > 5 ? ", ..." : ""}` : ""}`, options.hint);
+        throw new CheckFailure(`${wanted} is not listed after ${seconds} s (${polls} polls); the server lists ${listed.length} application(s)${ids ? `: ${ids}${listed.length > 5 ? ", ..." : ""}` : ""}`, options.hint);
     }, now);
 }

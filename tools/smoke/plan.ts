@@ -5,14 +5,16 @@
  */
 import { PlatformConfig } from "../../components/config";
 import { ImageKey } from "../../components/config/registry";
-import { jupyterImageKey, SparkVersion } from "../../components/config/schema";
-import { namespaces, serviceEndpoints, serviceHost } from "../../components/config/names";
+import { jupyterImageKey, sparkImageKey, SparkVersion } from "../../components/config/schema";
+import { namespaces, serviceEndpoints, serviceHost, serviceIdentities } from "../../components/config/names";
 import { clusterAutoscalerRelease } from "../../components/services/clusterAutoscaler";
 import { airflowSecretNames, airflowUserId, exampleDagIds } from "../../components/services/airflow";
 import { notebookGroupId, notebookUserId } from "../../components/services/jupyterhub";
-import { onSystemNodes, Placement } from "../../components/kubernetes/scheduling";
+import { onDriverNodes, onSystemNodes, Placement } from "../../components/kubernetes/scheduling";
 import { componentPlan, connectServers, parseScenario, SparkBackend } from "../../components/spark/scenarios";
 import { warehouseDir } from "../../components/spark/sparkDefaults";
+import { storageEnv, usesGpu } from "../../components/sparkStack";
+import type { V1EnvVar } from "@kubernetes/client-node";
 
 /** A Service reached through the Kubernetes API server's service proxy. */
 export interface ProxiedService {
@@ -34,6 +36,19 @@ export interface AirflowTarget extends ProxiedService {
     /** The platform's Airflow image (the check runs its python) and its user. */
     readonly image: string;
     readonly runAsUser: number;
+}
+
+/** The batch run's pod: a line's runtime image with that line's Connect server configuration. */
+export interface BatchTarget {
+    readonly version: SparkVersion;
+    readonly namespace: string;
+    readonly image: string;
+    /** The Connect server's spark-defaults ConfigMap it mounts. */
+    readonly configMap: string;
+    readonly serviceAccount: string;
+    /** The job namespace's storage credentials (MinIO), as the Connect servers get them. */
+    readonly env: readonly V1EnvVar[];
+    readonly placement: Placement;
 }
 
 /** One Spark Connect server and the client pod that checks it. */
@@ -72,6 +87,8 @@ export interface SmokePlan {
     /** spark.sql.warehouse.dir of the stack: where the smoke table must land. */
     readonly warehouseDir: string;
     readonly history: ProxiedService;
+    /** A short batch run whose finished application the History Server must list; absent without a Connect server of a CPU line to borrow the configuration of. */
+    readonly batch?: BatchTarget;
     readonly jupyterhub?: ProxiedService;
     readonly airflow?: AirflowTarget;
     /** Checks the issue asks for that this stack's components call for but the tool does not run yet, each with the reason. */
@@ -136,7 +153,18 @@ export function smokePlan(config: PlatformConfig, outputs: Record<string, unknow
     } as const;
     const modes = [...new Set(plan.scenarios.map(parseScenario).filter((p) => p.client === "airflow").map((p) => p.mode))];
     const notChecked: { name: string; why: string }[] = [];
-    notChecked.push({ name: "History Server lists the smoke test's application", why: "needs a finished application: a running Connect server's rolling event log is not readable until it rolls, and no batch run exists yet" });
+    // The newest CPU line's Connect server (k8s backend first) lends the batch run its configuration.
+    const lender = [...connectServers(plan)].reverse().sort((a, b) => (a.backend === b.backend ? 0 : a.backend === "k8s" ? -1 : 1)).find((c) => !usesGpu(plan, c.version));
+    const batch: BatchTarget | undefined = lender && {
+        version: lender.version,
+        namespace: namespaces.jobs,
+        image: deployedImage(config, outputs, sparkImageKey(lender.version)),
+        configMap: `${serviceEndpoints.connect(lender.version, lender.backend).name}-conf`,
+        serviceAccount: serviceIdentities.sparkJobs.serviceAccount,
+        env: storageEnv({ storage: { kind: config.tier === "local" ? "minio" : "s3" } }) as V1EnvVar[],
+        placement: onDriverNodes({ nodeGroups }),
+    };
+    if (!batch) notChecked.push({ name: "History Server lists the smoke test's application", why: "the batch run borrows a Connect server's configuration, and this stack runs none on a CPU line" });
     return {
         stack: config.stack,
         tier: config.tier,
@@ -146,6 +174,7 @@ export function smokePlan(config: PlatformConfig, outputs: Record<string, unknow
         clientPod: { python: jupyterSparkPython, runAsUser: notebookUserId, runAsGroup: notebookGroupId, placement: onSystemNodes({ nodeGroups }) },
         warehouseDir: warehouseDir(warehouseBucket(config, outputs)),
         history: proxied(serviceEndpoints.historyServer, "/api/v1/applications"),
+        ...(batch ? { batch } : {}),
         ...(plan.jupyterhub.enabled ? { jupyterhub: proxied(serviceEndpoints.jupyterhubHub, "/hub/health") } : {}),
         ...(plan.airflow.enabled
             ? {

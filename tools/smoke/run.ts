@@ -7,9 +7,10 @@ import type { V1Pod } from "@kubernetes/client-node";
 import { hardenPodSpec } from "../../components/kubernetes/hardening";
 import { lineSuffix } from "../../components/config/schema";
 import { airflowCheckArgs, airflowCheckScript, airflowCredentialEnv, airflowResults, parseAirflowReport, smokeRunId } from "./airflow";
+import { batchAppName, batchPod, sparkPiResult } from "./batch";
 import { CheckFailure, CheckResult, runCheck, skipped } from "./checks";
 import { connectCheckArgs, connectCheckScript, connectResults, parseConnectReport, smokeTableName } from "./connect";
-import { FetchLike, listApplications } from "./history";
+import { FetchLike, historyCheck, listApplications } from "./history";
 import { apiErrorDetail, SmokeCluster } from "./kube";
 import { AirflowTarget, ConnectTarget, ProxiedService, SmokePlan } from "./plan";
 import { workloadsResult } from "./workloads";
@@ -23,6 +24,8 @@ export interface SmokeOptions {
     readonly podTimeoutSeconds?: number;
     /** Time each Airflow DAG run gets to succeed, seconds. */
     readonly dagTimeoutSeconds?: number;
+    /** Time the History Server gets to list the batch run once it ended, seconds. */
+    readonly historyTimeoutSeconds?: number;
     readonly now?: () => Date;
     readonly random?: () => number;
 }
@@ -129,10 +132,10 @@ async function airflowDagCheck(plan: SmokePlan, cluster: SmokeCluster, target: A
     const runId = smokeRunId((options.now ?? (() => new Date()))(), random);
     const dagTimeout = options.dagTimeoutSeconds ?? 900;
     const podName = smokePodName(`airflow-${dag.dagId.replace(/_/g, "-")}`, random);
-    const pod = airflowClientPod(target, podName, airflowCheckArgs(target.apiUrl, dag.dagId, runId, { keep: options.keep, timeoutSeconds: dagTimeout }), dagTimeout + 360, plan.clientPod.placement);
     const hint = `kubectl -n ${target.namespace} port-forward svc/${target.service} ${target.port}:${target.port}, then http://localhost:${target.port}/dags/${dag.dagId}`;
     const started = Date.now();
     try {
+        const pod = airflowClientPod(target, podName, airflowCheckArgs(target.apiUrl, dag.dagId, runId, { keep: options.keep, timeoutSeconds: dagTimeout }), dagTimeout + 360, plan.clientPod.placement);
         const run = await cluster.runPod(pod, { timeoutSeconds: dagTimeout + 300, keep: options.keep });
         const report = parseAirflowReport(run.logs);
         const results = airflowResults(dag.dagId, dag.proves, run.problem && report.failedStep === "client" ? { ...report, error: `the check pod ${target.namespace}/${podName} ${run.problem}` } : report, hint);
@@ -144,6 +147,42 @@ async function airflowDagCheck(plan: SmokePlan, cluster: SmokeCluster, target: A
             skipped(`Airflow DAG ${dag.dagId}: cleanup`, "no check pod"),
         ];
     }
+}
+
+/** The batch run (SparkPi with a Connect server's configuration) and the History Server listing it, completed. */
+async function batchAndHistoryChecks(plan: SmokePlan, cluster: SmokeCluster, options: SmokeOptions): Promise<CheckResult[]> {
+    const batch = plan.batch!;
+    const random = options.random ?? Math.random;
+    const appName = batchAppName(lineSuffix(batch.version), (options.now ?? (() => new Date()))(), random);
+    const podName = smokePodName(`batch-${lineSuffix(batch.version)}`, random);
+    const runName = `batch: SparkPi with ${batch.configMap}`;
+    const historyName = "History Server lists the smoke test's application";
+    const hint = `kubectl -n ${batch.namespace} describe pod ${podName}`;
+    let passed = false;
+    const run = await runCheck(runName, async () => {
+        const pod = batchPod(batch, podName, appName, 900, smokePodLabels);
+        const result = await cluster.runPod(pod, { timeoutSeconds: 600, keep: options.keep }).catch((err) => {
+            throw new CheckFailure(`the pod ${batch.namespace}/${podName} could not run: ${apiErrorDetail(err)}`, hint);
+        });
+        const tail = result.logs.trim().split("\n").slice(-5).join("\n");
+        if (result.phase !== "Succeeded" || !sparkPiResult.test(result.logs)) {
+            throw new CheckFailure(`${appName}: pod ${result.phase}${result.problem ? ` (${result.problem})` : ""}; its log ends:\n${tail || "(empty)"}`, options.keep ? `kubectl -n ${batch.namespace} logs ${podName}` : hint);
+        }
+        passed = true;
+        return `${appName}: ${sparkPiResult.exec(result.logs)![0]} (Spark ${batch.version}, local mode, its event log written)`;
+    });
+    if (!passed) return [run, skipped(historyName, "the batch run did not end well")];
+    const history = plan.history;
+    const listed = await historyCheck(historyName, {
+        baseUrl: "http://history",
+        appName,
+        requireCompleted: true,
+        timeoutSeconds: options.historyTimeoutSeconds ?? 120,
+        intervalSeconds: 5,
+        fetch: proxyFetch(cluster, history),
+        hint: `kubectl -n ${history.namespace} logs deploy/${history.service}`,
+    });
+    return [run, listed];
 }
 
 /** A FetchLike that GETs through the service proxy whatever path the URL carries after its origin. */
@@ -174,53 +213,64 @@ export function airflowHealthVerdict(body: string): { ok: boolean; detail: strin
     return { ok: true, detail: seen.join(", ") };
 }
 
-/** Runs every check of the plan. */
+/**
+ * Runs every check of the plan. The long ones (the Connect pods, the batch run, the DAG runs)
+ * start together; the results come back in a fixed order.
+ */
 export async function runSmoke(plan: SmokePlan, cluster: SmokeCluster, options: SmokeOptions = {}): Promise<CheckResult[]> {
-    const workloadChecks = [
-        ...plan.namespaces.map((ns) => ({ namespace: ns, selector: undefined as string | undefined })),
-        ...plan.sharedWorkloads.map((w) => ({ namespace: w.namespace, selector: w.selector })),
-    ].map(async ({ namespace, selector }) => {
-        const started = Date.now();
-        const name = `workloads ready: ${namespace}${selector ? ` (${selector})` : ""}`;
-        try {
-            const statuses = await cluster.workloads(namespace, selector);
-            return workloadsResult(name, namespace, statuses, (Date.now() - started) / 1000, selector);
-        } catch (err) {
-            return { name, verdict: "failed" as const, seconds: (Date.now() - started) / 1000, detail: apiErrorDetail(err), hint: `kubectl -n ${namespace} get deploy,sts,ds` };
-        }
-    });
-    const results: CheckResult[] = await Promise.all(workloadChecks);
-
-    results.push(...(await Promise.all(plan.connect.map((t) => connectCheck(plan, cluster, t, options)))).flat());
+    const workloads = Promise.all(
+        [
+            ...plan.namespaces.map((ns) => ({ namespace: ns, selector: undefined as string | undefined })),
+            ...plan.sharedWorkloads.map((w) => ({ namespace: w.namespace, selector: w.selector })),
+        ].map(async ({ namespace, selector }): Promise<CheckResult> => {
+            const started = Date.now();
+            const name = `workloads ready: ${namespace}${selector ? ` (${selector})` : ""}`;
+            try {
+                const statuses = await cluster.workloads(namespace, selector);
+                return workloadsResult(name, namespace, statuses, (Date.now() - started) / 1000, selector);
+            } catch (err) {
+                return { name, verdict: "failed", seconds: (Date.now() - started) / 1000, detail: apiErrorDetail(err), hint: `kubectl -n ${namespace} get deploy,sts,ds` };
+            }
+        }),
+    );
+    const connect = Promise.all(plan.connect.map((t) => connectCheck(plan, cluster, t, options)));
+    const batch = plan.batch ? batchAndHistoryChecks(plan, cluster, options) : Promise.resolve([]);
+    const airflow = plan.airflow;
+    const dags = airflow ? Promise.all(airflow.dags.map((d) => airflowDagCheck(plan, cluster, airflow, d, options))) : Promise.resolve([]);
 
     const history = plan.history;
-    results.push(await runCheck("History Server answers", async () => {
+    const historyAnswers = runCheck("History Server answers", async () => {
         const apps = await listApplications("http://history", { fetch: proxyFetch(cluster, history), requestTimeoutSeconds: 20 }).catch((err: Error) => {
             throw new CheckFailure(err.message.replace("GET http://history", `GET ${history.service}:${history.port} in ${history.namespace}:`), `kubectl -n ${history.namespace} logs deploy/${history.service}`);
         });
         return `lists ${apps.length} application(s)`;
-    }));
-
+    });
     const hub = plan.jupyterhub;
-    if (hub) {
-        results.push(await runCheck("JupyterHub hub healthy", async () => {
-            const res = await cluster.proxyGet(hub);
-            if (res.status !== 200) throw new CheckFailure(proxyDetail(hub, res.status, res.body), `kubectl -n ${hub.namespace} logs deploy/hub`);
-            return `GET ${hub.path}: HTTP 200`;
-        }));
-    }
-    const airflow = plan.airflow;
-    if (airflow) {
-        results.push(await runCheck("Airflow API healthy", async () => {
-            const res = await cluster.proxyGet(airflow);
-            const hint = `kubectl -n ${airflow.namespace} logs deploy/${airflow.service}`;
-            if (res.status !== 200) throw new CheckFailure(proxyDetail(airflow, res.status, res.body), hint);
-            const verdict = airflowHealthVerdict(res.body);
-            if (!verdict.ok) throw new CheckFailure(`GET ${airflow.path}: ${verdict.detail}`, `kubectl -n ${airflow.namespace} get pods`);
-            return verdict.detail;
-        }));
-    }
-    if (airflow) results.push(...(await Promise.all(airflow.dags.map((d) => airflowDagCheck(plan, cluster, airflow, d, options)))).flat());
-    results.push(...plan.notChecked.map((n) => skipped(n.name, n.why)));
-    return results;
+    const hubHealthy = hub
+        ? runCheck("JupyterHub hub healthy", async () => {
+              const res = await cluster.proxyGet(hub);
+              if (res.status !== 200) throw new CheckFailure(proxyDetail(hub, res.status, res.body), `kubectl -n ${hub.namespace} logs deploy/${hub.service}`);
+              return `GET ${hub.path}: HTTP 200`;
+          })
+        : undefined;
+    const airflowHealthy = airflow
+        ? runCheck("Airflow API healthy", async () => {
+              const res = await cluster.proxyGet(airflow);
+              if (res.status !== 200) throw new CheckFailure(proxyDetail(airflow, res.status, res.body), `kubectl -n ${airflow.namespace} logs deploy/${airflow.service}`);
+              const verdict = airflowHealthVerdict(res.body);
+              if (!verdict.ok) throw new CheckFailure(`GET ${airflow.path}: ${verdict.detail}`, `kubectl -n ${airflow.namespace} get pods`);
+              return verdict.detail;
+          })
+        : undefined;
+
+    return [
+        ...(await workloads),
+        ...(await connect).flat(),
+        await historyAnswers,
+        ...(await batch),
+        ...(hubHealthy ? [await hubHealthy] : []),
+        ...(airflowHealthy ? [await airflowHealthy] : []),
+        ...(await dags).flat(),
+        ...plan.notChecked.map((n) => skipped(n.name, n.why)),
+    ];
 }

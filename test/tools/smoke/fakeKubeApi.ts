@@ -34,6 +34,11 @@ export function statefulSet(namespace: string, name: string, replicas: number, r
     };
 }
 
+export interface ProxyAnswer {
+    readonly status: number;
+    readonly body: unknown;
+}
+
 export interface FakeApiOptions {
     /** Workloads by namespace and kind. */
     readonly workloads: Record<string, { deployments?: unknown[]; statefulsets?: unknown[]; daemonsets?: unknown[] }>;
@@ -41,8 +46,8 @@ export interface FakeApiOptions {
     readonly podLog: (pod: { name: string; namespace: string; image: string; args: string[] }) => string;
     /** The phase a pod reaches after two reads (Succeeded by default). */
     readonly podPhase?: string;
-    /** Service proxy answers by "namespace/service:port/path". */
-    readonly proxy: Record<string, { status: number; body: unknown }>;
+    /** Service proxy answers by "namespace/service:port/path"; a function gets every pod created so far. */
+    readonly proxy: Record<string, ProxyAnswer | ((created: readonly V1Pod[]) => ProxyAnswer)>;
 }
 
 export interface FakeApi {
@@ -58,6 +63,7 @@ export const fakeToken = "smoke-test-token";
 export async function startFakeKubeApi(options: FakeApiOptions): Promise<FakeApi> {
     const requests: RecordedRequest[] = [];
     const pods = new Map<string, { pod: V1Pod; reads: number }>();
+    const createdPods: V1Pod[] = [];
     const send = (res: http.ServerResponse, status: number, body: unknown, type = "application/json") => {
         res.writeHead(status, { "content-type": type });
         res.end(typeof body === "string" ? body : JSON.stringify(body));
@@ -87,6 +93,7 @@ export async function startFakeKubeApi(options: FakeApiOptions): Promise<FakeApi
                 const created = body as V1Pod;
                 const pod: V1Pod = { ...created, metadata: { ...created.metadata, uid: "u-1", resourceVersion: "1" }, status: { phase: "Pending" } };
                 pods.set(`${m[1]}/${created.metadata?.name ?? ""}`, { pod, reads: 0 });
+                createdPods.push(pod);
                 return send(res, 201, pod);
             }
             if ((m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)(\/log)?$/.exec(url.pathname))) {
@@ -105,7 +112,8 @@ export async function startFakeKubeApi(options: FakeApiOptions): Promise<FakeApi
                 return send(res, 200, { ...entry.pod, status: { phase } });
             }
             if ((m = /^\/api\/v1\/namespaces\/([^/]+)\/services\/([^/]+)\/proxy(\/.*)$/.exec(decodeURIComponent(url.pathname)))) {
-                const answer = options.proxy[`${m[1]}/${m[2]}${m[3]}`];
+                const entry = options.proxy[`${m[1]}/${m[2]}${m[3]}`];
+                const answer = typeof entry === "function" ? entry(createdPods) : entry;
                 if (!answer) return send(res, 503, { kind: "Status", apiVersion: "v1", status: "Failure", message: `no endpoints available for service "${m[2]}"`, reason: "ServiceUnavailable", code: 503 });
                 return send(res, answer.status, answer.body);
             }

@@ -9,7 +9,7 @@ import { stackConfig } from "../../../tools/harness";
 import { smokeCommand } from "../../../tools/smoke/main";
 
 const stackConfigImage = (stack: string) => stackConfig(stack).spark.images.airflow;
-import { deployment, fakeToken, FakeApi, kubeconfigText, startFakeKubeApi, statefulSet } from "./fakeKubeApi";
+import { deployment, fakeToken, FakeApi, kubeconfigText, ProxyAnswer, startFakeKubeApi, statefulSet } from "./fakeKubeApi";
 
 const warehouse = "s3a://warehouse/warehouse";
 
@@ -48,10 +48,27 @@ const healthyLocal = {
     minio: { statefulsets: [statefulSet("minio", "minio", 1, 1)] },
     jupyterhub: { deployments: [deployment("jupyterhub", "hub", 1, 1), deployment("jupyterhub", "proxy", 1, 1)] },
 };
-const proxy = {
-    "spark-platform/spark-history-server:18080/api/v1/applications": { status: 200, body: [{ id: "spark-app-1", name: "spark-connect-35", attempts: [{ completed: false }] }] },
+/** The History Server's list: a running Connect server, and every batch pod's application, completed. */
+const historyList = (created: readonly V1Pod[]): ProxyAnswer => {
+    const batchApps = created
+        .filter((p) => p.metadata?.labels?.["app.kubernetes.io/component"] === "batch-check")
+        .map((p, i) => {
+            const command = p.spec!.containers[0].command ?? [];
+            return { id: `local-17000000000${i}`, name: command[command.indexOf("--name") + 1], attempts: [{ completed: true, appSparkVersion: "4.1.4" }] };
+        });
+    return { status: 200, body: [{ id: "spark-app-1", name: "spark-connect-35", attempts: [{ completed: false }] }, ...batchApps] };
+};
+const proxy: Record<string, ProxyAnswer | ((created: readonly V1Pod[]) => ProxyAnswer)> = {
+    "spark-platform/spark-history-server:18080/api/v1/applications": historyList,
     "jupyterhub/hub:8081/hub/health": { status: 200, body: "" },
 };
+/** Each pod's log: the check scripts' reports, SparkPi's result for the batch pod. */
+const logs = (over: { connect?: (args: string[]) => Partial<ConnectReport>; airflow?: (args: string[]) => Partial<AirflowReport>; batch?: string } = {}) =>
+    (p: { namespace: string; args: string[] }): string => {
+        if (p.args.some((a) => a.endsWith("/bin/spark-submit"))) return over.batch ?? "INFO SparkContext: Running Spark version 4.1.4\nPi is roughly 3.141592\nINFO SparkContext: Successfully stopped SparkContext\n";
+        if (p.namespace === "airflow") return airflowReport(p.args, over.airflow?.(p.args));
+        return report(p.args, over.connect?.(p.args));
+    };
 
 describe("npm run smoke (through @kubernetes/client-node against a stand-in API server)", function () {
     this.timeout(60000);
@@ -70,16 +87,25 @@ describe("npm run smoke (through @kubernetes/client-node against a stand-in API 
     });
 
     it("local: every check passes, each Connect pod is hardened, runs the line's client image and is deleted, and the JSON report says so", async () => {
-        api = await startFakeKubeApi({ workloads: healthyLocal, podLog: (p) => report(p.args), proxy });
+        api = await startFakeKubeApi({ workloads: healthyLocal, podLog: logs(), proxy });
         const json = path.join(dir, "report.json");
         const result = await smokeCommand(["--stack", "local", "--outputs", outputsFile({ environment: "local" }), "--kubeconfig", api.kubeconfig, "--json", json]);
         assert.equal(result.code, 0, result.stdout + result.stderr);
         assert.match(result.stdout, /connect-4\.1: write and read rows/);
-        assert.match(result.stdout, /\d+ passed, 0 failed, 1 skipped/);
+        assert.match(result.stdout, /\d+ passed, 0 failed, 0 skipped/);
+        assert.match(result.stdout, /ok .*batch: SparkPi with spark-connect-41-conf .*Pi is roughly 3\.141592/);
+        assert.match(result.stdout, /ok .*History Server lists the smoke test's application .*local-\d+ \(spark-k8s-smoke-41-\d{8}t\d{6}-[0-9a-z]{4}\) listed, completed/);
 
         const created = api.requests.filter((r) => r.method === "POST" && r.path === "/api/v1/namespaces/spark-jobs/pods");
-        assert.equal(created.length, 2);
-        for (const req of created) {
+        assert.equal(created.length, 3);
+        const batch = created.map((r) => r.body as V1Pod).find((p) => p.metadata?.labels?.["app.kubernetes.io/component"] === "batch-check")!;
+        assert.deepEqual(batch.spec!.volumes?.find((v) => v.name === "spark-conf")?.configMap, { name: "spark-connect-41-conf" });
+        assert.equal(batch.spec!.serviceAccountName, "spark");
+        const batchEnv = Object.fromEntries((batch.spec!.containers[0].env ?? []).map((e) => [e.name, e]));
+        assert.deepEqual(batchEnv.AWS_SECRET_ACCESS_KEY.valueFrom, { secretKeyRef: { name: "object-storage-credentials", key: "AWS_SECRET_ACCESS_KEY" } });
+        assert.equal(batch.spec!.containers[0].securityContext?.readOnlyRootFilesystem, true);
+        assert.equal(batch.spec!.securityContext?.runAsUser, 185);
+        for (const req of created.filter((r) => (r.body as V1Pod).metadata?.labels?.["app.kubernetes.io/component"] === "connect-check")) {
             const pod = req.body as V1Pod;
             const spec = pod.spec!;
             const c = spec.containers[0];
@@ -99,14 +125,15 @@ describe("npm run smoke (through @kubernetes/client-node against a stand-in API 
 
         const saved = JSON.parse(fs.readFileSync(json, "utf8")) as { passed: boolean; counts: Record<string, number>; checks: { name: string; verdict: string }[] };
         assert.equal(saved.passed, true);
-        assert.deepEqual(saved.checks.filter((c) => c.verdict !== "passed").map((c) => c.name), ["History Server lists the smoke test's application"]);
+        assert.deepEqual(saved.checks.filter((c) => c.verdict !== "passed").map((c) => c.name), []);
+        assert.equal(saved.counts.passed, saved.checks.length);
         assert.ok(saved.checks.some((c) => c.name === "workloads ready: spark-platform" && c.verdict === "passed"));
         assert.ok(saved.checks.some((c) => c.name === "JupyterHub hub healthy" && c.verdict === "passed"));
     });
 
     it("fails (exit 1) and says which check and where to look: a workload not ready, files left after DROP TABLE, a hub that does not answer", async () => {
         const workloads = { ...healthyLocal, "spark-platform": { deployments: [deployment("spark-platform", "hive-metastore", 1, 0), deployment("spark-platform", "spark-history-server", 1, 1)] } };
-        api = await startFakeKubeApi({ workloads, podLog: (p) => report(p.args, p.image.includes("4.1") ? { rowsLeftAfterDrop: 3 } : {}), proxy: { ...proxy, "jupyterhub/hub:8081/hub/health": { status: 503, body: "hub down" } } });
+        api = await startFakeKubeApi({ workloads, podLog: logs({ connect: (args) => (args.some((a) => a.includes("spark-connect-41")) ? { rowsLeftAfterDrop: 3 } : {}) }), proxy: { ...proxy, "jupyterhub/hub:8081/hub/health": { status: 503, body: "hub down" } } });
         const result = await smokeCommand(["--stack", "local", "--outputs", outputsFile({}), "--kubeconfig", api.kubeconfig]);
         assert.equal(result.code, 1);
         assert.match(result.stderr, /3 check\(s\) failed/);
@@ -119,7 +146,7 @@ describe("npm run smoke (through @kubernetes/client-node against a stand-in API 
     });
 
     it("--keep: the table is kept and the check pods are not deleted", async () => {
-        api = await startFakeKubeApi({ workloads: healthyLocal, podLog: (p) => report(p.args), proxy });
+        api = await startFakeKubeApi({ workloads: healthyLocal, podLog: logs(), proxy });
         const result = await smokeCommand(["--stack", "local", "--outputs", outputsFile({}), "--kubeconfig", api.kubeconfig, "--keep"]);
         assert.equal(result.code, 0, result.stdout);
         assert.match(result.stdout, /skip .*connect-3\.5: cleanup .*kept spark_k8s_smoke\.smoke_35_/);
@@ -137,7 +164,7 @@ describe("npm run smoke (through @kubernetes/client-node against a stand-in API 
     });
 
     it("AWS: uses the stack's kubeconfig output, and refuses a kubeconfig that points at another cluster than the stack's", async () => {
-        api = await startFakeKubeApi({ workloads: {}, podLog: (p) => report(p.args), proxy: {} });
+        api = await startFakeKubeApi({ workloads: {}, podLog: logs(), proxy: { "spark-platform/spark-history-server:18080/api/v1/applications": historyList } });
         const outputs = { buckets: { warehouse: "wh" }, clusterEndpoint: "https://ABC.gr7.eu-west-1.eks.amazonaws.com", kubeconfig: kubeconfigText(api.url) };
         const refused = await smokeCommand(["--stack", "dev", "--outputs", outputsFile(outputs)]);
         assert.equal(refused.code, 1);
@@ -161,7 +188,7 @@ describe("npm run smoke (through @kubernetes/client-node against a stand-in API 
         const healthy = JSON.stringify({ metadatabase: { status: "healthy" }, scheduler: { status: "healthy", latest_scheduler_heartbeat: "2026-12-05T06:00:00+00:00" } });
         api = await startFakeKubeApi({
             workloads: dev,
-            podLog: (p) => (p.namespace === "airflow" ? airflowReport(p.args, p.args.includes("spark_submit_k8s_example") ? { state: "failed", failedStep: "run", tasks: [{ taskId: "spark_submit_pi", state: "failed" }] } : {}) : report(p.args)),
+            podLog: logs({ airflow: (args) => (args.includes("spark_submit_k8s_example") ? { state: "failed", failedStep: "run", tasks: [{ taskId: "spark_submit_pi", state: "failed" }] } : {}) }),
             proxy: { ...proxy, "airflow/airflow-api-server:8080/api/v2/monitor/health": { status: 200, body: healthy } },
         });
         const outputs = { buckets: { warehouse: "warehouse" }, clusterEndpoint: api.url, kubeconfig: kubeconfigText(api.url) };

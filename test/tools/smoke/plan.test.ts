@@ -17,6 +17,11 @@ describe("tools/smoke/plan", () => {
         assert.equal(plan.airflow, undefined);
         assert.deepEqual(plan.sharedWorkloads, []);
         assert.equal(plan.clusterEndpoint, undefined);
+        // The batch run borrows the newest line's Connect configuration and MinIO's credentials.
+        assert.equal(plan.batch?.configMap, "spark-connect-41-conf");
+        assert.equal(plan.batch?.image, stackConfig("local").spark.images.spark41);
+        assert.deepEqual(plan.batch?.env.map((e) => [e.name, e.valueFrom?.secretKeyRef?.name]), [["AWS_ACCESS_KEY_ID", "object-storage-credentials"], ["AWS_SECRET_ACCESS_KEY", "object-storage-credentials"]]);
+        assert.deepEqual(plan.notChecked, []);
     });
 
     it("dev: the deployed images by digest, Airflow and the operator, the cluster-autoscaler, the checks not built yet listed", () => {
@@ -33,8 +38,20 @@ describe("tools/smoke/plan", () => {
         assert.equal(plan.airflow?.image, stackConfig("dev").spark.images.airflow);
         // dev lists airflow-connect-k8s, airflow-k8s-submit and airflow-operator: one example DAG each.
         assert.deepEqual(plan.airflow?.dags.map((d) => d.dagId), ["spark_connect_example", "spark_submit_k8s_example", "spark_operator_example"]);
-        assert.deepEqual(plan.notChecked.map((n) => n.name), ["History Server lists the smoke test's application"]);
+        assert.deepEqual(plan.notChecked, []);
+        // On S3 the batch pod reads no keys: the spark service account's Pod Identity does.
+        assert.deepEqual(plan.batch?.env, []);
+        assert.deepEqual(plan.batch?.placement, { nodeSelector: { "spark-k8s/node-role": "driver" } });
         assert.equal(plan.clusterEndpoint, "https://x.eks.amazonaws.com");
+    });
+
+    it("the batch run avoids a GPU line's configuration, and without a CPU line's Connect server it is listed as not checked", () => {
+        const base = stackConfig("dev");
+        const gpu35 = smokePlan({ ...base, spark: { ...base.spark, versions: ["3.5", "4.1"], presets: ["gpu"] } }, { buckets: { warehouse: "wh" } });
+        assert.equal(gpu35.batch?.version, "4.1");
+        const onlyGpu = smokePlan({ ...base, spark: { ...base.spark, versions: ["3.5"], presets: ["gpu"] } }, { buckets: { warehouse: "wh" } });
+        assert.equal(onlyGpu.batch, undefined);
+        assert.match(onlyGpu.notChecked[0].why, /runs none on a CPU line/);
     });
 
     it("an AWS stack without its buckets output is an error that says what to pass", () => {
