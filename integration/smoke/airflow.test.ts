@@ -116,6 +116,7 @@ describe(`smoke check airflow_check.py against a real Airflow ${image.airflowVer
         return new Promise((resolve, reject) => {
             execFile(venv.python, [script, ...args], { env, timeout: 5 * 60 * 1000 }, (err, stdout, stderr) => {
                 outputs.push(stdout, stderr);
+                fs.appendFileSync(path.join(logDir, "airflow-smoke-reports.jsonl"), `${stdout.trimEnd().split("\n").pop() ?? ""}\n`);
                 const last = stdout.trimEnd().split("\n").pop() ?? "";
                 if (err) return reject(new Error(`airflow_check.py ${args.join(" ")}: ${err.message}\n${stdout}\n${stderr}\n${airflow?.logTails() ?? ""}`));
                 try {
@@ -221,11 +222,14 @@ describe(`smoke check airflow_check.py against a real Airflow ${image.airflowVer
 
     it("a run still going at the timeout: failedStep run, marked failed (Airflow deletes no running run), then deleted", async function () {
         const id = runId("sleeps");
-        const r = await check([airflow.baseUrl, dags.sleeps, id, "--timeout", "10"]);
+        const r = await check([airflow.baseUrl, dags.sleeps, id, "--timeout", "15"]);
         const report = r.report;
         assert.equal(report.failedStep, "run", why(r));
-        assert.match(report.error ?? "", /^TimeoutError: .* after 10 s/, why(r));
-        assert.ok(report.tasks !== undefined, why(r));
+        assert.equal(report.state, "running", why(r));
+        assert.match(report.error ?? "", /^TimeoutError: .* still running after 15 s; tasks not succeeded: nap/, why(r));
+        assert.deepEqual(report.tasks?.map((t) => t.taskId), ["nap"], why(r));
+        // DELETE answered 409 for the running run; PATCH state failed, then DELETE again.
+        assert.equal(report.markedFailed, true, why(r));
         assert.equal(report.deleted, true, why(r));
         assert.equal(report.repaused, true, why(r));
         assert.equal((await api("GET", `/api/v2/dags/${dags.sleeps}/dagRuns/${id}`)).status, 404);
@@ -247,8 +251,23 @@ describe(`smoke check airflow_check.py against a real Airflow ${image.airflowVer
         assert.equal((kept.body as { state: string; note: string | null }).state, "success");
         assert.equal((kept.body as { note: string | null }).note, "spark-k8s smoke test");
         assert.equal(await isPaused(dags.succeeds), false);
-        // Put it back for the tests after this one.
         assert.equal((await api("DELETE", `/api/v2/dags/${dags.succeeds}/dagRuns/${id}`)).status, 204);
+    });
+
+    it("a DAG that was not paused: no unpause step, the run deleted, the DAG left unpaused", async function () {
+        if (await isPaused(dags.succeeds)) assert.equal((await api("PATCH", `/api/v2/dags/${dags.succeeds}`, { is_paused: false })).status, 200);
+        const id = runId("unpaused");
+        const r = await check([airflow.baseUrl, dags.succeeds, id, "--timeout", "300"]);
+        const report = r.report;
+        assert.equal(report.failedStep, undefined, why(r));
+        assert.deepEqual(report.steps, ["arguments", "health", "token", "version", "dag", "trigger", "run", "cleanup"], why(r));
+        assert.equal(report.wasPaused, false);
+        assert.equal(report.unpaused, undefined);
+        assert.equal(report.deleted, true);
+        assert.equal(report.repaused, undefined, "it pauses only what it unpaused");
+        assert.equal(await isPaused(dags.succeeds), false);
+        assert.equal((await api("GET", `/api/v2/dags/${dags.succeeds}/dagRuns/${id}`)).status, 404);
+        // Put it back for the tests after this one.
         assert.equal((await api("PATCH", `/api/v2/dags/${dags.succeeds}`, { is_paused: true })).status, 200);
     });
 
@@ -282,6 +301,8 @@ describe(`smoke check airflow_check.py against a real Airflow ${image.airflowVer
             assert.match(noPassword.report.error ?? "", /AIRFLOW_SMOKE_PASSWORD/);
             const badTimeout = await check([url, dags.succeeds, runId("timeout"), "--timeout", "5"]);
             assert.equal(badTimeout.report.failedStep, "arguments");
+            assert.match(badTimeout.report.error ?? "", /--timeout '5': whole seconds from 10 to 7200/);
+            assert.equal(badTimeout.report.dagId, dags.succeeds, "the report still names what it was asked");
             assert.equal(requests, 0, "no HTTP request was made");
         } finally {
             listener.close();

@@ -92,18 +92,19 @@ def step(name, action):
 
 
 def parse_args(argv):
-    positional, keep, timeout = [], False, 900
+    positional, keep, timeout, problems = [], False, 900, []
     it = iter(argv)
     for a in it:
         if a == "--keep":
             keep = True
         elif a == "--timeout":
             value = next(it, "")
-            if not re.fullmatch(r"\d+", value) or not 10 <= int(value) <= 7200:
-                raise ValueError(f"--timeout {value!r}: whole seconds from 10 to 7200")
-            timeout = int(value)
+            if re.fullmatch(r"\d+", value) and 10 <= int(value) <= 7200:
+                timeout = int(value)
+            else:
+                problems.append(f"--timeout {value!r}: whole seconds from 10 to 7200")
         elif a.startswith("--"):
-            raise ValueError(f"unknown option {a}")
+            problems.append(f"unknown option {a}")
         else:
             positional.append(a)
     if len(positional) != 3:
@@ -111,6 +112,8 @@ def parse_args(argv):
     url, dag_id, run_id = positional
     url = url.rstrip("/")
     out.update({"url": url, "dagId": dag_id, "runId": run_id, "keep": keep})
+    if problems:
+        raise ValueError("; ".join(problems))
     parsed = urllib.parse.urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.hostname or parsed.query or parsed.fragment:
         raise ValueError(f"not an http(s) base URL: {url}")
