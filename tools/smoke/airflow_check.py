@@ -196,7 +196,7 @@ def main():
             raise ValueError(f"GET /api/v2/monitor/health: not a JSON object: {str(body)[:200]}")
 
     def token():
-        # The FAB auth manager's token endpoint (providers-fab 3.x on Airflow 3): JSON credentials
+        # The FAB auth manager's token endpoint (apache-airflow-providers-fab 3.6.4 of the image): JSON credentials
         # in, {"access_token": ...} out with 201.
         body = api.call("POST", "/auth/token", {"username": username, "password": password}, expect=(200, 201))
         value = body.get("access_token") if isinstance(body, dict) else None
