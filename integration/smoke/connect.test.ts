@@ -9,19 +9,24 @@
  */
 import { strict as assert } from "assert";
 import { execFile } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
 import { lineSuffix, SparkVersion, sparkVersions } from "../../components/config/schema";
 import { serviceEndpoints } from "../../components/config/names";
 import { StackRun, stackConfig } from "../../tools/harness";
 import { CheckResult, formatResults } from "../../tools/smoke/checks";
 import { connectCheckArgs, connectCheckScript, ConnectReport, connectResults, parseConnectReport, smokeDatabase, smokeTableName } from "../../tools/smoke/connect";
+import { batchAppName, batchPod, imageSparkHome, sparkPiResult } from "../../tools/smoke/batch";
 import { smokePlan } from "../../tools/smoke/plan";
-import { connectClientPod } from "../../tools/smoke/run";
+import { connectClientPod, smokePodLabels } from "../../tools/smoke/run";
+import { configMapData } from "../support/artefacts";
+import { parseSparkDefaults } from "../../components/spark/sparkDefaults";
 import { historyCheck } from "../../tools/smoke/history";
 import { seedBucketsFromPlan } from "../support/buckets";
 import { Metastore, PodIdentityEndpoint, startMetastore, startPodIdentityEndpoint } from "../support/metastore";
 import { freePort, logDir } from "../support/processes";
 import { LocalS3, startLocalS3 } from "../support/s3";
-import { ConnectServer, connectClient, historyServerLine, runClient, sparkDistribution, startConnectServer, startHistoryServer, StartedSparkServer } from "../support/spark";
+import { ConnectServer, connectClient, historyServerLine, localiseContainer, overridesFor, podContainer, PodSpec, runClient, sparkDistribution, sparkEnv, sparkVenv, startConnectServer, startHistoryServer, StartedSparkServer } from "../support/spark";
 import { concurrencyLimit, presetRun, sparkConcurrency, timed, timingReport } from "../spark/matrix";
 
 const stack = "local";
@@ -218,6 +223,36 @@ describe("smoke checks (tools/smoke) against the local stack's real servers", fu
             }));
             all.push(...results);
             assert.deepEqual(results.filter((r) => r.verdict !== "passed"), [], `${formatResults(results)}\n${history!.server.logTail(40)}`);
+        });
+
+        it("the batch check's own pod command (SparkPi in local mode with the newest CPU line's generated Connect configuration) ends well, and the History Server lists it, completed, by its name", async function () {
+            const plan = smokePlan(stackConfig(stack), {});
+            const target = plan.batch!;
+            const appName = batchAppName(lineSuffix(target.version), new Date());
+            const pod = batchPod(target, "smoke-batch-it", appName, 900, smokePodLabels);
+            const dist = await sparkDistribution(target.version);
+            const local = localiseContainer(podContainer(run, pod.spec as unknown as PodSpec, target.namespace, "smoke-batch-it"), dist, "smoke-batch");
+            // The image's examples/src/main/python/pi.py is upstream's (apache/spark images); the pip
+            // distribution the suite runs has no examples, so a script of the same shape stands at that path.
+            const example = path.join(dist.home, "examples", "src", "main", "python", "pi.py");
+            const [submit, ...args] = local.command;
+            assert.equal(args[args.length - 2], example, `the pod runs ${imageSparkHome}/examples/src/main/python/pi.py`);
+            const piDir = fs.mkdtempSync(path.join(local.dir, "examples-"));
+            const pi = path.join(piDir, "pi.py");
+            fs.writeFileSync(pi, ["import random, sys", "from operator import add", "from pyspark.sql import SparkSession", "spark = SparkSession.builder.getOrCreate()", "n = 10000 * int(sys.argv[1])", "inside = spark.sparkContext.parallelize(range(n), 2).map(lambda _: 1 if random.random() ** 2 + random.random() ** 2 <= 1 else 0).reduce(add)", "print(f\"Pi is roughly {4.0 * inside / n}\")", "spark.stop()", ""].join("\n"));
+            args[args.length - 2] = pi;
+            const conf = parseSparkDefaults(configMapData(run, target.configMap, target.namespace)["spark-defaults.conf"]);
+            const overrides = overridesFor("connect", { conf, line: target.version, s3Endpoint: s3.endpoint, metastoreUri: metastore.thriftUri, port: await freePort() });
+            const python = sparkVenv(target.version).python;
+            const out = await new Promise<string>((resolve, reject) =>
+                execFile(submit, [...Object.entries(overrides).flatMap(([k, v]) => ["--conf", `${k}=${v}`]), ...args], { timeout: 300000, maxBuffer: 64 * 1024 * 1024, env: { ...local.env, ...sparkEnv(dist), PYSPARK_PYTHON: python, PYSPARK_DRIVER_PYTHON: python } }, (err, stdout, stderr) =>
+                    err ? reject(new Error(`${err.message}\n${stderr.split("\n").slice(-30).join("\n")}`)) : resolve(`${stdout}\n${stderr}`),
+                ),
+            );
+            assert.match(out, sparkPiResult);
+            const listed = await historyCheck("history: the batch run", { baseUrl: `http://127.0.0.1:${history!.port}`, appName, requireCompleted: true, timeoutSeconds: 90 });
+            all.push(listed);
+            assert.equal(listed.verdict, "passed", `${listed.detail}\n${history!.server.logTail(30)}`);
         });
 
         it("a History Server that is not there is a failed verdict with the cause", async function () {

@@ -158,10 +158,15 @@ export function sparkDistribution(line: SparkVersion): Promise<SparkDistribution
     return dist;
 }
 
+/** The venv of the line's pyspark release: the distribution's source, and a python that runs classic PySpark jobs. */
+export function sparkVenv(line: SparkVersion): Venv {
+    return ensureVenv({ name: `spark-${line}`, requirements: [`pyspark==${sparkRelease(line)}`] });
+}
+
 async function buildDistribution(line: SparkVersion): Promise<SparkDistribution> {
     const version = sparkRelease(line);
     const planned = await imageJars(line);
-    const venv = ensureVenv({ name: `spark-${line}`, requirements: [`pyspark==${version}`] });
+    const venv = sparkVenv(line);
     const pysparkDir = path.join(venv.dir, "lib", sitePackagesPython(venv), "site-packages", "pyspark");
     // Only the listed jars, as maven-fetch does; "*:*" keeps Maven from even reading their dependencies' POMs.
     const jars = ensureJars({ name: `spark-${line}-image-jars`, artifacts: planned.map((j) => j.used), transitive: false, exclude: ["*:*"] });
@@ -202,7 +207,7 @@ interface ContainerSpec {
     env?: EnvVar[];
     volumeMounts?: { name: string; mountPath: string }[];
 }
-interface PodSpec {
+export interface PodSpec {
     containers: ContainerSpec[];
     volumes?: { name: string; configMap?: { name: string } }[];
 }
@@ -238,6 +243,14 @@ function namedResource(run: StackRun, type: string, name: string, namespace: str
 /** The container of the Deployment namespace/name as the kubelet would start it in a pod called podName. */
 export function deploymentContainer(run: StackRun, name: string, namespace: string, podName: string): PlannedContainer {
     const spec = (namedResource(run, "kubernetes:apps/v1:Deployment", name, namespace).inputs.spec as { template: { spec: PodSpec } }).template.spec;
+    return podContainer(run, spec, namespace, podName);
+}
+
+/**
+ * The first container of a pod spec in namespace as the kubelet would start it: Secret and pod-name
+ * references resolved from the stack's own objects, ConfigMap mounts with the stack's data.
+ */
+export function podContainer(run: StackRun, spec: PodSpec, namespace: string, podName: string): PlannedContainer {
     const container = spec.containers[0];
     const env: Record<string, string> = {};
     for (const e of container.env ?? []) {
@@ -250,7 +263,7 @@ export function deploymentContainer(run: StackRun, name: string, namespace: stri
             const value = secret.stringData?.[key] ?? (secret.data?.[key] !== undefined ? Buffer.from(secret.data[key], "base64").toString() : undefined);
             if (value === undefined) throw new Error(`${run.stack}: Secret ${from.secretKeyRef.name} has no key ${key}`);
             env[e.name] = value;
-        } else throw new Error(`${run.stack}: env ${e.name} of ${namespace}/${name} has a source the suite does not resolve`);
+        } else throw new Error(`${run.stack}: env ${e.name} of ${namespace}/${podName} has a source the suite does not resolve`);
     }
     const mounts: Record<string, Record<string, string>> = {};
     for (const m of container.volumeMounts ?? []) {
@@ -267,7 +280,7 @@ export function deploymentContainer(run: StackRun, name: string, namespace: stri
  * Writes the container's ConfigMap mounts to a fresh directory and maps the image's paths to this
  * machine's: each mount path to its directory, /opt/spark/ to the distribution's SPARK_HOME.
  */
-function localiseContainer(c: PlannedContainer, dist: SparkDistribution, what: string): { command: string[]; env: Record<string, string>; dir: string } {
+export function localiseContainer(c: PlannedContainer, dist: SparkDistribution, what: string): { command: string[]; env: Record<string, string>; dir: string } {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `spark-k8s-it-${what}-`));
     const replacements: [string, string][] = [["/opt/spark/", `${dist.home}/`]];
     Object.entries(c.mounts).forEach(([mountPath, data], i) => {

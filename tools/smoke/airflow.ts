@@ -51,6 +51,8 @@ export interface AirflowReport {
     readonly state?: string;
     readonly tasks?: readonly { readonly taskId: string; readonly state: string | null; readonly tryNumber?: number }[];
     readonly deleted?: boolean;
+    /** A run still going at the timeout is marked failed first: Airflow 3.2 deletes only queued or finished runs. */
+    readonly markedFailed?: boolean;
     readonly repaused?: boolean;
     readonly cleanupError?: string;
 }
@@ -87,7 +89,7 @@ export function airflowResults(dagId: string, proves: string, r: AirflowReport, 
     else if (r.cleanupError || (r.triggered && r.deleted !== true) || (r.wasPaused && r.repaused !== true)) {
         results.push({ name: cleanupName, verdict: "failed", seconds: cleanupSeconds, detail: r.cleanupError ?? `${r.triggered && r.deleted !== true ? `${r.runId} not deleted` : ""}${r.wasPaused && r.repaused !== true ? `${r.triggered && r.deleted !== true ? "; " : ""}${dagId} left unpaused` : ""}`, hint });
     } else {
-        results.push({ name: cleanupName, verdict: "passed", seconds: cleanupSeconds, detail: `${r.triggered ? `${r.runId} deleted` : "no run"}${r.wasPaused ? `, ${dagId} paused again` : ""}` });
+        results.push({ name: cleanupName, verdict: "passed", seconds: cleanupSeconds, detail: `${r.triggered ? `${r.runId}${r.markedFailed ? " marked failed and" : ""} deleted` : "no run"}${r.wasPaused ? `, ${dagId} paused again` : ""}` });
     }
     return results;
 }

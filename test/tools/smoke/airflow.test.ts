@@ -33,6 +33,7 @@ describe("tools/smoke/airflow", () => {
         assert.equal(token[0].detail, "token: HTTP 401: Invalid credentials");
         const timeout = airflowResults("d", "p", { ...ok, state: "running", failedStep: "run", error: "still running after 900 s" }, "hint");
         assert.match(timeout[0].detail, /still running \(still running after 900 s\)/);
+        assert.equal(airflowResults("d", "p", { ...ok, state: "running", failedStep: "run", markedFailed: true }, "hint")[1].detail, "spark_k8s_smoke__x marked failed and deleted, d paused again");
         const leftover = airflowResults("d", "p", { ...ok, deleted: false, repaused: false }, "hint");
         assert.deepEqual(names(leftover), ["passed", "failed"]);
         assert.equal(leftover[1].detail, "spark_k8s_smoke__x not deleted; d left unpaused");
