@@ -18,7 +18,7 @@ import { CheckResult, formatResults } from "../../tools/smoke/checks";
 import { connectCheckArgs, connectCheckScript, ConnectReport, connectResults, parseConnectReport, smokeDatabase, smokeTableName } from "../../tools/smoke/connect";
 import { batchAppName, batchPod, imageSparkHome, sparkPiResult } from "../../tools/smoke/batch";
 import { smokePlan } from "../../tools/smoke/plan";
-import { connectClientPod, smokePodLabels } from "../../tools/smoke/run";
+import { connectClientPod } from "../../tools/smoke/run";
 import { configMapData } from "../support/artefacts";
 import { parseSparkDefaults } from "../../components/spark/sparkDefaults";
 import { historyCheck } from "../../tools/smoke/history";
@@ -229,7 +229,7 @@ describe("smoke checks (tools/smoke) against the local stack's real servers", fu
             const plan = smokePlan(stackConfig(stack), {});
             const target = plan.batch!;
             const appName = batchAppName(lineSuffix(target.version), new Date());
-            const pod = batchPod(target, "smoke-batch-it", appName, 900, smokePodLabels);
+            const pod = batchPod(target, "smoke-batch-it", appName, 900);
             const dist = await sparkDistribution(target.version);
             const local = localiseContainer(podContainer(run, pod.spec as unknown as PodSpec, target.namespace, "smoke-batch-it"), dist, "smoke-batch");
             // The image's examples/src/main/python/pi.py is upstream's (apache/spark images); the pip
@@ -242,7 +242,7 @@ describe("smoke checks (tools/smoke) against the local stack's real servers", fu
             fs.writeFileSync(pi, ["import random, sys", "from operator import add", "from pyspark.sql import SparkSession", "spark = SparkSession.builder.getOrCreate()", "n = 10000 * int(sys.argv[1])", "inside = spark.sparkContext.parallelize(range(n), 2).map(lambda _: 1 if random.random() ** 2 + random.random() ** 2 <= 1 else 0).reduce(add)", "print(f\"Pi is roughly {4.0 * inside / n}\")", "spark.stop()", ""].join("\n"));
             args[args.length - 2] = pi;
             const conf = parseSparkDefaults(configMapData(run, target.configMap, target.namespace)["spark-defaults.conf"]);
-            const overrides = overridesFor("connect", { conf, line: target.version, s3Endpoint: s3.endpoint, metastoreUri: metastore.thriftUri, port: await freePort() });
+            const overrides = overridesFor("connect", { conf, line: target.version, s3Endpoint: s3.endpoint, metastoreUri: metastore.thriftUri, port: await freePort(), uiPort: await freePort(), driverPorts: [await freePort(), await freePort()] });
             const python = sparkVenv(target.version).python;
             const out = await new Promise<string>((resolve, reject) =>
                 execFile(submit, [...Object.entries(overrides).flatMap(([k, v]) => ["--conf", `${k}=${v}`]), ...args], { timeout: 300000, maxBuffer: 64 * 1024 * 1024, env: { ...local.env, ...sparkEnv(dist), PYSPARK_PYTHON: python, PYSPARK_DRIVER_PYTHON: python } }, (err, stdout, stderr) =>

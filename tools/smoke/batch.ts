@@ -14,6 +14,7 @@ import type { V1Pod } from "@kubernetes/client-node";
 import { hardenPodSpec, sparkUserId } from "../../components/kubernetes/hardening";
 import { sparkConfDir, sparkDefaultsPath } from "../../components/spark/connect";
 import { sparkWritablePaths } from "../../components/spark/podTemplates";
+import { checkPod } from "./kube";
 import { BatchTarget } from "./plan";
 
 /** SPARK_HOME of the apache/spark images the runtime images build on. */
@@ -46,7 +47,7 @@ export function batchCommand(options: { sparkHome: string; propertiesFile: strin
 }
 
 /** The batch pod, hardened like the Spark pods of the platform. */
-export function batchPod(target: BatchTarget, podName: string, appName: string, deadlineSeconds: number, labels: Record<string, string>): V1Pod {
+export function batchPod(target: BatchTarget, podName: string, appName: string, deadlineSeconds: number): V1Pod {
     const spec = hardenPodSpec({
         containers: [{
             name: "spark-pi",
@@ -63,10 +64,5 @@ export function batchPod(target: BatchTarget, podName: string, appName: string, 
         restartPolicy: "Never",
         ...target.placement,
     });
-    return {
-        apiVersion: "v1",
-        kind: "Pod",
-        metadata: { name: podName, namespace: target.namespace, labels: { ...labels, "app.kubernetes.io/component": "batch-check" } },
-        spec: { ...(spec as unknown as V1Pod["spec"]), activeDeadlineSeconds: deadlineSeconds },
-    } as V1Pod;
+    return checkPod({ name: podName, namespace: target.namespace, component: "batch-check", spec, deadlineSeconds });
 }

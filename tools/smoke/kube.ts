@@ -10,6 +10,22 @@ import * as https from "https";
 import { ProxiedService } from "./plan";
 import { daemonSetStatus, deploymentStatus, statefulSetStatus, WorkloadStatus } from "./workloads";
 
+/** Labels of every pod the smoke test creates, so a leftover is easy to find: `kubectl get pods -A -l app.kubernetes.io/name=spark-k8s-smoke`. */
+export const smokePodLabels = { "app.kubernetes.io/name": "spark-k8s-smoke", "app.kubernetes.io/managed-by": "spark-k8s-smoke" } as const;
+
+/**
+ * A check pod from a hardened spec: the smoke labels with its component, and a deadline after
+ * which the kubelet stops it, so a check abandoned by a killed run still ends by itself.
+ */
+export function checkPod(options: { name: string; namespace: string; component: string; spec: unknown; deadlineSeconds: number }): k8s.V1Pod {
+    return {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: options.name, namespace: options.namespace, labels: { ...smokePodLabels, "app.kubernetes.io/component": options.component } },
+        spec: { ...(options.spec as k8s.V1PodSpec), activeDeadlineSeconds: options.deadlineSeconds },
+    };
+}
+
 /** Where the kubeconfig comes from, first match wins. */
 export interface KubeconfigSource {
     /** A kubeconfig file (--kubeconfig). */

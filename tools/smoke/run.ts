@@ -11,7 +11,7 @@ import { batchAppName, batchPod, sparkPiResult } from "./batch";
 import { CheckFailure, CheckResult, runCheck, skipped } from "./checks";
 import { connectCheckArgs, connectCheckScript, connectResults, parseConnectReport, smokeTableName } from "./connect";
 import { FetchLike, historyCheck, listApplications } from "./history";
-import { apiErrorDetail, SmokeCluster } from "./kube";
+import { apiErrorDetail, checkPod, SmokeCluster, smokePodLabels } from "./kube";
 import { AirflowTarget, ConnectTarget, ProxiedService, SmokePlan } from "./plan";
 import { workloadsResult } from "./workloads";
 
@@ -30,9 +30,6 @@ export interface SmokeOptions {
     readonly random?: () => number;
 }
 
-/** Labels of every pod the smoke test creates, so a leftover is easy to find: `kubectl get pods -A -l app.kubernetes.io/name=spark-k8s-smoke`. */
-export const smokePodLabels = { "app.kubernetes.io/name": "spark-k8s-smoke", "app.kubernetes.io/managed-by": "spark-k8s-smoke" } as const;
-
 /** The client pod that runs connect_check.py against one Connect server, hardened like every pod of the platform. */
 export function connectClientPod(plan: SmokePlan, target: ConnectTarget, podName: string, args: readonly string[], deadlineSeconds: number): V1Pod {
     const spec = hardenPodSpec({
@@ -49,13 +46,7 @@ export function connectClientPod(plan: SmokePlan, target: ConnectTarget, podName
         restartPolicy: "Never",
         ...plan.clientPod.placement,
     });
-    return {
-        apiVersion: "v1",
-        kind: "Pod",
-        metadata: { name: podName, namespace: target.namespace, labels: { ...smokePodLabels, "app.kubernetes.io/component": "connect-check" } },
-        // An abandoned check (the tool killed) still ends by itself.
-        spec: { ...(spec as unknown as V1Pod["spec"]), activeDeadlineSeconds: deadlineSeconds },
-    } as V1Pod;
+    return checkPod({ name: podName, namespace: target.namespace, component: "connect-check", spec, deadlineSeconds });
 }
 
 /** The pod that triggers one example DAG through Airflow's API (airflow_check.py with the Airflow image's python). */
@@ -79,12 +70,7 @@ export function airflowClientPod(target: AirflowTarget, podName: string, args: r
         restartPolicy: "Never",
         ...placement,
     });
-    return {
-        apiVersion: "v1",
-        kind: "Pod",
-        metadata: { name: podName, namespace: target.adminSecret.namespace, labels: { ...smokePodLabels, "app.kubernetes.io/component": "airflow-check" } },
-        spec: { ...(spec as unknown as V1Pod["spec"]), activeDeadlineSeconds: deadlineSeconds },
-    } as V1Pod;
+    return checkPod({ name: podName, namespace: target.adminSecret.namespace, component: "airflow-check", spec, deadlineSeconds });
 }
 
 /** A DNS-1123 pod name for a check: smoke-<what>-<random>. */
@@ -160,7 +146,7 @@ async function batchAndHistoryChecks(plan: SmokePlan, cluster: SmokeCluster, opt
     const hint = `kubectl -n ${batch.namespace} describe pod ${podName}`;
     let passed = false;
     const run = await runCheck(runName, async () => {
-        const pod = batchPod(batch, podName, appName, 900, smokePodLabels);
+        const pod = batchPod(batch, podName, appName, 900);
         const result = await cluster.runPod(pod, { timeoutSeconds: 600, keep: options.keep }).catch((err) => {
             throw new CheckFailure(`the pod ${batch.namespace}/${podName} could not run: ${apiErrorDetail(err)}`, hint);
         });
