@@ -1,7 +1,8 @@
 /**
- * Runs the smoke checks of a plan against a cluster: workloads ready, each Spark Connect server
- * through a client pod of its line, the History Server, JupyterHub and Airflow through the API
- * server's service proxy. Every check ends as a verdict; nothing here throws for a failed check.
+ * Runs the smoke checks of a plan against a cluster: workloads ready; pods for each Spark Connect
+ * server (a client of its line), the batch run and each example DAG (the Airflow image); the
+ * History Server, JupyterHub and Airflow's health through the API server's service proxy. Every
+ * check ends as a verdict; nothing here throws for a failed check.
  */
 import type { V1Pod } from "@kubernetes/client-node";
 import { hardenPodSpec } from "../../components/kubernetes/hardening";
