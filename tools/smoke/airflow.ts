@@ -11,7 +11,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { CheckResult, lastJsonReport, outputEnd, skipped } from "./checks";
+import { CheckResult, lastJsonReport, nameStamp, outputEnd, randomTail, skipped } from "./checks";
 
 export const airflowCheckScriptPath = path.join(__dirname, "airflow_check.py");
 export const airflowCheckScript = (): string => fs.readFileSync(airflowCheckScriptPath, "utf8");
@@ -21,8 +21,7 @@ export const smokeRunPrefix = "spark_k8s_smoke__";
 
 /** A run id no other run uses, e.g. spark_k8s_smoke__20261205t061500_k3x9. */
 export function smokeRunId(at: Date, random: () => number = Math.random): string {
-    const stamp = at.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "").toLowerCase();
-    return `${smokeRunPrefix}${stamp}_${Math.floor(random() * 36 ** 4).toString(36).padStart(4, "0")}`;
+    return `${smokeRunPrefix}${nameStamp(at)}_${randomTail(random, 4)}`;
 }
 
 /** The script's arguments. */

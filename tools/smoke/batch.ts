@@ -14,6 +14,7 @@ import type { V1Pod } from "@kubernetes/client-node";
 import { hardenPodSpec, sparkUserId } from "../../components/kubernetes/hardening";
 import { sparkConfDir, sparkDefaultsPath } from "../../components/spark/connect";
 import { sparkWritablePaths } from "../../components/spark/podTemplates";
+import { nameStamp, randomTail } from "./checks";
 import { checkPod } from "./kube";
 import { BatchTarget } from "./plan";
 
@@ -22,8 +23,7 @@ export const imageSparkHome = "/opt/spark";
 
 /** The application's name: unique per run, so the History Server check finds exactly this run. */
 export function batchAppName(lineSuffix: string, at: Date, random: () => number = Math.random): string {
-    const stamp = at.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "").toLowerCase();
-    return `spark-k8s-smoke-${lineSuffix}-${stamp}-${Math.floor(random() * 36 ** 4).toString(36).padStart(4, "0")}`;
+    return `spark-k8s-smoke-${lineSuffix}-${nameStamp(at)}-${randomTail(random, 4)}`;
 }
 
 /** What SparkPi prints when it ends well. */

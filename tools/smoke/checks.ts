@@ -74,6 +74,12 @@ export function lastJsonReport<T extends object>(stdout: string, isReport: (valu
 /** The last non-empty line of some output, for a message about output without a report. */
 export const outputEnd = (stdout: string): string => stdout.trim().split("\n").filter((l) => l.trim()).pop()?.slice(0, 500) || "(nothing)";
 
+/** A time as the names of what a check creates carry it: 2026-12-05T06:15:00.123Z → 20261205t061500. */
+export const nameStamp = (at: Date): string => at.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "").toLowerCase();
+
+/** `length` random base-36 characters, so two runs in the same second still get distinct names. */
+export const randomTail = (random: () => number, length: number): string => Math.floor(random() * 36 ** length).toString(36).padStart(length, "0");
+
 /** A check that did not run, and why (e.g. an earlier check it depends on failed). */
 export const skipped = (name: string, why: string): CheckResult => ({ name, verdict: "skipped", seconds: 0, detail: why });
 

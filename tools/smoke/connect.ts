@@ -21,9 +21,9 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { CheckResult, lastJsonReport, outputEnd, skipped } from "./checks";
+import { CheckResult, lastJsonReport, nameStamp, outputEnd, randomTail, skipped } from "./checks";
 
-/** The check script's path; in the cluster its text is piped to `python3 -`. */
+/** The check script's path; in the cluster its text runs as `python -c` in the client pod. */
 export const connectCheckScriptPath = path.join(__dirname, "connect_check.py");
 export const connectCheckScript = (): string => fs.readFileSync(connectCheckScriptPath, "utf8");
 
@@ -34,9 +34,7 @@ export const smokeTablePrefix = "smoke_";
 
 /** A table name no other run uses: the line, the time and a random suffix, e.g. smoke_41_20261204t183000_k3x9. */
 export function smokeTableName(lineSuffix: string, at: Date, random: () => number = Math.random): string {
-    const stamp = at.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "").toLowerCase();
-    const tail = Math.floor(random() * 36 ** 4).toString(36).padStart(4, "0");
-    return `${smokeTablePrefix}${lineSuffix}_${stamp}_${tail}`;
+    return `${smokeTablePrefix}${lineSuffix}_${nameStamp(at)}_${randomTail(random, 4)}`;
 }
 
 /** The script's arguments. */

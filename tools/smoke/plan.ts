@@ -153,8 +153,10 @@ export function smokePlan(config: PlatformConfig, outputs: Record<string, unknow
     } as const;
     const modes = [...new Set(plan.scenarios.map(parseScenario).filter((p) => p.client === "airflow").map((p) => p.mode))];
     const notChecked: { name: string; why: string }[] = [];
-    // The newest CPU line's Connect server (k8s backend first) lends the batch run its configuration.
-    const lender = [...connectServers(plan)].reverse().sort((a, b) => (a.backend === b.backend ? 0 : a.backend === "k8s" ? -1 : 1)).find((c) => !usesGpu(plan, c.version));
+    // The newest CPU line's Connect server lends the batch run its configuration, k8s backend first
+    // (connectServers lists the k8s servers first, each backend's lines oldest to newest).
+    const cpuServers = connectServers(plan).filter((c) => !usesGpu(plan, c.version));
+    const lender = cpuServers.filter((c) => c.backend === "k8s").pop() ?? cpuServers.pop();
     const batch: BatchTarget | undefined = lender && {
         version: lender.version,
         namespace: namespaces.jobs,
@@ -165,6 +167,7 @@ export function smokePlan(config: PlatformConfig, outputs: Record<string, unknow
         placement: onDriverNodes({ nodeGroups }),
     };
     if (!batch) notChecked.push({ name: "History Server lists the smoke test's application", why: "the batch run borrows a Connect server's configuration, and this stack runs none on a CPU line" });
+    const clusterEndpoint = str(outputs.clusterEndpoint);
     return {
         stack: config.stack,
         tier: config.tier,
@@ -189,6 +192,6 @@ export function smokePlan(config: PlatformConfig, outputs: Record<string, unknow
               }
             : {}),
         notChecked,
-        ...(str(outputs.clusterEndpoint) ? { clusterEndpoint: str(outputs.clusterEndpoint) } : {}),
+        ...(clusterEndpoint ? { clusterEndpoint } : {}),
     };
 }

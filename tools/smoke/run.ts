@@ -9,7 +9,7 @@ import { hardenPodSpec } from "../../components/kubernetes/hardening";
 import { lineSuffix } from "../../components/config/schema";
 import { airflowCheckArgs, airflowCheckScript, airflowCredentialEnv, airflowResults, parseAirflowReport, smokeRunId } from "./airflow";
 import { batchAppName, batchPod, sparkPiResult } from "./batch";
-import { CheckFailure, CheckResult, runCheck, skipped } from "./checks";
+import { CheckFailure, CheckResult, randomTail, runCheck, skipped } from "./checks";
 import { connectCheckArgs, connectCheckScript, connectResults, parseConnectReport, smokeTableName } from "./connect";
 import { FetchLike, historyCheck, listApplications } from "./history";
 import { apiErrorDetail, checkPod, SmokeCluster, smokePodLabels } from "./kube";
@@ -76,8 +76,7 @@ export function airflowClientPod(target: AirflowTarget, podName: string, args: r
 
 /** A DNS-1123 pod name for a check: smoke-<what>-<random>. */
 export function smokePodName(what: string, random: () => number): string {
-    const tail = Math.floor(random() * 36 ** 5).toString(36).padStart(5, "0");
-    return `smoke-${what.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "")}`.slice(0, 50) + `-${tail}`;
+    return `smoke-${what.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "")}`.slice(0, 50) + `-${randomTail(random, 5)}`;
 }
 
 const serverLogs = (t: ConnectTarget): string => `kubectl -n ${t.namespace} logs deploy/${t.service}`;
