@@ -62,3 +62,8 @@ export function parseSparkMemory(value: unknown): number | undefined {
     const unit = (match[2] ?? match[3] ?? "m").toLowerCase();
     return Number(match[1]) * sparkByteUnits[unit];
 }
+
+/** A CPU quantity from millicores: whole cores as a plain number ("4"), else millicores ("500m"). */
+export function cpuQuantity(millis: number): string {
+    return millis % 1000 === 0 ? String(millis / 1000) : `${millis}m`;
+}

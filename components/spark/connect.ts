@@ -7,6 +7,8 @@ import { Placement } from "../kubernetes/scheduling";
 import { sparkWritablePaths } from "./podTemplates";
 import { renderSparkDefaults, sparkMemory } from "./sparkDefaults";
 import { SparkBackend } from "./scenarios";
+import { connectPodRequests } from "./pinnedPods";
+import { cpuQuantity } from "../kubernetes/quantity";
 import { rolloutAnnotations } from "../kubernetes/rollout";
 
 /** Where the platform mounts Spark's configuration inside its containers. */
@@ -101,7 +103,8 @@ export class SparkConnect extends pulumi.ComponentResource {
             })),
         }, parent);
 
-        const memory = `${args.driver.memoryMiB}Mi`;
+        const requests = connectPodRequests(args.driver);
+        const memory = `${requests.memoryMiB}Mi`;
         const tcp = (port: number, initialDelaySeconds: number) => ({ tcpSocket: { port }, initialDelaySeconds, periodSeconds: 10, failureThreshold: 6 });
         const podSpec = hardenPodSpec({
             containers: [
@@ -121,7 +124,7 @@ export class SparkConnect extends pulumi.ComponentResource {
                         { name: "block-manager", containerPort: driverPorts.blockManager },
                     ],
                     volumeMounts: [{ name: "spark-conf", mountPath: sparkConfDir, readOnly: true }],
-                    resources: { requests: { cpu: String(args.driver.cores), memory }, limits: { memory } },
+                    resources: { requests: { cpu: cpuQuantity(requests.cpuMillis), memory }, limits: { memory } },
                     probes: { readiness: tcp(endpoint.grpcPort, 20), liveness: tcp(endpoint.grpcPort, 60) },
                     writablePaths: sparkWritablePaths,
                 },

@@ -279,3 +279,26 @@ export function executorSizingForInstanceTypes(instanceTypes: readonly string[],
     });
     return executorSizing(smallestCommonShape(shapes), gpu ? { gpusPerExecutor: 1 } : {});
 }
+
+/**
+ * Nodes of the given shape that hold the pods, placed largest first on the first node with room
+ * (first-fit decreasing). A pod larger than an empty node throws: the scheduler could never place it.
+ */
+export function nodesFor(pods: readonly Resources[], shape: NodeShape): number {
+    const room = allocatable(shape);
+    const nodes: Resources[] = [];
+    const sorted = [...pods].sort((a, b) => b.cpuMillis - a.cpuMillis || b.memoryMiB - a.memoryMiB);
+    for (const pod of sorted) {
+        if (pod.cpuMillis > room.cpuMillis || pod.memoryMiB > room.memoryMiB) {
+            throw new Error(`a pod requesting ${pod.cpuMillis}m CPU and ${pod.memoryMiB} MiB does not fit a node leaving ${room.cpuMillis}m and ${room.memoryMiB} MiB for pods`);
+        }
+        const node = nodes.find((n) => n.cpuMillis >= pod.cpuMillis && n.memoryMiB >= pod.memoryMiB);
+        if (node) {
+            node.cpuMillis -= pod.cpuMillis;
+            node.memoryMiB -= pod.memoryMiB;
+        } else {
+            nodes.push({ cpuMillis: room.cpuMillis - pod.cpuMillis, memoryMiB: room.memoryMiB - pod.memoryMiB });
+        }
+    }
+    return nodes.length;
+}

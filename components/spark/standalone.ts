@@ -8,6 +8,8 @@ import { sparkConfDir, sparkDefaultsPath } from "./connect";
 import { sparkWritablePaths } from "./podTemplates";
 import { renderSparkDefaults, sparkMemory } from "./sparkDefaults";
 import { rolloutAnnotations } from "../kubernetes/rollout";
+import { standalonePodRequests } from "./pinnedPods";
+import { cpuQuantity } from "../kubernetes/quantity";
 
 /**
  * The master's stable DNS name: pod 0 of its StatefulSet behind a headless Service. The master
@@ -22,9 +24,6 @@ export function standaloneMasterUrl(version: SparkVersion, namespace: string): s
     return `spark://${standaloneMasterHost(version, namespace)}:${serviceEndpoints.standaloneMaster(version).port}`;
 }
 
-/** Memory a worker pod needs beyond what it offers executors: the worker JVM and off-heap. */
-export const workerDaemonMemoryMiB = 1024;
-
 /** Inputs of SparkStandalone: line, image, worker count and size, configuration and placement. */
 export interface SparkStandaloneArgs {
     /** Spark line; it names the master and workers (spark-master-<NN>, spark-worker-<NN>). */
@@ -37,7 +36,7 @@ export interface SparkStandaloneArgs {
     readonly workers: number;
     /** Cores each worker offers executors; also the worker pod's CPU request. */
     readonly workerCores: number;
-    /** Memory each worker offers executors, in MiB; the pod gets workerDaemonMemoryMiB on top. */
+    /** Memory each worker offers executors, in MiB; the pod gets workerDaemonMemoryMiB (./pinnedPods) on top. */
     readonly workerMemoryMiB: number;
     /** S3A and metrics settings the workers' executors inherit. */
     readonly sparkConf: pulumi.Input<Record<string, string>>;
@@ -65,6 +64,8 @@ export class SparkStandalone extends pulumi.ComponentResource {
         const m = serviceEndpoints.standaloneMaster(args.version);
         const workerName = `${m.name.replace("master", "worker")}`;
         const partOf = { "app.kubernetes.io/part-of": "spark-k8s" };
+        const requests = standalonePodRequests(args);
+        const masterMemory = `${requests.master.memoryMiB / 1024}Gi`;
         const conf = new k8s.core.v1.ConfigMap(name, {
             metadata: { name: `${m.name}-conf`, namespace: args.namespace, labels: partOf },
             data: pulumi.output(args.sparkConf).apply((c) => ({ "spark-defaults.conf": renderSparkDefaults(c) })),
@@ -103,7 +104,7 @@ export class SparkStandalone extends pulumi.ComponentResource {
                                 env,
                                 ports: [{ name: "spark", containerPort: m.port }, { name: "ui", containerPort: m.uiPort }],
                                 volumeMounts: confMount,
-                                resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { memory: "1Gi" } },
+                                resources: { requests: { cpu: cpuQuantity(requests.master.cpuMillis), memory: masterMemory }, limits: { memory: masterMemory } },
                                 probes: { readiness: httpProbe(m.uiPort, 10), liveness: httpProbe(m.uiPort, 60) },
                                 writablePaths: sparkWritablePaths,
                             },
@@ -119,7 +120,7 @@ export class SparkStandalone extends pulumi.ComponentResource {
         }, parent);
 
         const workerLabels = { "app.kubernetes.io/name": workerName, "app.kubernetes.io/component": "spark-worker", ...partOf };
-        const workerMemory = `${args.workerMemoryMiB + workerDaemonMemoryMiB}Mi`;
+        const workerMemory = `${requests.worker.memoryMiB}Mi`;
         this.masterUrl = standaloneMasterUrl(args.version, args.namespace);
         new k8s.apps.v1.Deployment(`${name}-worker`, {
             metadata: { name: workerName, namespace: args.namespace, labels: workerLabels },
@@ -138,7 +139,7 @@ export class SparkStandalone extends pulumi.ComponentResource {
                                 env,
                                 ports: [{ name: "ui", containerPort: 8081 }],
                                 volumeMounts: confMount,
-                                resources: { requests: { cpu: String(args.workerCores), memory: workerMemory }, limits: { memory: workerMemory } },
+                                resources: { requests: { cpu: cpuQuantity(requests.worker.cpuMillis), memory: workerMemory }, limits: { memory: workerMemory } },
                                 probes: { readiness: httpProbe(8081, 10), liveness: httpProbe(8081, 60) },
                                 writablePaths: [...sparkWritablePaths, "/opt/spark/work"],
                             },
