@@ -30,9 +30,11 @@ export const defaultPolicyEnvironment: Environment = "prod";
  * Config values that differ by environment, applied only where the rule declares the key in its
  * configSchema. Prod deploys the platform's own images by digest (the stacks resolve tags in ECR,
  * docs/delivery.md); a team whose pipeline also publishes digests for every third-party image turns
- * on images-pinned's requireDigest in its policy config (docs/policies.md).
+ * on images-pinned's requireDigest in its policy config (docs/policies.md). Dev runs its system and
+ * driver groups on spot to stay cheap (docs/cost.md), so their spot groups may go untainted there.
  */
 export const environmentSettings: Readonly<Partial<Record<Environment, Readonly<Record<string, Readonly<Record<string, unknown>>>>>>> = {
+    dev: { "spot-and-gpu-tainted": { untaintedSpotRoles: ["system", "driver"] } },
     prod: { "images-pinned": { requireDigestForPlatformImages: true } },
 };
 

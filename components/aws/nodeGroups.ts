@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { instanceShape } from "../config/instanceTypes";
-import { capacityLabel, nodeRoleLabel, roleTaints, spotRoles, Taint } from "../config/nodeRoles";
+import { capacityLabel, nodeRoleLabel, roleTaints, Taint } from "../config/nodeRoles";
 import { NodeGroupConfig, NodeGroupRole, NodeGroupsConfig } from "../config/schema";
 import { serviceTrustPolicy } from "./iamPolicies";
 
@@ -27,8 +27,8 @@ export interface NodeGroupPlan {
 const eksTaintEffect = { NoSchedule: "NO_SCHEDULE" } as const;
 
 export function nodeGroupPlan(role: NodeGroupRole, config: NodeGroupConfig): NodeGroupPlan {
-    const capacityType = spotRoles.includes(role) ? "SPOT" : "ON_DEMAND";
-    const labels: Record<string, string> = { [nodeRoleLabel]: role, [capacityLabel]: capacityType === "SPOT" ? "spot" : "on-demand" };
+    const capacityType = config.capacityType === "spot" ? "SPOT" : "ON_DEMAND";
+    const labels: Record<string, string> = { [nodeRoleLabel]: role, [capacityLabel]: config.capacityType };
     const taints: Taint[] = [...roleTaints[role]];
     const gpus = Math.min(...config.instanceTypes.map((t) => instanceShape(t)?.gpus ?? 0));
     const template = "k8s.io/cluster-autoscaler/node-template";

@@ -7,6 +7,7 @@
  */
 import { defaultKubernetesVersion } from "./kubernetesReleases";
 import { PlatformSettings, Tier } from "./schema";
+import { defaultPrices } from "../cost/prices";
 
 const storage = {
     forceDestroy: false,
@@ -49,8 +50,8 @@ function base(): PlatformSettings {
             logRetentionDays: 90,
         },
         nodeGroups: {
-            system: { enabled: true, instanceTypes: ["m6i.xlarge"], minSize: 3, desiredSize: 3, maxSize: 6, diskSizeGiB: 100 },
-            driver: { enabled: true, instanceTypes: ["m6i.2xlarge"], minSize: 1, desiredSize: 2, maxSize: 10, diskSizeGiB: 100 },
+            system: { enabled: true, instanceTypes: ["m6i.xlarge"], minSize: 3, desiredSize: 3, maxSize: 6, diskSizeGiB: 100, capacityType: "on-demand" },
+            driver: { enabled: true, instanceTypes: ["m6i.2xlarge"], minSize: 1, desiredSize: 2, maxSize: 10, diskSizeGiB: 100, capacityType: "on-demand" },
             executor: {
                 enabled: true,
                 instanceTypes: ["m6i.4xlarge", "m6a.4xlarge", "m5.4xlarge", "m7i.4xlarge"],
@@ -58,12 +59,14 @@ function base(): PlatformSettings {
                 desiredSize: 0,
                 maxSize: 100,
                 diskSizeGiB: 200,
+                capacityType: "spot",
             },
-            gpu: { enabled: true, instanceTypes: ["g5.2xlarge"], minSize: 0, desiredSize: 0, maxSize: 8, diskSizeGiB: 200 },
+            gpu: { enabled: true, instanceTypes: ["g5.2xlarge"], minSize: 0, desiredSize: 0, maxSize: 8, diskSizeGiB: 200, capacityType: "on-demand" },
         },
         storage: { ...storage },
         secrets: { recoveryWindowInDays: 30, passwordLength: 32, kmsKeyDeletionWindowInDays: 30 },
         registry: { url: "", keepImages: 30 },
+        cost: { prices: structuredClone(defaultPrices) },
         spark: {
             // The full platform; the local tier runs notebooks only (see below).
             scenarios: ["jupyter-connect-k8s", "airflow-connect-k8s", "airflow-k8s-submit", "airflow-operator"],
@@ -152,8 +155,10 @@ export function tierDefaults(tier: Tier): PlatformSettings {
                 spark: {
                     ...d.spark,
                     dynamicAllocation: { ...d.spark.dynamicAllocation, maxExecutors: 20 },
-                    connect: { driverCores: 2, driverMemoryMiB: 8192 },
-                    standalone: { workers: 2, workerCores: 8, workerMemoryMiB: 32768 },
+                    // Two servers of this size share one m6i.xlarge driver node (docs/cost.md).
+                    connect: { driverCores: 1, driverMemoryMiB: 6144 },
+                    // A worker pod fits one m6i.2xlarge executor node (7.5 cores, 28 GiB left for pods).
+                    standalone: { workers: 2, workerCores: 7, workerMemoryMiB: 26624 },
                 },
                 services: {
                     ...d.services,
@@ -170,8 +175,10 @@ export function tierDefaults(tier: Tier): PlatformSettings {
                 network: { ...d.network, vpcCidr: "10.20.0.0/16", availabilityZoneCount: 2, natGateways: "single" },
                 cluster: { ...d.cluster, endpointPublicAccess: true, logTypes: ["api", "audit", "authenticator"], logRetentionDays: 14 },
                 nodeGroups: {
-                    system: { ...d.nodeGroups.system, instanceTypes: ["m6i.large"], minSize: 1, desiredSize: 2, maxSize: 3, diskSizeGiB: 50 },
-                    driver: { ...d.nodeGroups.driver, instanceTypes: ["m6i.xlarge"], minSize: 0, desiredSize: 1, maxSize: 2, diskSizeGiB: 50 },
+                    // Spot for platform services and drivers too: an interruption restarts a dev service
+                    // or Connect session, and it keeps dev's idle cost under $300 a month (docs/cost.md).
+                    system: { ...d.nodeGroups.system, instanceTypes: ["m6i.large", "m6a.large", "m5.large"], minSize: 1, desiredSize: 2, maxSize: 3, diskSizeGiB: 50, capacityType: "spot" },
+                    driver: { ...d.nodeGroups.driver, instanceTypes: ["m6i.xlarge", "m6a.xlarge", "m5.xlarge"], minSize: 0, desiredSize: 1, maxSize: 2, diskSizeGiB: 50, capacityType: "spot" },
                     executor: {
                         ...d.nodeGroups.executor,
                         instanceTypes: ["m6i.2xlarge", "m6a.2xlarge", "m5.2xlarge"],

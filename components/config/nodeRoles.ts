@@ -28,8 +28,5 @@ export const gpuTaint = { key: "nvidia.com/gpu", value: "true", effect: "NoSched
 /** The taints of each role's nodes; pods placed on a role tolerate exactly these. */
 export const roleTaints: Readonly<Record<NodeRole, readonly Taint[]>> = { system: [], driver: [], executor: [executorTaint], gpu: [gpuTaint] };
 
-/** Whether a role runs on spot capacity (the executors, which Spark can lose and recompute). */
-export const spotRoles: readonly NodeRole[] = ["executor"];
-
 /** The extended resource the NVIDIA device plugin advertises and GPU containers claim. */
 export const gpuResource = "nvidia.com/gpu";

@@ -184,6 +184,10 @@ export const clusterSchema = strictObject({
     logRetentionDays: z.union(logRetentionValues.map((d) => z.literal(d)), { error: `expected one of ${logRetentionValues.join(", ")}` }),
 });
 
+/** How a node group's instances are bought. */
+export const capacityTypes = ["on-demand", "spot"] as const;
+export type CapacityType = (typeof capacityTypes)[number];
+
 export const nodeGroupSchema = strictObject({
     enabled: boolean(),
     instanceTypes: list(pattern(/^[a-z][a-z0-9]*\.[a-z0-9]+$/, "an EC2 instance type such as m6i.xlarge"), 1, 10, "instance types"),
@@ -192,6 +196,11 @@ export const nodeGroupSchema = strictObject({
     maxSize: integer(0, 100),
     /** Root volume size (gp3, encrypted with the platform key). */
     diskSizeGiB: integer(20, 2000),
+    /**
+     * on-demand, or spot (interruptible, about a third of the price; needs at least 2 instance types of
+     * one shape). Executors are spot everywhere; dev also runs its system and driver groups on spot.
+     */
+    capacityType: oneOf(capacityTypes),
 });
 
 const executorNodeGroupSchema = nodeGroupSchema.extend({
@@ -201,11 +210,11 @@ const executorNodeGroupSchema = nodeGroupSchema.extend({
 });
 
 export const nodeGroupsSchema = strictObject({
-    /** On-demand nodes for platform services (operator, metastore, Airflow, Jupyter hub). */
+    /** Nodes for platform services (operator, metastore, Airflow, Jupyter hub); on-demand but in dev. */
     system: nodeGroupSchema,
-    /** On-demand nodes for Spark drivers and Connect servers: losing one loses the job. */
+    /** Nodes for Spark drivers and Connect servers (losing one loses the job); on-demand but in dev. */
     driver: nodeGroupSchema,
-    /** SPOT nodes for executors, tainted so only executors land there. */
+    /** Nodes for executors (spot by default), tainted so only executors land there. */
     executor: executorNodeGroupSchema,
     /** NVIDIA nodes, tainted nvidia.com/gpu, scaling from zero. */
     gpu: nodeGroupSchema,
@@ -244,6 +253,35 @@ export const registrySchema = strictObject({
     }),
     /** Images each of the stack's own repositories keeps, newest first (an ECR lifecycle rule expires the rest). */
     keepImages: integer(1, 1000),
+});
+
+const price = (unit: string) => {
+    const error = `expected a price in US dollars ${unit}, at least 0`;
+    return z.number({ error }).min(0, { error }).max(1_000_000, { error: `expected a price in US dollars ${unit} below 1000000` });
+};
+const priceMap = (key: RegExp, what: string, unit: string) =>
+    z.record(pattern(key, what), price(unit), { error: `expected an object of ${what} to prices in US dollars ${unit}` });
+
+/** The price table the cost estimate and the rightsizing calculator read; the defaults are components/cost/prices.ts. */
+export const costSchema = strictObject({
+    prices: strictObject({
+        region: pattern(/^[a-z]{2}(-[a-z]+)+-\d$/, "an AWS region such as eu-west-1"),
+        recordedOn: pattern(/^\d{4}-\d{2}-\d{2}$/, "a date such as 2026-12-05"),
+        source: z.string({ error: "expected text naming where the prices come from" }).min(1, { error: "expected text naming where the prices come from" }).max(500, { error: "expected at most 500 characters" }),
+        hoursPerMonth: integer(672, 744),
+        ec2FamilyVcpuHourly: priceMap(/^[a-z][a-z0-9-]*$/, "instance families such as m6i", "per vCPU-hour"),
+        ec2InstanceHourly: priceMap(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, "instance types such as g5.xlarge", "per hour"),
+        spotShareOfOnDemand: z.number({ error: "expected a share of the on-demand price above 0 and at most 1" }).gt(0, { error: "expected a share of the on-demand price above 0 and at most 1" }).max(1, { error: "expected a share of the on-demand price above 0 and at most 1" }),
+        eksStandardHourly: price("per hour"),
+        eksExtendedHourly: price("per hour"),
+        natGatewayHourly: price("per hour"),
+        publicIpv4Hourly: price("per hour"),
+        ebsGp3GiBMonth: price("per GiB-month"),
+        rdsPostgresHourly: priceMap(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "RDS instance classes such as db.t4g.small", "per hour"),
+        rdsGp3GiBMonth: price("per GiB-month"),
+        kmsKeyMonth: price("per month"),
+        secretsManagerSecretMonth: price("per month"),
+    }),
 });
 
 export const generalSchema = strictObject({
@@ -368,6 +406,7 @@ export const platformSchema = strictObject({
     storage: storageSchema,
     secrets: secretsSchema,
     registry: registrySchema,
+    cost: costSchema,
     spark: sparkSchema,
     services: servicesSchema,
     local: localSchema,
@@ -383,6 +422,7 @@ export type StorageConfig = z.infer<typeof storageSchema>;
 export type SecretsConfig = z.infer<typeof secretsSchema>;
 export type GeneralConfig = z.infer<typeof generalSchema>;
 export type RegistryConfig = z.infer<typeof registrySchema>;
+export type CostConfig = z.infer<typeof costSchema>;
 export type SparkConfig = z.infer<typeof sparkSchema>;
 export type ServicesConfig = z.infer<typeof servicesSchema>;
 export type JupyterHubConfig = ServicesConfig["jupyterhub"];

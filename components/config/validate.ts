@@ -11,6 +11,9 @@ import { tierDefaults } from "./defaults";
 import { instanceShape, knownFamilies } from "./instanceTypes";
 import { namespaces } from "./names";
 import { nodeRoles } from "./nodeRoles";
+import { componentPlan } from "../spark/scenarios";
+import { pinnedPods } from "../spark/pinnedPods";
+import { allocatable, smallestCommonShape } from "../spark/sizing";
 import {
     configKeys,
     icebergRuntimeLines,
@@ -207,26 +210,40 @@ const awsRules: Record<string, Rule> = {
                 return [];
             }),
         ),
-    executorInstanceTypesShareOneShape: (c) => {
-        const types = c.nodeGroups.executor.instanceTypes;
-        const shapes = types.map(instanceShape);
-        const first = shapes[0];
-        const out: ConfigProblem[] = [];
-        if (c.nodeGroups.executor.enabled && types.length < 2) {
-            out.push(notAllowed(["nodeGroups", "executor", "instanceTypes"], types, "expected at least 2 instance types of the same shape, so SPOT capacity can be found"));
-        }
-        shapes.forEach((s, i) => {
-            if (first && s && (s.vcpu !== first.vcpu || s.memoryGiB !== first.memoryGiB)) {
-                out.push(
-                    notAllowed(
-                        ["nodeGroups", "executor", "instanceTypes", i],
-                        types[i],
-                        `expected the same shape as ${first.name} (${first.vcpu} vCPU, ${first.memoryGiB} GiB); executors are sized to one shape`,
-                    ),
-                );
+    spotInstanceTypesShareOneShape: (c) =>
+        nodeGroupRoles.flatMap((role) => {
+            const group = c.nodeGroups[role];
+            // Executors are sized to one shape whatever their capacity; other groups only need it for spot.
+            if (!group.enabled || (group.capacityType !== "spot" && role !== "executor")) return [];
+            const types = group.instanceTypes;
+            const shapes = types.map(instanceShape);
+            const first = shapes[0];
+            const out: ConfigProblem[] = [];
+            if (group.capacityType === "spot" && types.length < 2) {
+                out.push(notAllowed(["nodeGroups", role, "instanceTypes"], types, "expected at least 2 instance types of the same shape, so spot capacity can be found"));
             }
+            shapes.forEach((s, i) => {
+                if (first && s && (s.vcpu !== first.vcpu || s.memoryGiB !== first.memoryGiB)) {
+                    const why = role === "executor" ? "executors are sized to one shape" : "spot capacity is diversified across one shape";
+                    out.push(notAllowed(["nodeGroups", role, "instanceTypes", i], types[i], `expected the same shape as ${first.name} (${first.vcpu} vCPU, ${first.memoryGiB} GiB); ${why}`));
+                }
+            });
+            return out;
+        }),
+    pinnedPodsFitTheirNodes: (c, tier) => {
+        const plan = componentPlan({ ...c.spark, tier, minioEnabled: c.services.minio.enabled });
+        const seen = new Set<string>();
+        return pinnedPods(c.spark, plan).flatMap((pod) => {
+            const group = c.nodeGroups[pod.role];
+            const shapes = group.instanceTypes.map(instanceShape);
+            const key = `${pod.sizedBy}/${pod.role}/${pod.cpuMillis}/${pod.memoryMiB}`;
+            if (!group.enabled || seen.has(key) || shapes.some((s) => s === undefined)) return [];
+            seen.add(key);
+            const room = allocatable(smallestCommonShape(shapes as NonNullable<(typeof shapes)[number]>[]));
+            if (pod.cpuMillis <= room.cpuMillis && pod.memoryMiB <= room.memoryMiB) return [];
+            const path = pod.sizedBy.split(".");
+            return [notAllowed(path, valueAt(c, path), `expected pods that fit one ${pod.role} node: ${pod.name} requests ${pod.cpuMillis}m CPU and ${pod.memoryMiB} MiB, and ${group.instanceTypes[0]} leaves ${room.cpuMillis}m and ${room.memoryMiB} MiB for pods`)];
         });
-        return out;
     },
     systemNodeGroupEnabled: (c) => (c.nodeGroups.system.enabled ? [] : [notAllowed(["nodeGroups", "system", "enabled"], false, "expected true; platform services run on the system group")]),
     publicEndpointOnlyForNarrowRanges: (c) => {
@@ -409,13 +426,18 @@ const prodRules: Record<string, Rule> = {
         if (c.network.natGateways !== "perAz") out.push(notAllowed(["network", "natGateways"], c.network.natGateways, 'expected "perAz" in prod'));
         if (c.secrets.recoveryWindowInDays < 7) out.push(notAllowed(["secrets", "recoveryWindowInDays"], c.secrets.recoveryWindowInDays, "expected 7 to 30 in prod"));
         if (c.nodeGroups.system.minSize < 2) out.push(notAllowed(["nodeGroups", "system", "minSize"], c.nodeGroups.system.minSize, "expected at least 2 in prod"));
+        for (const role of ["system", "driver"] as const) {
+            if (c.nodeGroups[role].capacityType === "spot") {
+                out.push(notAllowed(["nodeGroups", role, "capacityType"], "spot", "expected \"on-demand\" in prod: an interruption would stop platform services or running drivers"));
+            }
+        }
         if (!c.services.metastore.database.multiAz) out.push(notAllowed(["services", "metastore", "database", "multiAz"], false, "expected true in prod"));
         return out;
     },
 };
 
 /** Areas that only AWS tiers read, and the area only the local tier reads. */
-const awsOnlyKeys = ["network", "cluster", "nodeGroups", "storage", "registry"] as const;
+const awsOnlyKeys = ["network", "cluster", "nodeGroups", "storage", "registry", "cost"] as const;
 
 /** Pulumi.yaml gives every area the default {}, so an empty object means "not set". */
 const isSet = (v: unknown) => v !== undefined && !(isPlainObject(v) && Object.keys(v).length === 0);

@@ -88,6 +88,16 @@ export function isGpuAmiType(amiType: unknown): boolean {
 /** Taint effects that keep pods without a toleration off the nodes. */
 const repellingEffects = new Set(["NO_SCHEDULE", "NO_EXECUTE"]);
 
+export interface SpotAndGpuTaintedConfig {
+    /**
+     * Node roles (label spark-k8s/node-role) whose spot groups may go untainted, because every pod of
+     * the role accepts interruption there. Dev lists system and driver; elsewhere it is empty.
+     */
+    readonly untaintedSpotRoles: readonly string[];
+}
+
+export const spotAndGpuTaintedDefaults: SpotAndGpuTaintedConfig = { untaintedSpotRoles: [] };
+
 export const spotAndGpuTainted: PlatformResourceRule = {
     kind: "resource",
     family: "aws",
@@ -95,16 +105,33 @@ export const spotAndGpuTainted: PlatformResourceRule = {
     description:
         "A SPOT node group (capacityType) carries a NO_SCHEDULE taint, and a GPU node group (amiType *_GPU or *NVIDIA*) carries a " +
         `NO_SCHEDULE taint with key ${gpuTaintKey}, so only pods that tolerate interruption or need GPUs land there (NO_EXECUTE also counts). ` +
-        "Unknown capacityType, amiType or taints are not reported.",
+        `A SPOT group whose role (label ${nodeRoleLabel}) is in config untaintedSpotRoles (dev: system and driver, which dev runs on spot ` +
+        "to save cost) may go untainted. Unknown capacityType, amiType, labels or taints are not reported.",
     severity: "medium",
-    remediation: `Add taints: [{ key: "spark-k8s/executor", value: "true", effect: "NO_SCHEDULE" }] to spot groups and [{ key: "${gpuTaintKey}", value: "true", effect: "NO_SCHEDULE" }] to GPU groups.`,
+    remediation: `Add taints: [{ key: "spark-k8s/executor", value: "true", effect: "NO_SCHEDULE" }] to spot groups and [{ key: "${gpuTaintKey}", value: "true", effect: "NO_SCHEDULE" }] to GPU groups, or run the group on-demand.`,
     defaultEnforcement: enforcement.core,
+    configSchema: {
+        properties: {
+            untaintedSpotRoles: {
+                type: "array",
+                items: { type: "string" },
+                default: [],
+                description: `Node roles (label ${nodeRoleLabel}) whose SPOT groups may carry no taint.`,
+            },
+        },
+    },
     validateResource: (args, report) => {
         if (args.type !== awsTypes.eksNodeGroup) return;
+        const config = configOf(args, spotAndGpuTaintedDefaults);
         const capacityType = read(args.props, "capacityType");
         const amiType = read(args.props, "amiType");
-        const isSpot = capacityType === "SPOT";
         const isGpu = isGpuAmiType(amiType);
+        let isSpot = capacityType === "SPOT";
+        if (isSpot && !isGpu) {
+            const role = read(args.props, "labels", nodeRoleLabel);
+            if (role === UNKNOWN) return;
+            if (typeof role === "string" && config.untaintedSpotRoles.includes(role)) isSpot = false;
+        }
         if (!isSpot && !isGpu) return;
         const taints = readList(args.props, "taints");
         if (taints === UNKNOWN) return;
@@ -116,7 +143,7 @@ export const spotAndGpuTainted: PlatformResourceRule = {
         if (isGpu && !repelling.some((t) => read(t, "key") === gpuTaintKey)) {
             report(`${subject(args)}: amiType ${show(amiType)} is a GPU AMI but taints has no NO_SCHEDULE taint with key "${gpuTaintKey}" (taints: ${show(taints)}).`);
         } else if (isSpot && repelling.length === 0) {
-            report(`${subject(args)}: capacityType is "SPOT" but taints has no NO_SCHEDULE taint (taints: ${show(taints)}).`);
+            report(`${subject(args)}: capacityType is "SPOT" but taints has no NO_SCHEDULE taint (taints: ${show(taints)}); roles allowed untainted: ${show(config.untaintedSpotRoles)}.`);
         }
     },
 };

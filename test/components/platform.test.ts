@@ -173,7 +173,7 @@ describe("whole stacks under mocks", function () {
 
     describe("node groups", () => {
         for (const stack of awsStacks) {
-            it(`${stack}: executors are SPOT and tainted; the GPU group is NVIDIA, tainted and scales from zero`, async () => {
+            it(`${stack}: executors are SPOT and tainted, system and driver SPOT only in dev; the GPU group is NVIDIA, tainted and scales from zero`, async () => {
                 const run = await stackRun(stack);
                 const exec = inputs<NodeGroupInputs>(nodeGroup(run, "executor"));
                 assert.equal(exec.capacityType, "SPOT");
@@ -185,7 +185,10 @@ describe("whole stacks under mocks", function () {
                 assert.equal(gpu.scalingConfig.minSize, 0);
                 for (const role of ["system", "driver"]) {
                     const g = inputs<NodeGroupInputs>(nodeGroup(run, role));
-                    assert.equal(g.capacityType, "ON_DEMAND", role);
+                    // Dev buys its system and driver nodes on spot (diversified, untainted), the other tiers on demand.
+                    assert.equal(g.capacityType, stack === "dev" ? "SPOT" : "ON_DEMAND", role);
+                    assert.equal(g.labels["spark-k8s/capacity"], stack === "dev" ? "spot" : "on-demand", role);
+                    if (stack === "dev") assert.ok(g.instanceTypes.length >= 2, role);
                     assert.deepEqual(g.taints ?? [], [], role);
                 }
             });

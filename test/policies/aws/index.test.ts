@@ -15,6 +15,7 @@ import {
     spotAndGpuTainted,
 } from "../../../policies/aws";
 import { awsTypes, s3Types } from "../../../policies/aws/common";
+import { policyConfig } from "../../../policies/config";
 import { enforcement, environments } from "../../../policies/lib/rule";
 import { unwrapSecrets } from "../../../tools/harness";
 import { stackRun } from "../../support";
@@ -94,8 +95,9 @@ describe("AWS policy rules", () => {
                     assert.ok(seen.has(type), `${stack} has no ${type}; the rules would check nothing`);
                 }
                 const found: string[] = [];
+                const config = policyConfig(stack);
                 for (const rule of awsRules.filter((r) => r.defaultEnforcement[stack] === "mandatory")) {
-                    for (const message of await violations(rule, resources)) found.push(`${rule.name}: ${message}`);
+                    for (const message of await violations(rule, resources, config[rule.name])) found.push(`${rule.name}: ${message}`);
                 }
                 assert.deepEqual(found, []);
             });

@@ -34,5 +34,14 @@ describe("AWS policy rules", () => {
             await expectFail(spotAndGpuTainted, nodeGroup("custom", { amiType: "AL2_x86_64_GPU", taints: undefined }), /AL2_x86_64_GPU/);
             await expectFail(spotAndGpuTainted, nodeGroup("custom", { amiType: "BOTTLEROCKET_x86_64_NVIDIA", taints: [] }), /nvidia\.com\/gpu/);
         });
+
+        it("spot-and-gpu-tainted: untaintedSpotRoles lets the listed roles run spot untainted, and only them", async () => {
+            const spotSystem = nodeGroup("system", { capacityType: "SPOT", taints: [] });
+            await expectFail(spotAndGpuTainted, spotSystem, /capacityType is "SPOT"/);
+            await expectPass(spotAndGpuTainted, spotSystem, { untaintedSpotRoles: ["system", "driver"] });
+            await expectFail(spotAndGpuTainted, nodeGroup("executor", { taints: [] }), /SPOT/, { untaintedSpotRoles: ["system", "driver"] });
+            // A GPU group still needs its GPU taint whatever the list says.
+            await expectFail(spotAndGpuTainted, nodeGroup("gpu", { capacityType: "SPOT", taints: [] }), /nvidia\.com\/gpu/, { untaintedSpotRoles: ["gpu"] });
+        });
     });
 });
