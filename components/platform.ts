@@ -20,6 +20,7 @@ import { jupyterhubAuth } from "./services/jupyterhub";
 import { ComponentPlan, componentPlan, usedImageKeys } from "./spark/scenarios";
 import { executorSizingForInstanceTypes, explicitExecutorSizing } from "./spark/sizing";
 import { SparkPlatform } from "./sparkStack";
+import { CostEstimate, costEstimate } from "./cost/estimate";
 
 /** Stack outputs. Only the kubeconfig is sensitive, and it is a Pulumi secret. AWS outputs are absent on local. */
 export interface PlatformOutputs {
@@ -61,6 +62,8 @@ export interface PlatformOutputs {
     readonly images?: Partial<Record<ImageKey, string>>;
     /** s3a:// URL of the Spark event logs, which the History Server reads. */
     readonly eventLogDir?: pulumi.Output<string>;
+    /** What the stack costs a month at idle and at full scale, line by line (docs/cost.md). */
+    readonly costEstimate: CostEstimate;
 }
 
 /** The configuration the Kubernetes side reads: the spark and services areas, and sign-in resolved. */
@@ -70,7 +73,7 @@ function kubernetesConfig(config: PlatformConfig): Pick<PlatformContext, "spark"
 
 interface Base {
     readonly context: PlatformContext;
-    readonly outputs: PlatformOutputs;
+    readonly outputs: Omit<PlatformOutputs, "costEstimate">;
 }
 
 async function awsBase(config: PlatformConfig, plan: ComponentPlan, credentials: CredentialValues): Promise<Base> {
@@ -261,5 +264,5 @@ export async function createBase(config: PlatformConfig): Promise<Base> {
 export async function createPlatform(config: PlatformConfig): Promise<PlatformOutputs> {
     const base = await createBase(config);
     const spark = new SparkPlatform("spark", base.context);
-    return { ...base.outputs, endpoints: spark.endpoints, eventLogDir: spark.eventLogDir };
+    return { ...base.outputs, endpoints: spark.endpoints, eventLogDir: spark.eventLogDir, costEstimate: costEstimate(config, config.cost.prices) };
 }

@@ -51,6 +51,8 @@ export interface PlanDiff {
     readonly added: PlanResource[];
     readonly removed: PlanResource[];
     readonly changed: ResourceChange[];
+    /** Monthly cost at idle and at full scale in each plan, when both carry an estimate with lines (not local). */
+    readonly cost?: { readonly base: { idle: number; full: number }; readonly head: { idle: number; full: number } };
 }
 
 const identifier = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
@@ -119,6 +121,9 @@ export function diffPlans(base: PlanJson, head: PlanJson): PlanDiff {
         added: head.resources.filter((r) => !before.has(r.urn)),
         removed: base.resources.filter((r) => !after.has(r.urn)),
         changed,
+        ...(base.cost && head.cost && base.cost.lines.length + head.cost.lines.length > 0
+            ? { cost: { base: { idle: base.cost.idleMonthly, full: base.cost.fullMonthly }, head: { idle: head.cost.idleMonthly, full: head.cost.fullMonthly } } }
+            : {}),
     };
 }
 
@@ -131,9 +136,16 @@ function cell(value: unknown, present: boolean): string {
 const resourceList = (title: string, list: readonly PlanResource[]) =>
     list.length === 0 ? [] : [`#### ${title} (${list.length})`, "", "| type | name |", "|---|---|", ...list.map((r) => `| \`${r.type}\` | ${r.name} |`), ""];
 
+const usd = (n: number) => `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+const change = (before: number, after: number) => {
+    const delta = Math.round((after - before) * 100) / 100;
+    return delta === 0 ? `${usd(after)} (no change)` : `${usd(before)} → ${usd(after)} (${delta > 0 ? "+" : "−"}${usd(Math.abs(delta))})`;
+};
+
 /** The diff as Markdown for a pull-request comment. */
 export function formatPlanDiff(diff: PlanDiff): string {
     const lines = [`### Plan diff: ${diff.stack}`, ""];
+    if (diff.cost) lines.push(`Cost a month: idle ${change(diff.cost.base.idle, diff.cost.head.idle)}, full scale ${change(diff.cost.base.full, diff.cost.head.full)}.`, "");
     const counts = `${diff.added.length} to add, ${diff.removed.length} to remove, ${diff.changed.length} to change (base ${diff.baseCount} resources, head ${diff.headCount}).`;
     if (diff.added.length + diff.removed.length + diff.changed.length === 0) return [...lines, `No changes (${diff.headCount} resources).`, ""].join("\n");
     lines.push(counts, "", ...resourceList("Added", diff.added), ...resourceList("Removed", diff.removed));

@@ -5,6 +5,7 @@
 import * as fs from "fs";
 import { nodeRoleLabel } from "../components/config/nodeRoles";
 import { maskSecrets, PlanResource, StackRun } from "./harness";
+import type { CostEstimate } from "../components/cost/estimate";
 
 export type { PlanResource };
 
@@ -13,6 +14,8 @@ export interface PlanJson {
     readonly stack: string;
     readonly project: string;
     readonly resources: PlanResource[];
+    /** The stack's costEstimate output; absent in plans written before it existed. */
+    readonly cost?: CostEstimate;
 }
 
 /** Reads a plan JSON file, with an error that names the file and what it lacks. */
@@ -65,6 +68,7 @@ export function toPlanJson(run: StackRun): PlanJson {
             provider: r.provider,
             inputs: maskSecrets(r.inputs) as Record<string, unknown>,
         })),
+        ...(run.outputs.costEstimate ? { cost: run.outputs.costEstimate as CostEstimate } : {}),
     };
 }
 
@@ -158,6 +162,8 @@ export interface PlanSummary {
     readonly buckets: BucketSummary[];
     readonly workloads: WorkloadSummary[];
     readonly versions: VersionsSummary;
+    /** The stack's cost estimate, when the plan carries one. */
+    readonly cost?: CostEstimate;
 }
 
 /** The parts of a resource the summary reads; recorded resources and plan JSON both fit. */
@@ -263,7 +269,8 @@ function workloadSummary(r: SummarizableResource, inputs: Fields): WorkloadSumma
 }
 
 /** Summarises a plan (a stack run or plan JSON): counts, node groups, buckets and versions. */
-export function summarizePlan(plan: { readonly stack: string; readonly project: string; readonly resources: readonly SummarizableResource[] }): PlanSummary {
+export function summarizePlan(plan: { readonly stack: string; readonly project: string; readonly resources: readonly SummarizableResource[]; readonly cost?: CostEstimate; readonly outputs?: Record<string, unknown> }): PlanSummary {
+    const cost = plan.cost ?? (plan.outputs?.costEstimate as CostEstimate | undefined);
     const resources = plan.resources.map((r) => ({ r, inputs: fields(maskSecrets(r.inputs)) }));
     const ofType = (type: string) => resources.filter((x) => x.r.type === type);
     const byType = new Map<string, number>();
@@ -289,6 +296,7 @@ export function summarizePlan(plan: { readonly stack: string; readonly project: 
                 .map(({ r, inputs }) => ({ name: r.name, chart: text(inputs.chart), version: text(inputs.version) }))
                 .sort(byName),
         },
+        ...(cost ? { cost } : {}),
     };
 }
 
@@ -360,6 +368,26 @@ export function formatSummary(summary: PlanSummary): string {
                 ...(v.charts.length ? v.charts.map((c) => ["helm chart", c.name, `${c.chart ?? unset}@${c.version ?? unset}`]) : [["helm chart", "none"]]),
             ]),
         ),
+        ...(summary.cost ? costSection(summary.cost) : []),
     ];
     return lines.join("\n") + "\n";
+}
+
+const dollars = (n: number) => `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+
+/** The cost estimate as the plan prints it: one row per line item, idle and full scale, then totals and caveats. */
+function costSection(cost: CostEstimate): string[] {
+    if (cost.lines.length === 0) return section("Cost (USD a month)", cost.notCounted.map((n) => `  ${n}`));
+    const rows = [
+        ["item", "detail", "idle", "idle $/month", "full", "full $/month"],
+        ...cost.lines.map((l) => [l.item, l.detail, String(l.idleQuantity), dollars(l.idleMonthly), String(l.fullQuantity), dollars(l.fullMonthly)]),
+        ["total", "", "", dollars(cost.idleMonthly), "", dollars(cost.fullMonthly)],
+    ];
+    const notes = cost.lines.filter((l) => l.note).map((l) => `  ${l.item}: ${l.note}`);
+    return section(`Cost (USD a month; ${cost.prices.region} prices of ${cost.prices.recordedOn})`, [
+        ...table(rows),
+        ...notes,
+        ...cost.warnings.map((w) => `  warning: ${w}`),
+        `  not counted (depends on use): ${cost.notCounted.join("; ")}`,
+    ]);
 }

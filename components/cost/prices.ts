@@ -10,6 +10,7 @@
  * before any cost work ($468, $675 and $1,601 a month), within 1 % (test/components/cost).
  */
 import { instanceShape } from "../config/instanceTypes";
+import { CapacityType } from "../config/schema";
 
 /** Prices in US dollars. Hourly prices are per instance or resource; monthly ones per month. */
 export interface PriceTable {
@@ -83,8 +84,6 @@ export const defaultPrices: PriceTable = {
     secretsManagerSecretMonth: 0.4,
 };
 
-/** On-demand or spot: how an instance is bought. */
-export type Capacity = "on-demand" | "spot";
 
 /** The table with a stack's overrides applied; per-type maps are merged key by key. */
 export function withOverrides(base: PriceTable, overrides: Partial<PriceTable> | undefined): PriceTable {
@@ -102,7 +101,7 @@ export function withOverrides(base: PriceTable, overrides: Partial<PriceTable> |
  * $/hour of one instance of the type, or undefined when the table has no price for it: the type's
  * own entry first, else its family's vCPU rate times the catalogue's vCPUs.
  */
-export function ec2Hourly(prices: PriceTable, instanceType: string, capacity: Capacity): number | undefined {
+export function ec2Hourly(prices: PriceTable, instanceType: string, capacity: CapacityType): number | undefined {
     let onDemand: number | undefined = prices.ec2InstanceHourly[instanceType];
     if (onDemand === undefined) {
         const rate = prices.ec2FamilyVcpuHourly[instanceType.split(".")[0]];

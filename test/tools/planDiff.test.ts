@@ -59,6 +59,20 @@ describe("tools/planDiff", function () {
             assert.match(formatPlanDiff(diff), /#### Added \(\d+\)\n\n\| type \| name \|/);
         });
 
+        it("heads the comment with the change in monthly cost when both plans carry an estimate", async () => {
+            const dev = toPlanJson(await runStack("dev"));
+            const moreGpus = toPlanJson(await runStack("dev", { config: { nodeGroups: { gpu: { maxSize: 2 } } } }));
+            const diff = diffPlans(dev, moreGpus);
+            const gpu = moreGpus.cost!.lines.filter((l) => l.item.startsWith("node group gpu"));
+            const oneNode = gpu.reduce((s, l) => s + l.fullMonthly / l.fullQuantity, 0);
+            assert.ok(Math.abs(diff.cost!.head.full - diff.cost!.base.full - oneNode) < 0.02, "one more GPU node at full scale");
+            assert.equal(diff.cost!.head.idle, diff.cost!.base.idle);
+            const usd = (n: number) => `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+            assert.ok(formatPlanDiff(diff).includes(`Cost a month: idle ${usd(diff.cost!.head.idle)} (no change), full scale ${usd(diff.cost!.base.full)} → ${usd(diff.cost!.head.full)} (+$`));
+            // The local tier bills nothing, so its diff says nothing about cost.
+            assert.equal(diffPlans(base, iceberg).cost, undefined);
+        });
+
         it("never shows a generated secret, only [secret]", () => {
             const markdown = formatPlanDiff(diffPlans(base, airflow));
             for (const r of airflow.resources) {

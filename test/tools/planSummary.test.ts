@@ -6,6 +6,7 @@ import { gpuTaint } from "../../components/config/nodeRoles";
 import { PlatformConfig, platformId } from "../../components/config";
 import { mockGeneratedValue, secretMask, secretSig, StackRun } from "../../tools/harness";
 import { formatSummary, planTypes, summarizePlan, toPlanJson, withEngineUrns } from "../../tools/planSummary";
+import type { CostEstimate } from "../../components/cost/estimate";
 import { stackConfig, stackRun } from "../support";
 
 describe("offline plan", function () {
@@ -28,6 +29,21 @@ describe("offline plan", function () {
             assert.deepEqual(connect?.images, [(dev.outputs.images as Record<string, string>).spark35]);
             assert.match(String(connect?.images[0]), new RegExp(`/${config.spark.images.spark35}@sha256:[0-9a-f]{64}$`));
             assert.match(formatSummary(summarizePlan(dev)), /spark-jobs\/spark-connect-41 +Deployment +1 +\S+spark-runtime:4\.1\.4-/);
+        });
+
+        it("prints the stack's cost estimate: a row per line item, the totals, notes, warnings and what is not counted", () => {
+            const cost = dev.outputs.costEstimate as CostEstimate;
+            const text = formatSummary(summarizePlan(dev));
+            assert.match(text, /Cost \(USD a month; eu-west-1 prices of \d{4}-\d{2}-\d{2}\)/);
+            for (const l of cost.lines) assert.ok(text.includes(l.item) && text.includes(l.detail), l.item);
+            const total = text.split("\n").find((l) => /^ {2}total .*\$/.test(l));
+            const usd = (n: number) => `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+            assert.ok(total?.includes(usd(cost.idleMonthly)) && total.includes(usd(cost.fullMonthly)), total);
+            assert.match(text, /node group driver: 1 node\(s\) hold spark-connect-3\.5/);
+            assert.match(text, /not counted \(depends on use\): S3 storage/);
+            // A plan JSON read back carries the same estimate, and one without it prints no cost section.
+            assert.deepEqual(summarizePlan(toPlanJson(dev)).cost, cost);
+            assert.doesNotMatch(formatSummary(summarizePlan({ ...toPlanJson(dev), cost: undefined })), /^Cost/m);
         });
 
         it("reports executors as SPOT on the stack's instance types and sizes, and the gpu group's taint", () => {
@@ -140,7 +156,8 @@ describe("offline plan", function () {
             const plan = toPlanJson(dev);
             const parsed = JSON.parse(JSON.stringify(plan)) as Record<string, unknown>;
             assert.deepEqual(parsed, plan, "survives a JSON round trip unchanged");
-            assert.deepEqual(Object.keys(parsed), ["stack", "project", "resources"]);
+            assert.deepEqual(Object.keys(parsed), ["stack", "project", "resources", "cost"]);
+            assert.deepEqual(plan.cost, dev.outputs.costEstimate, "cost is the stack's costEstimate output");
             assert.equal(plan.stack, "dev");
             assert.equal(plan.project, dev.project);
             assert.equal(plan.resources.length, dev.resources.length);
