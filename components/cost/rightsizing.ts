@@ -29,17 +29,18 @@ export const graySortMbPerSecondPerVcpu = 100e6 / (23 * 60) / 6592;
 
 /**
  * Throughput per vCPU of each operation class. The sort anchor is measured (GraySort 2014); the
- * others are derived from it and from Databricks' per-row costs of Spark 2's operators, as
+ * others are derived from it, from AWS's network bandwidth per vCPU and from Databricks' per-row
+ * costs of Spark 2's operators, as
  * docs/cost.md explains. Rounded: the model is a planning figure, not a prediction.
  */
 export const throughput: Readonly<Record<OperationClass, ThroughputFigure>> = {
-    scan: { mbPerSecondPerVcpu: 50, shuffles: false, basis: "derived: S3 read bandwidth share per vCPU and Parquet decode cost (13 ns/value)" },
-    filter: { mbPerSecondPerVcpu: 500, shuffles: false, basis: "derived: fused into the scan stage, 1.1 ns/row against 13 ns/value to decode (≈10× the scan)" },
+    scan: { mbPerSecondPerVcpu: 40, shuffles: false, basis: "derived: network-bound S3 read, AWS's 10 Gbps for 32 vCPUs (m5.8xlarge) = 39 MB/s per vCPU; decoding is faster" },
+    filter: { mbPerSecondPerVcpu: 400, shuffles: false, basis: "derived: fused into the scan stage, 1.1 ns/row against 13 ns/value to decode (≈10× the scan)" },
     aggregate: { mbPerSecondPerVcpu: 22, shuffles: true, basis: "derived: half the GraySort work per byte (partial aggregation shrinks the exchange, no sort)" },
     join: { mbPerSecondPerVcpu: 11, shuffles: true, basis: "GraySort 2014 rate: a sort-merge join exchanges and sorts both sides" },
     sort: { mbPerSecondPerVcpu: 11, shuffles: true, basis: "measured: GraySort 2014, 100 TB in 23 min on 6,592 vCPUs (read, shuffle, sort, write)" },
     window: { mbPerSecondPerVcpu: 11, shuffles: true, basis: "GraySort 2014 rate: a window exchanges and sorts by its partition keys" },
-    write: { mbPerSecondPerVcpu: 25, shuffles: false, basis: "derived: half the scan rate (encoding and compressing cost more than decoding)" },
+    write: { mbPerSecondPerVcpu: 20, shuffles: false, basis: "derived: half the scan rate (the same network share, plus encoding and compressing)" },
 };
 
 /**

@@ -14,11 +14,11 @@ describe("tools/size", () => {
         assert.equal(r.code, 0, r.stderr);
         assert.equal(r.stderr, "");
         const first = r.stdout.split("\n")[0];
-        assert.equal(first, "1 TB, scan + join + aggregate, target 15 min, stack prod: 56 executors of 4 cores and 12974 MiB on 14 nodes, expected 15 min, $4.19 on demand ($1.47 on spot)");
-        assert.match(r.stdout, /shuffle partitions +7616 \(spark\.sql\.shuffle\.partitions/);
-        assert.match(r.stdout, /cost on spot +\$1\.47 .*35 % of on demand/);
+        assert.equal(first, "1 TB, scan + join + aggregate, target 15 min, stack prod: 60 executors of 4 cores and 12974 MiB on 15 nodes, expected 14.5 min, $4.39 on demand ($1.54 on spot)");
+        assert.match(r.stdout, /shuffle partitions +7680 \(spark\.sql\.shuffle\.partitions/);
+        assert.match(r.stdout, /cost on spot +\$1\.54 .*35 % of on demand/);
         assert.match(r.stdout, /not counted +the driver/);
-        assert.match(sizeCommand([...seeds, "--spot"]).stdout.split("\n")[0], /\$1\.47 on spot \(\$4\.19 on demand\)$/);
+        assert.match(sizeCommand([...seeds, "--spot"]).stdout.split("\n")[0], /\$1\.54 on spot \(\$4\.39 on demand\)$/);
     });
 
     it("prints JSON with the executors the prod stack itself sizes", () => {
@@ -31,7 +31,7 @@ describe("tools/size", () => {
         assert.equal(j.stack, "prod");
         assert.equal(j.headline, "spot");
         assert.equal(j.headlineCost, j.cost.spot.total);
-        assert.equal(j.executors, 56);
+        assert.equal(j.executors, 60);
         assert.equal(j.maxNodes, prod.maxSize);
         assert.equal(j.feasible, true);
     });
@@ -39,7 +39,7 @@ describe("tools/size", () => {
     it("exits 1 and says why when the stack's executor group cannot meet the target, still showing its fastest run", () => {
         const r = sizeCommand([...seeds, "--stack", "dev"]);
         assert.equal(r.code, 1);
-        assert.match(r.stderr, /^size: finishing in 15 min needs 29 nodes \(58 executors\), but the executor group allows 10 \(nodeGroups\.executor\.maxSize\); the fastest the group can do is 37\.5 min on 10 nodes/);
+        assert.match(r.stderr, /^size: finishing in 15 min needs 30 nodes \(60 executors\), but the executor group allows 10 \(nodeGroups\.executor\.maxSize\); the fastest the group can do is 38\.6 min on 10 nodes/);
         assert.match(r.stdout, /^NOT POSSIBLE on dev: /);
         assert.match(r.stdout, /spark\.dynamicAllocation\.maxExecutors \(10\)/);
         const j = JSON.parse(sizeCommand([...seeds, "--stack", "dev", "--json"]).stdout) as { feasible: boolean; problem: string; nodes: number };

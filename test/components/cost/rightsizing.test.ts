@@ -96,7 +96,7 @@ describe("rightsizing: the throughput model", () => {
     it("adds one pass per operation, always counting the read once", () => {
         const r = size();
         assert.deepEqual(r.passes.map((p) => p.operation), ["scan", "join", "aggregate"]);
-        assert.ok(Math.abs(r.vcpuSeconds - 1e6 * (1 / 50 + 1 / 11 + 1 / 22)) < 1e-6);
+        assert.ok(Math.abs(r.vcpuSeconds - 1e6 * (1 / 40 + 1 / 11 + 1 / 22)) < 1e-6);
         assert.deepEqual(size({ operations: ["scan", "join", "aggregate"] }).passes, r.passes, "an explicit scan is the same read");
         assert.ok(size({ operations: ["join", "join", "aggregate"] }).vcpuSeconds > r.vcpuSeconds, "two joins are two passes");
     });
@@ -221,10 +221,10 @@ describe("rightsizing: cases", () => {
     // Pinned from hand computations (docs/cost.md works the first one through). The seeds' example
     // first: theirs was 10 executors of 8 GB and 2 cores, $5.40 on demand, $1.60 on spot.
     const cases: { name: string; input: Partial<RightsizingInput>; nodes: number; executors: number; partitions: number | undefined; minutes: number; onDemand: number; spot: number }[] = [
-        { name: "the seeds' example: 1 TB, join and aggregate, 15 min, prod", input: {}, nodes: 14, executors: 56, partitions: 7616, minutes: 15.0, onDemand: 4.19, spot: 1.47 },
-        { name: "500 GB, filter and write, 30 min, prod", input: { dataBytes: 500e9, operations: ["filter", "write"], targetSeconds: 1800 }, nodes: 2, executors: 8, partitions: undefined, minutes: 19.6, onDemand: 0.74, spot: 0.26 },
-        { name: "1.5 TiB, sort, 1 h, prod", input: { dataBytes: 1.5 * 2 ** 40, operations: ["sort"], targetSeconds: 3600 }, nodes: 4, executors: 16, partitions: 12288, minutes: 52.0, onDemand: 3.42, spot: 1.20 },
-        { name: "200 GB, window and write, 20 min, dev", input: { dataBytes: 200e9, operations: ["window", "write"], targetSeconds: 1200, executorGroup: devGroup }, nodes: 4, executors: 8, partitions: 1504, minutes: 19.6, onDemand: 0.70, spot: 0.25 },
+        { name: "the seeds' example: 1 TB, join and aggregate, 15 min, prod", input: {}, nodes: 15, executors: 60, partitions: 7680, minutes: 14.5, onDemand: 4.39, spot: 1.54 },
+        { name: "500 GB, filter and write, 30 min, prod", input: { dataBytes: 500e9, operations: ["filter", "write"], targetSeconds: 1800 }, nodes: 2, executors: 8, partitions: undefined, minutes: 23.8, onDemand: 0.86, spot: 0.30 },
+        { name: "1.5 TiB, sort, 1 h, prod", input: { dataBytes: 1.5 * 2 ** 40, operations: ["sort"], targetSeconds: 3600 }, nodes: 4, executors: 16, partitions: 12288, minutes: 54.3, onDemand: 3.55, spot: 1.24 },
+        { name: "200 GB, window and write, 20 min, dev", input: { dataBytes: 200e9, operations: ["window", "write"], targetSeconds: 1200, executorGroup: devGroup }, nodes: 5, executors: 10, partitions: 1520, minutes: 17.6, onDemand: 0.81, spot: 0.28 },
     ];
     for (const c of cases) {
         it(c.name, () => {
