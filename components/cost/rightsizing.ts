@@ -53,6 +53,9 @@ export const defaultStartupSeconds = 180;
 /** How long an idle node stays up: the Cluster Autoscaler's scale-down-unneeded-time (components/services/clusterAutoscaler.ts). */
 export const scaleDownUnneededSeconds = 300;
 
+/** The executor nodes' gp3 root volume at its default (minimum) throughput, 125 MiB/s: where shuffle files go. */
+export const gp3BaselineBytesPerSecond = 125 * 2 ** 20;
+
 /** Target shuffle partition size: spark.sql.files.maxPartitionBytes' default, 128 MiB. */
 export const defaultPartitionBytes = 128 * 1024 * 1024;
 
@@ -168,6 +171,8 @@ export interface Rightsizing {
     readonly executors: number;
     /** Task slots: executors × cores. */
     readonly taskSlots: number;
+    /** Bytes each node writes as shuffle files: the input once per shuffling pass, spread over the nodes. */
+    readonly shuffleBytesPerNode: number;
     /** spark.sql.shuffle.partitions for the job, or undefined when nothing shuffles. */
     readonly shufflePartitions: number | undefined;
     readonly startupSeconds: number;
@@ -254,6 +259,8 @@ export function rightsize(input: RightsizingInput): Rightsizing {
     // The model does not shrink data between passes, so the largest exchange is the whole input.
     const shufflePartitions = shuffles ? roundUpTo(Math.max(Math.ceil(dataBytes / partitionBytes), minTaskWaves * taskSlots), taskSlots) : undefined;
 
+    const shuffleBytesPerNode = (dataBytes * operations.filter((o) => throughput[o].shuffles).length) / nodes;
+
     const priced = dearestType(executorGroup.instanceTypes, prices);
     const costAt = (capacity: Capacity): CapacityCost => {
         const nodeHourly = ec2Hourly(prices, priced.type, capacity) ?? NaN;
@@ -263,6 +270,13 @@ export function rightsize(input: RightsizingInput): Rightsizing {
     const notes: string[] = [];
     if (input.maxExecutors !== undefined && executors > input.maxExecutors) {
         notes.push(`${executors} executors is more than the stack's spark.dynamicAllocation.maxExecutors (${input.maxExecutors}): set it (or spark.executor.instances) to ${executors} for this job`);
+    }
+    const diskSeconds = shuffleBytesPerNode / gp3BaselineBytesPerSecond;
+    if (diskSeconds > computeSeconds) {
+        notes.push(
+            `each node writes about ${Math.round(shuffleBytesPerNode / 1e9)} GB of shuffle files: at the gp3 root volume's baseline 125 MiB/s that alone takes ${formatSeconds(diskSeconds)}, ` +
+                `longer than the ${formatSeconds(computeSeconds)} of computing the model expects, unless the page cache absorbs it; the node disk, not the CPU, may bound this job`,
+        );
     }
     if (!problem && startupSeconds > 0 && startupSeconds >= computeSeconds) {
         notes.push(`start-up (${formatSeconds(startupSeconds)}) takes as long as the computing or longer: with nodes already up the job would finish sooner and cost less`);
@@ -281,6 +295,7 @@ export function rightsize(input: RightsizingInput): Rightsizing {
         nodes,
         executors,
         taskSlots,
+        shuffleBytesPerNode,
         shufflePartitions,
         startupSeconds,
         computeSeconds,

@@ -3,6 +3,7 @@ import { instanceShape } from "../../../components/config/instanceTypes";
 import { defaultPrices, ec2Hourly, withOverrides } from "../../../components/cost/prices";
 import {
     defaultPartitionBytes,
+    gp3BaselineBytesPerSecond,
     graySortMbPerSecondPerVcpu,
     OperationClass,
     operationClasses,
@@ -170,7 +171,17 @@ describe("rightsizing: executors and nodes", () => {
         const r = size({ maxExecutors: 20 });
         assert.ok(r.executors > 20);
         assert.match(r.notes.join("\n"), new RegExp(`${r.executors} executors is more than the stack's spark.dynamicAllocation.maxExecutors \\(20\\)`));
-        assert.deepEqual(size({ maxExecutors: 1000 }).notes, []);
+        assert.doesNotMatch(size({ maxExecutors: 1000 }).notes.join("\n"), /maxExecutors/);
+    });
+
+    it("says when the shuffle files alone would outlast the computing on the nodes' gp3 volumes, and not when nothing shuffles", () => {
+        const r = size();
+        assert.equal(r.shuffleBytesPerNode, (2 * TB) / r.nodes, "join and aggregate each write the input once");
+        assert.ok(r.shuffleBytesPerNode / gp3BaselineBytesPerSecond > r.computeSeconds);
+        assert.match(r.notes.join("\n"), /shuffle files: at the gp3 root volume's baseline 125 MiB\/s/);
+        const narrow = size({ operations: ["filter", "write"] });
+        assert.equal(narrow.shuffleBytesPerNode, 0);
+        assert.doesNotMatch(narrow.notes.join("\n"), /gp3/);
     });
 });
 
