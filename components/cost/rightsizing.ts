@@ -30,8 +30,8 @@ export const graySortMbPerSecondPerVcpu = 100e6 / (23 * 60) / 6592;
 /**
  * Throughput per vCPU of each operation class. The sort anchor is measured (GraySort 2014); the
  * others are derived from it, from AWS's network bandwidth per vCPU and from Databricks' per-row
- * costs of Spark 2's operators, as
- * docs/cost.md explains. Rounded: the model is a planning figure, not a prediction.
+ * costs of Spark 2's operators, as docs/cost.md explains. Rounded: the model is a planning figure,
+ * not a prediction.
  */
 export const throughput: Readonly<Record<OperationClass, ThroughputFigure>> = {
     scan: { mbPerSecondPerVcpu: 40, shuffles: false, basis: "derived: network-bound S3 read, AWS's 10 Gbps for 32 vCPUs (m5.8xlarge) = 39 MB/s per vCPU; decoding is faster" },

@@ -15,6 +15,7 @@ import {
     scaleDownUnneededSeconds,
     throughput,
 } from "../../../components/cost/rightsizing";
+import { clusterAutoscalerValues } from "../../../components/services/clusterAutoscaler";
 import { allocatable, executorSizingForInstanceTypes, smallestCommonShape } from "../../../components/spark/sizing";
 
 const prodGroup = { instanceTypes: ["m6i.4xlarge", "m6a.4xlarge", "m5.4xlarge", "m7i.4xlarge"], maxSize: 100 };
@@ -213,6 +214,12 @@ describe("rightsizing: cost", () => {
         assert.equal(r.billedSecondsPerNode, r.durationSeconds + scaleDownUnneededSeconds);
         assert.ok(Math.abs(r.cost["on-demand"].total - (r.nodes * dearest * r.billedSecondsPerNode) / 3600) < 1e-9);
         assert.ok(Math.abs(r.cost.spot.total - r.cost["on-demand"].total * defaultPrices.spotShareOfOnDemand) < 1e-9);
+    });
+
+    it("bills the scale-down wait the platform's Cluster Autoscaler is configured with", () => {
+        const values = clusterAutoscalerValues({ clusterName: "c", region: "eu-west-1", imageTag: "v1.33.0", serviceAccountName: "sa" });
+        const wait = (values.extraArgs as Record<string, unknown>)["scale-down-unneeded-time"];
+        assert.equal(wait, `${scaleDownUnneededSeconds / 60}m`);
     });
 
     it("follows price overrides", () => {
