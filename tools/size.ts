@@ -10,7 +10,6 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import { ConfigError } from "../components/config";
-import { defaultPrices, PriceTable, withOverrides } from "../components/cost/prices";
 import {
     defaultStartupSeconds,
     formatSeconds,
@@ -156,8 +155,6 @@ export function sizeCommand(argv: readonly string[]): CommandResult {
         const group = config.nodeGroups.executor;
         if (config.tier === "local") return failure("size", `stack ${stack} runs on an existing cluster (tier local): it has no executor node group to size or price`);
         if (!group.enabled) return failure("size", `stack ${stack} has no executor node group (nodeGroups.executor.enabled is false)`);
-        // Stacks may override prices under cost.prices; until that key exists the shipped table applies.
-        const overrides = (config as unknown as { cost?: { prices?: Partial<PriceTable> } }).cost?.prices;
         const result = rightsize({
             dataBytes,
             operations,
@@ -165,7 +162,7 @@ export function sizeCommand(argv: readonly string[]): CommandResult {
             startupSeconds,
             executorGroup: { instanceTypes: group.instanceTypes, maxSize: group.maxSize },
             maxExecutors: config.spark.dynamicAllocation.maxExecutors,
-            prices: withOverrides(defaultPrices, overrides),
+            prices: config.cost.prices,
         });
         const headline = v.spot ? "spot" : "on-demand";
         const stdout = v.json ? JSON.stringify(sizingJson(stack, result, headline), null, 2) + "\n" : formatSizing(stack, result, headline);

@@ -85,18 +85,6 @@ export const defaultPrices: PriceTable = {
 };
 
 
-/** The table with a stack's overrides applied; per-type maps are merged key by key. */
-export function withOverrides(base: PriceTable, overrides: Partial<PriceTable> | undefined): PriceTable {
-    if (!overrides) return base;
-    return {
-        ...base,
-        ...overrides,
-        ec2FamilyVcpuHourly: { ...base.ec2FamilyVcpuHourly, ...overrides.ec2FamilyVcpuHourly },
-        ec2InstanceHourly: { ...base.ec2InstanceHourly, ...overrides.ec2InstanceHourly },
-        rdsPostgresHourly: { ...base.rdsPostgresHourly, ...overrides.rdsPostgresHourly },
-    };
-}
-
 /**
  * $/hour of one instance of the type, or undefined when the table has no price for it: the type's
  * own entry first, else its family's vCPU rate times the catalogue's vCPUs.

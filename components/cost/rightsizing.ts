@@ -8,7 +8,8 @@
  * them, so the executors asked for fill the nodes they land on; prices come from ./prices.
  */
 import { ExecutorSizing, executorSizingForInstanceTypes } from "../spark/sizing";
-import { Capacity, ec2Hourly, PriceTable } from "./prices";
+import { CapacityType } from "../config/schema";
+import { ec2Hourly, PriceTable } from "./prices";
 
 /** The operation classes the model knows a throughput for. */
 export const operationClasses = ["scan", "filter", "aggregate", "join", "sort", "window", "write"] as const;
@@ -184,7 +185,7 @@ export interface Rightsizing {
     readonly billedSecondsPerNode: number;
     /** The instance type the prices are taken at (the dearest of the group). */
     readonly pricedInstanceType: string;
-    readonly cost: Readonly<Record<Capacity, CapacityCost>>;
+    readonly cost: Readonly<Record<CapacityType, CapacityCost>>;
     /** What else the user must know (maxExecutors to raise, start-up share). */
     readonly notes: readonly string[];
 }
@@ -262,7 +263,7 @@ export function rightsize(input: RightsizingInput): Rightsizing {
     const shuffleBytesPerNode = (dataBytes * operations.filter((o) => throughput[o].shuffles).length) / nodes;
 
     const priced = dearestType(executorGroup.instanceTypes, prices);
-    const costAt = (capacity: Capacity): CapacityCost => {
+    const costAt = (capacity: CapacityType): CapacityCost => {
         const nodeHourly = ec2Hourly(prices, priced.type, capacity) ?? NaN;
         return { nodeHourly, total: (nodes * nodeHourly * billedSecondsPerNode) / 3600 };
     };

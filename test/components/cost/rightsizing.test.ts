@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { instanceShape } from "../../../components/config/instanceTypes";
-import { defaultPrices, ec2Hourly, withOverrides } from "../../../components/cost/prices";
+import { defaultPrices, ec2Hourly } from "../../../components/cost/prices";
 import {
     defaultPartitionBytes,
     gp3BaselineBytesPerSecond,
@@ -223,7 +223,7 @@ describe("rightsizing: cost", () => {
     });
 
     it("follows price overrides", () => {
-        const prices = withOverrides(defaultPrices, { spotShareOfOnDemand: 0.5, ec2FamilyVcpuHourly: { m7i: 0.1 } });
+        const prices = { ...defaultPrices, spotShareOfOnDemand: 0.5, ec2FamilyVcpuHourly: { ...defaultPrices.ec2FamilyVcpuHourly, m7i: 0.1 } };
         const r = size({ prices });
         assert.equal(r.cost["on-demand"].nodeHourly, 1.6);
         assert.ok(Math.abs(r.cost.spot.total / r.cost["on-demand"].total - 0.5) < 1e-12);
