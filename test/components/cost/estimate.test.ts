@@ -47,6 +47,11 @@ describe("cost estimate", () => {
         assert.ok(dev.spark.versions.length >= 2, "dev runs two Connect servers");
         const e = estimate(dev);
         assert.ok(e.idleMonthly < 300, `dev idles at $${e.idleMonthly}`);
+        // The system group's services are not modelled; even if the autoscaler grows it to its maximum, dev stays under.
+        const system = line(e, "node group system");
+        const volumes = line(e, "node group system volumes");
+        const worst = e.idleMonthly + system.fullMonthly - system.idleMonthly + volumes.fullMonthly - volumes.idleMonthly;
+        assert.ok(worst < 300, `dev with the system group at maxSize idles at $${worst.toFixed(2)}`);
         const staging = estimate(stackConfig("staging"));
         assert.ok(staging.idleMonthly < 700, `staging idles at $${staging.idleMonthly}`);
     });
