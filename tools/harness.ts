@@ -121,6 +121,18 @@ const typeChecks: Record<string, (v: unknown) => boolean> = {
 };
 
 /**
+ * Why the stack file of a stack is missing, naming the stacks the directory has; undefined when
+ * Pulumi.<stack>.yaml exists.
+ */
+export function missingStackFile(stack: string, dir = repoRoot): string | undefined {
+    if (fs.existsSync(path.join(dir, `Pulumi.${stack}.yaml`))) return undefined;
+    const known = fs.existsSync(dir)
+        ? fs.readdirSync(dir).map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1]).filter((s): s is string => s !== undefined).sort()
+        : [];
+    return `no stack "${stack}": Pulumi.${stack}.yaml does not exist in ${dir} (stacks: ${known.join(", ") || "none"})`;
+}
+
+/**
  * Config exactly as the CLI resolves it: Pulumi.yaml defaults for the project's keys, overridden
  * key by key by Pulumi.<stack>.yaml. Objects are JSON-encoded. Like the CLI, it refuses a stack
  * that leaves a declared key without default unset, or sets a typed key to a value of another

@@ -9,7 +9,7 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { CommandResult, failure, runMain, usageError } from "./cli";
 import { ConfigError } from "../components/config";
-import { loadStackConfig, repoRoot, runStack, unwrapSecrets } from "./harness";
+import { loadStackConfig, missingStackFile, repoRoot, runStack, unwrapSecrets } from "./harness";
 import { formatSummary, summarizePlan, toPlanJson } from "./planSummary";
 import type { PolicyExemption } from "./policyCheck";
 
@@ -34,14 +34,6 @@ export type { CommandResult } from "./cli";
 
 const planUsageError = (message: string): CommandResult => usageError("plan", usage, message);
 const planFailure = (message: string): CommandResult => failure("plan", message);
-
-function listStacks(dir: string): string[] {
-    return fs
-        .readdirSync(dir)
-        .map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1])
-        .filter((s): s is string => s !== undefined)
-        .sort();
-}
 
 function parseCommandLine(argv: readonly string[]) {
     return parseArgs({
@@ -78,10 +70,8 @@ export async function planCommand(argv: readonly string[]): Promise<CommandResul
     const chartsDir = values.charts !== undefined ? path.resolve(cwd, values.charts) : undefined;
     if (!fs.existsSync(path.join(dir, "Pulumi.yaml"))) return planFailure(`no Pulumi.yaml in ${dir}`);
     if (chartsDir && !fs.statSync(chartsDir, { throwIfNoEntry: false })?.isDirectory()) return planFailure(`--charts ${chartsDir} is not a directory`);
-    if (!fs.existsSync(path.join(dir, `Pulumi.${values.stack}.yaml`))) {
-        const known = listStacks(dir);
-        return planFailure(`no stack "${values.stack}": Pulumi.${values.stack}.yaml does not exist in ${dir} (stacks: ${known.join(", ") || "none"})`);
-    }
+    const missing = missingStackFile(values.stack, dir);
+    if (missing) return planFailure(missing);
     try {
         const run = await runStack(values.stack, { dir });
         let stdout = formatSummary(summarizePlan(run));

@@ -6,7 +6,6 @@
  *
  *   npm run size -- --data 1TB --ops join,aggregate --target 15m [--stack prod] [--spot] [--json]
  */
-import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import { ConfigError } from "../components/config";
@@ -23,7 +22,7 @@ import {
     scaleDownUnneededSeconds,
 } from "../components/cost/rightsizing";
 import { CommandResult, failure, isResult, parseCommand, runMain, usageError } from "./cli";
-import { repoRoot, stackConfig } from "./harness";
+import { missingStackFile, repoRoot, stackConfig } from "./harness";
 
 export const usage = `usage: npm run size -- --data SIZE --ops OPS --target TIME [--stack NAME] [--spot] [--json]
 
@@ -146,10 +145,8 @@ export function sizeCommand(argv: readonly string[]): CommandResult {
     const cwd = process.env.INIT_CWD ?? process.cwd();
     const dir = v.dir ? path.resolve(cwd, v.dir) : repoRoot;
     const stack = v.stack;
-    if (!fs.existsSync(path.join(dir, `Pulumi.${stack}.yaml`))) {
-        const known = fs.existsSync(dir) ? fs.readdirSync(dir).map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1]).filter((s): s is string => s !== undefined).sort() : [];
-        return failure("size", `no stack "${stack}": Pulumi.${stack}.yaml does not exist in ${dir} (stacks: ${known.join(", ") || "none"})`);
-    }
+    const missing = missingStackFile(stack, dir);
+    if (missing) return failure("size", missing);
     try {
         const config = stackConfig(stack, dir);
         const group = config.nodeGroups.executor;
