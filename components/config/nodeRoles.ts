@@ -31,5 +31,12 @@ export const roleTaints: Readonly<Record<NodeRole, readonly Taint[]>> = { system
 /** Whether a role runs on spot capacity (the executors, which Spark can lose and recompute). */
 export const spotRoles: readonly NodeRole[] = ["executor"];
 
+/**
+ * The roles whose nodes Karpenter provisions from NodePools when cluster.nodeProvisioner is
+ * "karpenter"; the system and driver roles stay managed node groups.
+ */
+export const karpenterRoles = ["executor", "gpu"] as const satisfies readonly NodeRole[];
+export type KarpenterRole = (typeof karpenterRoles)[number];
+
 /** The extended resource the NVIDIA device plugin advertises and GPU containers claim. */
 export const gpuResource = "nvidia.com/gpu";
