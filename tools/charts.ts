@@ -9,7 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { parseArgs } from "util";
 import { parseAllDocuments } from "yaml";
-import { ChartRef, charts } from "../components/services/charts";
+import { chartLocation, ChartRef, charts } from "../components/services/charts";
 import { PlanResource, repoRoot } from "./harness";
 import { planTypes } from "./planSummary";
 
@@ -86,7 +86,8 @@ export const helmBinary = (): string => process.env.HELM ?? "helm";
 
 /** Where a chart of a charts directory is: `<chart>-<version>.tgz` as `helm pull` saves it, or an unpacked `<chart>-<version>/`. */
 export function chartSource(chartsDir: string, release: Pick<ChartRelease, "chart" | "version">): string | undefined {
-    const base = path.join(chartsDir, `${release.chart}-${release.version}`);
+    // An OCI chart (oci://registry/path/<chart>) is saved under its last path segment.
+    const base = path.join(chartsDir, `${path.posix.basename(release.chart)}-${release.version}`);
     if (fs.existsSync(`${base}.tgz`)) return `${base}.tgz`;
     if (fs.existsSync(path.join(base, "Chart.yaml"))) return base;
     return undefined;
@@ -123,7 +124,8 @@ export const defaultChartsDir = path.join(repoRoot, ".charts");
 
 /** The helm command that fetches one pinned chart into a directory as `<chart>-<version>.tgz`. */
 export function pullArguments(ref: ChartRef, dir: string): string[] {
-    return ["pull", ref.chart, "--repo", ref.repo, "--version", ref.version, "--destination", dir];
+    const location = chartLocation(ref);
+    return ["pull", location.chart, ...(location.repositoryOpts ? ["--repo", location.repositoryOpts.repo] : []), "--version", ref.version, "--destination", dir];
 }
 
 /**

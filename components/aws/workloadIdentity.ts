@@ -7,6 +7,8 @@ import {
     ebsCsiKmsPolicy,
     GlueCatalogRef,
     historyServerPolicy,
+    karpenterControllerPolicy,
+    KarpenterControllerPolicyArgs,
     metastorePolicy,
     PolicyDocument,
     podIdentityTrustPolicy,
@@ -27,11 +29,17 @@ export interface IdentityInputs {
     readonly clusterName: string;
     /** Set when Spark's Iceberg catalog is AWS Glue: the Spark role may use the account's catalog. */
     readonly glueCatalog?: GlueCatalogRef;
+    /** Set when Karpenter provisions nodes: what its controller's policy is scoped to. */
+    readonly karpenter?: Omit<KarpenterControllerPolicyArgs, "clusterName" | "kmsKeyArn">;
 }
 
-/** The inline policy of each workload identity: only the buckets, prefixes and secrets it needs. */
-export function identityPolicies(i: IdentityInputs): Record<ServiceIdentity, PolicyDocument> {
+/**
+ * The inline policy of each workload identity: only the buckets, prefixes and secrets it needs.
+ * Karpenter's exists only when its inputs are given.
+ */
+export function identityPolicies(i: IdentityInputs): Partial<Record<ServiceIdentity, PolicyDocument>> {
     return {
+        ...(i.karpenter ? { karpenter: karpenterControllerPolicy({ ...i.karpenter, clusterName: i.clusterName, kmsKeyArn: i.kmsKeyArn }) } : {}),
         sparkJobs: sparkJobsPolicy({ warehouseBucketArn: i.warehouseBucketArn, eventLogBucketArn: i.eventLogBucketArn, eventLogPrefix, kmsKeyArn: i.kmsKeyArn, glueCatalog: i.glueCatalog }),
         historyServer: historyServerPolicy({ eventLogBucketArn: i.eventLogBucketArn, eventLogPrefix, kmsKeyArn: i.kmsKeyArn }),
         hiveMetastore: metastorePolicy({ warehouseBucketArn: i.warehouseBucketArn, kmsKeyArn: i.kmsKeyArn }),
@@ -79,6 +87,7 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
         const policies = pulumi.output(args.inputs).apply((i) => identityPolicies(i));
         const roleArns: Partial<Record<ServiceIdentity, pulumi.Output<string>>> = {};
         for (const key of args.identities) {
+            if (key === "karpenter" && args.inputs.karpenter === undefined) throw new Error("WorkloadIdentity: the karpenter identity needs inputs.karpenter");
             const identity = serviceIdentities[key];
             const id = `${name}-${identity.serviceAccount}`;
             const role = new aws.iam.Role(id, {
