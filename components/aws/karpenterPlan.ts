@@ -115,8 +115,54 @@ export function nodePoolPlans(nodeGroups: NodeGroupsConfig): NodePoolPlan[] {
     return karpenterRoles.filter((role) => nodeGroups[role].enabled).map((role) => nodePoolPlan(role, nodeGroups[role]));
 }
 
+/** A node requirement of a NodePool, as Kubernetes node selector requirements read. */
+export interface NodeRequirement {
+    key: string;
+    operator: "In" | "NotIn" | "Exists" | "DoesNotExist" | "Gt" | "Lt";
+    values: string[];
+}
+
+/** The fields of a karpenter.sh/v1 NodePool the platform sets. */
+export interface NodePoolManifest {
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string; labels: Record<string, string> };
+    spec: {
+        template: {
+            metadata: { labels: Record<string, string> };
+            spec: {
+                nodeClassRef: { group: string; kind: string; name: string };
+                requirements: NodeRequirement[];
+                taints: { key: string; value: string; effect: string }[];
+                expireAfter: string;
+            };
+        };
+        disruption: { consolidationPolicy: string; consolidateAfter: string; budgets: { nodes: string }[] };
+        limits?: Record<string, string>;
+    };
+}
+
+/** The fields of a karpenter.k8s.aws/v1 EC2NodeClass the platform sets. */
+export interface EC2NodeClassManifest {
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string; labels: Record<string, string> };
+    spec: {
+        role: string;
+        amiSelectorTerms: { alias: string }[];
+        subnetSelectorTerms: { tags: Record<string, string> }[];
+        securityGroupSelectorTerms: { tags: Record<string, string> }[];
+        metadataOptions?: { httpEndpoint: string; httpProtocolIPv6: string; httpPutResponseHopLimit: number; httpTokens: string };
+        blockDeviceMappings: {
+            deviceName: string;
+            ebs: { volumeSize: string; volumeType: string; encrypted: boolean; kmsKeyID: string; deleteOnTermination: boolean };
+        }[];
+        tags: Record<string, string>;
+    };
+}
+
 /** A NodePool as the Kubernetes API takes it (karpenter.sh/v1). */
-export function nodePoolManifest(plan: NodePoolPlan): Record<string, unknown> {
+export function nodePoolManifest(plan: NodePoolPlan): NodePoolManifest {
     return {
         apiVersion: karpenterKinds.nodePool.apiVersion,
         kind: karpenterKinds.nodePool.kind,
@@ -166,7 +212,7 @@ export interface NodeClassInputs {
  * cannot reach the node role) and an encrypted gp3 root volume with the platform key, as the
  * managed node groups' launch templates have.
  */
-export function ec2NodeClassManifest(plan: NodePoolPlan, inputs: NodeClassInputs): Record<string, unknown> {
+export function ec2NodeClassManifest(plan: NodePoolPlan, inputs: NodeClassInputs): EC2NodeClassManifest {
     const discovery = { tags: { [karpenterDiscoveryTag]: inputs.clusterName } };
     return {
         apiVersion: karpenterKinds.nodeClass.apiVersion,

@@ -14,7 +14,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { karpenterKinds } from "../aws/karpenterPlan";
+import { EC2NodeClassManifest, karpenterKinds, NodePoolManifest } from "../aws/karpenterPlan";
 import { chartResources, pinnedChart, podSecurityContext, systemNodeSelector } from "./charts";
 
 /** The Helm release: upstream installs it into kube-system, as the platform does. */
@@ -55,15 +55,9 @@ export function karpenterValues(a: KarpenterValuesArgs): Record<string, unknown>
 /** Inputs of Karpenter: the chart values' inputs and the objects it provisions from. */
 export interface KarpenterArgs extends KarpenterValuesArgs {
     /** One per Karpenter role: its NodePool (nodePoolManifest) and EC2NodeClass (ec2NodeClassManifest, possibly still an output). */
-    readonly pools: readonly { readonly nodePool: Record<string, unknown>; readonly nodeClass: pulumi.Input<Record<string, unknown>> }[];
+    readonly pools: readonly { readonly nodePool: NodePoolManifest; readonly nodeClass: pulumi.Input<EC2NodeClassManifest> }[];
     /** Wait for these first: the controller's Pod Identity association, node role access entry, queue and tags. */
     readonly dependsOn?: pulumi.Resource[];
-}
-
-function objectName(manifest: Record<string, unknown>): string {
-    const name = (manifest.metadata as { name?: unknown } | undefined)?.name;
-    if (typeof name !== "string") throw new Error("Karpenter: a NodePool manifest has no metadata.name");
-    return name;
 }
 
 /** The Karpenter chart in kube-system and the platform's EC2NodeClasses and NodePools, created once the chart's CRDs exist. */
@@ -72,18 +66,18 @@ export class Karpenter extends pulumi.ComponentResource {
         super("spark-k8s:services:Karpenter", name, {}, opts);
         const chart = pinnedChart(name, "karpenter", { ...karpenterRelease, values: karpenterValues(args) }, { parent: this, dependsOn: args.dependsOn });
         for (const pool of args.pools) {
-            const poolName = objectName(pool.nodePool);
+            const poolName = pool.nodePool.metadata.name;
             const nodeClass = pulumi.output(pool.nodeClass);
             const classResource = new k8s.apiextensions.CustomResource(`${name}-${poolName}-class`, {
                 apiVersion: karpenterKinds.nodeClass.apiVersion,
                 kind: karpenterKinds.nodeClass.kind,
-                metadata: nodeClass.apply((m) => m.metadata as k8s.types.input.meta.v1.ObjectMeta),
+                metadata: nodeClass.apply((m) => m.metadata),
                 spec: nodeClass.apply((m) => m.spec),
             }, { parent: this, dependsOn: [chart] });
             new k8s.apiextensions.CustomResource(`${name}-${poolName}`, {
                 apiVersion: karpenterKinds.nodePool.apiVersion,
                 kind: karpenterKinds.nodePool.kind,
-                metadata: pool.nodePool.metadata as k8s.types.input.meta.v1.ObjectMeta,
+                metadata: pool.nodePool.metadata,
                 spec: pool.nodePool.spec,
             }, { parent: this, dependsOn: [chart, classResource] });
         }
