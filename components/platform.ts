@@ -46,6 +46,8 @@ export interface PlatformOutputs {
     readonly kubeconfig?: pulumi.Output<string>;
     /** Managed node group names by role, for the enabled groups. */
     readonly nodeGroups?: Record<string, pulumi.Output<string>>;
+    /** Karpenter NodePool names by role, where Karpenter provisions the executor and GPU nodes. */
+    readonly nodePools?: Record<string, string>;
     /** Bucket names by purpose: S3 buckets on AWS, MinIO buckets on local. */
     readonly buckets: Record<string, pulumi.Input<string>>;
     /** The platform KMS key, which encrypts buckets, volumes, secrets and logs. */
@@ -250,6 +252,7 @@ async function awsBase(config: PlatformConfig, plan: ComponentPlan, credentials:
             kubernetesVersion: cluster.version,
             kubeconfig: cluster.kubeconfig,
             nodeGroups: nodeGroups.nodeGroupNames,
+            ...(karpenter ? { nodePools: Object.fromEntries(nodePools.map((p) => [p.role, p.name])) } : {}),
             buckets,
             kmsKeyArn: key.keyArn,
             secretArns: secrets.arns,

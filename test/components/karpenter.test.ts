@@ -54,6 +54,9 @@ describe("stacks with Karpenter", function () {
         const config = stackConfig("prod");
         assert.deepEqual(executor.spec.template.spec.requirements.find((r) => r.key === "node.kubernetes.io/instance-type")?.values, config.nodeGroups.executor.instanceTypes);
         assert.deepEqual(executor.spec.template.spec.taints, [{ key: executorTaint.key, value: executorTaint.value, effect: executorTaint.effect }]);
+        assert.deepEqual(run.outputs.nodePools, { executor: "spark-executor", gpu: "spark-gpu" });
+        assert.deepEqual(Object.keys(run.outputs.nodeGroups as object).sort(), ["driver", "system"]);
+        assert.equal((await stackRun("prod")).outputs.nodePools, undefined, "no NodePools without Karpenter");
         // The cluster-autoscaler still runs, for the managed groups that remain.
         assert.ok(ofType(run, T.chart).some((c) => inputs(c).chart === "cluster-autoscaler"));
     });
