@@ -7,7 +7,7 @@ import { PlatformDatabase } from "./aws/database";
 import { ClusterAddons, EksCluster } from "./aws/eksCluster";
 import { Network } from "./aws/network";
 import { KarpenterInfrastructure } from "./aws/karpenter";
-import { ec2NodeClassManifest, nodePoolManifest, nodePoolPlans } from "./aws/karpenterPlan";
+import { doNotDisruptAnnotation, ec2NodeClassManifest, nodePoolManifest, nodePoolPlans } from "./aws/karpenterPlan";
 import { NodeGroups } from "./aws/nodeGroups";
 import { PlatformKey } from "./aws/platformKey";
 import { PlatformSecrets } from "./aws/secrets";
@@ -225,6 +225,7 @@ async function awsBase(config: PlatformConfig, plan: ComponentPlan, credentials:
                 imageTag: kubernetesReleases[config.cluster.kubernetesVersion].clusterAutoscalerImageTag,
                 serviceAccountName: serviceIdentities.clusterAutoscaler.serviceAccount,
             },
+            ...(karpenter ? { executorAnnotations: doNotDisruptAnnotation } : {}),
             karpenter: karpenterInfrastructure
                 ? {
                       clusterName: id,

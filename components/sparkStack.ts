@@ -204,7 +204,7 @@ function createSparkStack(ctx: PlatformContext, parent: pulumi.Resource): SparkS
             sparkConf: confFor(version, driver, standaloneMaster),
             executorTemplate: standaloneMaster
                 ? undefined
-                : executorPodTemplate({ image: sparkImage(ctx, version), sizing: sizingFor(version), placement: onExecutorNodes(placement), gpu, env }),
+                : executorPodTemplate({ image: sparkImage(ctx, version), sizing: sizingFor(version), placement: onExecutorNodes(placement), gpu, env, annotations: ctx.executorAnnotations }),
             driver: { cores: c.spark.connect.driverCores, memoryMiB: c.spark.connect.driverMemoryMiB },
             placement: onDriverNodes(placement),
             env,

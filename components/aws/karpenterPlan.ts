@@ -49,6 +49,22 @@ export const amiAlias = "al2023@latest";
 /** How long an idle or underutilized node stays before Karpenter consolidates it; the cluster-autoscaler waits as long. */
 export const consolidateAfter = "5m";
 
+/**
+ * Pod annotation that keeps Karpenter from disrupting the pod's node voluntarily (consolidation,
+ * and drift until the node's terminationGracePeriod) and from evicting the pod while it drains
+ * one (concepts/disruption.md, "Pod-Level Controls"). Spark executors carry it on Karpenter
+ * stacks: moving a running executor loses its tasks and shuffle files. Spot interruptions and
+ * expiry still take the node.
+ */
+export const doNotDisruptAnnotation = { "karpenter.sh/do-not-disrupt": "true" } as const;
+
+/**
+ * How long a node Karpenter retires (drift, expiry) may wait for pods that block eviction, such
+ * as executors with doNotDisruptAnnotation, before it deletes them: an upper bound on a node's
+ * drain, which upstream recommends setting with that annotation and expireAfter.
+ */
+export const terminationGracePeriod = "6h";
+
 /** One Karpenter NodePool: what it may launch, and as many nodes as its node group's maxSize. */
 export interface NodePoolPlan {
     /** The node role of its nodes: executor or gpu. */
@@ -135,6 +151,7 @@ export interface NodePoolManifest {
                 requirements: NodeRequirement[];
                 taints: { key: string; value: string; effect: string }[];
                 expireAfter: string;
+                terminationGracePeriod: string;
             };
         };
         disruption: { consolidationPolicy: string; consolidateAfter: string; budgets: { nodes: string }[] };
@@ -181,6 +198,7 @@ export function nodePoolManifest(plan: NodePoolPlan): NodePoolManifest {
                     taints: plan.taints.map((t) => ({ key: t.key, value: t.value, effect: t.effect })),
                     // Nodes are replaced monthly, as upstream's default NodePool does.
                     expireAfter: "720h",
+                    terminationGracePeriod,
                 },
             },
             disruption: {

@@ -130,6 +130,22 @@ describe("stacks with Karpenter", function () {
         assert.deepEqual(withKarpenterNodes, withNodeGroups);
     });
 
+    it("keeps Karpenter from moving running executors: their pods carry do-not-disrupt, and a node's drain is bounded", async () => {
+        const executorTemplates = (run: StackRun) =>
+            ofType(run, T.configMap)
+                .map((c) => inputs<{ data?: Record<string, string> }>(c).data?.["executor-pod-template.yaml"])
+                .filter((t): t is string => typeof t === "string")
+                .map((t) => JSON.parse(t) as { metadata: { annotations?: Record<string, string> } });
+        const withKarpenterNodes = executorTemplates(await karpenterRun("dev"));
+        assert.ok(withKarpenterNodes.length > 0);
+        for (const template of withKarpenterNodes) assert.deepEqual(template.metadata.annotations, { "karpenter.sh/do-not-disrupt": "true" });
+        for (const template of executorTemplates(await stackRun("dev"))) assert.equal(template.metadata.annotations, undefined, "no Karpenter annotation without Karpenter");
+        for (const pool of ofType(await karpenterRun("dev"), T.nodePool)) {
+            const spec = inputs<{ spec: { template: { spec: { expireAfter: string; terminationGracePeriod: string } } } }>(pool).spec.template.spec;
+            assert.deepEqual([spec.expireAfter, spec.terminationGracePeriod], ["720h", "6h"]);
+        }
+    });
+
     for (const stack of awsStacks) {
         it(`${stack}: the policy pack finds no mandatory violation with Karpenter`, async () => {
             const { violations, env } = await stackViolations(await karpenterRun(stack));
