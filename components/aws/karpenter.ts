@@ -71,6 +71,8 @@ export class KarpenterInfrastructure extends pulumi.ComponentResource {
         }, parent);
         const rules = interruptionRules.map((r) => {
             const rule = new aws.cloudwatch.EventRule(`${name}-${r.name}`, {
+                // Named, so the queue policy's aws:SourceArn reads as what it is.
+                name: `${args.platformId}-karpenter-${r.name}`,
                 description: `Karpenter interruption handling of ${args.platformId}: ${r.description}`,
                 eventPattern: JSON.stringify(r.eventPattern),
             }, parent);

@@ -84,7 +84,11 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
     constructor(name: string, args: WorkloadIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("spark-k8s:aws:WorkloadIdentity", name, {}, opts);
         const parent = { parent: this };
-        const policies = pulumi.output(args.inputs).apply((i) => identityPolicies(i));
+        // Karpenter's inputs (its node role and queue) reach its own policy only, so no other
+        // identity's policy waits for or depends on them.
+        const { karpenter, ...shared } = args.inputs;
+        const policies = pulumi.output(shared).apply((i) => identityPolicies(i));
+        const karpenterPolicy = karpenter === undefined ? undefined : pulumi.all([pulumi.output(shared), pulumi.output(karpenter)]).apply(([i, k]) => identityPolicies({ ...i, karpenter: k }).karpenter);
         const roleArns: Partial<Record<ServiceIdentity, pulumi.Output<string>>> = {};
         for (const key of args.identities) {
             if (key === "karpenter" && args.inputs.karpenter === undefined) throw new Error("WorkloadIdentity: the karpenter identity needs inputs.karpenter");
@@ -95,7 +99,8 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
                 description: `Pod Identity of ${identity.namespace}/${identity.serviceAccount}`,
                 assumeRolePolicy: JSON.stringify(podIdentityTrustPolicy()),
             }, parent);
-            new aws.iam.RolePolicy(id, { role: role.id, policy: policies.apply((p) => JSON.stringify(p[key])) }, parent);
+            const policy = key === "karpenter" && karpenterPolicy ? karpenterPolicy : policies.apply((p) => p[key]);
+            new aws.iam.RolePolicy(id, { role: role.id, policy: policy.apply((p) => JSON.stringify(p)) }, parent);
             for (const policy of managedPolicies[key] ?? []) {
                 new aws.iam.RolePolicyAttachment(`${id}-${policy.split("/").pop()}`, {
                     role: role.name,

@@ -92,6 +92,15 @@ describe("stacks with Karpenter", function () {
         assert.equal(inputs<{ values: { replicas: number } }>(ofType(dev, T.chart).find((c) => String(inputs(c).chart).endsWith("/karpenter"))!).values.replicas, 1);
     });
 
+    it("keeps Karpenter's node role and queue out of every other identity's policy", async () => {
+        const run = await karpenterRun("prod");
+        const nodeRole = ofType(run, T.role).find((r) => r.name.endsWith("-karpenter-node"))!;
+        const [queue] = ofType(run, T.queue);
+        const [own, ...others] = [...ofType(run, T.rolePolicy)].sort((a) => (a.name.endsWith("-karpenter") ? -1 : 1));
+        assert.ok(own.name.endsWith("-karpenter") && own.dependencies.includes(nodeRole.urn) && own.dependencies.includes(queue.urn));
+        for (const p of others) assert.ok(!p.dependencies.includes(nodeRole.urn) && !p.dependencies.includes(queue.urn), p.name);
+    });
+
     it("lets Karpenter's nodes join (EC2_LINUX access entry) and find the cluster security group by its discovery tag", async () => {
         const run = await karpenterRun("staging");
         const nodeRole = ofType(run, T.role).find((r) => r.name.endsWith("-karpenter-node"))!;
@@ -115,7 +124,8 @@ describe("stacks with Karpenter", function () {
         const policy = JSON.parse(String(inputs(ofType(run, T.queuePolicy)[0]).policy)) as { Statement: { Effect: string; Principal: unknown; Condition: { ArnEquals?: { "aws:SourceArn": string[] } } }[] };
         const allow = policy.Statement.filter((s) => s.Effect === "Allow");
         assert.deepEqual(allow.map((s) => s.Principal), [{ Service: "events.amazonaws.com" }]);
-        assert.deepEqual(allow[0].Condition.ArnEquals?.["aws:SourceArn"].sort(), rules.map((r) => `arn:aws:events:eu-west-1:123456789012:rule/${r.name}-mock`).sort());
+        assert.deepEqual(allow[0].Condition.ArnEquals?.["aws:SourceArn"].sort(), rules.map((r) => `arn:aws:events:eu-west-1:123456789012:rule/${String(inputs(r).name)}`).sort());
+        assert.deepEqual(rules.map((r) => inputs(r).name).sort(), ["instance-state-change", "rebalance", "scheduled-change", "spot-interruption"].map((n) => `spark-dev-karpenter-${n}`));
     });
 
     it("sizes executors exactly as the managed executor group does: the NodePool has the same instance types", async () => {
