@@ -7,7 +7,8 @@
  * API and field names are those of Karpenter 1.13.0 (charts.karpenter), checked against
  * aws/karpenter-provider-aws website/content/en/v1.13/concepts/nodepools.md and nodeclasses.md
  * (karpenter.sh/v1 NodePool, karpenter.k8s.aws/v1 EC2NodeClass) and
- * website/content/en/v1.13/reference/cloudformation.md (the interruption rules).
+ * website/content/en/v1.13/reference/cloudformation.md (the interruption rules); the integration
+ * suite validates the manifests against the v1.13.0 CRDs (integration/karpenter/crds.test.ts).
  */
 import { instanceShape, InstanceShape } from "../config/instanceTypes";
 import { capacityLabel, KarpenterRole, karpenterRoles, nodeRoleLabel, roleTaints, spotRoles, Taint } from "../config/nodeRoles";

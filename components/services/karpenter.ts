@@ -4,13 +4,16 @@
  * nodes from (components/aws/karpenterPlan.ts). The controller runs on the system nodes, which stay
  * a managed node group: Karpenter never provisions the nodes it runs on.
  *
- * Values keys: settings.clusterName, settings.interruptionQueue and controller.resources as
- * upstream's v1.13 getting-started script sets them (step08-apply-helm-chart*.sh); replicas,
- * serviceAccount.{create,name}, podSecurityContext, controller.securityContext.seccompProfile,
- * nodeSelector, tolerations, priorityClassName and podDisruptionBudget.{name,maxUnavailable}
- * from the chart's values table (charts/karpenter/README.md, which helm-docs generates from
- * values.yaml; the newest one the reference index holds is 1.6.3's). The chart's default affinity
- * (no node with karpenter.sh/nodepool, one replica per host) and zone spread stay.
+ * Values keys checked against charts/karpenter/values.yaml and templates/deployment.yaml of
+ * github.com/aws/karpenter-provider-aws at v1.13.0 (the tag the chart is published from; the
+ * integration suite renders it, integration/charts/render.test.ts): replicas,
+ * serviceAccount.{create,name}, settings.{clusterName,interruptionQueue}, controller.resources,
+ * controller.securityContext.seccompProfile, podSecurityContext, nodeSelector, tolerations,
+ * priorityClassName, podDisruptionBudget.{name,maxUnavailable}. The template itself gives the
+ * controller container privileged false, no privilege escalation, a read-only root, UID/GID 65532
+ * and drops ALL capabilities; controller.securityContext takes only appArmorProfile,
+ * seLinuxOptions and seccompProfile. The chart's default affinity (no node with
+ * karpenter.sh/nodepool, one replica per host) and zone spread stay.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";

@@ -11,20 +11,24 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
-import { ChartName, charts } from "../../components/services/charts";
+import { chartLocation, ChartName, charts } from "../../components/services/charts";
 import { chartRelease, helmTemplate, renderedResources, renderPlanCharts } from "../../tools/charts";
 import { planTypes } from "../../tools/planSummary";
-import { PlanResource, repoRoot, runStack, RunOptions, unwrapSecrets } from "../../tools/harness";
+import { PlanResource, repoRoot, runStack, RunOptions, stackConfig, unwrapSecrets } from "../../tools/harness";
 import { checkPlan, PolicyExemption } from "../../tools/policyCheck";
 import { Environment } from "../../policies/lib/rule";
 import { chartModules, ensureHelm, pinnedChartDir } from "../support/helm";
 
 const gpu: RunOptions = { config: { spark: { presets: ["gpu"] } } };
-const cases: { chart: ChartName; stack: Environment; options: RunOptions }[] = [
-    { chart: "nvidiaDevicePlugin", stack: "dev", options: gpu },
-    { chart: "nvidiaDevicePlugin", stack: "prod", options: gpu },
+/** The stack with Karpenter provisioning its executor and GPU nodes (the cluster area is replaced whole). */
+const karpenter = (stack: Environment): RunOptions => ({ config: { cluster: { ...stackConfig(stack).cluster, nodeProvisioner: "karpenter" } } });
+const cases: { chart: ChartName; stack: Environment; options: RunOptions; with?: string }[] = [
+    { chart: "nvidiaDevicePlugin", stack: "dev", options: gpu, with: "the gpu preset" },
+    { chart: "nvidiaDevicePlugin", stack: "prod", options: gpu, with: "the gpu preset" },
     { chart: "sparkOperator", stack: "dev", options: {} },
-    { chart: "sparkOperator", stack: "prod", options: gpu },
+    { chart: "sparkOperator", stack: "prod", options: gpu, with: "the gpu preset" },
+    { chart: "karpenter", stack: "dev", options: karpenter("dev"), with: "Karpenter" },
+    { chart: "karpenter", stack: "prod", options: karpenter("prod"), with: "Karpenter" },
 ];
 const fixture = path.join(repoRoot, "test/fixtures/charts/nvidia-device-plugin-0.18.2.yaml");
 const objects = (manifest: string) => parseAllDocuments(manifest).map((d) => d.toJS() as unknown).filter((o) => o !== null);
@@ -37,9 +41,9 @@ describe("charts rendered by Helm, checked by the policy pack", function () {
     });
 
     for (const c of cases) {
-        it(`${c.stack}${c.options.config ? " with the gpu preset" : ""}: ${charts[c.chart].chart} ${charts[c.chart].version} passes with only declared exemptions`, async function () {
+        it(`${c.stack}${c.with ? ` with ${c.with}` : ""}: ${charts[c.chart].chart} ${charts[c.chart].version} passes with only declared exemptions`, async function () {
             const run = await runStack(c.stack, c.options);
-            const chart = run.resources.find((r) => r.type === planTypes.helmChart && (r.inputs as { chart?: string }).chart === charts[c.chart].chart);
+            const chart = run.resources.find((r) => r.type === planTypes.helmChart && (r.inputs as { chart?: string }).chart === chartLocation(charts[c.chart]).chart);
             assert.ok(chart, `the ${c.stack} stack installs ${charts[c.chart].chart}`);
             const release = chartRelease({ ...chart, inputs: unwrapSecrets(chart.inputs) as Record<string, unknown> });
             const manifest = helmTemplate(helm, pinnedChartDir(c.chart), release);

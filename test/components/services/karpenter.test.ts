@@ -32,7 +32,8 @@ describe("services: Karpenter values", () => {
         assert.equal(pod.runAsUser, karpenterUid);
         const problems = hardeningProblems(values);
         // controller.securityContext takes appArmorProfile, seLinuxOptions and seccompProfile; the
-        // chart's template sets the rest of the container's context itself.
+        // chart's template sets the rest of the container's context itself (rendered and checked by
+        // the policy pack in integration/charts/render.test.ts).
         assert.deepEqual(problems.filter((p) => !p.startsWith("controller.securityContext:")), []);
         assert.deepEqual(values.controller, { resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { memory: "1Gi" } }, securityContext: { seccompProfile: { type: "RuntimeDefault" } } });
     });
