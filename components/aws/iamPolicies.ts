@@ -254,7 +254,11 @@ export interface KarpenterControllerPolicyArgs {
  * EKSIntegration, Interruption and ResourceDiscovery; not ZonalShift, which the platform leaves
  * off), statement for statement: launches and tags only with the cluster's ownership tag, deletes
  * only what carries it, passes only the node role, reads only in the cluster's region. Added: the
- * platform key, through EC2 only, for the encrypted root volumes of the instances it launches.
+ * platform key, through EC2 only, for the encrypted root volumes of the instances it launches:
+ * Karpenter launches with instant EC2 Fleets, which act as the caller (the EC2 Fleet prerequisites
+ * page: an instant fleet does not use the AWSServiceRoleForEC2Fleet role), and upstream's
+ * troubleshooting page ("Node terminates before ready on failed encrypted EBS volume") names the
+ * launching principal's access to the key as what such launches need.
  */
 export function karpenterControllerPolicy(a: KarpenterControllerPolicyArgs): PolicyDocument {
     const ec2 = (type: string, account = "*") => `arn:${a.partition}:ec2:${a.region}:${account}:${type}/*`;
