@@ -101,6 +101,18 @@ describe("stacks with Karpenter", function () {
         for (const p of others) assert.ok(!p.dependencies.includes(nodeRole.urn) && !p.dependencies.includes(queue.urn), p.name);
     });
 
+    it("installs the chart once its nodes can join, its classes after its CRDs, each pool after its class", async () => {
+        const run = await karpenterRun("staging");
+        const chart = ofType(run, T.chart).find((c) => String(inputs(c).chart).endsWith("/karpenter"))!;
+        const entry = ofType(run, T.accessEntry).find((e) => inputs(e).type === "EC2_LINUX")!;
+        for (const r of [entry, ...ofType(run, T.queuePolicy), ...ofType(run, T.ec2Tag)]) assert.ok(chart.dependencies.includes(r.urn), `the chart waits for ${r.name}`);
+        for (const cls of ofType(run, T.nodeClass)) assert.ok(cls.dependencies.includes(chart.urn), `${cls.name} waits for the chart`);
+        for (const pool of ofType(run, T.nodePool)) {
+            const cls = ofType(run, T.nodeClass).find((c) => c.name === `${pool.name}-class`)!;
+            assert.ok(pool.dependencies.includes(cls.urn), `${pool.name} waits for ${cls.name}`);
+        }
+    });
+
     it("lets Karpenter's nodes join (EC2_LINUX access entry) and find the cluster security group by its discovery tag", async () => {
         const run = await karpenterRun("staging");
         const nodeRole = ofType(run, T.role).find((r) => r.name.endsWith("-karpenter-node"))!;
