@@ -8,7 +8,8 @@ import { serviceIdentities } from "../../components/config";
 import { executorTaint, nodeRoleLabel } from "../../components/config/nodeRoles";
 import { parseSparkDefaults } from "../../components/spark/sparkDefaults";
 import { formatViolations } from "../../tools/policyCheck";
-import { StackRun } from "../../tools/harness";
+import { runProgram, StackRun } from "../../tools/harness";
+import { WorkloadIdentity } from "../../components/aws/workloadIdentity";
 import { awsStacks, inputs, ofType, stackConfig, stackRun, stackRunWith } from "../support";
 import { stackViolations } from "../support/policies/pack";
 
@@ -166,6 +167,14 @@ describe("stacks with Karpenter", function () {
             const spec = inputs<{ spec: { template: { spec: { expireAfter: string; terminationGracePeriod: string } } } }>(pool).spec.template.spec;
             assert.deepEqual([spec.expireAfter, spec.terminationGracePeriod], ["720h", "6h"]);
         }
+    });
+
+    it("makes no Karpenter role without what its policy is scoped to", async () => {
+        const inputs = { warehouseBucketArn: "a", eventLogBucketArn: "b", airflowLogBucketArn: "c", kmsKeyArn: "k", clusterName: "spark-dev" };
+        await assert.rejects(
+            runProgram(() => new WorkloadIdentity("wi", { clusterName: "spark-dev", platformId: "spark-dev", inputs, partition: "aws", jobNamespaces: ["spark-jobs"], identities: ["karpenter"] })),
+            /the karpenter identity needs inputs\.karpenter/,
+        );
     });
 
     for (const stack of awsStacks) {
