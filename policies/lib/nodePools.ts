@@ -46,7 +46,11 @@ export function nodePoolInstanceTypes(props: Record<string, unknown>): string[] 
  */
 export function nodePoolAllowsSpot(props: Record<string, unknown>): boolean | undefined {
     const requirements = at(props, "spec", "template", "spec", "requirements");
-    if (requirements !== undefined && !Array.isArray(requirements)) return undefined;
+    if (requirements === undefined) return true;
+    if (!Array.isArray(requirements)) return undefined;
+    const onCapacity = requirements.filter((r) => at(r, "key") === karpenterLabels.capacityType);
+    if (onCapacity.length === 0) return true;
     const capacity = nodePoolRequirementValues(props, karpenterLabels.capacityType);
-    return capacity === undefined ? true : capacity.includes("spot");
+    // A capacity requirement that is not a readable `In` list (unknown, or another operator) is not judged.
+    return capacity === undefined ? undefined : capacity.includes("spot");
 }

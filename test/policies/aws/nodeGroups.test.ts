@@ -2,6 +2,7 @@ import { strict as assert } from "assert";
 import { nodeGroupSizeCap, nodePoolMaxNodes, noSsh, spotAndGpuTainted } from "../../../policies/aws/nodeGroups";
 import { expectFail, expectPass, nodeGroup } from "../../support/policies/aws";
 import { nodePool } from "../../support/policies/karpenter";
+import { unknownString } from "../../support/policyArgs";
 
 describe("AWS policy rules", () => {
     describe("node groups", () => {
@@ -46,6 +47,11 @@ describe("AWS policy rules", () => {
                 m.spec.template.spec.taints = [];
                 m.spec.template.spec.requirements = m.spec.template.spec.requirements.filter((r) => r.key !== "karpenter.sh/capacity-type");
             }), /may launch spot capacity/);
+            // Capacity types unknown during preview are not judged.
+            await expectPass(spotAndGpuTainted, nodePool("executor", {}, (m) => {
+                m.spec.template.spec.taints = [];
+                m.spec.template.spec.requirements = m.spec.template.spec.requirements.map((r) => (r.key === "karpenter.sh/capacity-type" ? { ...r, values: [unknownString] } : r));
+            }));
         });
 
         it("spot-and-gpu-tainted: spot and GPU groups carry NO_SCHEDULE taints", async () => {
