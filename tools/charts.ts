@@ -107,10 +107,12 @@ export function renderPlanCharts(resources: readonly PlanResource[], chartsDir: 
     const out: RenderedCharts = { resources: [], rendered: [], missing: [] };
     for (const chart of resources.filter((r) => r.type === planTypes.helmChart)) {
         const release = chartRelease(chart);
-        const id = `${release.chart}@${release.version}`;
+        // An OCI chart (oci://registry/path/<chart>) goes by its last path segment, as helm pull saves it.
+        const name = path.posix.basename(release.chart);
+        const id = `${name}@${release.version}`;
         const source = chartSource(chartsDir, release);
         if (!source) {
-            out.missing.push(`${id} (no ${release.chart}-${release.version}.tgz or ${release.chart}-${release.version}/ in ${chartsDir}; npm run charts:pull fetches it)`);
+            out.missing.push(`${id} (no ${name}-${release.version}.tgz or ${name}-${release.version}/ in ${chartsDir}; npm run charts:pull fetches it)`);
             continue;
         }
         out.resources.push(...renderedResources(helmTemplate(helm, source, release), chart, release));

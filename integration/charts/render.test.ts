@@ -110,4 +110,21 @@ describe("npm run plan -- --policy --charts: rendering with Helm", function () {
         assert.match(run.stdout, /exempt no-privileged-containers: nvidia-device-plugin:nvidia-device-plugin\/nvidia-device-plugin-mps-control-daemon \(NVIDIA device plugin 0\.18\.2\)/);
         fs.rmSync(work, { recursive: true, force: true });
     });
+
+    it("plans the dev stack with Karpenter and renders its OCI chart from the charts directory by its last path segment", function () {
+        const work = fs.mkdtempSync(path.join(os.tmpdir(), "spark-k8s-charts-karpenter-"));
+        const chartsDir = path.join(work, "charts");
+        fs.cpSync(pinnedChartDir("karpenter"), path.join(chartsDir, `${charts.karpenter.chart}-${charts.karpenter.version}`), { recursive: true });
+        const stackDir = path.join(work, "stack");
+        fs.mkdirSync(stackDir);
+        fs.copyFileSync(path.join(repoRoot, "Pulumi.yaml"), path.join(stackDir, "Pulumi.yaml"));
+        // Pulumi.dev.yaml ends with its cluster area; the key joins it.
+        fs.writeFileSync(path.join(stackDir, "Pulumi.dev.yaml"), `${fs.readFileSync(path.join(repoRoot, "Pulumi.dev.yaml"), "utf8").trimEnd()}\n    nodeProvisioner: karpenter\n`);
+        const run = spawnSync("npm", ["run", "--silent", "plan", "--", "--stack", "dev", "--dir", stackDir, "--policy", "--charts", chartsDir], { cwd: repoRoot, encoding: "utf8", env: { ...process.env, HELM: helm }, timeout: 300000 });
+        assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
+        assert.match(run.stdout, /Karpenter NodePools \(2\)/);
+        assert.match(run.stdout, /Charts rendered from .*: karpenter@1\.13\.0 \(\d+ objects\)/);
+        assert.match(run.stdout, /Policy check \(dev defaults\): \d+ violations?, 0 mandatory/);
+        fs.rmSync(work, { recursive: true, force: true });
+    });
 });

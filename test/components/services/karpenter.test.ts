@@ -5,7 +5,7 @@ import * as path from "path";
 import { nodeRoleLabel } from "../../../components/config/nodeRoles";
 import { chartLocation, charts } from "../../../components/services/charts";
 import { karpenterUid, karpenterValues } from "../../../components/services/karpenter";
-import { chartSource, pullArguments } from "../../../tools/charts";
+import { chartSource, pullArguments, renderPlanCharts } from "../../../tools/charts";
 import { hardeningProblems } from "../../support/chartValues";
 
 describe("services: Karpenter values", () => {
@@ -44,5 +44,10 @@ describe("services: Karpenter values", () => {
         fs.writeFileSync(path.join(dir, "karpenter-1.13.0.tgz"), "");
         assert.equal(chartSource(dir, { chart: chartLocation(charts.karpenter).chart, version: "1.13.0" }), path.join(dir, "karpenter-1.13.0.tgz"));
         fs.rmSync(dir, { recursive: true, force: true });
+        // A plan's OCI chart that the directory lacks is named as helm pull would save it.
+        const chart = { urn: "urn:pulumi:dev::spark-k8s::kubernetes:helm.sh/v4:Chart::karpenter", type: "kubernetes:helm.sh/v4:Chart", name: "karpenter", parent: null, custom: false, provider: null, inputs: { chart: chartLocation(charts.karpenter).chart, version: "1.13.0", name: "karpenter", namespace: "kube-system", values: {} } };
+        const empty = fs.mkdtempSync(path.join(os.tmpdir(), "spark-k8s-oci-"));
+        assert.match(renderPlanCharts([chart], empty, "/nonexistent/helm").missing.join(), /^karpenter@1\.13\.0 \(no karpenter-1\.13\.0\.tgz or karpenter-1\.13\.0\//);
+        fs.rmSync(empty, { recursive: true, force: true });
     });
 });
