@@ -5,6 +5,7 @@ import { BucketPurpose } from "./aws/dataLake";
 import { ServicesConfig, SparkConfig } from "./config/schema";
 import { ClusterAutoscalerArgs } from "./services/clusterAutoscaler";
 import { CredentialValues } from "./services/credentials";
+import { KarpenterArgs } from "./services/karpenter";
 import { JupyterHubAuth } from "./services/jupyterhub";
 import { ComponentPlan } from "./spark/scenarios";
 import { ExecutorSizing } from "./spark/sizing";
@@ -71,4 +72,11 @@ export interface PlatformContext {
     readonly jupyterhubAuth: JupyterHubAuth;
     /** The cluster-autoscaler for the base's node groups; absent where there are none to scale. */
     readonly clusterAutoscaler?: ClusterAutoscalerArgs;
+    /**
+     * Annotations of every executor pod the platform's template makes: Karpenter's do-not-disrupt
+     * where Karpenter provisions the executor nodes; none otherwise.
+     */
+    readonly executorAnnotations?: Readonly<Record<string, string>>;
+    /** Karpenter and its NodePools, where it provisions the executor and GPU nodes; absent otherwise. */
+    readonly karpenter?: KarpenterArgs;
 }

@@ -6,12 +6,15 @@ import { DataLake } from "./aws/dataLake";
 import { PlatformDatabase } from "./aws/database";
 import { ClusterAddons, EksCluster } from "./aws/eksCluster";
 import { Network } from "./aws/network";
+import { KarpenterInfrastructure } from "./aws/karpenter";
+import { doNotDisruptAnnotation, ec2NodeClassManifest, nodePoolManifest, nodePoolPlans } from "./aws/karpenterPlan";
 import { NodeGroups } from "./aws/nodeGroups";
 import { PlatformKey } from "./aws/platformKey";
 import { PlatformSecrets } from "./aws/secrets";
 import { WorkloadIdentity } from "./aws/workloadIdentity";
 import { PlatformConfig, platformId, platformTags, serviceEndpoints, serviceHost, ServiceIdentity, serviceIdentities, tierDefaults } from "./config";
 import { kubernetesReleases } from "./config/kubernetesReleases";
+import { KarpenterRole, karpenterRoles } from "./config/nodeRoles";
 import { ImageKey, imageSources, stackRegistryUrl, stackRepositories } from "./config/registry";
 import { ecrDigestFinder, ImageRegistry, resolveImages } from "./aws/imageRegistry";
 import { PlatformContext } from "./context";
@@ -44,6 +47,8 @@ export interface PlatformOutputs {
     readonly kubeconfig?: pulumi.Output<string>;
     /** Managed node group names by role, for the enabled groups. */
     readonly nodeGroups?: Record<string, pulumi.Output<string>>;
+    /** Karpenter NodePool names by role, where Karpenter provisions the executor and GPU nodes. */
+    readonly nodePools?: Record<string, string>;
     /** Bucket names by purpose: S3 buckets on AWS, MinIO buckets on local. */
     readonly buckets: Record<string, pulumi.Input<string>>;
     /** The platform KMS key, which encrypts buckets, volumes, secrets and logs. */
@@ -112,6 +117,9 @@ async function awsBase(config: PlatformConfig, plan: ComponentPlan, credentials:
         deletionProtection: protect,
     }, opts);
 
+    // With Karpenter, the executor and GPU nodes come from its NodePools; system and driver stay managed groups.
+    const karpenter = config.cluster.nodeProvisioner === "karpenter";
+    const nodePools = karpenter ? nodePoolPlans(config.nodeGroups) : [];
     const nodeGroups = new NodeGroups(id, {
         clusterName: cluster.clusterName,
         kubernetesVersion: cluster.version,
@@ -120,7 +128,17 @@ async function awsBase(config: PlatformConfig, plan: ComponentPlan, credentials:
         kmsKeyArn: key.keyArn,
         partition,
         dependsOn: cluster.addons,
+        provisionedByKarpenter: karpenter ? karpenterRoles : [],
     }, opts);
+    const karpenterInfrastructure = karpenter
+        ? new KarpenterInfrastructure(`${id}-karpenter`, {
+              clusterName: cluster.clusterName,
+              platformId: id,
+              partition,
+              clusterSecurityGroupId: cluster.clusterSecurityGroupId,
+              existingSubnetIds: config.network.mode === "existing" ? config.network.existing.privateSubnetIds : [],
+          }, opts)
+        : undefined;
 
     // Platform images: the stack's own ECR repositories (unless registry.url names another registry),
     // and every tag in ECR resolved to the digest the pods then run.
@@ -141,7 +159,7 @@ async function awsBase(config: PlatformConfig, plan: ComponentPlan, credentials:
         platformId: id,
         partition,
         jobNamespaces: config.spark.jobNamespaces,
-        identities: (Object.keys(serviceIdentities) as ServiceIdentity[]).filter((i) => i !== "airflow" || plan.airflow.enabled),
+        identities: (Object.keys(serviceIdentities) as ServiceIdentity[]).filter((i) => (i !== "airflow" || plan.airflow.enabled) && (i !== "karpenter" || karpenter)),
         inputs: {
             warehouseBucketArn: dataLake.buckets.warehouse.arn,
             eventLogBucketArn: dataLake.buckets.eventLogs.arn,
@@ -150,6 +168,11 @@ async function awsBase(config: PlatformConfig, plan: ComponentPlan, credentials:
             clusterName: id,
             glueCatalog: config.spark.presets.includes("iceberg") && config.spark.iceberg.catalogType === "glue"
                 ? pulumi.all([partition, identity.accountId]).apply(([p, accountId]) => ({ partition: p, region: config.region, accountId }))
+                : undefined,
+            karpenter: karpenterInfrastructure
+                ? pulumi
+                      .all([partition, identity.accountId, karpenterInfrastructure.interruptionQueueArn, karpenterInfrastructure.nodeRoleArn])
+                      .apply(([p, accountId, interruptionQueueArn, nodeRoleArn]) => ({ partition: p, region: config.region, accountId, interruptionQueueArn, nodeRoleArn }))
                 : undefined,
         },
     }, opts);
@@ -180,6 +203,9 @@ async function awsBase(config: PlatformConfig, plan: ComponentPlan, credentials:
         deletionProtection: protect,
     }, opts);
 
+    // Executors are sized to the smallest shape of what provisions their nodes: the NodePool's
+    // instance types with Karpenter, the node group's otherwise.
+    const instanceTypesOf = (role: KarpenterRole) => nodePools.find((p) => p.role === role)?.instanceTypes ?? config.nodeGroups[role].instanceTypes;
     const buckets = Object.fromEntries(Object.entries(dataLake.buckets).map(([k, b]) => [k, b.name])) as Record<keyof typeof dataLake.buckets, pulumi.Output<string>>;
     return {
         context: {
@@ -193,8 +219,8 @@ async function awsBase(config: PlatformConfig, plan: ComponentPlan, credentials:
             storageClassName: cluster.storageClassName,
             nodeGroups: true,
             executorSizing: {
-                cpu: executorSizingForInstanceTypes(config.nodeGroups.executor.instanceTypes, false),
-                gpu: executorSizingForInstanceTypes(config.nodeGroups.gpu.instanceTypes, true),
+                cpu: executorSizingForInstanceTypes(instanceTypesOf("executor"), false),
+                gpu: executorSizingForInstanceTypes(instanceTypesOf("gpu"), true),
             },
             clusterAutoscaler: {
                 clusterName: id,
@@ -202,6 +228,22 @@ async function awsBase(config: PlatformConfig, plan: ComponentPlan, credentials:
                 imageTag: kubernetesReleases[config.cluster.kubernetesVersion].clusterAutoscalerImageTag,
                 serviceAccountName: serviceIdentities.clusterAutoscaler.serviceAccount,
             },
+            ...(karpenter ? { executorAnnotations: doNotDisruptAnnotation } : {}),
+            karpenter: karpenterInfrastructure
+                ? {
+                      clusterName: id,
+                      interruptionQueueName: karpenterInfrastructure.interruptionQueueName,
+                      serviceAccountName: serviceIdentities.karpenter.serviceAccount,
+                      replicas: config.nodeGroups.system.minSize >= 2 ? 2 : 1,
+                      pools: nodePools.map((pool) => ({
+                          nodePool: nodePoolManifest(pool),
+                          nodeClass: pulumi
+                              .all([karpenterInfrastructure.nodeRoleName, key.keyArn])
+                              .apply(([nodeRoleName, kmsKeyArn]) => ec2NodeClassManifest(pool, { clusterName: id, nodeRoleName, kmsKeyArn, tags: platformTags(config) })),
+                      })),
+                      dependsOn: karpenterInfrastructure.ready,
+                  }
+                : undefined,
         },
         outputs: {
             environment: config.tier,
@@ -214,6 +256,7 @@ async function awsBase(config: PlatformConfig, plan: ComponentPlan, credentials:
             kubernetesVersion: cluster.version,
             kubeconfig: cluster.kubeconfig,
             nodeGroups: nodeGroups.nodeGroupNames,
+            ...(karpenter ? { nodePools: Object.fromEntries(nodePools.map((p) => [p.role, p.name])) } : {}),
             buckets,
             kmsKeyArn: key.keyArn,
             secretArns: secrets.arns,

@@ -23,6 +23,7 @@ import { Airflow, exampleDagVariables } from "./services/airflow";
 import { inputsHash } from "./kubernetes/rollout";
 import { airflowDatabase, DatabaseInit, metastoreDatabase } from "./services/databaseInit";
 import { ClusterAutoscaler } from "./services/clusterAutoscaler";
+import { Karpenter } from "./services/karpenter";
 import { credential } from "./services/credentials";
 import { JupyterHub, sparkRemote } from "./services/jupyterhub";
 import { HiveMetastore, metastoreUri } from "./services/metastore";
@@ -203,7 +204,7 @@ function createSparkStack(ctx: PlatformContext, parent: pulumi.Resource): SparkS
             sparkConf: confFor(version, driver, standaloneMaster),
             executorTemplate: standaloneMaster
                 ? undefined
-                : executorPodTemplate({ image: sparkImage(ctx, version), sizing: sizingFor(version), placement: onExecutorNodes(placement), gpu, env }),
+                : executorPodTemplate({ image: sparkImage(ctx, version), sizing: sizingFor(version), placement: onExecutorNodes(placement), gpu, env, annotations: ctx.executorAnnotations }),
             driver: { cores: c.spark.connect.driverCores, memoryMiB: c.spark.connect.driverMemoryMiB },
             placement: onDriverNodes(placement),
             env,
@@ -325,6 +326,7 @@ function createServices(
     }
 
     if (ctx.clusterAutoscaler) new ClusterAutoscaler("cluster-autoscaler", ctx.clusterAutoscaler, opts);
+    if (ctx.karpenter) new Karpenter("karpenter", ctx.karpenter, opts);
 
     if (plan.gpu && nodeGroups) {
         const ns = platformNamespace(ctx, parent, namespaces.gpu, nvidiaDevicePluginExemption);

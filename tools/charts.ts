@@ -9,7 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { parseArgs } from "util";
 import { parseAllDocuments } from "yaml";
-import { ChartRef, charts } from "../components/services/charts";
+import { chartLocation, ChartRef, charts } from "../components/services/charts";
 import { PlanResource, repoRoot } from "./harness";
 import { planTypes } from "./planSummary";
 
@@ -86,7 +86,8 @@ export const helmBinary = (): string => process.env.HELM ?? "helm";
 
 /** Where a chart of a charts directory is: `<chart>-<version>.tgz` as `helm pull` saves it, or an unpacked `<chart>-<version>/`. */
 export function chartSource(chartsDir: string, release: Pick<ChartRelease, "chart" | "version">): string | undefined {
-    const base = path.join(chartsDir, `${release.chart}-${release.version}`);
+    // An OCI chart (oci://registry/path/<chart>) is saved under its last path segment.
+    const base = path.join(chartsDir, `${path.posix.basename(release.chart)}-${release.version}`);
     if (fs.existsSync(`${base}.tgz`)) return `${base}.tgz`;
     if (fs.existsSync(path.join(base, "Chart.yaml"))) return base;
     return undefined;
@@ -106,10 +107,12 @@ export function renderPlanCharts(resources: readonly PlanResource[], chartsDir: 
     const out: RenderedCharts = { resources: [], rendered: [], missing: [] };
     for (const chart of resources.filter((r) => r.type === planTypes.helmChart)) {
         const release = chartRelease(chart);
-        const id = `${release.chart}@${release.version}`;
+        // An OCI chart (oci://registry/path/<chart>) goes by its last path segment, as helm pull saves it.
+        const name = path.posix.basename(release.chart);
+        const id = `${name}@${release.version}`;
         const source = chartSource(chartsDir, release);
         if (!source) {
-            out.missing.push(`${id} (no ${release.chart}-${release.version}.tgz or ${release.chart}-${release.version}/ in ${chartsDir}; npm run charts:pull fetches it)`);
+            out.missing.push(`${id} (no ${name}-${release.version}.tgz or ${name}-${release.version}/ in ${chartsDir}; npm run charts:pull fetches it)`);
             continue;
         }
         out.resources.push(...renderedResources(helmTemplate(helm, source, release), chart, release));
@@ -123,7 +126,8 @@ export const defaultChartsDir = path.join(repoRoot, ".charts");
 
 /** The helm command that fetches one pinned chart into a directory as `<chart>-<version>.tgz`. */
 export function pullArguments(ref: ChartRef, dir: string): string[] {
-    return ["pull", ref.chart, "--repo", ref.repo, "--version", ref.version, "--destination", dir];
+    const location = chartLocation(ref);
+    return ["pull", location.chart, ...(location.repositoryOpts ? ["--repo", location.repositoryOpts.repo] : []), "--version", ref.version, "--destination", dir];
 }
 
 /**

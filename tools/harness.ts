@@ -209,6 +209,14 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>, 
             };
         case "aws:eks/nodeGroup:NodeGroup":
             return { ...inputs, nodeGroupName: `${(inputs.nodeGroupNamePrefix as string) ?? ""}mock`, resources: [{ autoscalingGroups: [{ name: `eks-${name}-asg` }] }] };
+        case "aws:sqs/queue:Queue": {
+            const queue = (inputs.name as string) ?? `${name}mock`;
+            return { ...inputs, name: queue, arn: `arn:aws:sqs:${region}:${account}:${queue}`, url: `https://sqs.${region}.amazonaws.com/${account}/${queue}` };
+        }
+        case "aws:cloudwatch/eventRule:EventRule": {
+            const rule = (inputs.name as string) ?? `${name}-mock`;
+            return { ...inputs, name: rule, arn: `arn:aws:events:${region}:${account}:rule/${rule}` };
+        }
         case "aws:ec2/launchTemplate:LaunchTemplate":
             return { ...inputs, latestVersion: 1 };
         case "aws:rds/instance:Instance": {

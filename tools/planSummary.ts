@@ -3,7 +3,9 @@
  * summary of what the stack would create, both derived from the recorded resources' inputs.
  */
 import * as fs from "fs";
+import { karpenterLabels } from "../components/aws/karpenterPlan";
 import { nodeRoleLabel } from "../components/config/nodeRoles";
+import { karpenterTypes, nodePoolInstanceTypes, nodePoolRequirementValues, nodePoolRole } from "../policies/lib/nodePools";
 import { maskSecrets, PlanResource, StackRun } from "./harness";
 import type { CostEstimate } from "../components/cost/estimate";
 
@@ -82,12 +84,28 @@ export const planTypes = {
     lifecycle: "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
     encryption: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
     helmChart: "kubernetes:helm.sh/v4:Chart",
+    nodePool: karpenterTypes.nodePool,
 } as const;
 
 /** How many resources of one type the plan has. */
 export interface TypeCount {
     readonly type: string;
     readonly count: number;
+}
+
+/** A Karpenter NodePool: role, what it may launch, its CPU limit and taints. */
+export interface NodePoolSummary {
+    /** metadata.name, or the resource name when unset. */
+    readonly name: string;
+    /** Value of the node-role label of its nodes; undefined if it sets none. */
+    readonly role: string | undefined;
+    /** Instance types it may launch; empty when it does not list them (any type). */
+    readonly instanceTypes: string[];
+    /** Capacity types it may launch; empty when it does not constrain them (any). */
+    readonly capacityTypes: string[];
+    /** spec.limits.cpu; undefined when the pool has no CPU limit. */
+    readonly cpuLimit: string | undefined;
+    readonly taints: TaintSummary[];
 }
 
 /** A node taint as the EKS API spells it (effect NO_SCHEDULE etc.). */
@@ -159,6 +177,8 @@ export interface PlanSummary {
     readonly counts: TypeCount[];
     readonly total: number;
     readonly nodeGroups: NodeGroupSummary[];
+    /** Karpenter NodePools (cluster.nodeProvisioner "karpenter"); empty otherwise. */
+    readonly nodePools: NodePoolSummary[];
     readonly buckets: BucketSummary[];
     readonly workloads: WorkloadSummary[];
     readonly versions: VersionsSummary;
@@ -268,6 +288,21 @@ function workloadSummary(r: SummarizableResource, inputs: Fields): WorkloadSumma
     };
 }
 
+function nodePoolSummary(r: SummarizableResource, inputs: Fields): NodePoolSummary {
+    const template = fields(fields(fields(inputs.spec).template).spec);
+    return {
+        name: text(fields(inputs.metadata).name) ?? r.name,
+        role: nodePoolRole(inputs),
+        instanceTypes: nodePoolInstanceTypes(inputs) ?? [],
+        capacityTypes: nodePoolRequirementValues(inputs, karpenterLabels.capacityType) ?? [],
+        cpuLimit: text(fields(fields(inputs.spec).limits).cpu),
+        taints: list(template.taints).map((t) => {
+            const taint = fields(t);
+            return { key: text(taint.key) ?? "", value: text(taint.value) ?? "", effect: text(taint.effect) ?? "" };
+        }),
+    };
+}
+
 /** Summarises a plan (a stack run or plan JSON): counts, node groups, buckets and versions. */
 export function summarizePlan(plan: { readonly stack: string; readonly project: string; readonly resources: readonly SummarizableResource[]; readonly cost?: CostEstimate; readonly outputs?: Record<string, unknown> }): PlanSummary {
     const cost = plan.cost ?? (plan.outputs?.costEstimate as CostEstimate | undefined);
@@ -282,6 +317,7 @@ export function summarizePlan(plan: { readonly stack: string; readonly project: 
         counts: [...byType].map(([type, n]) => ({ type, count: n })).sort((a, b) => a.type.localeCompare(b.type)),
         total: resources.length,
         nodeGroups: ofType(planTypes.nodeGroup).map(({ r, inputs }) => nodeGroupSummary(r, inputs)).sort(byName),
+        nodePools: ofType(planTypes.nodePool).map(({ r, inputs }) => nodePoolSummary(r, inputs)).sort(byName),
         buckets: bucketSummaries(resources),
         workloads: resources
             .filter(({ r }) => workloadKinds.has(r.type))
@@ -340,6 +376,23 @@ export function formatSummary(summary: PlanSummary): string {
                 ]),
             ]),
         ),
+        // Only stacks whose executor and GPU nodes come from Karpenter have NodePools.
+        ...(summary.nodePools.length === 0
+            ? []
+            : section(
+                  `Karpenter NodePools (${summary.nodePools.length})`,
+                  table([
+                      ["role", "name", "capacity", "instance types", "cpu limit", "taints"],
+                      ...summary.nodePools.map((p) => [
+                          p.role ?? unset,
+                          p.name,
+                          p.capacityTypes.join(",") || "any",
+                          p.instanceTypes.join(",") || "any",
+                          p.cpuLimit ?? "none",
+                          p.taints.map((t) => `${t.key}=${t.value}:${t.effect}`).join(", ") || "none",
+                      ]),
+                  ]),
+              )),
         ...section(
             `Buckets (${summary.buckets.length})`,
             table([

@@ -230,6 +230,189 @@ export function clusterAutoscalerPolicy(a: { clusterName: string }): PolicyDocum
     );
 }
 
+/** Where the Karpenter controller's policy applies: the cluster, its account and region, and what it may use. */
+export interface KarpenterControllerPolicyArgs {
+    /** AWS partition of every ARN (aws, aws-cn, ...). */
+    partition: string;
+    /** The cluster's region: every EC2 action is scoped to it. */
+    region: string;
+    /** The cluster's account. */
+    accountId: string;
+    /** EKS cluster name: launches and deletions need its kubernetes.io/cluster/<name> tag. */
+    clusterName: string;
+    /** The interruption queue the controller reads. */
+    interruptionQueueArn: string;
+    /** The one role the controller may pass to the instance profiles it makes. */
+    nodeRoleArn: string;
+    /** Platform key of the nodes' root volumes. */
+    kmsKeyArn: string;
+}
+
+/**
+ * The Karpenter controller: upstream's controller policies for Karpenter 1.13.0 (aws/karpenter-provider-aws,
+ * website/content/en/v1.13/reference/cloudformation.md: NodeLifecycle, IAMIntegration,
+ * EKSIntegration, Interruption and ResourceDiscovery; not ZonalShift, which the platform leaves
+ * off), statement for statement: launches and tags only with the cluster's ownership tag, deletes
+ * only what carries it, passes only the node role, reads only in the cluster's region. Added: the
+ * platform key, through EC2 only, for the encrypted root volumes of the instances it launches:
+ * Karpenter launches with instant EC2 Fleets, which act as the caller (the EC2 Fleet prerequisites
+ * page: an instant fleet does not use the AWSServiceRoleForEC2Fleet role), and upstream's
+ * troubleshooting page ("Node terminates before ready on failed encrypted EBS volume") names the
+ * launching principal's access to the key as what such launches need.
+ */
+export function karpenterControllerPolicy(a: KarpenterControllerPolicyArgs): PolicyDocument {
+    const ec2 = (type: string, account = "*") => `arn:${a.partition}:ec2:${a.region}:${account}:${type}/*`;
+    const owned = { [`aws:ResourceTag/kubernetes.io/cluster/${a.clusterName}`]: "owned" };
+    const requestOwned = { [`aws:RequestTag/kubernetes.io/cluster/${a.clusterName}`]: "owned", "aws:RequestTag/eks:eks-cluster-name": a.clusterName };
+    const launched = ["fleet", "instance", "volume", "network-interface", "launch-template", "spot-instances-request"].map((t) => ec2(t));
+    const instanceProfiles = `arn:${a.partition}:iam::${a.accountId}:instance-profile/*`;
+    const profileRegion = { "aws:ResourceTag/topology.kubernetes.io/region": a.region };
+    const clusterArn = `arn:${a.partition}:eks:${a.region}:${a.accountId}:cluster/${a.clusterName}`;
+    return doc(
+        {
+            Sid: "AllowScopedEC2InstanceAccessActions",
+            Effect: "Allow",
+            Action: ["ec2:RunInstances", "ec2:CreateFleet"],
+            Resource: [ec2("image", ""), ec2("snapshot", ""), ...["security-group", "subnet", "capacity-reservation", "placement-group"].map((t) => ec2(t))],
+        },
+        {
+            Sid: "AllowScopedEC2LaunchTemplateAccessActions",
+            Effect: "Allow",
+            Action: ["ec2:RunInstances", "ec2:CreateFleet"],
+            Resource: ec2("launch-template"),
+            Condition: { StringEquals: owned, StringLike: { "aws:ResourceTag/karpenter.sh/nodepool": "*" } },
+        },
+        {
+            Sid: "AllowScopedEC2InstanceActionsWithTags",
+            Effect: "Allow",
+            Action: ["ec2:RunInstances", "ec2:CreateFleet", "ec2:CreateLaunchTemplate"],
+            Resource: launched,
+            Condition: { StringEquals: requestOwned, StringLike: { "aws:RequestTag/karpenter.sh/nodepool": "*" } },
+        },
+        {
+            Sid: "AllowScopedResourceCreationTagging",
+            Effect: "Allow",
+            Action: "ec2:CreateTags",
+            Resource: launched,
+            Condition: {
+                StringEquals: { ...requestOwned, "ec2:CreateAction": ["RunInstances", "CreateFleet", "CreateLaunchTemplate"] },
+                StringLike: { "aws:RequestTag/karpenter.sh/nodepool": "*" },
+            },
+        },
+        {
+            Sid: "AllowScopedResourceTagging",
+            Effect: "Allow",
+            Action: "ec2:CreateTags",
+            Resource: ec2("instance"),
+            Condition: {
+                StringEquals: owned,
+                StringLike: { "aws:ResourceTag/karpenter.sh/nodepool": "*" },
+                StringEqualsIfExists: { "aws:RequestTag/eks:eks-cluster-name": a.clusterName },
+                "ForAllValues:StringEquals": { "aws:TagKeys": ["eks:eks-cluster-name", "karpenter.sh/nodeclaim", "Name"] },
+            },
+        },
+        {
+            Sid: "AllowScopedDeletion",
+            Effect: "Allow",
+            Action: ["ec2:TerminateInstances", "ec2:DeleteLaunchTemplate"],
+            Resource: [ec2("instance"), ec2("launch-template")],
+            Condition: { StringEquals: owned, StringLike: { "aws:ResourceTag/karpenter.sh/nodepool": "*" } },
+        },
+        {
+            Sid: "AllowPassingInstanceRole",
+            Effect: "Allow",
+            Action: "iam:PassRole",
+            Resource: a.nodeRoleArn,
+            Condition: { StringEquals: { "iam:PassedToService": ["ec2.amazonaws.com", "ec2.amazonaws.com.cn"] } },
+        },
+        {
+            Sid: "AllowScopedInstanceProfileCreationActions",
+            Effect: "Allow",
+            Action: ["iam:CreateInstanceProfile"],
+            Resource: instanceProfiles,
+            Condition: {
+                StringEquals: { ...requestOwned, "aws:RequestTag/topology.kubernetes.io/region": a.region },
+                StringLike: { "aws:RequestTag/karpenter.k8s.aws/ec2nodeclass": "*" },
+            },
+        },
+        {
+            Sid: "AllowScopedInstanceProfileTagActions",
+            Effect: "Allow",
+            Action: ["iam:TagInstanceProfile"],
+            Resource: instanceProfiles,
+            Condition: {
+                StringEquals: { ...owned, ...profileRegion, ...requestOwned, "aws:RequestTag/topology.kubernetes.io/region": a.region },
+                StringLike: { "aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass": "*", "aws:RequestTag/karpenter.k8s.aws/ec2nodeclass": "*" },
+            },
+        },
+        {
+            Sid: "AllowScopedInstanceProfileActions",
+            Effect: "Allow",
+            Action: ["iam:AddRoleToInstanceProfile", "iam:RemoveRoleFromInstanceProfile", "iam:DeleteInstanceProfile"],
+            Resource: instanceProfiles,
+            Condition: { StringEquals: { ...owned, ...profileRegion }, StringLike: { "aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass": "*" } },
+        },
+        { Sid: "AllowAPIServerEndpointDiscovery", Effect: "Allow", Action: "eks:DescribeCluster", Resource: clusterArn },
+        { Sid: "AllowInterruptionQueueActions", Effect: "Allow", Action: ["sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:ReceiveMessage"], Resource: a.interruptionQueueArn },
+        {
+            Sid: "AllowRegionalReadActions",
+            Effect: "Allow",
+            Action: [
+                "ec2:DescribeCapacityReservations",
+                "ec2:DescribeImages",
+                "ec2:DescribeInstances",
+                "ec2:DescribeInstanceStatus",
+                "ec2:DescribeInstanceTypeOfferings",
+                "ec2:DescribeInstanceTypes",
+                "ec2:DescribeLaunchTemplates",
+                "ec2:DescribePlacementGroups",
+                "ec2:DescribeSecurityGroups",
+                "ec2:DescribeSpotPriceHistory",
+                "ec2:DescribeSubnets",
+            ],
+            Resource: "*",
+            Condition: { StringEquals: { "aws:RequestedRegion": a.region } },
+        },
+        { Sid: "AllowSSMReadActions", Effect: "Allow", Action: "ssm:GetParameter", Resource: `arn:${a.partition}:ssm:${a.region}::parameter/aws/service/*` },
+        { Sid: "AllowPricingReadActions", Effect: "Allow", Action: "pricing:GetProducts", Resource: "*" },
+        { Sid: "AllowUnscopedInstanceProfileListAction", Effect: "Allow", Action: "iam:ListInstanceProfiles", Resource: "*" },
+        { Sid: "AllowInstanceProfileReadActions", Effect: "Allow", Action: "iam:GetInstanceProfile", Resource: instanceProfiles },
+        {
+            Sid: "UsePlatformKeyForNodeVolumes",
+            Effect: "Allow",
+            Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+            Resource: a.kmsKeyArn,
+            Condition: { StringEquals: { "kms:ViaService": `ec2.${a.region}.amazonaws.com` } },
+        },
+        {
+            Sid: "GrantForNodeVolumes",
+            Effect: "Allow",
+            Action: "kms:CreateGrant",
+            Resource: a.kmsKeyArn,
+            Condition: { StringEquals: { "kms:ViaService": `ec2.${a.region}.amazonaws.com` }, Bool: { "kms:GrantIsForAWSResource": "true" } },
+        },
+    );
+}
+
+/**
+ * The interruption queue's resource policy: only EventBridge may send, and only from the given
+ * rules (aws:SourceArn); no request without TLS. Upstream's template also lets sqs.amazonaws.com
+ * send, which no rule here needs.
+ */
+export function interruptionQueuePolicy(a: { queueArn: string; ruleArns: string[] }): PolicyDocument {
+    return doc(
+        {
+            Sid: "EventBridgeRulesSendOnly",
+            Effect: "Allow",
+            Principal: { Service: "events.amazonaws.com" },
+            Action: "sqs:SendMessage",
+            Resource: a.queueArn,
+            Condition: { ArnEquals: { "aws:SourceArn": a.ruleArns } },
+        },
+        { Sid: "DenyHTTP", Effect: "Deny", Principal: "*", Action: "sqs:*", Resource: a.queueArn, Condition: { Bool: { "aws:SecureTransport": "false" } } },
+    );
+}
+
 /** EKS control plane: envelope encryption of Kubernetes secrets with the platform key. */
 export function clusterKmsPolicy(kmsKeyArn: string): PolicyDocument {
     return doc({ Sid: "EnvelopeEncryption", Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"], Resource: kmsKeyArn });

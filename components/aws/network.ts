@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { planSubnets } from "../config/cidr";
 import { NetworkConfig } from "../config/schema";
+import { karpenterDiscoveryTag } from "./karpenterPlan";
 
 /** Inputs of Network: the network config, and what names and places the subnets. */
 export interface NetworkArgs {
@@ -20,7 +21,7 @@ export function subnetTags(clusterName: string, tier: "public" | "private"): Rec
     return {
         [`kubernetes.io/cluster/${clusterName}`]: "shared",
         [tier === "public" ? "kubernetes.io/role/elb" : "kubernetes.io/role/internal-elb"]: "1",
-        ...(tier === "private" ? { "karpenter.sh/discovery": clusterName } : {}),
+        ...(tier === "private" ? { [karpenterDiscoveryTag]: clusterName } : {}),
     };
 }
 

@@ -48,6 +48,12 @@ export function nodeGroupPlan(role: NodeGroupRole, config: NodeGroupConfig): Nod
     };
 }
 
+/**
+ * AWS managed policies of a node role: join the cluster, pull images, run the VPC CNI, reach SSM.
+ * Karpenter's node role (components/aws/karpenter.ts) gets the same ones, as upstream's does.
+ */
+export const nodeRoleManagedPolicies = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly", "AmazonEKS_CNI_Policy", "AmazonSSMManagedInstanceCore"] as const;
+
 /** Inputs of NodeGroups: the cluster, the node group config, subnets and key. */
 export interface NodeGroupsArgs {
     /** EKS cluster the nodes join. */
@@ -64,6 +70,8 @@ export interface NodeGroupsArgs {
     readonly partition: pulumi.Input<string>;
     /** What must exist before nodes join: the networking and credential add-ons. */
     readonly dependsOn?: pulumi.Resource[];
+    /** Roles whose nodes come from Karpenter NodePools instead (cluster.nodeProvisioner "karpenter"): no group for them. */
+    readonly provisionedByKarpenter?: readonly NodeGroupRole[];
 }
 
 /**
@@ -86,7 +94,7 @@ export class NodeGroups extends pulumi.ComponentResource {
             assumeRolePolicy: JSON.stringify(serviceTrustPolicy("ec2.amazonaws.com")),
             description: "EKS worker nodes: join the cluster, pull images, VPC CNI, SSM",
         }, parent);
-        const attachments = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly", "AmazonEKS_CNI_Policy", "AmazonSSMManagedInstanceCore"].map(
+        const attachments = nodeRoleManagedPolicies.map(
             (policy) =>
                 new aws.iam.RolePolicyAttachment(`${name}-node-${policy}`, {
                     role: role.name,
@@ -97,7 +105,7 @@ export class NodeGroups extends pulumi.ComponentResource {
 
         for (const groupRole of ["system", "driver", "executor", "gpu"] as const) {
             const config = args.config[groupRole];
-            if (!config.enabled) continue;
+            if (!config.enabled || args.provisionedByKarpenter?.includes(groupRole)) continue;
             const plan = nodeGroupPlan(groupRole, config);
             const groupName = `${name}-${groupRole}`;
             const launchTemplate = new aws.ec2.LaunchTemplate(groupName, {

@@ -7,6 +7,8 @@ import {
     ebsCsiKmsPolicy,
     GlueCatalogRef,
     historyServerPolicy,
+    karpenterControllerPolicy,
+    KarpenterControllerPolicyArgs,
     metastorePolicy,
     PolicyDocument,
     podIdentityTrustPolicy,
@@ -27,11 +29,17 @@ export interface IdentityInputs {
     readonly clusterName: string;
     /** Set when Spark's Iceberg catalog is AWS Glue: the Spark role may use the account's catalog. */
     readonly glueCatalog?: GlueCatalogRef;
+    /** Set when Karpenter provisions nodes: what its controller's policy is scoped to. */
+    readonly karpenter?: Omit<KarpenterControllerPolicyArgs, "clusterName" | "kmsKeyArn">;
 }
 
-/** The inline policy of each workload identity: only the buckets, prefixes and secrets it needs. */
-export function identityPolicies(i: IdentityInputs): Record<ServiceIdentity, PolicyDocument> {
+/**
+ * The inline policy of each workload identity: only the buckets, prefixes and secrets it needs.
+ * Karpenter's exists only when its inputs are given.
+ */
+export function identityPolicies(i: IdentityInputs): Partial<Record<ServiceIdentity, PolicyDocument>> {
     return {
+        ...(i.karpenter ? { karpenter: karpenterControllerPolicy({ ...i.karpenter, clusterName: i.clusterName, kmsKeyArn: i.kmsKeyArn }) } : {}),
         sparkJobs: sparkJobsPolicy({ warehouseBucketArn: i.warehouseBucketArn, eventLogBucketArn: i.eventLogBucketArn, eventLogPrefix, kmsKeyArn: i.kmsKeyArn, glueCatalog: i.glueCatalog }),
         historyServer: historyServerPolicy({ eventLogBucketArn: i.eventLogBucketArn, eventLogPrefix, kmsKeyArn: i.kmsKeyArn }),
         hiveMetastore: metastorePolicy({ warehouseBucketArn: i.warehouseBucketArn, kmsKeyArn: i.kmsKeyArn }),
@@ -76,9 +84,14 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
     constructor(name: string, args: WorkloadIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("spark-k8s:aws:WorkloadIdentity", name, {}, opts);
         const parent = { parent: this };
-        const policies = pulumi.output(args.inputs).apply((i) => identityPolicies(i));
+        // Karpenter's inputs (its node role and queue) reach its own policy only, so no other
+        // identity's policy waits for or depends on them.
+        const { karpenter, ...shared } = args.inputs;
+        const policies = pulumi.output(shared).apply((i) => identityPolicies(i));
+        const karpenterPolicy = karpenter === undefined ? undefined : pulumi.all([pulumi.output(shared), pulumi.output(karpenter)]).apply(([i, k]) => identityPolicies({ ...i, karpenter: k }).karpenter);
         const roleArns: Partial<Record<ServiceIdentity, pulumi.Output<string>>> = {};
         for (const key of args.identities) {
+            if (key === "karpenter" && args.inputs.karpenter === undefined) throw new Error("WorkloadIdentity: the karpenter identity needs inputs.karpenter");
             const identity = serviceIdentities[key];
             const id = `${name}-${identity.serviceAccount}`;
             const role = new aws.iam.Role(id, {
@@ -86,7 +99,8 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
                 description: `Pod Identity of ${identity.namespace}/${identity.serviceAccount}`,
                 assumeRolePolicy: JSON.stringify(podIdentityTrustPolicy()),
             }, parent);
-            new aws.iam.RolePolicy(id, { role: role.id, policy: policies.apply((p) => JSON.stringify(p[key])) }, parent);
+            const policy = key === "karpenter" && karpenterPolicy ? karpenterPolicy : policies.apply((p) => p[key]);
+            new aws.iam.RolePolicy(id, { role: role.id, policy: policy.apply((p) => JSON.stringify(p)) }, parent);
             for (const policy of managedPolicies[key] ?? []) {
                 new aws.iam.RolePolicyAttachment(`${id}-${policy.split("/").pop()}`, {
                     role: role.name,

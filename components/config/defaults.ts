@@ -43,6 +43,9 @@ function base(): PlatformSettings {
         },
         cluster: {
             kubernetesVersion: defaultKubernetesVersion,
+            // Managed node groups everywhere: the policy pack, the cost estimate and the runbooks
+            // know them best; Karpenter is a per-stack choice (docs/configuration.md#cluster).
+            nodeProvisioner: "cluster-autoscaler",
             endpointPublicAccess: false,
             publicAccessCidrs: [],
             adminRoleArns: [],

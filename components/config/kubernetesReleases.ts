@@ -68,6 +68,14 @@ export const kubernetesReleases = {
 
 export type KubernetesVersion = keyof typeof kubernetesReleases;
 
+/**
+ * The minors the pinned Karpenter (charts.karpenter in components/services/charts.ts, 1.13.0)
+ * supports: its compatibility matrix (aws/karpenter-provider-aws,
+ * website/content/en/v1.13/upgrading/compatibility.md) lists 1.33 from Karpenter 1.5, 1.34 from
+ * 1.6, 1.35 from 1.9 and 1.36 with 1.13.x. A new row above needs a Karpenter that supports it.
+ */
+export const karpenterKubernetesVersions: readonly string[] = ["1.33", "1.34", "1.35", "1.36"];
+
 /** Every version the platform accepts, oldest first. */
 export const kubernetesVersions = Object.keys(kubernetesReleases) as [KubernetesVersion, ...KubernetesVersion[]];
 

@@ -14,6 +14,8 @@ export const serviceIdentities = {
     airflow: { namespace: "airflow", serviceAccount: "airflow" },
     ebsCsiDriver: { namespace: "kube-system", serviceAccount: "ebs-csi-controller-sa" },
     clusterAutoscaler: { namespace: "kube-system", serviceAccount: "cluster-autoscaler" },
+    /** Only with cluster.nodeProvisioner "karpenter". */
+    karpenter: { namespace: "kube-system", serviceAccount: "karpenter" },
 } as const;
 export type ServiceIdentity = keyof typeof serviceIdentities;
 

@@ -28,5 +28,12 @@ export const gpuTaint = { key: "nvidia.com/gpu", value: "true", effect: "NoSched
 /** The taints of each role's nodes; pods placed on a role tolerate exactly these. */
 export const roleTaints: Readonly<Record<NodeRole, readonly Taint[]>> = { system: [], driver: [], executor: [executorTaint], gpu: [gpuTaint] };
 
+/**
+ * The roles whose nodes Karpenter provisions from NodePools when cluster.nodeProvisioner is
+ * "karpenter"; the system and driver roles stay managed node groups.
+ */
+export const karpenterRoles = ["executor", "gpu"] as const satisfies readonly NodeRole[];
+export type KarpenterRole = (typeof karpenterRoles)[number];
+
 /** The extended resource the NVIDIA device plugin advertises and GPU containers claim. */
 export const gpuResource = "nvidia.com/gpu";

@@ -172,8 +172,18 @@ export const networkSchema = strictObject({
     }),
 });
 
+/**
+ * What provisions the executor and GPU nodes on AWS tiers: the cluster-autoscaler resizing managed
+ * node groups, or Karpenter launching nodes from NodePools (components/aws/karpenterNodePools.ts).
+ * The system and driver groups stay managed node groups either way.
+ */
+export const nodeProvisioners = ["cluster-autoscaler", "karpenter"] as const;
+export type NodeProvisioner = (typeof nodeProvisioners)[number];
+
 export const clusterSchema = strictObject({
     kubernetesVersion: oneOf(kubernetesVersions),
+    /** Who provisions executor and GPU nodes: managed node groups resized by the cluster-autoscaler, or Karpenter NodePools. */
+    nodeProvisioner: oneOf(nodeProvisioners),
     /** Public API endpoint; always limited to publicAccessCidrs. The private endpoint is always on. */
     endpointPublicAccess: boolean(),
     publicAccessCidrs: list(cidr(), 0, 40, "CIDRs"),

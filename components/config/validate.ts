@@ -10,7 +10,8 @@ import { ecrRegistry, imageSources, stackRegistryUrl } from "./registry";
 import { tierDefaults } from "./defaults";
 import { instanceShape, knownFamilies } from "./instanceTypes";
 import { namespaces } from "./names";
-import { nodeRoles } from "./nodeRoles";
+import { karpenterRoles, nodeRoles } from "./nodeRoles";
+import { karpenterKubernetesVersions } from "./kubernetesReleases";
 import { componentPlan } from "../spark/scenarios";
 import { pinnedPods } from "../spark/pinnedPods";
 import { allocatable, smallestCommonShape } from "../spark/sizing";
@@ -245,6 +246,34 @@ const awsRules: Record<string, Rule> = {
             return [notAllowed(path, valueAt(c, path), `expected pods that fit one ${pod.role} node: ${pod.name} requests ${pod.cpuMillis}m CPU and ${pod.memoryMiB} MiB, and ${group.instanceTypes[0]} leaves ${room.cpuMillis}m and ${room.memoryMiB} MiB for pods`)];
         });
     },
+    /**
+     * A Karpenter NodePool has no minimum or desired size: Karpenter launches nodes for pending
+     * pods only and consolidates them away when they empty.
+     */
+    karpenterPoolsStartEmpty: (c) =>
+        c.cluster.nodeProvisioner !== "karpenter"
+            ? []
+            : karpenterRoles.flatMap((role) =>
+                  (["minSize", "desiredSize"] as const)
+                      .filter((key) => c.nodeGroups[role][key] !== 0)
+                      .map((key) =>
+                          notAllowed(
+                              ["nodeGroups", role, key],
+                              c.nodeGroups[role][key],
+                              'expected 0 while cluster.nodeProvisioner is "karpenter": its NodePools have no minimum, Karpenter launches nodes for pending pods only',
+                          ),
+                      ),
+              ),
+    karpenterSupportsTheKubernetesVersion: (c) =>
+        c.cluster.nodeProvisioner === "karpenter" && !karpenterKubernetesVersions.includes(c.cluster.kubernetesVersion)
+            ? [
+                  notAllowed(
+                      ["cluster", "nodeProvisioner"],
+                      "karpenter",
+                      `expected "cluster-autoscaler" on Kubernetes ${c.cluster.kubernetesVersion}: the pinned Karpenter supports ${karpenterKubernetesVersions.join(", ")}`,
+                  ),
+              ]
+            : [],
     systemNodeGroupEnabled: (c) => (c.nodeGroups.system.enabled ? [] : [notAllowed(["nodeGroups", "system", "enabled"], false, "expected true; platform services run on the system group")]),
     publicEndpointOnlyForNarrowRanges: (c) => {
         const out: ConfigProblem[] = [];

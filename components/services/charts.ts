@@ -16,8 +16,21 @@ export interface ChartRef {
     readonly chart: string;
     /** An exact semantic version, never a range. */
     readonly version: string;
-    /** URL of the Helm repository. */
+    /** URL of the Helm repository, or an OCI registry path (oci://...) that holds the chart. */
     readonly repo: string;
+}
+
+/** Whether a chart lives in an OCI registry rather than a Helm repository. */
+export function isOciChart(ref: ChartRef): boolean {
+    return ref.repo.startsWith("oci://");
+}
+
+/**
+ * How Helm and the Chart resource name a chart: `oci://<registry path>/<chart>` for an OCI chart,
+ * the chart name and its repository otherwise.
+ */
+export function chartLocation(ref: ChartRef): { chart: string; repositoryOpts?: { repo: string } } {
+    return isOciChart(ref) ? { chart: `${ref.repo}/${ref.chart}` } : { chart: ref.chart, repositoryOpts: { repo: ref.repo } };
 }
 
 /**
@@ -35,6 +48,12 @@ export const charts = {
     clusterAutoscaler: { chart: "cluster-autoscaler", version: "9.50.1", repo: "https://kubernetes.github.io/autoscaler" },
     /** NVIDIA device plugin. */
     nvidiaDevicePlugin: { chart: "nvidia-device-plugin", version: "0.18.2", repo: "https://nvidia.github.io/k8s-device-plugin" },
+    /**
+     * Karpenter, from its official OCI chart; 1.13.0 is the release of upstream's v1.13 docs
+     * (getting-started: KARPENTER_VERSION="1.13.0", cosign ref refs/tags/v1.13.0), which supports
+     * Kubernetes 1.33 to 1.36 (karpenterKubernetesVersions). Only with cluster.nodeProvisioner "karpenter".
+     */
+    karpenter: { chart: "karpenter", version: "1.13.0", repo: "oci://public.ecr.aws/karpenter" },
 } as const satisfies Record<string, ChartRef>;
 
 export type ChartName = keyof typeof charts;
@@ -54,9 +73,8 @@ export function pinnedChart(
         resourceName,
         {
             ...(release.name ? { name: release.name } : {}),
-            chart: ref.chart,
+            ...chartLocation(ref),
             version: ref.version,
-            repositoryOpts: { repo: ref.repo },
             namespace: release.namespace,
             values: release.values,
         },

@@ -22,6 +22,8 @@ export interface ExecutorTemplateArgs {
     readonly gpu?: GpuScheduling;
     /** Environment every executor needs (e.g. MinIO credentials on the local tier). */
     readonly env?: k8s.types.input.core.v1.EnvVar[];
+    /** Annotations of every executor pod (PlatformContext.executorAnnotations). */
+    readonly annotations?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -35,7 +37,10 @@ export function executorPodTemplate(a: ExecutorTemplateArgs): k8s.types.input.co
     return {
         apiVersion: "v1",
         kind: "Pod",
-        metadata: { labels: { "app.kubernetes.io/part-of": "spark-k8s", "spark-k8s/role": "executor" } },
+        metadata: {
+            labels: { "app.kubernetes.io/part-of": "spark-k8s", "spark-k8s/role": "executor" },
+            ...(a.annotations && Object.keys(a.annotations).length > 0 ? { annotations: { ...a.annotations } } : {}),
+        },
         spec: hardenPodSpec({
             containers: [
                 {

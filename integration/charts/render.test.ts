@@ -11,20 +11,24 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
-import { ChartName, charts } from "../../components/services/charts";
+import { chartLocation, ChartName, charts } from "../../components/services/charts";
 import { chartRelease, helmTemplate, renderedResources, renderPlanCharts } from "../../tools/charts";
 import { planTypes } from "../../tools/planSummary";
-import { PlanResource, repoRoot, runStack, RunOptions, unwrapSecrets } from "../../tools/harness";
+import { PlanResource, repoRoot, runStack, RunOptions, stackConfig, unwrapSecrets } from "../../tools/harness";
 import { checkPlan, PolicyExemption } from "../../tools/policyCheck";
 import { Environment } from "../../policies/lib/rule";
 import { chartModules, ensureHelm, pinnedChartDir } from "../support/helm";
 
 const gpu: RunOptions = { config: { spark: { presets: ["gpu"] } } };
-const cases: { chart: ChartName; stack: Environment; options: RunOptions }[] = [
-    { chart: "nvidiaDevicePlugin", stack: "dev", options: gpu },
-    { chart: "nvidiaDevicePlugin", stack: "prod", options: gpu },
+/** The stack with Karpenter provisioning its executor and GPU nodes (the cluster area is replaced whole). */
+const karpenter = (stack: Environment): RunOptions => ({ config: { cluster: { ...stackConfig(stack).cluster, nodeProvisioner: "karpenter" } } });
+const cases: { chart: ChartName; stack: Environment; options: RunOptions; with?: string }[] = [
+    { chart: "nvidiaDevicePlugin", stack: "dev", options: gpu, with: "the gpu preset" },
+    { chart: "nvidiaDevicePlugin", stack: "prod", options: gpu, with: "the gpu preset" },
     { chart: "sparkOperator", stack: "dev", options: {} },
-    { chart: "sparkOperator", stack: "prod", options: gpu },
+    { chart: "sparkOperator", stack: "prod", options: gpu, with: "the gpu preset" },
+    { chart: "karpenter", stack: "dev", options: karpenter("dev"), with: "Karpenter" },
+    { chart: "karpenter", stack: "prod", options: karpenter("prod"), with: "Karpenter" },
 ];
 const fixture = path.join(repoRoot, "test/fixtures/charts/nvidia-device-plugin-0.18.2.yaml");
 const objects = (manifest: string) => parseAllDocuments(manifest).map((d) => d.toJS() as unknown).filter((o) => o !== null);
@@ -37,9 +41,9 @@ describe("charts rendered by Helm, checked by the policy pack", function () {
     });
 
     for (const c of cases) {
-        it(`${c.stack}${c.options.config ? " with the gpu preset" : ""}: ${charts[c.chart].chart} ${charts[c.chart].version} passes with only declared exemptions`, async function () {
+        it(`${c.stack}${c.with ? ` with ${c.with}` : ""}: ${charts[c.chart].chart} ${charts[c.chart].version} passes with only declared exemptions`, async function () {
             const run = await runStack(c.stack, c.options);
-            const chart = run.resources.find((r) => r.type === planTypes.helmChart && (r.inputs as { chart?: string }).chart === charts[c.chart].chart);
+            const chart = run.resources.find((r) => r.type === planTypes.helmChart && (r.inputs as { chart?: string }).chart === chartLocation(charts[c.chart]).chart);
             assert.ok(chart, `the ${c.stack} stack installs ${charts[c.chart].chart}`);
             const release = chartRelease({ ...chart, inputs: unwrapSecrets(chart.inputs) as Record<string, unknown> });
             const manifest = helmTemplate(helm, pinnedChartDir(c.chart), release);
@@ -104,6 +108,23 @@ describe("npm run plan -- --policy --charts: rendering with Helm", function () {
         assert.match(run.stdout, /Charts not rendered:\n {2}cluster-autoscaler@9\.50\.1 /);
         assert.match(run.stdout, /Policy check \(prod defaults\): 0 violations, 0 mandatory/);
         assert.match(run.stdout, /exempt no-privileged-containers: nvidia-device-plugin:nvidia-device-plugin\/nvidia-device-plugin-mps-control-daemon \(NVIDIA device plugin 0\.18\.2\)/);
+        fs.rmSync(work, { recursive: true, force: true });
+    });
+
+    it("plans the dev stack with Karpenter and renders its OCI chart from the charts directory by its last path segment", function () {
+        const work = fs.mkdtempSync(path.join(os.tmpdir(), "spark-k8s-charts-karpenter-"));
+        const chartsDir = path.join(work, "charts");
+        fs.cpSync(pinnedChartDir("karpenter"), path.join(chartsDir, `${charts.karpenter.chart}-${charts.karpenter.version}`), { recursive: true });
+        const stackDir = path.join(work, "stack");
+        fs.mkdirSync(stackDir);
+        fs.copyFileSync(path.join(repoRoot, "Pulumi.yaml"), path.join(stackDir, "Pulumi.yaml"));
+        // Pulumi.dev.yaml ends with its cluster area; the key joins it.
+        fs.writeFileSync(path.join(stackDir, "Pulumi.dev.yaml"), `${fs.readFileSync(path.join(repoRoot, "Pulumi.dev.yaml"), "utf8").trimEnd()}\n    nodeProvisioner: karpenter\n`);
+        const run = spawnSync("npm", ["run", "--silent", "plan", "--", "--stack", "dev", "--dir", stackDir, "--policy", "--charts", chartsDir], { cwd: repoRoot, encoding: "utf8", env: { ...process.env, HELM: helm }, timeout: 300000 });
+        assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
+        assert.match(run.stdout, /Karpenter NodePools \(2\)/);
+        assert.match(run.stdout, /Charts rendered from .*: karpenter@1\.13\.0 \(\d+ objects\)/);
+        assert.match(run.stdout, /Policy check \(dev defaults\): \d+ violations?, 0 mandatory/);
         fs.rmSync(work, { recursive: true, force: true });
     });
 });

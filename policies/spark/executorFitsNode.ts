@@ -1,6 +1,7 @@
 /**
  * executor-fits-node: an executor pod's memory (heap + overhead, plus PySpark and off-heap memory
- * when set) fits what the smallest instance type of the node group it targets leaves for pods.
+ * when set) fits what the smallest instance type of the node group or Karpenter NodePool it
+ * targets (by the node-role label their nodes carry) leaves for pods.
  * Otherwise the executor stays Pending forever and the autoscaler cannot help: no node of the
  * group is big enough. A stack rule: it needs the node groups and the Spark configuration at once.
  */
@@ -10,22 +11,26 @@ import { allocatable } from "../../components/spark/sizing";
 import { enforcement, PlatformStackRule } from "../lib/rule";
 import { podSpecsOf } from "../lib/podSpecs";
 import { showMiB, nodeRoleLabel, podMemoryMiB, requiredNodeLabelValues, sparkApplicationSpec, sparkConfOf, sparkDefaultsOf, types } from "./common";
-import { asRecord, at, describeResource, isUnknown, known } from "../lib/props";
+import { asRecord, at, describeResource, isUnknown, known, textAt } from "../lib/props";
+import { karpenterTypes, nodePoolInstanceTypes, nodePoolRole } from "../lib/nodePools";
 
-/** Node groups by the node-role label they give their nodes: every instance type of every group with that label. */
+/**
+ * What provisions each node role: the managed node groups and Karpenter NodePools that label their
+ * nodes with it, and every instance type any of them may launch.
+ */
 function nodeGroupsByRole(resources: PolicyResource[]): Map<string, { names: string[]; instanceTypes: string[] }> {
     const groups = new Map<string, { names: string[]; instanceTypes: string[] }>();
+    const add = (role: unknown, name: string, list: unknown) => {
+        if (typeof role !== "string" || isUnknown(role) || !Array.isArray(list)) return;
+        const entry = groups.get(role) ?? { names: [], instanceTypes: [] };
+        entry.names.push(name);
+        entry.instanceTypes.push(...list.filter((t): t is string => typeof t === "string" && !isUnknown(t)));
+        groups.set(role, entry);
+    };
     for (const r of resources) {
-        if (r.type !== types.nodeGroup) continue;
-        known(() => {
-            const role = at(r.props, "labels", nodeRoleLabel);
-            const list = at(r.props, "instanceTypes");
-            if (typeof role !== "string" || isUnknown(role) || !Array.isArray(list)) return;
-            const entry = groups.get(role) ?? { names: [], instanceTypes: [] };
-            entry.names.push(r.name);
-            entry.instanceTypes.push(...list.filter((t): t is string => typeof t === "string" && !isUnknown(t)));
-            groups.set(role, entry);
-        });
+        if (r.type === types.nodeGroup) known(() => add(at(r.props, "labels", nodeRoleLabel), `node group ${r.name}`, at(r.props, "instanceTypes")));
+        // A NodePool without an instance-type list may launch any type: there is no smallest to compare with.
+        if (r.type === karpenterTypes.nodePool) known(() => add(nodePoolRole(r.props), `NodePool ${textAt(r.props, "metadata", "name") ?? r.name}`, nodePoolInstanceTypes(r.props)));
     }
     return groups;
 }
@@ -86,11 +91,11 @@ export const executorFitsNode: PlatformStackRule = {
     kind: "stack",
     family: "spark",
     name: "executor-fits-node",
-    description: "Executor memory plus overhead fits the allocatable memory of the node group the executors target.",
+    description: "Executor memory plus overhead fits the allocatable memory of the node group or Karpenter NodePool the executors target.",
     severity: "high",
     remediation:
         "Lower spark.executor.memory / spark.executor.memoryOverhead (or the SparkApplication's executor.memory / memoryOverhead) to fit the smallest " +
-        "instance type of the target node group, or remove the smaller instance types from that group; components/spark/sizing.ts " +
+        "instance type of the target node group or NodePool, or remove the smaller instance types from it; components/spark/sizing.ts " +
         "(executorSizing) computes sizes that fit.",
     defaultEnforcement: enforcement.strict,
     validateStack: (args, report) => {
@@ -109,7 +114,7 @@ export const executorFitsNode: PlatformStackRule = {
                     report(
                         `${demand.where}: an executor pod needs ${showMiB(demand.total)} (memory ${showMiB(demand.heap)} + overhead ${showMiB(demand.overhead)}` +
                             `${demand.total > demand.heap + demand.overhead ? " + PySpark/off-heap" : ""}), but ${node.shape.name}, the smallest instance type of ` +
-                            `node group ${group.names.join(", ")} (${nodeRoleLabel}=${demand.nodeRole}), leaves ${showMiB(node.allocatableMiB)} for pods.`,
+                            `${group.names.join(", ")} (${nodeRoleLabel}=${demand.nodeRole}), leaves ${showMiB(node.allocatableMiB)} for pods.`,
                     );
                 }
             });

@@ -55,13 +55,16 @@ describe("tools/charts: charts:pull", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "spark-k8s-pull-"));
         // A stand-in for helm that records its arguments and saves the archive `helm pull` would.
         const helm = path.join(dir, "helm");
-        fs.writeFileSync(helm, '#!/bin/sh\necho "$@" >> "$(dirname "$0")/calls"\nwhile [ $# -gt 0 ]; do case "$1" in pull) c=$2;; --version) v=$2;; --destination) d=$2;; esac; shift; done\n: > "$d/$c-$v.tgz"\n', { mode: 0o755 });
+        fs.writeFileSync(helm, '#!/bin/sh\necho "$@" >> "$(dirname "$0")/calls"\nwhile [ $# -gt 0 ]; do case "$1" in pull) c=$(basename "$2");; --version) v=$2;; --destination) d=$2;; esac; shift; done\n: > "$d/$c-$v.tgz"\n', { mode: 0o755 });
         const target = path.join(dir, "charts");
         const lines = pullCharts(target, helm);
         assert.equal(lines.length, Object.keys(charts).length);
         const calls = fs.readFileSync(path.join(dir, "calls"), "utf8").trim().split("\n");
         assert.deepEqual(calls, Object.values(charts).map((ref) => pullArguments(ref, target).join(" ")));
-        for (const ref of Object.values(charts)) assert.ok(calls.includes(`pull ${ref.chart} --repo ${ref.repo} --version ${ref.version} --destination ${target}`));
+        for (const ref of Object.values(charts)) {
+            const from = ref.repo.startsWith("oci://") ? `${ref.repo}/${ref.chart}` : `${ref.chart} --repo ${ref.repo}`;
+            assert.ok(calls.includes(`pull ${from} --version ${ref.version} --destination ${target}`), from);
+        }
         assert.ok(pullCharts(target, helm).every((l) => l.endsWith(`already in ${target}`)), "a second run fetches nothing");
         fs.rmSync(dir, { recursive: true, force: true });
     });

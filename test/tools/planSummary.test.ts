@@ -7,7 +7,7 @@ import { PlatformConfig, platformId } from "../../components/config";
 import { mockGeneratedValue, secretMask, secretSig, StackRun } from "../../tools/harness";
 import { formatSummary, planTypes, summarizePlan, toPlanJson, withEngineUrns } from "../../tools/planSummary";
 import type { CostEstimate } from "../../components/cost/estimate";
-import { stackConfig, stackRun } from "../support";
+import { stackConfig, stackRun, stackRunWith } from "../support";
 
 describe("offline plan", function () {
     this.timeout(25000);
@@ -61,6 +61,21 @@ describe("offline plan", function () {
             assert.deepEqual(gpu.instanceTypes, config.nodeGroups.gpu.instanceTypes);
             assert.notEqual(gpu.amiType, executor.amiType, "GPU nodes boot the NVIDIA AMI");
             assert.deepEqual(groups.find((g) => g.role === "system")?.taints, []);
+        });
+
+        it("lists Karpenter NodePools where they replace the executor and GPU groups, and only there", async () => {
+            assert.deepEqual(summarizePlan(dev).nodePools, []);
+            assert.doesNotMatch(formatSummary(summarizePlan(dev)), /Karpenter NodePools/);
+            const karpenter = await stackRunWith("dev", { cluster: { ...config.cluster, nodeProvisioner: "karpenter" } });
+            const summary = summarizePlan(karpenter);
+            assert.deepEqual(summary.nodeGroups.map((g) => g.role).sort(), ["driver", "system"]);
+            assert.deepEqual(summary.nodePools.map((p) => [p.role, p.capacityTypes.join(","), p.cpuLimit]), [
+                ["executor", "spot,on-demand", String(config.nodeGroups.executor.maxSize * 8)],
+                ["gpu", "on-demand", String(config.nodeGroups.gpu.maxSize * 4)],
+            ]);
+            assert.deepEqual(summary.nodePools[0].instanceTypes, config.nodeGroups.executor.instanceTypes);
+            assert.deepEqual(summary.nodePools[1].taints, [{ key: gpuTaint.key, value: gpuTaint.value, effect: "NoSchedule" }]);
+            assert.match(formatSummary(summary), /Karpenter NodePools \(2\)\n.*\n +executor +spark-executor +spot,on-demand +m6i\.2xlarge,m6a\.2xlarge,m5\.2xlarge +80 +spark-k8s\/executor=true:NoSchedule/);
         });
 
         it("counts every recorded resource once, by type, sorted", () => {

@@ -8,6 +8,7 @@ import { ImageKey } from "../../components/config/registry";
 import { jupyterImageKey, sparkImageKey, SparkVersion } from "../../components/config/schema";
 import { namespaces, serviceEndpoints, serviceHost, serviceIdentities } from "../../components/config/names";
 import { clusterAutoscalerRelease } from "../../components/services/clusterAutoscaler";
+import { karpenterRelease } from "../../components/services/karpenter";
 import { airflowSecretNames, airflowUserId, exampleDagIds } from "../../components/services/airflow";
 import { notebookGroupId, notebookUserId } from "../../components/services/jupyterhub";
 import { onDriverNodes, onSystemNodes, Placement } from "../../components/kubernetes/scheduling";
@@ -172,7 +173,13 @@ export function smokePlan(config: PlatformConfig, outputs: Record<string, unknow
         stack: config.stack,
         tier: config.tier,
         namespaces: [...new Set(ns)],
-        sharedWorkloads: nodeGroups ? [{ namespace: clusterAutoscalerRelease.namespace, selector: `app.kubernetes.io/instance=${clusterAutoscalerRelease.name}` }] : [],
+        sharedWorkloads: nodeGroups
+            ? [
+                  { namespace: clusterAutoscalerRelease.namespace, selector: `app.kubernetes.io/instance=${clusterAutoscalerRelease.name}` },
+                  // The chart labels its Deployment with the release (templates/_helpers.tpl, karpenter.selectorLabels).
+                  ...(config.cluster.nodeProvisioner === "karpenter" ? [{ namespace: karpenterRelease.namespace, selector: `app.kubernetes.io/instance=${karpenterRelease.name}` }] : []),
+              ]
+            : [],
         connect,
         clientPod: { python: jupyterSparkPython, runAsUser: notebookUserId, runAsGroup: notebookGroupId, placement: onSystemNodes({ nodeGroups }) },
         warehouseDir: warehouseDir(warehouseBucket(config, outputs)),

@@ -3,6 +3,8 @@ import {
     airflowPolicy,
     clusterAutoscalerPolicy,
     historyServerPolicy,
+    interruptionQueuePolicy,
+    karpenterControllerPolicy,
     platformKeyPolicy,
     PolicyDocument,
     podIdentityTrustPolicy,
@@ -89,16 +91,83 @@ describe("IAM policy documents", () => {
             airflowLogBucketArn: airflowLogs,
             kmsKeyArn: key,
             clusterName: "spark-prod",
+            karpenter: {
+                partition: "aws",
+                region: "eu-west-1",
+                accountId: "123456789012",
+                interruptionQueueArn: "arn:aws:sqs:eu-west-1:123456789012:spark-prod-karpenter",
+                nodeRoleArn: "arn:aws:iam::123456789012:role/spark-prod-karpenter-node",
+            },
         });
+        assert.ok(docs.karpenter, "the Karpenter controller's policy exists when its inputs are given");
         for (const [name, doc] of Object.entries(docs)) {
             for (const s of doc.Statement) {
                 assert.ok(!actions(s).some((a) => a === "*" || a.endsWith(":*")), `${name}: ${actions(s).join(",")}`);
                 if (!resources(s).includes("*")) continue;
                 // Describe calls take no resource; writes on "*" must be narrowed by a tag condition.
-                const readOnly = actions(s).every((a) => /:(Describe|Get)[A-Za-z]+$/.test(a));
+                const readOnly = actions(s).every((a) => /:(Describe|Get|List)[A-Za-z]+$/.test(a));
                 assert.ok(readOnly || s.Condition?.StringEquals, `${name}: ${s.Sid} grants writes on every resource`);
             }
         }
+    });
+
+    describe("Karpenter", () => {
+        const args = {
+            partition: "aws",
+            region: "eu-west-1",
+            accountId: "123456789012",
+            clusterName: "spark-prod",
+            interruptionQueueArn: "arn:aws:sqs:eu-west-1:123456789012:spark-prod-karpenter",
+            nodeRoleArn: "arn:aws:iam::123456789012:role/spark-prod-karpenter-node",
+            kmsKeyArn: key,
+        };
+        const p = karpenterControllerPolicy(args);
+        const bySid = (sid: string) => p.Statement.find((s) => s.Sid === sid)!;
+
+        it("launches, tags and deletes only what carries its cluster's ownership tag, in its region", () => {
+            const writes = p.Statement.filter((s) => actions(s).some((a) => /^ec2:(RunInstances|CreateFleet|CreateLaunchTemplate|CreateTags|TerminateInstances|DeleteLaunchTemplate)$/.test(a)));
+            assert.ok(writes.length >= 6);
+            for (const s of writes) {
+                assert.ok(resources(s).every((r) => r.startsWith("arn:aws:ec2:eu-west-1:")), `${s.Sid}: ${resources(s).join(", ")}`);
+            }
+            // Only the statement naming images, snapshots, subnets and security groups as launch inputs is unconditioned.
+            const unconditioned = writes.filter((s) => !s.Condition).map((s) => s.Sid);
+            assert.deepEqual(unconditioned, ["AllowScopedEC2InstanceAccessActions"]);
+            assert.ok(resources(bySid("AllowScopedEC2InstanceAccessActions")).every((r) => /:(image|snapshot|security-group|subnet|capacity-reservation|placement-group)\/\*$/.test(r)));
+            assert.deepEqual(bySid("AllowScopedDeletion").Condition?.StringEquals, { "aws:ResourceTag/kubernetes.io/cluster/spark-prod": "owned" });
+            assert.equal(bySid("AllowScopedEC2InstanceActionsWithTags").Condition?.StringEquals?.["aws:RequestTag/eks:eks-cluster-name"], "spark-prod");
+            assert.deepEqual(bySid("AllowRegionalReadActions").Condition, { StringEquals: { "aws:RequestedRegion": "eu-west-1" } });
+        });
+
+        it("passes only the node role, to EC2, and reads only its own queue and cluster", () => {
+            assert.deepEqual(grants({ ...p, Statement: p.Statement.filter((s) => actions(s).includes("iam:PassRole")) }), [`iam:PassRole ${args.nodeRoleArn}`]);
+            assert.deepEqual(bySid("AllowPassingInstanceRole").Condition, { StringEquals: { "iam:PassedToService": ["ec2.amazonaws.com", "ec2.amazonaws.com.cn"] } });
+            assert.deepEqual(resources(bySid("AllowInterruptionQueueActions")), [args.interruptionQueueArn]);
+            assert.deepEqual(actions(bySid("AllowInterruptionQueueActions")), ["sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:ReceiveMessage"]);
+            assert.deepEqual(resources(bySid("AllowAPIServerEndpointDiscovery")), ["arn:aws:eks:eu-west-1:123456789012:cluster/spark-prod"]);
+            assert.ok(!p.Statement.some((s) => actions(s).some((a) => a.startsWith("arc-zonal-shift:"))), "zonal shift is off, so is its permission");
+        });
+
+        it("uses the platform key only through EC2, for the volumes it launches", () => {
+            const kms = p.Statement.filter((s) => actions(s).some((a) => a.startsWith("kms:")));
+            assert.equal(kms.length, 2);
+            for (const s of kms) {
+                assert.deepEqual(resources(s), [key]);
+                assert.equal(s.Condition?.StringEquals?.["kms:ViaService"], "ec2.eu-west-1.amazonaws.com");
+            }
+            assert.deepEqual(bySid("GrantForNodeVolumes").Condition?.Bool, { "kms:GrantIsForAWSResource": "true" });
+        });
+
+        it("lets only the interruption rules send to the queue, over TLS", () => {
+            const rules = ["arn:aws:events:eu-west-1:123456789012:rule/a", "arn:aws:events:eu-west-1:123456789012:rule/b"];
+            const q = interruptionQueuePolicy({ queueArn: args.interruptionQueueArn, ruleArns: rules });
+            const allow = q.Statement.filter((s) => s.Effect === "Allow");
+            assert.equal(allow.length, 1);
+            assert.deepEqual(allow[0].Principal, { Service: "events.amazonaws.com" });
+            assert.deepEqual(actions(allow[0]), ["sqs:SendMessage"]);
+            assert.deepEqual(allow[0].Condition, { ArnEquals: { "aws:SourceArn": rules } });
+            assert.deepEqual(q.Statement.find((s) => s.Effect === "Deny")?.Condition, { Bool: { "aws:SecureTransport": "false" } });
+        });
     });
 
     it("lets the cluster autoscaler resize only the groups tagged as owned by its cluster", () => {

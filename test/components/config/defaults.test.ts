@@ -34,6 +34,14 @@ describe("tier defaults", () => {
         assert.ok(dev.nodeGroups.executor.maxSize < prod.nodeGroups.executor.maxSize);
     });
 
+    it("every AWS tier provisions executor and GPU nodes with the cluster-autoscaler by default, and accepts Karpenter", () => {
+        for (const tier of ["dev", "staging", "prod"] as const) {
+            assert.equal(tierDefaults(tier).cluster.nodeProvisioner, "cluster-autoscaler", tier);
+            const cidrs = tier === "prod" ? {} : { publicAccessCidrs: ["198.51.100.0/24"] };
+            assert.deepEqual(problems({ cluster: { ...cidrs, nodeProvisioner: "karpenter" } }, { stack: tier }), [], tier);
+        }
+    });
+
     it("every tier runs the Spark 3.5 and 4.1 lines by default", () => {
         for (const tier of tiers) assert.deepEqual(tierDefaults(tier).spark.versions, ["3.5", "4.1"], tier);
     });

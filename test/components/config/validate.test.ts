@@ -115,6 +115,17 @@ describe("config validation", () => {
             { name: "unknown environment", raw: { environment: "qa" }, expect: 'environment: "qa" is not allowed; expected one of "local", "dev", "staging", "prod"' },
             { name: "stack name that is no tier, without environment", stack: "sandbox", raw: {}, expect: 'environment: "" is not allowed; expected one of "local", "dev", "staging", "prod"; stack "sandbox" is not a tier name' },
             { name: "no AWS region", region: "", raw: {}, expect: "aws:region: (unset) is not allowed; expected the AWS region of the stack" },
+            { name: "an unknown node provisioner", raw: { cluster: { nodeProvisioner: "fargate" } }, expect: 'cluster.nodeProvisioner: "fargate" is not allowed; expected one of "cluster-autoscaler", "karpenter"' },
+            {
+                name: "a minimum executor count with Karpenter",
+                raw: { cluster: { nodeProvisioner: "karpenter" }, nodeGroups: { executor: { minSize: 2, desiredSize: 2 } } },
+                expect: 'nodeGroups.executor.minSize: 2 is not allowed; expected 0 while cluster.nodeProvisioner is "karpenter"',
+            },
+            {
+                name: "a desired GPU node with Karpenter",
+                raw: { cluster: { nodeProvisioner: "karpenter" }, nodeGroups: { gpu: { desiredSize: 1 } } },
+                expect: 'nodeGroups.gpu.desiredSize: 1 is not allowed; expected 0 while cluster.nodeProvisioner is "karpenter"',
+            },
             { name: "bad platform name", raw: { platform: { name: "Spark_Prod" } }, expect: 'platform.name: "Spark_Prod" is not allowed; expected 2 to 12 lower-case letters' },
         ];
 

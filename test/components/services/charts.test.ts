@@ -1,17 +1,23 @@
 import { strict as assert } from "assert";
-import { charts, isExactChartVersion, splitImage } from "../../../components/services/charts";
+import { chartLocation, charts, isExactChartVersion, splitImage } from "../../../components/services/charts";
 
 describe("services: pinned charts", () => {
     it("pins every chart to an exact version from its official repository", () => {
         for (const [name, ref] of Object.entries(charts)) {
             assert.ok(isExactChartVersion(ref.version), `${name}: ${ref.version} is not an exact version`);
-            assert.match(ref.repo, /^https:\/\//, name);
+            assert.match(ref.repo, /^(https|oci):\/\//, name);
         }
         assert.equal(charts.sparkOperator.version.split(".")[0], "2");
         assert.equal(charts.jupyterhub.version.split(".")[0], "4");
         assert.equal(charts.airflow.version.split(".")[0], "1");
-        assert.deepEqual(Object.keys(charts).sort(), ["airflow", "clusterAutoscaler", "jupyterhub", "nvidiaDevicePlugin", "sparkOperator"]);
+        assert.deepEqual(Object.keys(charts).sort(), ["airflow", "clusterAutoscaler", "jupyterhub", "karpenter", "nvidiaDevicePlugin", "sparkOperator"]);
         assert.equal(charts.clusterAutoscaler.repo, "https://kubernetes.github.io/autoscaler");
+        assert.equal(charts.karpenter.repo, "oci://public.ecr.aws/karpenter", "Karpenter's official chart is only published to public ECR");
+    });
+
+    it("names an OCI chart by its registry path and a repository chart by name and repository", () => {
+        assert.deepEqual(chartLocation(charts.karpenter), { chart: "oci://public.ecr.aws/karpenter/karpenter" });
+        assert.deepEqual(chartLocation(charts.jupyterhub), { chart: "jupyterhub", repositoryOpts: { repo: "https://hub.jupyter.org/helm-chart/" } });
     });
 
     it("tells exact versions from ranges", () => {

@@ -1,5 +1,8 @@
-import { nodeGroupSizeCap, noSsh, spotAndGpuTainted } from "../../../policies/aws/nodeGroups";
+import { strict as assert } from "assert";
+import { nodeGroupSizeCap, nodePoolMaxNodes, noSsh, spotAndGpuTainted } from "../../../policies/aws/nodeGroups";
 import { expectFail, expectPass, nodeGroup } from "../../support/policies/aws";
+import { nodePool } from "../../support/policies/karpenter";
+import { unknownString } from "../../support/policyArgs";
 
 describe("AWS policy rules", () => {
     describe("node groups", () => {
@@ -24,6 +27,31 @@ describe("AWS policy rules", () => {
             await expectFail(nodeGroupSizeCap, nodeGroup("gpu", { scalingConfig: { maxSize: 30 } }), /maxNodes 4/, { maxNodes: 4, executorMaxNodes: 1000 });
             // A value of the wrong type keeps the default.
             await expectPass(nodeGroupSizeCap, nodeGroup("system", { scalingConfig: { maxSize: 50 } }), { maxNodes: "few" });
+        });
+
+        it("node-group-size-cap: a NodePool counts the nodes its CPU limit allows of its smallest type", async () => {
+            // dev's executor pool: 10 nodes of 8 vCPU.
+            assert.equal(nodePoolMaxNodes(nodePool("executor").props), 10);
+            await expectPass(nodeGroupSizeCap, nodePool("executor", { maxSize: 1000 }));
+            await expectFail(nodeGroupSizeCap, nodePool("executor", { maxSize: 1000 }), /NodePool spec\.limits\.cpu allows 1000 nodes .*above executorMaxNodes 20/, { executorMaxNodes: 20 });
+            await expectFail(nodeGroupSizeCap, nodePool("gpu", { maxSize: 5 }), /allows 5 nodes .*above maxNodes 4/, { maxNodes: 4 });
+            await expectFail(nodeGroupSizeCap, nodePool("gpu", {}, (m) => delete m.spec.limits), /has no spec\.limits\.cpu, so no bound on its nodes/);
+        });
+
+        it("spot-and-gpu-tainted: Karpenter NodePools that may launch spot or GPU capacity carry NoSchedule taints", async () => {
+            await expectPass(spotAndGpuTainted, [nodePool("executor"), nodePool("gpu")]);
+            await expectFail(spotAndGpuTainted, nodePool("executor", {}, (m) => (m.spec.template.spec.taints = [])), /NodePool may launch spot capacity .* no NoSchedule taint/);
+            await expectFail(spotAndGpuTainted, nodePool("gpu", {}, (m) => (m.spec.template.spec.taints = [{ key: "spark-k8s/executor", value: "true", effect: "NoSchedule" }])), /may launch GPU instance types \(g5\.xlarge\) but has no NoSchedule taint with key "nvidia\.com\/gpu"/);
+            // No capacity-type requirement means any capacity, spot included.
+            await expectFail(spotAndGpuTainted, nodePool("executor", {}, (m) => {
+                m.spec.template.spec.taints = [];
+                m.spec.template.spec.requirements = m.spec.template.spec.requirements.filter((r) => r.key !== "karpenter.sh/capacity-type");
+            }), /may launch spot capacity/);
+            // Capacity types unknown during preview are not judged.
+            await expectPass(spotAndGpuTainted, nodePool("executor", {}, (m) => {
+                m.spec.template.spec.taints = [];
+                m.spec.template.spec.requirements = m.spec.template.spec.requirements.map((r) => (r.key === "karpenter.sh/capacity-type" ? { ...r, values: [unknownString] } : r));
+            }));
         });
 
         it("spot-and-gpu-tainted: spot and GPU groups carry NO_SCHEDULE taints", async () => {

@@ -2,6 +2,7 @@ import { strict as assert } from "assert";
 import { executorFitsNode } from "../../../policies/spark/executorFitsNode";
 import { unknownString, violations } from "../../support/policyArgs";
 import { devNodeGroups, nodeGroup, one, sparkApp, sparkConfMap } from "../../support/policies/spark";
+import { nodePool } from "../../support/policies/karpenter";
 
 describe("spark policy rules", () => {
     describe("executor-fits-node", () => {
@@ -30,6 +31,20 @@ describe("spark policy rules", () => {
             // Spark's node selector keys select too.
             const viaConf = sparkApp({ executor: { memory: "28g", memoryOverhead: "2g", nodeSelector: undefined }, spec: { sparkConf: { "spark.kubernetes.executor.node.selector.spark-k8s/node-role": "executor", "spark.dynamicAllocation.shuffleTracking.enabled": "true" } } });
             one(await violations(rule, [...devNodeGroups, viaConf]), /needs 30720 MiB/);
+        });
+
+        it("reads Karpenter NodePools as it reads node groups: an executor must fit the smallest type the pool may launch", async () => {
+            const system = [nodeGroup("system", ["m6i.large"]), nodeGroup("driver", ["m6i.xlarge"])];
+            // The dev executor NodePool (m6i/m6a/m5 .2xlarge) holds the executors the platform sizes for it.
+            assert.deepEqual(await violations(rule, [...system, nodePool("executor"), nodePool("gpu"), sparkConfMap(), sparkApp()]), []);
+            // A pool that may also launch m5.xlarge is too small for them: that type leaves 13562 MiB.
+            const tooSmall = nodePool("executor", { instanceTypes: ["m6i.2xlarge", "m5.xlarge"] });
+            one(await violations(rule, [...system, tooSmall, sparkConfMap()]), /needs 14358 MiB .*m5\.xlarge, the smallest instance type of NodePool spark-executor \(spark-k8s\/node-role=executor\), leaves 13562 MiB/);
+            // A pool that lists no instance types may launch any: there is no smallest to compare with.
+            const anyType = nodePool("executor", {}, (m) => {
+                m.spec.template.spec.requirements = m.spec.template.spec.requirements.filter((r) => r.key !== "node.kubernetes.io/instance-type");
+            });
+            assert.deepEqual(await violations(rule, [...system, anyType, sparkConfMap({ "spark.executor.memory": "200g" })]), []);
         });
 
         it("skips executors whose node group or instance shape is unknown (local tier), without violations", async () => {

@@ -30,6 +30,8 @@ describe("tools/smoke/plan", () => {
         assert.equal(plan.connect.find((c) => c.version === "4.1")?.clientImage, ecr);
         assert.deepEqual(plan.namespaces, ["spark-jobs", "spark-platform", "spark-operator", "jupyterhub", "airflow"]);
         assert.deepEqual(plan.sharedWorkloads, [{ namespace: "kube-system", selector: "app.kubernetes.io/instance=cluster-autoscaler" }]);
+        const withKarpenter = smokePlan({ ...stackConfig("dev"), cluster: { ...stackConfig("dev").cluster, nodeProvisioner: "karpenter" } }, { buckets: { warehouse: "wh" } });
+        assert.deepEqual(withKarpenter.sharedWorkloads.map((w) => w.selector), ["app.kubernetes.io/instance=cluster-autoscaler", "app.kubernetes.io/instance=karpenter"]);
         assert.deepEqual(plan.clientPod.placement, { nodeSelector: { "spark-k8s/node-role": "system" } });
         assert.equal(plan.warehouseDir, "s3a://wh/warehouse");
         assert.equal(plan.airflow?.path, "/api/v2/monitor/health");
