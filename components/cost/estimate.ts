@@ -13,6 +13,7 @@ import { componentPlan } from "../spark/scenarios";
 import { PinnedPod, pinnedPods } from "../spark/pinnedPods";
 import { nodesFor, smallestCommonShape } from "../spark/sizing";
 import { ec2Hourly, PriceTable } from "./prices";
+import { nodePoolPlans } from "../aws/karpenterPlan";
 
 /** One line of the estimate: a billed resource, how many, and what they cost a month. */
 export interface CostLine {
@@ -66,6 +67,7 @@ export function costEstimate(config: PlatformConfig, prices: PriceTable): CostEs
         "CloudWatch Logs ingestion and storage (EKS control-plane logs)",
         "KMS and Secrets Manager API requests",
         "load balancers: the platform creates none (services are reached through port-forward)",
+        ...(config.cluster.nodeProvisioner === "karpenter" ? ["Karpenter's interruption queue (SQS requests) and EventBridge rules"] : []),
     ];
     const header = { currency: "USD" as const, region: config.region, prices: { region: prices.region, recordedOn: prices.recordedOn, source: prices.source } };
     if (config.tier === "local") {
@@ -120,15 +122,17 @@ export function costEstimate(config: PlatformConfig, prices: PriceTable): CostEs
 }
 
 /**
- * A node group's instances and root volumes. Idle: the desired size for the system group (its
- * services are not modelled), elsewhere the minimum or the nodes the pinned pods need, whichever is
- * more, as the cluster autoscaler leaves it. Full: the maximum. On-demand groups are priced at their
- * first instance type (managed node groups launch the first type that has capacity), spot groups at
- * the mean of their types.
+ * A node group's or Karpenter NodePool's instances and root volumes. Idle: the desired size for the
+ * system group (its services are not modelled), elsewhere the minimum (0 for a NodePool) or the
+ * nodes the pinned pods need, whichever is more, as the autoscaler leaves it. Full: the maximum.
+ * Spot capacity is priced at the mean of the types. On-demand managed groups are priced at their
+ * first type (they launch the first type that has capacity), on-demand NodePools at their cheapest
+ * (Karpenter's lowest-price choice).
  */
 function nodeGroupLines(config: PlatformConfig, role: NodeGroupRole, pinned: readonly PinnedPod[], prices: PriceTable, warnings: string[]): CostLine[] {
     const group = config.nodeGroups[role];
     if (!group.enabled) return [];
+    const pool = config.cluster.nodeProvisioner === "karpenter" ? nodePoolPlans(config.nodeGroups).find((p) => p.role === role) : undefined;
     const capacity = group.capacityType;
     const priced = group.instanceTypes.map((t) => ec2Hourly(prices, t, capacity));
     const missing = group.instanceTypes.filter((_, i) => priced[i] === undefined);
@@ -136,17 +140,24 @@ function nodeGroupLines(config: PlatformConfig, role: NodeGroupRole, pinned: rea
         warnings.push(`no price for ${missing.join(", ")} (nodeGroups.${role}): add it to cost.prices.ec2InstanceHourly or its family to cost.prices.ec2FamilyVcpuHourly`);
         return [];
     }
-    const hourly = capacity === "spot" ? (priced as number[]).reduce((a, b) => a + b, 0) / priced.length : (priced[0] as number);
+    const hourlies = priced as number[];
+    const hourly = capacity === "spot" ? hourlies.reduce((a, b) => a + b, 0) / hourlies.length : pool ? Math.min(...hourlies) : hourlies[0];
     const shapes = group.instanceTypes.map((t) => instanceShape(t)).filter((s): s is NonNullable<typeof s> => s !== undefined);
     const needed = pinned.length > 0 ? nodesFor(pinned, smallestCommonShape(shapes)) : 0;
-    const idle = role === "system" ? group.desiredSize : Math.max(group.minSize, needed);
-    const note = role !== "system" && needed > group.minSize
-        ? `${needed} node(s) hold ${pinned.map((p) => p.name).join(", ")}, which run whether or not a job does`
-        : undefined;
-    const types = capacity === "spot" ? `${group.instanceTypes.join("/")} spot (mean)` : `${group.instanceTypes[0]} on-demand`;
+    const minimum = pool ? 0 : group.minSize;
+    const maximum = pool ? pool.maxNodes : group.maxSize;
+    const idle = role === "system" ? group.desiredSize : Math.max(minimum, needed);
+    const notes = [
+        ...(role !== "system" && needed > minimum ? [`${needed} node(s) hold ${pinned.map((p) => p.name).join(", ")}, which run whether or not a job does`] : []),
+        ...(pool && pool.capacityTypes.includes("on-demand") && capacity === "spot"
+            ? [`falls back to on-demand when EC2 has no spot capacity for its types, from ${money(Math.min(...group.instanceTypes.map((t) => ec2Hourly(prices, t, "on-demand") as number)))}/h a node then`]
+            : []),
+    ];
+    const types = capacity === "spot" ? `${group.instanceTypes.join("/")} spot (mean)` : pool ? `${group.instanceTypes.join("/")} on-demand (cheapest)` : `${group.instanceTypes[0]} on-demand`;
+    const what = pool ? `NodePool ${pool.name}` : `node group ${role}`;
     const diskMonthly = group.diskSizeGiB * prices.ebsGp3GiBMonth;
     return [
-        { item: `node group ${role}`, detail: `${types}, ${money(hourly)}/h`, idleQuantity: idle, fullQuantity: group.maxSize, idleMonthly: idle * hourly * prices.hoursPerMonth, fullMonthly: group.maxSize * hourly * prices.hoursPerMonth, ...(note ? { note } : {}) },
-        { item: `node group ${role} volumes`, detail: `${group.diskSizeGiB} GiB gp3 per node, ${money(prices.ebsGp3GiBMonth)}/GiB-month`, idleQuantity: idle, fullQuantity: group.maxSize, idleMonthly: idle * diskMonthly, fullMonthly: group.maxSize * diskMonthly },
+        { item: what, detail: `${types}, ${money(hourly)}/h`, idleQuantity: idle, fullQuantity: maximum, idleMonthly: idle * hourly * prices.hoursPerMonth, fullMonthly: maximum * hourly * prices.hoursPerMonth, ...(notes.length ? { note: notes.join("; ") } : {}) },
+        { item: `${what} volumes`, detail: `${group.diskSizeGiB} GiB gp3 per node, ${money(prices.ebsGp3GiBMonth)}/GiB-month`, idleQuantity: idle, fullQuantity: maximum, idleMonthly: idle * diskMonthly, fullMonthly: maximum * diskMonthly },
     ];
 }

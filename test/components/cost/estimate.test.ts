@@ -8,7 +8,7 @@ import { defaultPrices, ec2Hourly, PriceTable } from "../../../components/cost/p
 import { instanceShape } from "../../../components/config/instanceTypes";
 import { componentPlan } from "../../../components/spark/scenarios";
 import { allocatable, nodesFor } from "../../../components/spark/sizing";
-import { awsStacks, inputs, ofType, stackConfig, stackRun } from "../../support";
+import { awsStacks, inputs, ofType, stackConfig, stackRun, stackRunWith } from "../../support";
 
 const cidrs = { cluster: { publicAccessCidrs: ["198.51.100.0/24"] } };
 const config = (stack: string, raw: Record<string, unknown> = {}): PlatformConfig =>
@@ -145,6 +145,27 @@ describe("cost estimate", () => {
         const e = estimate(local, tierDefaults("local").cost.prices);
         assert.deepEqual(e.lines, []);
         assert.equal(e.idleMonthly, 0);
+    });
+
+    it("prices Karpenter NodePools in place of the executor and GPU groups: empty at idle, maxNodes at full scale", async () => {
+        const c = config("prod", { cluster: { nodeProvisioner: "karpenter" } });
+        const e = estimate(c);
+        assert.equal(e.lines.some((l) => l.item === "node group executor" || l.item === "node group gpu"), false);
+        const exec = line(e, "NodePool spark-executor");
+        const gpu = line(e, "NodePool spark-gpu");
+        assert.deepEqual([exec.idleQuantity, exec.fullQuantity, gpu.idleQuantity, gpu.fullQuantity], [0, c.nodeGroups.executor.maxSize, 0, c.nodeGroups.gpu.maxSize]);
+        // Spot executors at the same mean as a managed spot group; the note names the on-demand fallback's price.
+        assert.equal(exec.fullMonthly, line(estimate(config("prod")), "node group executor").fullMonthly);
+        assert.match(exec.note ?? "", /falls back to on-demand when EC2 has no spot capacity for its types, from \$0\.770\/h/);
+        // An on-demand pool is priced at its cheapest type, Karpenter's lowest-price choice.
+        const mixedGpu = estimate(config("prod", { cluster: { nodeProvisioner: "karpenter" }, nodeGroups: { gpu: { instanceTypes: ["g5.2xlarge", "g6.2xlarge"] } } }));
+        assert.equal(line(mixedGpu, "NodePool spark-gpu").fullMonthly, Math.round(c.nodeGroups.gpu.maxSize * defaultPrices.ec2InstanceHourly["g6.2xlarge"] * 730 * 100) / 100);
+        assert.match(e.notCounted.join("\n"), /Karpenter's interruption queue/);
+        // The stack's NodePools are the ones priced.
+        const run = await stackRunWith("prod", { cluster: { ...stackConfig("prod").cluster, nodeProvisioner: "karpenter" } });
+        const pools = ofType(run, "kubernetes:karpenter.sh/v1:NodePool").map((p) => inputs<{ metadata: { name: string } }>(p).metadata.name).sort();
+        assert.deepEqual(pools, e.lines.filter((l) => l.item.startsWith("NodePool") && !l.item.endsWith("volumes")).map((l) => l.item.replace("NodePool ", "")).sort());
+        assert.deepEqual(run.outputs.costEstimate, e);
     });
 
     describe("agrees with the resources the program creates", () => {
