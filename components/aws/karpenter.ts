@@ -1,8 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { interruptionQueuePolicy, serviceTrustPolicy } from "./iamPolicies";
+import { interruptionQueuePolicy } from "./iamPolicies";
 import { interruptionMessageRetentionSeconds, interruptionRules, karpenterDiscoveryTag } from "./karpenterPlan";
-import { nodeRoleManagedPolicies } from "./nodeGroups";
+import { nodeRole } from "./nodeGroups";
 
 /** Inputs of KarpenterInfrastructure: the cluster and what its nodes are found by. */
 export interface KarpenterInfrastructureArgs {
@@ -43,18 +43,11 @@ export class KarpenterInfrastructure extends pulumi.ComponentResource {
         super("spark-k8s:aws:KarpenterInfrastructure", name, {}, opts);
         const parent = { parent: this };
 
-        const role = new aws.iam.Role(`${name}-node`, {
+        const { role, attachments } = nodeRole(name, {
+            partition: args.partition,
             namePrefix: `${args.platformId}-karpenter-node-`.slice(0, 38),
-            assumeRolePolicy: JSON.stringify(serviceTrustPolicy("ec2.amazonaws.com")),
             description: "Nodes Karpenter launches: join the cluster, pull images, VPC CNI, SSM",
         }, parent);
-        const attachments = nodeRoleManagedPolicies.map(
-            (policy) =>
-                new aws.iam.RolePolicyAttachment(`${name}-node-${policy}`, {
-                    role: role.name,
-                    policyArn: pulumi.interpolate`arn:${args.partition}:iam::aws:policy/${policy}`,
-                }, parent),
-        );
         // Managed node groups get their access entry from EKS; Karpenter's nodes need one made.
         const accessEntry = new aws.eks.AccessEntry(`${name}-node`, { clusterName: args.clusterName, principalArn: role.arn, type: "EC2_LINUX" }, parent);
 

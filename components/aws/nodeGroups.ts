@@ -54,6 +54,30 @@ export function nodeGroupPlan(role: NodeGroupRole, config: NodeGroupConfig): Nod
  */
 export const nodeRoleManagedPolicies = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly", "AmazonEKS_CNI_Policy", "AmazonSSMManagedInstanceCore"] as const;
 
+/**
+ * A node role (`<name>-node`) that EC2 instances assume, with nodeRoleManagedPolicies attached
+ * (`<name>-node-<policy>`); the attachments are what nodes must wait for before they join.
+ */
+export function nodeRole(
+    name: string,
+    args: { readonly partition: pulumi.Input<string>; readonly description: string; readonly namePrefix?: string },
+    opts: pulumi.CustomResourceOptions,
+): { role: aws.iam.Role; attachments: aws.iam.RolePolicyAttachment[] } {
+    const role = new aws.iam.Role(`${name}-node`, {
+        ...(args.namePrefix ? { namePrefix: args.namePrefix } : {}),
+        assumeRolePolicy: JSON.stringify(serviceTrustPolicy("ec2.amazonaws.com")),
+        description: args.description,
+    }, opts);
+    const attachments = nodeRoleManagedPolicies.map(
+        (policy) =>
+            new aws.iam.RolePolicyAttachment(`${name}-node-${policy}`, {
+                role: role.name,
+                policyArn: pulumi.interpolate`arn:${args.partition}:iam::aws:policy/${policy}`,
+            }, opts),
+    );
+    return { role, attachments };
+}
+
 /** Inputs of NodeGroups: the cluster, the node group config, subnets and key. */
 export interface NodeGroupsArgs {
     /** EKS cluster the nodes join. */
@@ -90,17 +114,7 @@ export class NodeGroups extends pulumi.ComponentResource {
     constructor(name: string, args: NodeGroupsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("spark-k8s:aws:NodeGroups", name, {}, opts);
         const parent = { parent: this };
-        const role = new aws.iam.Role(`${name}-node`, {
-            assumeRolePolicy: JSON.stringify(serviceTrustPolicy("ec2.amazonaws.com")),
-            description: "EKS worker nodes: join the cluster, pull images, VPC CNI, SSM",
-        }, parent);
-        const attachments = nodeRoleManagedPolicies.map(
-            (policy) =>
-                new aws.iam.RolePolicyAttachment(`${name}-node-${policy}`, {
-                    role: role.name,
-                    policyArn: pulumi.interpolate`arn:${args.partition}:iam::aws:policy/${policy}`,
-                }, parent),
-        );
+        const { role, attachments } = nodeRole(name, { partition: args.partition, description: "EKS worker nodes: join the cluster, pull images, VPC CNI, SSM" }, parent);
         this.nodeRoleArn = role.arn;
 
         for (const groupRole of ["system", "driver", "executor", "gpu"] as const) {
