@@ -12,7 +12,7 @@ import { parseArgs } from "util";
 import { diffLines } from "diff";
 import { secretMask } from "./harness";
 import { codeCell } from "./markdown";
-import { PlanJson, PlanResource, readPlanJson } from "./planSummary";
+import { PlanJson, PlanResource, readPlanJson, usd } from "./planSummary";
 import { CommandResult, failure, isResult, parseCommand, runMain, usageError } from "./cli";
 
 export const usage = `usage: npm run plan:diff -- BASE.json HEAD.json [--out FILE]
@@ -136,7 +136,6 @@ function cell(value: unknown, present: boolean): string {
 const resourceList = (title: string, list: readonly PlanResource[]) =>
     list.length === 0 ? [] : [`#### ${title} (${list.length})`, "", "| type | name |", "|---|---|", ...list.map((r) => `| \`${r.type}\` | ${r.name} |`), ""];
 
-const usd = (n: number) => `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 const change = (before: number, after: number) => {
     const delta = Math.round((after - before) * 100) / 100;
     return delta === 0 ? `${usd(after)} (no change)` : `${usd(before)} → ${usd(after)} (${delta > 0 ? "+" : "−"}${usd(Math.abs(delta))})`;

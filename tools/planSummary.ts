@@ -426,15 +426,16 @@ export function formatSummary(summary: PlanSummary): string {
     return lines.join("\n") + "\n";
 }
 
-const dollars = (n: number) => `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+/** US dollars as the plan and its diff print them: "$1,603.21". */
+export const usd = (n: number) => `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 
 /** The cost estimate as the plan prints it: one row per line item, idle and full scale, then totals and caveats. */
 function costSection(cost: CostEstimate): string[] {
     if (cost.lines.length === 0) return section("Cost (USD a month)", cost.notCounted.map((n) => `  ${n}`));
     const rows = [
         ["item", "detail", "idle", "idle $/month", "full", "full $/month"],
-        ...cost.lines.map((l) => [l.item, l.detail, String(l.idleQuantity), dollars(l.idleMonthly), String(l.fullQuantity), dollars(l.fullMonthly)]),
-        ["total", "", "", dollars(cost.idleMonthly), "", dollars(cost.fullMonthly)],
+        ...cost.lines.map((l) => [l.item, l.detail, String(l.idleQuantity), usd(l.idleMonthly), String(l.fullQuantity), usd(l.fullMonthly)]),
+        ["total", "", "", usd(cost.idleMonthly), "", usd(cost.fullMonthly)],
     ];
     const notes = cost.lines.filter((l) => l.note).map((l) => `  ${l.item}: ${l.note}`);
     return section(`Cost (USD a month; ${cost.prices.region} prices of ${cost.prices.recordedOn})`, [
