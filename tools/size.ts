@@ -9,6 +9,7 @@
 import * as path from "path";
 import { parseArgs } from "util";
 import { ConfigError } from "../components/config";
+import { emptyNodeGraceSeconds } from "../components/config/nodeRoles";
 import {
     defaultStartupSeconds,
     formatSeconds,
@@ -19,7 +20,6 @@ import {
     Rightsizing,
     RightsizingInputError,
     rightsize,
-    scaleDownUnneededSeconds,
 } from "../components/cost/rightsizing";
 import { CommandResult, failure, isResult, parseCommand, runMain, usageError } from "./cli";
 import { missingStackFile, repoRoot, stackConfig } from "./harness";
@@ -107,7 +107,7 @@ export function formatSizing(stack: string, r: Rightsizing, headline: "on-demand
         ["shuffle partitions", r.shufflePartitions === undefined ? "none (nothing shuffles)" : `${r.shufflePartitions} (spark.sql.shuffle.partitions; ${formatBytes(Math.round(r.dataBytes / r.shufflePartitions))} each)`],
         ["work", `${thousands(r.vcpuSeconds)} vCPU·s: ${r.passes.map((p) => `${p.operation} ${thousands(p.vcpuSeconds)} (${p.mbPerSecondPerVcpu} MB/s/vCPU)`).join(", ")}`],
         ["duration", `${formatSeconds(r.durationSeconds)}: ${formatSeconds(r.startupSeconds)} start-up + ${formatSeconds(r.computeSeconds)} computing (target ${formatSeconds(r.targetSeconds)})`],
-        ["billed per node", `${formatSeconds(r.billedSecondsPerNode)} (duration + ${formatSeconds(scaleDownUnneededSeconds)} before the autoscaler removes an idle node)`],
+        ["billed per node", `${formatSeconds(r.billedSecondsPerNode)} (duration + ${formatSeconds(emptyNodeGraceSeconds)} before the autoscaler removes an idle node)`],
         ["cost on demand", `${dollars(r.cost["on-demand"].total)} (${r.nodes} × $${r.cost["on-demand"].nodeHourly.toFixed(4)}/h, ${r.pricedInstanceType}, the dearest type of the group)`],
         ["cost on spot", `${dollars(r.cost.spot.total)} (${r.nodes} × $${r.cost.spot.nodeHourly.toFixed(4)}/h, ${Math.round(prices(r) * 100)} % of on demand, the price table's spot share)`],
         ["not counted", "the driver (it runs on the driver group, which is up anyway), storage and data transfer"],

@@ -11,7 +11,7 @@
  * suite validates the manifests against the v1.13.0 CRDs (integration/karpenter/crds.test.ts).
  */
 import { instanceShape, InstanceShape } from "../config/instanceTypes";
-import { capacityLabel, KarpenterRole, karpenterRoles, nodeRoleLabel, roleTaints, Taint } from "../config/nodeRoles";
+import { capacityLabel, emptyNodeGraceSeconds, KarpenterRole, karpenterRoles, nodeRoleLabel, roleTaints, Taint } from "../config/nodeRoles";
 import { NodeGroupConfig, NodeGroupsConfig } from "../config/schema";
 import { smallestCommonShape } from "../spark/sizing";
 
@@ -48,7 +48,7 @@ export type KarpenterCapacityType = "spot" | "on-demand";
 export const amiAlias = "al2023@latest";
 
 /** How long an idle or underutilized node stays before Karpenter consolidates it; the cluster-autoscaler waits as long. */
-export const consolidateAfter = "5m";
+export const consolidateAfter = `${emptyNodeGraceSeconds / 60}m`;
 
 /**
  * Pod annotation that keeps Karpenter from disrupting the pod's node voluntarily (consolidation,

@@ -37,3 +37,10 @@ export type KarpenterRole = (typeof karpenterRoles)[number];
 
 /** The extended resource the NVIDIA device plugin advertises and GPU containers claim. */
 export const gpuResource = "nvidia.com/gpu";
+
+/**
+ * How long an empty (or, with Karpenter, underutilized) node stays before the cluster-autoscaler
+ * (scale-down-unneeded-time) or Karpenter (consolidateAfter) removes it; the rightsizing
+ * calculator bills each node this long past the job.
+ */
+export const emptyNodeGraceSeconds = 300;

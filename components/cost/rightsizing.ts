@@ -9,6 +9,7 @@
  */
 import { ExecutorSizing, executorSizingForInstanceTypes } from "../spark/sizing";
 import { CapacityType } from "../config/schema";
+import { emptyNodeGraceSeconds } from "../config/nodeRoles";
 import { ec2Hourly, PriceTable } from "./prices";
 
 /** The operation classes the model knows a throughput for. */
@@ -50,9 +51,6 @@ export const throughput: Readonly<Record<OperationClass, ThroughputFigure>> = {
  * Spark image (about 60 s) and the executor JVMs' start. An estimate; --startup overrides it.
  */
 export const defaultStartupSeconds = 180;
-
-/** How long an idle node stays up: the Cluster Autoscaler's scale-down-unneeded-time (components/services/clusterAutoscaler.ts). */
-export const scaleDownUnneededSeconds = 300;
 
 /** The executor nodes' gp3 root volume at its default (minimum) throughput, 125 MiB/s: where shuffle files go. */
 export const gp3BaselineBytesPerSecond = 125 * 2 ** 20;
@@ -254,7 +252,7 @@ export function rightsize(input: RightsizingInput): Rightsizing {
     const computeSeconds = vcpuSeconds / (executors * executorVcpu);
     const durationSeconds = startupSeconds + computeSeconds;
     if (problem) problem += `; the fastest the group can do is ${formatSeconds(durationSeconds)} on ${nodes} nodes. Raise nodeGroups.executor.maxSize or relax --target.`;
-    const billedSecondsPerNode = durationSeconds + scaleDownUnneededSeconds;
+    const billedSecondsPerNode = durationSeconds + emptyNodeGraceSeconds;
 
     const shuffles = operations.some((o) => throughput[o].shuffles);
     // The model does not shrink data between passes, so the largest exchange is the whole input.

@@ -9,6 +9,7 @@
  * podDisruptionBudget, replicaCount).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { emptyNodeGraceSeconds } from "../config/nodeRoles";
 import { chartResources, containerSecurityContext, pinnedChart, podSecurityContext, systemNodeSelector } from "./charts";
 
 /** The cloud provider the chart drives; it also names the chart's workloads. */
@@ -46,7 +47,7 @@ export function clusterAutoscalerValues(a: ClusterAutoscalerValuesArgs): Record<
             "balance-similar-node-groups": true,
             expander: "least-waste",
             "skip-nodes-with-system-pods": false,
-            "scale-down-unneeded-time": "5m",
+            "scale-down-unneeded-time": `${emptyNodeGraceSeconds / 60}m`,
         },
         rbac: { create: true, serviceAccount: { create: true, name: a.serviceAccountName } },
         resources: chartResources("100m", "600Mi"),

@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import { emptyNodeGraceSeconds } from "../../../components/config/nodeRoles";
 import { instanceShape } from "../../../components/config/instanceTypes";
 import { defaultPrices, ec2Hourly } from "../../../components/cost/prices";
 import {
@@ -12,7 +13,6 @@ import {
     parseOperations,
     rightsize,
     RightsizingInput,
-    scaleDownUnneededSeconds,
     throughput,
 } from "../../../components/cost/rightsizing";
 import { clusterAutoscalerValues } from "../../../components/services/clusterAutoscaler";
@@ -211,7 +211,7 @@ describe("rightsizing: cost", () => {
         const dearest = Math.max(...prodGroup.instanceTypes.map((t) => ec2Hourly(defaultPrices, t, "on-demand")!));
         assert.equal(r.cost["on-demand"].nodeHourly, dearest);
         assert.equal(r.pricedInstanceType, "m7i.4xlarge");
-        assert.equal(r.billedSecondsPerNode, r.durationSeconds + scaleDownUnneededSeconds);
+        assert.equal(r.billedSecondsPerNode, r.durationSeconds + emptyNodeGraceSeconds);
         assert.ok(Math.abs(r.cost["on-demand"].total - (r.nodes * dearest * r.billedSecondsPerNode) / 3600) < 1e-9);
         assert.ok(Math.abs(r.cost.spot.total - r.cost["on-demand"].total * defaultPrices.spotShareOfOnDemand) < 1e-9);
     });
@@ -219,7 +219,7 @@ describe("rightsizing: cost", () => {
     it("bills the scale-down wait the platform's Cluster Autoscaler is configured with", () => {
         const values = clusterAutoscalerValues({ clusterName: "c", region: "eu-west-1", imageTag: "v1.33.0", serviceAccountName: "sa" });
         const wait = (values.extraArgs as Record<string, unknown>)["scale-down-unneeded-time"];
-        assert.equal(wait, `${scaleDownUnneededSeconds / 60}m`);
+        assert.equal(wait, `${emptyNodeGraceSeconds / 60}m`);
     });
 
     it("follows price overrides", () => {
