@@ -300,7 +300,7 @@ function localBase(config: PlatformConfig, plan: ComponentPlan, credentials: Cre
 /** The platform's base for its tier, plus the context the Kubernetes side is built from. */
 export async function createBase(config: PlatformConfig): Promise<Base> {
     const plan = componentPlan({ ...config.spark, tier: config.tier, minioEnabled: config.services.minio.enabled });
-    const credentials = new GeneratedCredentials(platformId(config), { passwordLength: config.secrets.passwordLength, names: credentialsNeeded(plan) }).values;
+    const credentials = new GeneratedCredentials(platformId(config), { passwordLength: config.secrets.passwordLength, names: credentialsNeeded(plan, config.services) }).values;
     return config.tier === "local" ? localBase(config, plan, credentials) : awsBase(config, plan, credentials);
 }
 

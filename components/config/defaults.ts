@@ -92,6 +92,12 @@ function base(): PlatformSettings {
             jupyterhub: { ...jupyterhub, adminUsers: [...jupyterhub.adminUsers], github: { ...jupyterhub.github } },
             minio: { enabled: false, storageGiB: 100 },
             postgres: { storageGiB: 20 },
+            observability: {
+                enabled: true,
+                prometheus: { retentionDays: 15, storageGiB: 100, replicas: 2 },
+                tracing: { enabled: true, retentionHours: 336, storageGiB: 50 },
+            },
+            backups: { enabled: true, schedule: "0 2 * * *" },
         },
         local: { kubeContext: "", storageClassName: "" },
     };
@@ -135,6 +141,8 @@ export function tierDefaults(tier: Tier): PlatformSettings {
                     metastore: { ...d.services.metastore, replicas: 1 },
                     minio: { enabled: true, storageGiB: 20 },
                     postgres: { storageGiB: 5 },
+                    // A laptop cluster has no room for the monitoring stack; a stack can switch it on.
+                    observability: { enabled: false, prometheus: { retentionDays: 2, storageGiB: 5, replicas: 1 }, tracing: { enabled: false, retentionHours: 24, storageGiB: 1 } },
                 },
             };
         case "staging":
@@ -168,6 +176,11 @@ export function tierDefaults(tier: Tier): PlatformSettings {
                     metastore: {
                         replicas: 2,
                         database: { ...d.services.metastore.database, instanceClass: "db.t4g.medium", allocatedStorageGiB: 50, multiAz: false, backupRetentionDays: 7 },
+                    },
+                    observability: {
+                        ...d.services.observability,
+                        prometheus: { retentionDays: 7, storageGiB: 50, replicas: 1 },
+                        tracing: { enabled: true, retentionHours: 72, storageGiB: 20 },
                     },
                 },
             };
@@ -203,6 +216,11 @@ export function tierDefaults(tier: Tier): PlatformSettings {
                     metastore: {
                         replicas: 1,
                         database: { ...d.services.metastore.database, instanceClass: "db.t4g.small", allocatedStorageGiB: 20, multiAz: false, backupRetentionDays: 3 },
+                    },
+                    observability: {
+                        ...d.services.observability,
+                        prometheus: { retentionDays: 3, storageGiB: 20, replicas: 1 },
+                        tracing: { enabled: true, retentionHours: 24, storageGiB: 10 },
                     },
                 },
             };

@@ -42,6 +42,8 @@ export const namespaces = {
     airflow: "airflow",
     minio: "minio",
     gpu: "nvidia-device-plugin",
+    /** kube-prometheus-stack, Tempo and the OpenTelemetry collector. */
+    monitoring: "monitoring",
 } as const;
 
 /** In-cluster service names and ports other components and example DAGs connect to. */

@@ -398,6 +398,33 @@ export const servicesSchema = strictObject({
     minio: strictObject({ enabled: boolean(), storageGiB: integer(1, 10000) }),
     /** In-cluster PostgreSQL (local tier). */
     postgres: strictObject({ storageGiB: integer(1, 1000) }),
+    /** Metrics, dashboards, alerts and traces: kube-prometheus-stack, Tempo and an OpenTelemetry collector. */
+    observability: strictObject({
+        /** Install the monitoring stack; off by default on the local tier. */
+        enabled: boolean(),
+        prometheus: strictObject({
+            /** Days Prometheus keeps samples. */
+            retentionDays: integer(1, 365),
+            /** Size of each Prometheus replica's volume. */
+            storageGiB: integer(5, 10000),
+            /** Prometheus and Alertmanager replicas; 2 or more in prod. */
+            replicas: integer(1, 3),
+        }),
+        tracing: strictObject({
+            /** Install Tempo and the OpenTelemetry collector, and send Airflow's traces to them. */
+            enabled: boolean(),
+            /** Hours Tempo keeps traces. */
+            retentionHours: integer(1, 8760),
+            /** Size of Tempo's volume. */
+            storageGiB: integer(1, 10000),
+        }),
+    }),
+    /** Daily dumps of the Metastore and Airflow databases to the backups bucket; retention is storage.backupRetentionDays. */
+    backups: strictObject({
+        enabled: boolean(),
+        /** When the backup CronJob runs: five cron fields, in UTC. */
+        schedule: pattern(/^(\S+\s+){4}\S+$/, "five cron fields such as 0 2 * * *"),
+    }),
 });
 
 /** Settings only the local tier reads. */
@@ -436,6 +463,8 @@ export type CostConfig = z.infer<typeof costSchema>;
 export type SparkConfig = z.infer<typeof sparkSchema>;
 export type ServicesConfig = z.infer<typeof servicesSchema>;
 export type JupyterHubConfig = ServicesConfig["jupyterhub"];
+export type ObservabilityConfig = ServicesConfig["observability"];
+export type BackupsConfig = ServicesConfig["backups"];
 export type LocalConfig = z.infer<typeof localSchema>;
 export type PlatformSettings = z.infer<typeof platformSchema>;
 

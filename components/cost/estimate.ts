@@ -107,7 +107,7 @@ export function costEstimate(config: PlatformConfig, prices: PriceTable): CostEs
     fixed("RDS storage (gp3)", `${db.allocatedStorageGiB} GiB${db.multiAz ? " Multi-AZ" : ""}, ${money(prices.rdsGp3GiBMonth * azFactor)}/GiB-month`, db.allocatedStorageGiB, prices.rdsGp3GiBMonth * azFactor,
         "allocated size; storage autoscaling may grow it up to four times");
     fixed("KMS keys", `platform key, ${money(prices.kmsKeyMonth)}/month`, 1, prices.kmsKeyMonth);
-    const secrets = credentialsNeeded(plan).length;
+    const secrets = credentialsNeeded(plan, config.services).length;
     fixed("Secrets Manager secrets", `generated credentials, ${money(prices.secretsManagerSecretMonth)}/month each`, secrets, prices.secretsManagerSecretMonth);
 
     const rounded = lines.map((l) => ({ ...l, idleMonthly: round2(l.idleMonthly), fullMonthly: round2(l.fullMonthly) }));

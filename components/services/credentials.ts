@@ -36,6 +36,7 @@ export const generatedSecrets = {
     },
     airflowAdmin: { slug: "airflow-admin", description: "Airflow UI administrator (FAB auth manager), created by the chart's create-user Job", fields: { username: fixed("admin"), password } },
     minioRoot: { slug: "minio-root", description: "MinIO root user", fields: { username: fixed("minio-root"), password } },
+    grafanaAdmin: { slug: "grafana-admin", description: "Grafana administrator of the monitoring stack", fields: { username: fixed("admin"), password } },
 } as const satisfies Record<string, GeneratedSecretSpec>;
 
 export type GeneratedSecretName = keyof typeof generatedSecrets;
@@ -46,14 +47,19 @@ export type CredentialValues = Readonly<Partial<Record<GeneratedSecretName, pulu
 /**
  * The credentials the components of a plan read (and on AWS keep in Secrets Manager): the database
  * administrator and the metastore's role always, Airflow's keys, admin and role with Airflow, the
- * MinIO root user with MinIO. Nothing is generated for a component the stack does not install.
+ * MinIO root user with MinIO, Grafana's administrator with the monitoring stack. Nothing is
+ * generated for a component the stack does not install.
  */
-export function credentialsNeeded(plan: { readonly airflow: { readonly enabled: boolean }; readonly minio: boolean }): GeneratedSecretName[] {
+export function credentialsNeeded(
+    plan: { readonly airflow: { readonly enabled: boolean }; readonly minio: boolean },
+    services: { readonly observability: { readonly enabled: boolean } },
+): GeneratedSecretName[] {
     return [
         "databaseAdmin",
         "metastoreDatabase",
         ...(plan.airflow.enabled ? (["airflowDatabase", "airflow", "airflowAdmin"] as const) : []),
         ...(plan.minio ? (["minioRoot"] as const) : []),
+        ...(services.observability.enabled ? (["grafanaAdmin"] as const) : []),
     ];
 }
 

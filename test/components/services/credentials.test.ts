@@ -12,8 +12,8 @@ describe("generated secrets", () => {
     });
 
     it("generates only what the plan's components read: Airflow's with Airflow, MinIO's with MinIO", () => {
-        assert.deepEqual(credentialsNeeded({ airflow: { enabled: false }, minio: false }), ["databaseAdmin", "metastoreDatabase"]);
-        assert.deepEqual(credentialsNeeded({ airflow: { enabled: true }, minio: true }), ["databaseAdmin", "metastoreDatabase", "airflowDatabase", "airflow", "airflowAdmin", "minioRoot"]);
+        assert.deepEqual(credentialsNeeded({ airflow: { enabled: false }, minio: false }, { observability: { enabled: false } }), ["databaseAdmin", "metastoreDatabase"]);
+        assert.deepEqual(credentialsNeeded({ airflow: { enabled: true }, minio: true }, { observability: { enabled: true } }), ["databaseAdmin", "metastoreDatabase", "airflowDatabase", "airflow", "airflowAdmin", "minioRoot", "grafanaAdmin"]);
         assert.throws(() => credential({}, "minioRoot", "MinIO"), /MinIO reads the minioRoot credential, which this stack does not generate/);
     });
 });
