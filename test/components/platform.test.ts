@@ -300,10 +300,10 @@ describe("whole stacks under mocks", function () {
         it("stores each generated credential in Secrets Manager under the platform key, the value a Pulumi secret", async () => {
             const run = await stackRun("prod");
             const secrets = ofType(run, T.secret);
-            // prod runs Airflow but no MinIO: no MinIO root user is generated or stored.
-            assert.deepEqual(secrets.map((s) => inputs(s).name).sort(), ["spark-prod/airflow", "spark-prod/airflow-admin", "spark-prod/airflow-db", "spark-prod/database-admin", "spark-prod/metastore-db"]);
-            const notebooksOnly = ofType(await stackRunWith("prod", { spark: { scenarios: ["jupyter-connect-k8s"] } }), T.secret).map((s) => inputs(s).name).sort();
-            assert.deepEqual(notebooksOnly, ["spark-prod/database-admin", "spark-prod/metastore-db"], "nothing for Airflow when no scenario runs it");
+            // prod runs Airflow and the monitoring stack but no MinIO: no MinIO root user is generated or stored.
+            assert.deepEqual(secrets.map((s) => inputs(s).name).sort(), ["spark-prod/airflow", "spark-prod/airflow-admin", "spark-prod/airflow-db", "spark-prod/database-admin", "spark-prod/grafana-admin", "spark-prod/metastore-db"]);
+            const notebooksOnly = ofType(await stackRunWith("prod", { spark: { scenarios: ["jupyter-connect-k8s"] }, services: { observability: { enabled: false } } }), T.secret).map((s) => inputs(s).name).sort();
+            assert.deepEqual(notebooksOnly, ["spark-prod/database-admin", "spark-prod/metastore-db"], "nothing for Airflow or Grafana when neither is installed");
             for (const s of secrets) {
                 assert.equal(inputs(s).kmsKeyId, kmsKeyArn(run));
                 assert.equal(inputs(s).recoveryWindowInDays, 30);

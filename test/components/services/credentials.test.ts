@@ -7,11 +7,11 @@ describe("generated secrets", () => {
     });
 
     it("knows the credentials of the components the platform installs, and no other", () => {
-        assert.deepEqual(Object.keys(generatedSecrets).sort(), ["airflow", "airflowAdmin", "airflowDatabase", "databaseAdmin", "metastoreDatabase", "minioRoot"]);
+        assert.deepEqual(Object.keys(generatedSecrets).sort(), ["airflow", "airflowAdmin", "airflowDatabase", "databaseAdmin", "grafanaAdmin", "metastoreDatabase", "minioRoot"]);
         assert.equal(generatedSecrets.airflow.fields.fernetKey.kind, "fernetKey");
     });
 
-    it("generates only what the plan's components read: Airflow's with Airflow, MinIO's with MinIO", () => {
+    it("generates only what the plan's components read: Airflow's with Airflow, MinIO's with MinIO, Grafana's with the monitoring stack", () => {
         assert.deepEqual(credentialsNeeded({ airflow: { enabled: false }, minio: false }, { observability: { enabled: false } }), ["databaseAdmin", "metastoreDatabase"]);
         assert.deepEqual(credentialsNeeded({ airflow: { enabled: true }, minio: true }, { observability: { enabled: true } }), ["databaseAdmin", "metastoreDatabase", "airflowDatabase", "airflow", "airflowAdmin", "minioRoot", "grafanaAdmin"]);
         assert.throws(() => credential({}, "minioRoot", "MinIO"), /MinIO reads the minioRoot credential, which this stack does not generate/);
