@@ -70,6 +70,9 @@ export const serviceEndpoints = {
     jupyterhubHub: { name: "hub", namespace: namespaces.jupyterhub, port: 8081 },
 } as const;
 
+/** The CronJob that dumps the platform's databases to the backups bucket; alert rules watch its Jobs. */
+export const databaseBackupJob = { name: "database-backup", namespace: namespaces.platform } as const;
+
 /** The label every Spark Connect server pod carries; network rules select the servers by it. */
 export const connectServerLabel = { "app.kubernetes.io/component": "spark-connect" } as const;
 
