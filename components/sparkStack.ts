@@ -31,6 +31,9 @@ import { Minio } from "./services/minio";
 import { NvidiaDevicePlugin, nvidiaDevicePluginExemption } from "./services/nvidiaDevicePlugin";
 import { InClusterPostgres } from "./services/postgres";
 import { SparkOperator } from "./services/sparkOperator";
+import { Monitoring, monitoringGrafanaService, nodeExporterExemption } from "./services/monitoring";
+import { otlpHttpEndpoint, tempoQueryUrl, Tracing } from "./services/tracing";
+import { platformMonitors } from "./observability/platformMonitors";
 
 /** Where the platform's Spark images keep the GPU discovery script (images/spark-rapids). */
 export const gpuDiscoveryScript = "/opt/spark/scripts/getGpusResources.sh";
@@ -347,6 +350,9 @@ function createServices(
         endpoints.jupyterhub = `http://proxy-public.${namespaces.jupyterhub}.svc.cluster.local`;
     }
 
+    const observability = c.services.observability;
+    const tracing = observability.enabled && observability.tracing.enabled;
+
     if (plan.airflow.enabled) {
         const ns = platformNamespace(ctx, parent, namespaces.airflow);
         // The Connect DAGs use the first backend Airflow's scenarios list (k8s before standalone).
@@ -368,10 +374,30 @@ function createServices(
             }),
             nodeGroups,
             serviceAccountName: serviceIdentities.airflow.serviceAccount,
+            observability: observability.enabled ? { statsd: true, otlpEndpoint: tracing ? otlpHttpEndpoint : undefined } : undefined,
             // Airflow's Roles live in the job namespaces, so those must exist first.
             dependsOn: [ns, databaseInit.job, ...minioReady, ...shared.jobNamespaces],
         }, opts);
         endpoints.airflow = `http://${serviceHost(serviceEndpoints.airflowApiServer)}:${serviceEndpoints.airflowApiServer.port}`;
+    }
+
+    if (observability.enabled) {
+        const monitoringNs = platformNamespace(ctx, parent, namespaces.monitoring);
+        const nodeExporterNs = platformNamespace(ctx, parent, namespaces.nodeExporter, nodeExporterExemption);
+        if (tracing) {
+            new Tracing("tracing", { ...observability.tracing, storageClassName: ctx.storageClassName, nodeGroups, dependsOn: [monitoringNs] }, opts);
+        }
+        new Monitoring("monitoring", {
+            ...observability.prometheus,
+            storageClassName: ctx.storageClassName,
+            nodeGroups,
+            tempoUrl: tracing ? tempoQueryUrl : undefined,
+            grafanaAdmin: credential(ctx.credentials, "grafanaAdmin", "Grafana"),
+            objects: platformMonitors({ sparkOperator: plan.sparkOperator, airflow: plan.airflow.enabled, minio: plan.minio }),
+            dashboards: {},
+            dependsOn: [monitoringNs, nodeExporterNs],
+        }, opts);
+        endpoints.grafana = `http://${monitoringGrafanaService}.${namespaces.monitoring}.svc.cluster.local`;
     }
     return { endpoints };
 }

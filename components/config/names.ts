@@ -44,6 +44,8 @@ export const namespaces = {
     gpu: "nvidia-device-plugin",
     /** kube-prometheus-stack, Tempo and the OpenTelemetry collector. */
     monitoring: "monitoring",
+    /** node-exporter alone: it reads the host, so its namespace enforces the privileged level. */
+    nodeExporter: "node-exporter",
 } as const;
 
 /** In-cluster service names and ports other components and example DAGs connect to. */

@@ -32,7 +32,7 @@
  * Chart features switched off, and why:
  * - redis, flower: Celery only; the KubernetesExecutor needs neither.
  * - pgbouncer: off by default; one scheduler and few components do not need pooling.
- * - statsd: an extra exporter the executor does not need; metrics belong to the observability stack.
+ * - statsd: only with the monitoring stack, whose PodMonitor scrapes it (airflowValues' observability).
  * - postgresql: the platform's own server (RDS or the local tier's) holds the metadata database.
  * - Helm hooks on the migration and create-user jobs: Pulumi applies the rendered objects itself;
  *   the create-user Job retries (restartPolicy OnFailure) until the migration has made the tables.
@@ -148,7 +148,20 @@ export interface AirflowValuesArgs {
     readonly serviceAccountName: string;
     /** Airflow Variables every Airflow pod gets as AIRFLOW_VAR_<NAME> (see exampleDagVariables). */
     readonly variables?: Readonly<Record<string, pulumi.Input<string>>>;
+    /** With the monitoring stack: metrics through the chart's StatsD exporter, and traces to an OTLP/HTTP endpoint. */
+    readonly observability?: AirflowObservability;
 }
+
+/** What Airflow reports to the monitoring stack. */
+export interface AirflowObservability {
+    /** Run the chart's StatsD exporter (Airflow's metrics in Prometheus format, scraped by a PodMonitor). */
+    readonly statsd: boolean;
+    /** Where Airflow exports its OpenTelemetry traces (OTLP over HTTP); no traces when undefined. */
+    readonly otlpEndpoint?: string;
+}
+
+/** The UID of the chart's StatsD exporter image (nobody). */
+const statsdUserId = 65534;
 
 /** The environment variable through which Airflow reads a Variable (its EnvironmentVariablesBackend). */
 export function variableEnvName(variable: string): string {
@@ -245,10 +258,19 @@ export function airflowValues(args: AirflowValuesArgs): Record<string, unknown> 
         waitForMigrations,
     });
 
+    const traces = args.observability?.otlpEndpoint;
     // The storage connection: plain env on S3 (region only), from a Secret on MinIO (it holds the keys).
     const env = [
         ...(args.storage.kind === "s3" ? [{ name: connectionEnvName, value: JSON.stringify({ conn_type: "aws", extra: { region_name: args.storage.region } }) }] : []),
         ...Object.entries(args.variables ?? {}).map(([variable, value]) => ({ name: variableEnvName(variable), value })),
+        // Airflow's [traces] exporter reads the standard OpenTelemetry SDK variables, which supersede its otel_host/otel_port.
+        ...(traces
+            ? [
+                  { name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: traces },
+                  { name: "OTEL_EXPORTER_OTLP_PROTOCOL", value: "http/protobuf" },
+                  { name: "OTEL_SERVICE_NAME", value: "airflow" },
+              ]
+            : []),
     ];
     const storageEnv = {
         ...(env.length > 0 ? { env } : {}),
@@ -281,10 +303,17 @@ export function airflowValues(args: AirflowValuesArgs): Record<string, unknown> 
         config: {
             core: { load_examples: "False", auth_manager: fabAuthManager },
             logging: { remote_logging: "True", remote_base_log_folder: remoteLogFolder(args.storage), remote_log_conn_id: remoteLogConnectionId },
+            ...(traces ? { traces: { otel_on: "True" } } : {}),
         },
         postgresql: { enabled: false },
         redis: { enabled: false },
-        statsd: { enabled: false },
+        statsd: args.observability?.statsd
+            ? {
+                  enabled: true,
+                  resources: chartResources("50m", "64Mi", "128Mi"),
+                  securityContexts: { pod: podSecurityContext(statsdUserId), container: containerSecurityContext({ readOnlyRootFilesystem: true, runAsUser: statsdUserId, runAsGroup: statsdUserId }) },
+              }
+            : { enabled: false },
         pgbouncer: { enabled: false },
         flower: { enabled: false },
         cleanup: { enabled: false },
@@ -412,6 +441,8 @@ export interface AirflowArgs {
     /** Service account with the EKS Pod Identity association; defaults to "airflow". */
     readonly serviceAccountName?: string;
     /** What every object waits for: the Airflow and job namespaces and the metadata database. */
+    /** What Airflow reports to the monitoring stack; nothing when undefined. */
+    readonly observability?: AirflowObservability;
     readonly dependsOn?: pulumi.Resource[];
 }
 
@@ -530,6 +561,7 @@ export class Airflow extends pulumi.ComponentResource {
                     secretNames: names,
                     serviceAccountName,
                     variables: args.variables,
+                    observability: args.observability,
                 }),
             },
             { parent: this, dependsOn: [...dependsOn, ...(args.dependsOn ?? [])] },

@@ -54,6 +54,13 @@ export const charts = {
      * Kubernetes 1.33 to 1.36 (karpenterKubernetesVersions). Only with cluster.nodeProvisioner "karpenter".
      */
     karpenter: { chart: "karpenter", version: "1.13.0", repo: "oci://public.ecr.aws/karpenter" },
+    /**
+     * kube-prometheus-stack 81.4.5: Prometheus Operator v0.88.0, kube-state-metrics chart 7.1.0,
+     * prometheus-node-exporter 4.51.0, grafana 10.5.12 (its Chart.yaml). Only with services.observability.enabled.
+     */
+    kubePrometheusStack: { chart: "kube-prometheus-stack", version: "81.4.5", repo: "https://prometheus-community.github.io/helm-charts" },
+    /** Grafana Tempo in single-binary mode; 1.10.1 ships Tempo 2.5.0. Only with services.observability.tracing.enabled. */
+    tempo: { chart: "tempo", version: "1.10.1", repo: "https://grafana.github.io/helm-charts" },
 } as const satisfies Record<string, ChartRef>;
 
 export type ChartName = keyof typeof charts;

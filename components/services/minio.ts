@@ -153,7 +153,8 @@ export class Minio extends pulumi.ComponentResource {
                                 image,
                                 command: ["minio"],
                                 args: ["server", minioDataPath, "--address", `:${e.port}`, "--console-address", `:${e.consolePort}`, "--certs-dir", "/tmp/certs"],
-                                env: [...rootEnv, { name: "HOME", value: "/tmp" }],
+                                // Prometheus scrapes /minio/v2/metrics/cluster without a bearer token; the API itself still needs keys.
+                                env: [...rootEnv, { name: "HOME", value: "/tmp" }, { name: "MINIO_PROMETHEUS_AUTH_TYPE", value: "public" }],
                                 ports: ports.map((p) => ({ name: p.name, containerPort: p.port })),
                                 volumeMounts: [{ name: "data", mountPath: minioDataPath }],
                                 resources: args.resources ?? { requests: { cpu: "100m", memory: "512Mi" }, limits: { memory: "1Gi" } },

@@ -15,6 +15,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { chartResources, pinnedChart, containerSecurityContext, podSecurityContext, systemNodeSelector } from "./charts";
 
+/** The Helm release; the chart labels the controller pods app.kubernetes.io/instance with it. */
+export const sparkOperatorRelease = "spark-operator";
+
 /** The spark user of the operator image (it is built on the apache/spark image). */
 export const sparkOperatorUserId = 185;
 
@@ -74,7 +77,7 @@ export class SparkOperator extends pulumi.ComponentResource {
 
     constructor(name: string, args: SparkOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
         super("spark-k8s:services:SparkOperator", name, {}, opts);
-        this.chart = pinnedChart(name, "sparkOperator", { name: "spark-operator", namespace: args.namespace, values: sparkOperatorValues(args) }, { parent: this, dependsOn: args.dependsOn });
+        this.chart = pinnedChart(name, "sparkOperator", { name: sparkOperatorRelease, namespace: args.namespace, values: sparkOperatorValues(args) }, { parent: this, dependsOn: args.dependsOn });
         this.registerOutputs({});
     }
 }

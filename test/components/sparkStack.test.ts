@@ -3,7 +3,7 @@ import { configHashAnnotation, inputsHashAnnotation } from "../../components/kub
 import { parseSparkDefaults } from "../../components/spark/sparkDefaults";
 import { executorTaint, gpuTaint } from "../../components/config/nodeRoles";
 import { mockAccountId, mockDigest, RecordedResource, StackRun, unwrapSecrets } from "../../tools/harness";
-import { validateK8sObject } from "../support/k8sSchema";
+import { validatedHere, validateK8sObject } from "../support/k8sSchema";
 import { inputs, ofType, stackRun, stackRunWith } from "../support";
 
 type Toleration = { key: string; value?: string; effect?: string };
@@ -51,7 +51,7 @@ describe("the Spark stack", function () {
 
         it(`${stack}: every Kubernetes object the program writes is valid against the Kubernetes OpenAPI schema`, async () => {
             const run = await stackRun(stack);
-            const objects = run.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:helm.sh"));
+            const objects = run.resources.filter((r) => r.custom && validatedHere(r.type));
             assert.ok(objects.length > 10);
             for (const r of objects) {
                 const errors = validateK8sObject(unwrapSecrets(r.inputs));

@@ -81,3 +81,14 @@ export function validateK8sObject(obj: unknown): string[] {
         return (errors as { instancePath?: string; message?: string }[]).map((err) => `${err.instancePath || "/"} ${err.message ?? "is invalid"}`);
     }
 }
+
+/**
+ * API groups of custom resources the program writes whose schemas are not here; the integration
+ * suite validates them against the CRDs of the pinned operator (integration/observability/crds.test.ts).
+ */
+export const crdGroupsValidatedInIntegration: readonly string[] = ["monitoring.coreos.com"];
+
+/** A recorded resource type (kubernetes:<group>/<version>:<Kind>) this module validates: Kubernetes objects, not Helm charts or those CRDs. */
+export function validatedHere(type: string): boolean {
+    return type.startsWith("kubernetes:") && !type.startsWith("kubernetes:helm.sh") && !crdGroupsValidatedInIntegration.some((g) => type.startsWith(`kubernetes:${g}/`));
+}
