@@ -13,8 +13,8 @@
  * log4j 2.20.0), so the spark-runtime image adds log4j-layout-template-json at exactly that
  * version (images/spark-runtime/Dockerfile, SPARK35_LOG4J_VERSION in images/versions.env).
  *
- * Spark 4.x's own JSON output (spark.log.structuredLogging.enabled, default false in 4.0 through
- * 4.3) only applies when log4j2 is otherwise unconfigured; with this file present Spark keeps it.
+ * Spark 4.x's own JSON output (spark.log.structuredLogging.enabled, default false in released 4.x;
+ * it writes to stderr) only applies when log4j2 is otherwise unconfigured; with this file Spark keeps ours.
  * The key is still switched on for 4.x lines, because it also decides whether Spark's log
  * statements put their structured fields (executor_id, task_name, stage_id, ...) in the MDC.
  */
