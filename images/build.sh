@@ -151,7 +151,7 @@ for target in "${targets[@]}"; do
             is_line "$line" || { echo "unknown target '${target}'; expected one of: ${all_targets[*]}" >&2; exit 2; }
             tag_key="SPARK_RUNTIME_$(suffix "$line")_TAG"
             args=()
-            while IFS= read -r pair; do args+=("$pair"); done < <(line_args "$line" BASE_IMAGE VERSION PYTHON_VERSION HADOOP_VERSION AWS_SDK_VERSION ANALYTICS_ACCELERATOR_VERSION)
+            while IFS= read -r pair; do args+=("$pair"); done < <(line_args "$line" BASE_IMAGE VERSION PYTHON_VERSION HADOOP_VERSION AWS_SDK_VERSION ANALYTICS_ACCELERATOR_VERSION LOG4J_VERSION)
             build spark-runtime "${!tag_key}" spark-runtime/Dockerfile \
                 "SPARK_LINE=${line}" "${fetch_args[@]}" "${args[@]}" "ICEBERG_VERSION=${ICEBERG_VERSION}" ;;
         spark-rapids)

@@ -59,6 +59,13 @@ export const airflowUserId = 50000;
 export const gitSyncUserId = 65533;
 /** Chart 1.20 and later no longer support older Airflow releases. */
 export const minimumAirflowVersion = "2.11.0";
+
+/**
+ * The first Airflow with [logging] json_logs (3.2.0): every log line its processes write (scheduler,
+ * API server and its access log, DAG processor, triggerer, the task pods' own output) is one JSON
+ * object. Task logs (the log files shipped to the bucket) are JSON lines in every Airflow 3.
+ */
+export const jsonLogsSince = "3.2.0";
 /** The production auth manager of Airflow 3, from the FAB provider (the official image ships it). */
 export const fabAuthManager = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager";
 /** Where the create-user Job finds the admin's username and password files. */
@@ -302,7 +309,12 @@ export function airflowValues(args: AirflowValuesArgs): Record<string, unknown> 
         allowPodLaunching: true,
         config: {
             core: { load_examples: "False", auth_manager: fabAuthManager },
-            logging: { remote_logging: "True", remote_base_log_folder: remoteLogFolder(args.storage), remote_log_conn_id: remoteLogConnectionId },
+            logging: {
+                remote_logging: "True",
+                remote_base_log_folder: remoteLogFolder(args.storage),
+                remote_log_conn_id: remoteLogConnectionId,
+                ...(compareVersions(version, jsonLogsSince) >= 0 ? { json_logs: "True" } : {}),
+            },
             ...(traces ? { traces: { otel_on: "True" } } : {}),
         },
         postgresql: { enabled: false },

@@ -10,6 +10,7 @@ import { SparkBackend } from "./scenarios";
 import { connectPodRequests } from "./pinnedPods";
 import { cpuQuantity } from "../kubernetes/quantity";
 import { rolloutAnnotations } from "../kubernetes/rollout";
+import { sparkLoggingFiles, structuredLoggingConf } from "./logging";
 
 /** Where the platform mounts Spark's configuration inside its containers. */
 export const sparkConfDir = "/etc/spark-k8s";
@@ -98,7 +99,13 @@ export class SparkConnect extends pulumi.ComponentResource {
         const conf = new k8s.core.v1.ConfigMap(name, {
             metadata: { name: `${endpoint.name}-conf`, namespace: args.namespace, labels },
             data: pulumi.all([args.sparkConf, args.executorTemplate]).apply(([sparkConf, template]) => ({
-                "spark-defaults.conf": renderSparkDefaults({ ...sparkConf, "spark.driver.memory": sparkMemory(connectDriverHeapMiB(args.driver.memoryMiB)) }),
+                "spark-defaults.conf": renderSparkDefaults({
+                    ...structuredLoggingConf(args.version),
+                    ...sparkConf,
+                    "spark.driver.memory": sparkMemory(connectDriverHeapMiB(args.driver.memoryMiB)),
+                }),
+                // The driver logs JSON to stdout, and copies this file into its executors' SPARK_CONF_DIR (./logging).
+                ...sparkLoggingFiles(),
                 ...(template ? { "executor-pod-template.yaml": JSON.stringify(template, null, 2) } : {}),
             })),
         }, parent);

@@ -7,6 +7,7 @@ import { rolloutAnnotations } from "../kubernetes/rollout";
 import { sparkConfDir, sparkDefaultsPath } from "./connect";
 import { sparkWritablePaths } from "./podTemplates";
 import { renderSparkDefaults } from "./sparkDefaults";
+import { sparkLoggingFiles } from "./logging";
 
 /**
  * The History Server's configuration: the S3A settings of the jobs that wrote the logs (taken from
@@ -50,7 +51,7 @@ export class HistoryServer extends pulumi.ComponentResource {
         new k8s.core.v1.ServiceAccount(name, { metadata: { name: args.serviceAccountName, namespace: args.namespace, labels }, automountServiceAccountToken: false }, parent);
         const conf = new k8s.core.v1.ConfigMap(name, {
             metadata: { name: `${e.name}-conf`, namespace: args.namespace, labels },
-            data: pulumi.output(args.sparkConf).apply((c) => ({ "spark-defaults.conf": renderSparkDefaults(c) })),
+            data: pulumi.output(args.sparkConf).apply((c) => ({ "spark-defaults.conf": renderSparkDefaults(c), ...sparkLoggingFiles() })),
         }, parent);
         const http = (initialDelaySeconds: number) => ({ httpGet: { path: "/", port: e.port }, initialDelaySeconds, periodSeconds: 15, failureThreshold: 6 });
         new k8s.apps.v1.Deployment(name, {

@@ -10,6 +10,7 @@ import { renderSparkDefaults, sparkMemory } from "./sparkDefaults";
 import { rolloutAnnotations } from "../kubernetes/rollout";
 import { standalonePodRequests } from "./pinnedPods";
 import { cpuQuantity } from "../kubernetes/quantity";
+import { sparkLoggingFiles, structuredLoggingConf } from "./logging";
 
 /**
  * The master's stable DNS name: pod 0 of its StatefulSet behind a headless Service. The master
@@ -68,7 +69,8 @@ export class SparkStandalone extends pulumi.ComponentResource {
         const masterMemory = `${requests.master.memoryMiB / 1024}Gi`;
         const conf = new k8s.core.v1.ConfigMap(name, {
             metadata: { name: `${m.name}-conf`, namespace: args.namespace, labels: partOf },
-            data: pulumi.output(args.sparkConf).apply((c) => ({ "spark-defaults.conf": renderSparkDefaults(c) })),
+            // Workers start executors with their own SPARK_CONF_DIR: executors log JSON too, to the stdout file of their work dir.
+            data: pulumi.output(args.sparkConf).apply((c) => ({ "spark-defaults.conf": renderSparkDefaults({ ...structuredLoggingConf(args.version), ...c }), ...sparkLoggingFiles() })),
         }, parent);
         const confVolume = { volumes: [{ name: "spark-conf", configMap: { name: conf.metadata.name } }] };
         const confMount = [{ name: "spark-conf", mountPath: sparkConfDir, readOnly: true }];

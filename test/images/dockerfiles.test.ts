@@ -72,10 +72,16 @@ describe("platform Dockerfiles", () => {
                 ...(iceberg && sdkV1 ? [`org.apache.iceberg:iceberg-aws-bundle:${v("ICEBERG_VERSION")}`] : []),
                 ...(iceberg && !sdkV1 ? [`software.amazon.awssdk:url-connection-client:${sdk}`] : []),
                 ...(accelerator ? [`software.amazon.s3.analyticsaccelerator:analyticsaccelerator-s3:${accelerator}`] : []),
+                // The JSON log layout (components/spark/logging.ts): 4.x distributions ship it, 3.5 does not.
+                ...(line.startsWith("3.") ? [`org.apache.logging.log4j:log4j-layout-template-json:${lineValue(line, "LOG4J_VERSION")}`] : []),
             ].sort();
             assert.deepEqual(fetched, expected, line);
             // hadoop-aws 3.4.2 and later depend on the analytics accelerator (3.5.0 reads through it by default).
             assert.equal(accelerator !== undefined, !lineValue(line, "HADOOP_VERSION").startsWith("3.3."), `${line}: analytics accelerator`);
+            // The layout runs only beside log4j-core of its own version: the runtime stage checks the jar it relies on.
+            const runtime = stage(`runtime-${line}`);
+            const log4j = lineValue(line, "LOG4J_VERSION");
+            assert.ok(runtime.includes(line.startsWith("3.") ? `/opt/spark/jars/log4j-core-${log4j}.jar` : `/opt/spark/jars/log4j-layout-template-json-${log4j}.jar`), `${line}: runtime stage checks log4j ${log4j}`);
         }
     });
 

@@ -109,6 +109,13 @@ describe("services: Airflow values", () => {
         assert.ok(!JSON.stringify(values).includes("endpoint_url"));
     });
 
+    it("logs JSON lines from every Airflow process from 3.2.0 ([logging] json_logs), and leaves older releases as they are", () => {
+        assert.equal(at(airflowValues(base), "config.logging.json_logs"), "True");
+        assert.equal(at(airflowValues({ ...base, image: "spark-k8s/airflow:3.2.0-p1" }), "config.logging.json_logs"), "True");
+        assert.equal(at(airflowValues({ ...base, image: "spark-k8s/airflow:3.1.8-p1" }), "config.logging.json_logs"), undefined);
+        assert.equal(at(airflowValues({ ...base, image: "spark-k8s/airflow:2.11.0-p1" }), "config.logging.json_logs"), undefined);
+    });
+
     it("on MinIO, reads the AWS connection (endpoint and credentials) from a Secret", () => {
         const values = airflowValues({ ...base, storage: minio });
         assert.equal(at(values, "config.logging.remote_base_log_folder"), "s3://airflow-logs/logs");
