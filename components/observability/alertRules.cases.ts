@@ -69,10 +69,11 @@ export function alertCases(inputs: AlertRuleInputs): Record<string, AlertCases> 
         out.SparkExecutorOOMKilled = {
             fires: [
                 { what: "an executor ended OOMKilled", evalTime: "3m", labels: exec, inputSeries: [s("kube_pod_container_status_terminated_reason", { ...container, reason: "OOMKilled" }, "_ 1 1 _x5")] },
-                { what: "a restarted executor container was OOMKilled", evalTime: "5m", labels: exec, inputSeries: [s("kube_pod_container_status_last_terminated_reason", { ...container, reason: "OOMKilled" }, "1x10")] },
+                { what: "a restarted executor container was OOMKilled, its pod gone 5 minutes ago", evalTime: "8m", labels: exec, inputSeries: [s("kube_pod_container_status_last_terminated_reason", { ...container, reason: "OOMKilled" }, "1x3 _x10")] },
             ],
             silent: [
                 { what: "an executor completed", evalTime: "5m", inputSeries: [s("kube_pod_container_status_terminated_reason", { ...container, reason: "Completed" }, "1x10")] },
+                { what: "the OOMKill is over 10 minutes old", evalTime: "15m", inputSeries: [s("kube_pod_container_status_terminated_reason", { ...container, reason: "OOMKilled" }, "1 _x20")] },
                 { what: "an OOMKilled pod outside the job namespaces", evalTime: "5m", inputSeries: [s("kube_pod_container_status_terminated_reason", { ...container, namespace: "kube-system", reason: "OOMKilled" }, "1x10")] },
             ],
         };
