@@ -31,9 +31,10 @@ import { Minio } from "./services/minio";
 import { NvidiaDevicePlugin, nvidiaDevicePluginExemption } from "./services/nvidiaDevicePlugin";
 import { InClusterPostgres } from "./services/postgres";
 import { SparkOperator } from "./services/sparkOperator";
-import { Monitoring, monitoringGrafanaService, nodeExporterExemption } from "./services/monitoring";
+import { Monitoring, monitoringGrafanaService, nodeExporterExemption, prometheusRule } from "./services/monitoring";
 import { otlpHttpEndpoint, tempoQueryUrl, Tracing } from "./services/tracing";
 import { platformMonitors } from "./observability/platformMonitors";
+import { alertRuleInputs, alertRules } from "./observability/alertRules";
 
 /** Where the platform's Spark images keep the GPU discovery script (images/spark-rapids). */
 export const gpuDiscoveryScript = "/opt/spark/scripts/getGpusResources.sh";
@@ -393,7 +394,10 @@ function createServices(
             nodeGroups,
             tempoUrl: tracing ? tempoQueryUrl : undefined,
             grafanaAdmin: credential(ctx.credentials, "grafanaAdmin", "Grafana"),
-            objects: platformMonitors({ sparkOperator: plan.sparkOperator, airflow: plan.airflow.enabled, minio: plan.minio }),
+            objects: [
+                ...platformMonitors({ sparkOperator: plan.sparkOperator, airflow: plan.airflow.enabled, minio: plan.minio }),
+                prometheusRule("spark-platform", alertRules({ ...alertRuleInputs(plan, c.services.backups.enabled, c.spark.jobNamespaces), runbookBase: observability.runbookBaseUrl || undefined })),
+            ],
             dashboards: {},
             dependsOn: [monitoringNs, nodeExporterNs],
         }, opts);

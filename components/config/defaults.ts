@@ -95,6 +95,7 @@ function base(): PlatformSettings {
             observability: {
                 enabled: true,
                 prometheus: { retentionDays: 15, storageGiB: 100, replicas: 2 },
+                runbookBaseUrl: "",
                 tracing: { enabled: true, retentionHours: 336, storageGiB: 50 },
             },
             backups: { enabled: true, schedule: "0 2 * * *" },
@@ -142,7 +143,7 @@ export function tierDefaults(tier: Tier): PlatformSettings {
                     minio: { enabled: true, storageGiB: 20 },
                     postgres: { storageGiB: 5 },
                     // A laptop cluster has no room for the monitoring stack; a stack can switch it on.
-                    observability: { enabled: false, prometheus: { retentionDays: 2, storageGiB: 5, replicas: 1 }, tracing: { enabled: false, retentionHours: 24, storageGiB: 1 } },
+                    observability: { enabled: false, prometheus: { retentionDays: 2, storageGiB: 5, replicas: 1 }, runbookBaseUrl: "", tracing: { enabled: false, retentionHours: 24, storageGiB: 1 } },
                 },
             };
         case "staging":

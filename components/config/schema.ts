@@ -410,6 +410,11 @@ export const servicesSchema = strictObject({
             /** Prometheus and Alertmanager replicas; 2 or more in prod. */
             replicas: integer(1, 3),
         }),
+        /**
+         * Where docs/alerts.md is published, e.g. https://github.com/<org>/<repo>/blob/main/docs/alerts.md;
+         * every alert's runbook link is this plus its anchor. "" keeps the repository path docs/alerts.md.
+         */
+        runbookBaseUrl: z.union([z.literal(""), pattern(/^https:\/\/[^\s#?]+$/, "an https URL without # or ?")], { error: "expected an https URL of docs/alerts.md, or empty" }),
         tracing: strictObject({
             /** Install Tempo and the OpenTelemetry collector, and send Airflow's traces to them. */
             enabled: boolean(),

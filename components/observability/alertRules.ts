@@ -281,14 +281,19 @@ export function allAlertRules(spec: AlertRulesSpec): AlertRule[] {
 
 /**
  * The inputs for what a stack runs: its Connect servers, Airflow and the namespaces with volumes
- * from its component plan, and the backup CronJob when backups are on.
+ * from its component plan, the job namespaces (spark.jobNamespaces), and the backup CronJob when
+ * backups are on.
  */
-export function alertRuleInputs(plan: Pick<ComponentPlan, "connect" | "airflow" | "jupyterhub" | "minio">, backupsEnabled: boolean): AlertRuleInputs {
+export function alertRuleInputs(
+    plan: Pick<ComponentPlan, "connect" | "airflow" | "jupyterhub" | "minio">,
+    backupsEnabled: boolean,
+    jobNamespaces: readonly string[],
+): AlertRuleInputs {
     return {
         connectServers: connectServers(plan).map((s) => serviceEndpoints.connect(s.version, s.backend)),
         historyServer: serviceEndpoints.historyServer,
         metastore: serviceEndpoints.metastore,
-        jobNamespaces: [namespaces.jobs],
+        jobNamespaces: [...jobNamespaces],
         airflowNamespace: plan.airflow.enabled ? namespaces.airflow : undefined,
         backup: backupsEnabled ? databaseBackupJob : undefined,
         volumeNamespaces: [

@@ -12,7 +12,7 @@
  * passwordKey): crds.enabled, defaultRules.rules.*, kubeEtcd/kubeControllerManager/kubeScheduler/
  * kubeProxy.enabled, windowsMonitoring.enabled, alertmanager.alertmanagerSpec.{replicas,
  * nodeSelector,resources,storage}, alertmanager.podDisruptionBudget, prometheus.prometheusSpec.{
- * replicas,retention,storageSpec,resources,nodeSelector,*SelectorNilUsesHelmValues},
+ * image.{registry,repository,tag},replicas,retention,storageSpec,resources,nodeSelector,*SelectorNilUsesHelmValues},
  * prometheus.podDisruptionBudget, prometheusOperator.{nodeSelector,resources,admissionWebhooks.
  * patch.nodeSelector}, grafana.{admin,sidecar.dashboards,sidecar.datasources.uid,
  * additionalDataSources,nodeSelector,resources,testFramework}, kube-state-metrics.{nodeSelector,
@@ -31,6 +31,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { namespaces } from "../config/names";
 import { nodeRoleLabel } from "../config/nodeRoles";
 import { chartResources, pinnedChart, systemNodeSelector } from "./charts";
+
+/**
+ * The Prometheus release the stack runs, pinned in the values: 3.9.1, the newest in the
+ * compatibility matrix of the chart's Prometheus Operator v0.88.0 (pkg/operator/defaults.go) and
+ * the one it deploys by default. The integration suite builds promtool of this release.
+ */
+export const prometheusVersion = "3.9.1";
 
 /** The Helm release of kube-prometheus-stack. */
 export const monitoringRelease = { name: "monitoring", namespace: namespaces.monitoring } as const;
@@ -110,6 +117,7 @@ export function monitoringValues(a: MonitoringValuesArgs): Record<string, unknow
         },
         prometheus: {
             prometheusSpec: {
+                image: { registry: "quay.io", repository: "prometheus/prometheus", tag: `v${prometheusVersion}` },
                 replicas: a.replicas,
                 retention: `${a.retentionDays}d`,
                 storageSpec: volume(a.storageGiB),
@@ -164,6 +172,16 @@ export interface MonitoringObject {
     readonly kind: "PodMonitor" | "ServiceMonitor" | "PrometheusRule";
     readonly metadata: { readonly name: string; readonly namespace: string; readonly labels?: Record<string, string> };
     readonly spec: Record<string, unknown>;
+}
+
+/** A PrometheusRule in the monitoring namespace holding the given rule groups. */
+export function prometheusRule(name: string, spec: { readonly groups: readonly unknown[] }): MonitoringObject {
+    return {
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "PrometheusRule",
+        metadata: { name, namespace: monitoringRelease.namespace, labels: { "app.kubernetes.io/part-of": "spark-k8s" } },
+        spec: { groups: [...spec.groups] },
+    };
 }
 
 /** Inputs of Monitoring: the chart values' inputs and the platform's own monitoring objects. */

@@ -40,7 +40,7 @@ describe(`alert rules under promtool (Prometheus ${prometheusModule.release})`, 
         describe(`${stack} stack`, function () {
             const config = stackConfig(stack);
             const plan = componentPlan({ ...config.spark, tier: config.tier, minioEnabled: config.services.minio.enabled });
-            const inputs = alertRuleInputs(plan, config.services.backups.enabled);
+            const inputs = alertRuleInputs(plan, config.services.backups.enabled, config.spark.jobNamespaces);
             const spec = alertRules(inputs);
             const rulesFile = `${stack}-rules.yaml`;
 
@@ -67,7 +67,7 @@ describe(`alert rules under promtool (Prometheus ${prometheusModule.release})`, 
     it("promtool test rules fails when an alert does not behave as its case says (the harness can fail)", function () {
         const config = stackConfig("dev");
         const plan = componentPlan({ ...config.spark, tier: config.tier, minioEnabled: config.services.minio.enabled });
-        const inputs = alertRuleInputs(plan, true);
+        const inputs = alertRuleInputs(plan, true, ["spark-jobs"]);
         const spec = alertRules(inputs);
         const cases = alertCases(inputs);
         // The metastore's healthy series, expected to fire.

@@ -1,14 +1,22 @@
 /**
- * promtool, Prometheus's rule checker and rule unit tester, built from its Go module. The module
- * version is the v0.<major><minor:02>.<patch> spelling of the Prometheus release: v0.301.0 is
- * Prometheus 3.1.0, the release kube-prometheus-stack 67.8.0 runs.
+ * promtool, Prometheus's rule checker and rule unit tester, built from its Go module, at the release
+ * the monitoring stack runs (prometheusVersion). The module version is the
+ * v0.<major><minor:02>.<patch> spelling of the Prometheus release: v0.309.1 is Prometheus 3.9.1.
  */
 import * as path from "path";
 import { cachedDirectory, cacheRoot, goEnv, run } from "./cache";
 import { goModuleDir } from "./helm";
+import { prometheusVersion } from "../../components/services/monitoring";
+
+/** The Go module version of a Prometheus 3.x release: 3.9.1 is v0.309.1. */
+export function prometheusModuleVersion(release: string): string {
+    const m = /^3\.(\d+)\.(\d+)$/.exec(release);
+    if (!m) throw new Error(`Prometheus release ${release}: expected 3.<minor>.<patch>`);
+    return `v0.3${m[1].padStart(2, "0")}.${m[2]}`;
+}
 
 /** Prometheus's Go module and the version whose promtool the suite runs. */
-export const prometheusModule = { module: "github.com/prometheus/prometheus", version: "v0.301.0", release: "3.1.0" } as const;
+export const prometheusModule = { module: "github.com/prometheus/prometheus", version: prometheusModuleVersion(prometheusVersion), release: prometheusVersion } as const;
 
 /**
  * Builds (once) and returns the promtool binary; 10 minutes or more on 2 busy cores when nothing is

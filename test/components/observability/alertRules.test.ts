@@ -12,9 +12,9 @@ const docs = fs.readFileSync(path.resolve(__dirname, "../../../docs/alerts.md"),
 const anchors = new Set([...docs.matchAll(/^#{1,6}\s+(.+)$/gm)].map((m) => m[1].trim().toLowerCase().replace(/[^\w\s-]/g, "").replace(/\s/g, "-")));
 
 const plan = (scenarios: readonly Scenario[], minioEnabled = false) => componentPlan({ scenarios, presets: [], versions: ["3.5", "4.1"], tier: "dev", minioEnabled });
-const everything = alertRuleInputs(plan(["jupyter-connect-k8s", "airflow-connect-standalone", "airflow-operator"], true), true);
-const minimal = alertRuleInputs(plan(["airflow-k8s-submit"]), false);
-const noAirflow = alertRuleInputs(plan(["jupyter-connect-k8s"]), true);
+const everything = alertRuleInputs(plan(["jupyter-connect-k8s", "airflow-connect-standalone", "airflow-operator"], true), true, ["spark-jobs"]);
+const minimal = alertRuleInputs(plan(["airflow-k8s-submit"]), false, ["spark-jobs"]);
+const noAirflow = alertRuleInputs(plan(["jupyter-connect-k8s"]), true, ["spark-jobs"]);
 const shapes: Record<string, AlertRuleInputs> = { everything, minimal, noAirflow };
 const names = (i: AlertRuleInputs) => allAlertRules(alertRules(i)).map((r) => r.alert);
 const byName = (i: AlertRuleInputs, alert: string) => allAlertRules(alertRules(i)).find((r) => r.alert === alert);
