@@ -17,6 +17,8 @@ export interface MetricSource {
     readonly target: string;
     /** Where the names are defined, with the version they were checked against. */
     readonly reference: string;
+    /** Labels Prometheus adds to every series of the target (the monitor's target labels). */
+    readonly targetLabels: readonly string[];
     readonly metrics: readonly MetricSpec[];
 }
 
@@ -103,12 +105,21 @@ export const kubeStateNodeLabels = [nodeRoleLabel, capacityLabel] as const;
 
 const pod = ["namespace", "pod"];
 
+/**
+ * What the Prometheus Operator adds to a series of a PodMonitor target (job, namespace, pod,
+ * container, endpoint, instance) and what the Spark monitors add (sparkMonitors.ts).
+ */
+const sparkTargetLabels = ["job", "instance", "namespace", "pod", "container", "endpoint", "node", "spark_connect_server", "spark_app_id"];
+/** A ServiceMonitor target's labels (its Service and pod); with honorLabels the exporter's own labels win. */
+const serviceTargetLabels = ["job", "instance", "namespace", "pod", "container", "service", "endpoint"];
+
 export const metricSources: readonly MetricSource[] = [
-    { target: "Spark driver (PrometheusServlet)", reference: "Spark 3.5 / 4.x core PrometheusServlet.scala; proved by integration/observability/sparkMetrics.test.ts", metrics: sparkDriverMetrics },
-    { target: "Spark driver (executor summary)", reference: "Spark 3.5 / 4.x core status/api/v1/PrometheusResource.scala; proved by integration/observability/sparkMetrics.test.ts", metrics: sparkExecutorMetrics },
+    { target: "Spark driver (PrometheusServlet)", reference: "Spark 3.5 / 4.x core PrometheusServlet.scala; proved by integration/observability/sparkMetrics.test.ts", targetLabels: sparkTargetLabels, metrics: sparkDriverMetrics },
+    { target: "Spark driver (executor summary)", reference: "Spark 3.5 / 4.x core status/api/v1/PrometheusResource.scala; proved by integration/observability/sparkMetrics.test.ts", targetLabels: sparkTargetLabels, metrics: sparkExecutorMetrics },
     {
         target: "kube-state-metrics",
         reference: "kube-state-metrics v2.14.0 docs/metrics (cluster/node-metrics.md, workload/pod-metrics.md, workload/deployment-metrics.md), the version kube-prometheus-stack 67.8.0 ships through its kube-state-metrics 5.28 chart",
+        targetLabels: serviceTargetLabels,
         metrics: [
             { name: "kube_node_labels", labels: ["node", ...kubeStateNodeLabels.map(kubeStateLabel)] },
             spec(["node"])("kube_node_info"),
@@ -129,6 +140,7 @@ export const metricSources: readonly MetricSource[] = [
     {
         target: "node-exporter",
         reference: "prometheus/node_exporter v1.8 collectors cpu_linux.go, meminfo.go, filesystem_common.go (the prometheus-node-exporter chart of kube-prometheus-stack 67.8.0)",
+        targetLabels: serviceTargetLabels,
         metrics: [
             spec(["instance", "cpu", "mode"])("node_cpu_seconds_total"),
             spec(["instance"])("node_memory_MemAvailable_bytes"),
@@ -140,6 +152,7 @@ export const metricSources: readonly MetricSource[] = [
     {
         target: "kubelet and cAdvisor",
         reference: "cAdvisor docs/storage/prometheus.md and Kubernetes pkg/kubelet/metrics (kubelet_volume_stats_*), scraped by kube-prometheus-stack 67.8.0's kubelet ServiceMonitor (which drops container_spec_* and some others)",
+        targetLabels: [...serviceTargetLabels, "node", "metrics_path"],
         metrics: [
             spec([...pod, "container", "node"])("container_cpu_usage_seconds_total"),
             spec([...pod, "container", "node"])("container_memory_working_set_bytes"),
@@ -147,12 +160,25 @@ export const metricSources: readonly MetricSource[] = [
             spec(["namespace", "persistentvolumeclaim"])("kubelet_volume_stats_capacity_bytes"),
         ],
     },
-    { target: "Prometheus", reference: "Prometheus docs: the up series every scrape target gets (job, instance and the target's labels)", metrics: [spec(["job", "instance", ...pod])("up")] },
+    {
+        target: "Prometheus",
+        reference: "Prometheus docs (jobs and instances): the up series every scrape target gets, with the target's labels",
+        targetLabels: [...new Set([...sparkTargetLabels, ...serviceTargetLabels])],
+        metrics: [spec([])("up")],
+    },
 ];
 
 const byName = new Map(metricSources.flatMap((s) => s.metrics.map((m) => [m.name, m] as const)));
+const sourceOf = new Map(metricSources.flatMap((s) => s.metrics.map((m) => [m.name, s] as const)));
 
 /** The catalogue entry of a metric name, or undefined when no scraped target exposes it. */
 export function catalogued(name: string): MetricSpec | undefined {
     return byName.get(name);
+}
+
+/** Every label a stored series of this metric may carry and queries may match on: its own and its target's. */
+export function queryableLabels(name: string): ReadonlySet<string> {
+    const m = byName.get(name);
+    const source = sourceOf.get(name);
+    return new Set([...(m?.labels ?? []), ...(source?.targetLabels ?? []), "__name__"]);
 }

@@ -10,6 +10,7 @@
  */
 import { connectServerLabel, namespaces } from "../config/names";
 import { prometheusServletPath } from "../spark/sparkDefaults";
+
 /** One relabelling step, as the Prometheus Operator's RelabelConfig spells it (monitoring.coreos.com/v1). */
 export interface RelabelConfig {
     readonly action?: "replace" | "keep" | "drop" | "labeldrop" | "labelkeep";
@@ -59,8 +60,8 @@ export function relabel(sample: Sample, configs: readonly RelabelConfig[]): Samp
  * writes every gauge twice, as _Number and _Value. The program sets spark.metrics.namespace to the
  * application name, so the names differ per application: these steps keep one copy of each gauge,
  * move the namespace into the spark_app label and name the series spark_driver_<source>_<metric>_<kind>.
- * The lazy group stops at the first "_driver_", so an application name holding "driver" as a word
- * would be cut short in spark_app (the series name stays right only if no such word follows).
+ * The split is at the first "_driver_": an application whose normalised name holds "_driver_"
+ * (e.g. "nightly-driver-etl") gets wrong names and spark_app; no metric of a driver source does.
  */
 export const sparkDriverMetricRelabelings: readonly RelabelConfig[] = [
     { action: "drop", sourceLabels: ["__name__"], regex: "metrics_.+_Number" },
@@ -86,7 +87,8 @@ export const executorsPrometheusPath = "/metrics/executors/prometheus";
 /**
  * The named container port of the UI of drivers that spark-submit creates on Kubernetes (cluster
  * mode, directly or through the Spark Operator): Spark's BasicDriverFeatureStep declares
- * driver-rpc-port, blockmanager and spark-ui (Constants.UI_PORT_NAME) on the driver container.
+ * driver-rpc-port, blockmanager and spark-ui (Constants.UI_PORT_NAME) on the driver container, so
+ * the monitor names the port rather than using the deprecated targetPort with 4040.
  */
 export const submittedDriverUiPort = "spark-ui";
 

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { parser } from "@prometheus-io/lezer-promql";
 import { namespaces } from "../../../components/config/names";
-import { catalogued } from "../../../components/observability/metrics";
+import { catalogued, queryableLabels } from "../../../components/observability/metrics";
 import {
     Dashboard,
     dashboardConfigMaps,
@@ -18,40 +18,49 @@ import {
  */
 const withGrafanaIntervals = (expr: string): string => expr.replace(/\$__(rate_interval|interval|range)\b/g, "5m");
 
-/** The syntax errors of a query and the metric names it selects, from PromQL's own grammar. */
-function analyse(expr: string): { errors: string[]; metrics: string[] } {
+/** The syntax errors of a query, the metric names it selects and the labels each selector matches on, from PromQL's own grammar. */
+function analyse(expr: string): { errors: string[]; metrics: string[]; matched: { metric: string; labels: string[] }[] } {
     const text = withGrafanaIntervals(expr);
     const errors: string[] = [];
     const metrics: string[] = [];
+    const matched: { metric: string; labels: string[] }[] = [];
     parser.parse(text).iterate({
         enter: (ref) => {
             if (ref.type.isError) errors.push(`syntax error at ${ref.from}: "${text.slice(Math.max(0, ref.from - 20), ref.from)}⚠${text.slice(ref.from, ref.from + 20)}"`);
             if (ref.name !== "VectorSelector") return;
             const node = ref.node;
+            const matchers = node.getChild("LabelMatchers");
+            const labels = (matchers?.getChildren("UnquotedLabelMatcher") ?? []).map((m) => m.getChild("LabelName")).filter((l) => l !== null).map((l) => text.slice(l.from, l.to));
             const id = node.getChild("Identifier");
             if (id) {
                 metrics.push(text.slice(id.from, id.to));
+                matched.push({ metric: text.slice(id.from, id.to), labels });
                 return;
             }
             // {__name__="x"} or {"x"}: a name in the matchers; anything else selects by label only.
-            const matchers = node.getChild("LabelMatchers");
             const quoted = matchers?.getChild("QuotedLabelName")?.getChild("StringLiteral");
             const byName = matchers?.getChildren("UnquotedLabelMatcher").find((m) => {
                 const label = m.getChild("LabelName");
                 return label && text.slice(label.from, label.to) === "__name__" && m.getChild("MatchOp")?.getChild("EqlSingle");
             });
             const literal = quoted ?? byName?.getChild("StringLiteral");
-            if (literal) metrics.push(JSON.parse(text.slice(literal.from, literal.to)) as string);
-            else errors.push(`a selector without a metric name: ${text.slice(node.from, node.to)}`);
+            if (literal) {
+                metrics.push(JSON.parse(text.slice(literal.from, literal.to)) as string);
+                matched.push({ metric: metrics[metrics.length - 1], labels });
+            } else errors.push(`a selector without a metric name: ${text.slice(node.from, node.to)}`);
         },
     });
-    return { errors, metrics };
+    return { errors, metrics, matched };
 }
 
-/** Everything wrong with a query: syntax errors, and metric names no scraped target exposes. */
+/** Everything wrong with a query: syntax errors, metric names no scraped target exposes, and labels their series do not carry. */
 function queryProblems(expr: string): string[] {
-    const { errors, metrics } = analyse(expr);
-    return [...errors, ...metrics.filter((m) => catalogued(m) === undefined).map((m) => `${m} is not in the metric catalogue`)];
+    const { errors, metrics, matched } = analyse(expr);
+    const unknown = metrics.filter((m) => catalogued(m) === undefined);
+    const labels = matched
+        .filter((s) => catalogued(s.metric) !== undefined)
+        .flatMap((s) => s.labels.filter((l) => !queryableLabels(s.metric).has(l)).map((l) => `${s.metric} has no label ${l}`));
+    return [...errors, ...unknown.map((m) => `${m} is not in the metric catalogue`), ...labels];
 }
 
 /** Every query of a dashboard: panel targets, and the selector of each label_values(...) variable. */
@@ -83,6 +92,10 @@ describe("observability/dashboards", function () {
             assert.deepEqual(queryProblems(`sum(up) / sum(rate(spark_executor_madeUp_total[5m]))`), ["spark_executor_madeUp_total is not in the metric catalogue"]);
             assert.deepEqual(queryProblems(`count(kube_node_labels unless on (node) {__name__="kube_node_gone"})`), ["kube_node_gone is not in the metric catalogue"]);
             assert.deepEqual(analyse(`{job="x"}`).errors, [`a selector without a metric name: {job="x"}`]);
+        });
+        it("fails a selector that matches on a label its series do not carry", function () {
+            assert.deepEqual(queryProblems(`kube_pod_status_phase{phase="Pending", executor_id="1"}`), ["kube_pod_status_phase has no label executor_id"]);
+            assert.deepEqual(queryProblems(`spark_executor_activeTasks{namespace="a", pod="b", spark_app_id="c", executor_id!="driver"}`), []);
         });
     });
 

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { capacityLabel, nodeRoleLabel } from "../../../components/config/nodeRoles";
-import { catalogued, kubeStateLabel, metricSources, sparkDriverMetrics, sparkExecutorMetrics } from "../../../components/observability/metrics";
-import { relabel, sparkDriverMetricRelabelings, sparkExecutorMetricRelabelings } from "../../../components/observability/sparkMonitors";
+import { catalogued, kubeStateLabel, metricSources, queryableLabels, sparkDriverMetrics, sparkExecutorMetrics } from "../../../components/observability/metrics";
+import { relabel, sparkDriverMetricRelabelings, sparkExecutorMetricRelabelings, sparkPodMonitors } from "../../../components/observability/sparkMonitors";
 
 const metricName = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const labelName = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -39,6 +39,13 @@ describe("observability/metrics", function () {
         for (const m of sparkExecutorMetrics) {
             assert.ok(/^spark_(executor_|info$)/.test(m.name), m.name);
             assert.equal(relabel({ name: m.name, labels: {} }, sparkExecutorMetricRelabelings)?.name, m.name);
+        }
+    });
+
+    it("knows every target label the Spark monitors add", function () {
+        const added = sparkPodMonitors({ jobNamespaces: ["spark-jobs"] }).flatMap((m) => m.spec.podMetricsEndpoints.flatMap((e) => e.relabelings.map((r) => r.targetLabel ?? "")));
+        for (const name of [sparkDriverMetrics[0].name, sparkExecutorMetrics[0].name, "up"]) {
+            assert.deepEqual(added.filter((l) => !queryableLabels(name).has(l)), [], name);
         }
     });
 });
