@@ -13,7 +13,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { SparkVersion, sparkVersions } from "../../components/config/schema";
 import { sparkDriverMetrics, sparkExecutorMetrics, MetricSpec } from "../../components/observability/metrics";
-import { relabel, sparkDriverMetricRelabelings, sparkExecutorMetricRelabelings, Sample } from "../../components/observability/sparkMonitors";
+import { executorsPrometheusPath as executorsPath, relabel, sparkDriverMetricRelabelings, sparkExecutorMetricRelabelings, Sample } from "../../components/observability/sparkMonitors";
 import { prometheusServletPath } from "../../components/spark/sparkDefaults";
 import { StackRun } from "../../tools/harness";
 import { seedBucketsFromPlan } from "../support/buckets";
@@ -25,9 +25,6 @@ import { presetRun } from "../spark/matrix";
 
 /** prometheus_client's text-format parser (the Python client library of the Prometheus project). */
 const parserRequirements = ["prometheus-client==0.26.0"];
-
-/** The executors' summary endpoint of the driver UI (Spark's PrometheusResource). */
-const executorsPath = "/metrics/executors/prometheus";
 
 const parseScript = `
 import json, math, sys
