@@ -159,11 +159,17 @@ async function awsBase(config: PlatformConfig, plan: ComponentPlan, credentials:
         platformId: id,
         partition,
         jobNamespaces: config.spark.jobNamespaces,
-        identities: (Object.keys(serviceIdentities) as ServiceIdentity[]).filter((i) => (i !== "airflow" || plan.airflow.enabled) && (i !== "karpenter" || karpenter)),
+        identities: (Object.keys(serviceIdentities) as ServiceIdentity[]).filter(
+            (i) =>
+                (i !== "airflow" || plan.airflow.enabled) &&
+                (i !== "karpenter" || karpenter) &&
+                ((i !== "databaseBackup" && i !== "databaseRestore") || config.services.backups.enabled),
+        ),
         inputs: {
             warehouseBucketArn: dataLake.buckets.warehouse.arn,
             eventLogBucketArn: dataLake.buckets.eventLogs.arn,
             airflowLogBucketArn: dataLake.buckets.airflowLogs.arn,
+            backupBucketArn: dataLake.buckets.backups.arn,
             kmsKeyArn: key.keyArn,
             clusterName: id,
             glueCatalog: config.spark.presets.includes("iceberg") && config.spark.iceberg.catalogType === "glue"

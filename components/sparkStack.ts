@@ -22,6 +22,7 @@ import { SparkStandalone, standaloneMasterUrl } from "./spark/standalone";
 import { Airflow, exampleDagVariables } from "./services/airflow";
 import { inputsHash } from "./kubernetes/rollout";
 import { airflowDatabase, DatabaseInit, metastoreDatabase } from "./services/databaseInit";
+import { DatabaseBackups, serverMajor } from "./services/backups";
 import { ClusterAutoscaler } from "./services/clusterAutoscaler";
 import { Karpenter } from "./services/karpenter";
 import { credential } from "./services/credentials";
@@ -286,11 +287,12 @@ function createServices(
         }, opts);
         databaseReady.push(postgres.statefulSet);
     }
+    const databases = plan.airflow.enabled ? [metastoreDatabase, airflowDatabase] : [metastoreDatabase];
     const databaseInit = new DatabaseInit("database-init", {
         namespace: platformNamespaceName,
         database: ctx.database,
         credentials: ctx.credentials,
-        databases: plan.airflow.enabled ? [metastoreDatabase, airflowDatabase] : [metastoreDatabase],
+        databases,
         nodeGroups,
         dependsOn: databaseReady,
     }, opts);
@@ -372,6 +374,23 @@ function createServices(
             dependsOn: [ns, databaseInit.job, ...minioReady, ...shared.jobNamespaces],
         }, opts);
         endpoints.airflow = `http://${serviceHost(serviceEndpoints.airflowApiServer)}:${serviceEndpoints.airflowApiServer.port}`;
+    }
+
+    if (c.services.backups.enabled) {
+        new DatabaseBackups("database-backup", {
+            namespace: platformNamespaceName,
+            schedule: c.services.backups.schedule,
+            database: ctx.database,
+            serverMajor: serverMajor(ctx.database, c.services.metastore.database.engineVersion),
+            databases,
+            credentials: ctx.credentials,
+            storage: ctx.storage.kind === "s3"
+                ? { bucket: ctx.storage.buckets.backups, region: ctx.storage.region }
+                : { bucket: ctx.storage.buckets.backups, endpoint: ctx.storage.endpoint },
+            objectStorageEnv: storageEnv(ctx),
+            nodeGroups,
+            dependsOn: [databaseInit.job, ...minioReady],
+        }, opts);
     }
     return { endpoints };
 }
