@@ -176,8 +176,8 @@ export function backupPodSpec(p: BackupPodParams): k8s.types.input.core.v1.PodSp
 /** The restore pod: download the dump, then pg_restore it into its database; as the restore service account. */
 export function restorePodSpec(p: BackupPodParams & { dumpKey: string }): k8s.types.input.core.v1.PodSpec {
     const d = p.databases[0];
-    if (!d) throw new Error("restore: no database given");
-    if (!dumpKeyPattern(d.database).test(p.dumpKey)) throw new Error(`restore: "${p.dumpKey}" is not a dump of database ${d.database} (${databaseBackupPrefix}${d.database}/<YYYYMMDDTHHMMSSZ>.dump)`);
+    if (!d) throw new Error("no database to restore");
+    if (!dumpKeyPattern(d.database).test(p.dumpKey)) throw new Error(`"${p.dumpKey}" is not a dump of database ${d.database} (${databaseBackupPrefix}${d.database}/<YYYYMMDDTHHMMSSZ>.dump)`);
     const dir = "/restore";
     const common = [
         { name: "RESTORE_DIR", value: dir },
