@@ -137,7 +137,7 @@ describe("database backups", function () {
                 assert.equal(pod.serviceAccountName, serviceIdentities.databaseBackup.serviceAccount);
                 assert.ok(pod.volumes.some((v) => v.emptyDir), "the dump is shared through an emptyDir");
                 const dumpEnv = Object.fromEntries((pod.initContainers[0].env ?? []).map((e) => [e.name, e.value]));
-                const initSql = String(unwrapSecrets(inputs<{ data: Record<string, string> }>(named(run, "kubernetes:core/v1:ConfigMap", "database-init-sql")!).data)["init.sql"]);
+                const initSql = String((unwrapSecrets(inputs<{ data: Record<string, string> }>(named(run, "kubernetes:core/v1:ConfigMap", "database-init-sql")!).data) as Record<string, string>)["init.sql"]);
                 const prepared = serviceDatabases.filter((d) => initSql.includes(`CREATE DATABASE "${d.database}"`)).map((d) => d.database);
                 assert.ok(prepared.includes("metastore"));
                 assert.deepEqual(dumpEnv.BACKUP_DATABASES?.split(" "), prepared, "exactly the databases DatabaseInit prepares");
