@@ -79,4 +79,6 @@ export interface PlatformContext {
     readonly executorAnnotations?: Readonly<Record<string, string>>;
     /** Karpenter and its NodePools, where it provisions the executor and GPU nodes; absent otherwise. */
     readonly karpenter?: KarpenterArgs;
+    /** The stack's estimated cost a month at idle (components/cost/estimate.ts), which the platform dashboard shows. */
+    readonly idleMonthlyCost: number;
 }

@@ -77,7 +77,7 @@ function kubernetesConfig(config: PlatformConfig): Pick<PlatformContext, "spark"
 }
 
 interface Base {
-    readonly context: PlatformContext;
+    readonly context: Omit<PlatformContext, "idleMonthlyCost">;
     readonly outputs: Omit<PlatformOutputs, "costEstimate">;
 }
 
@@ -159,11 +159,17 @@ async function awsBase(config: PlatformConfig, plan: ComponentPlan, credentials:
         platformId: id,
         partition,
         jobNamespaces: config.spark.jobNamespaces,
-        identities: (Object.keys(serviceIdentities) as ServiceIdentity[]).filter((i) => (i !== "airflow" || plan.airflow.enabled) && (i !== "karpenter" || karpenter)),
+        identities: (Object.keys(serviceIdentities) as ServiceIdentity[]).filter(
+            (i) =>
+                (i !== "airflow" || plan.airflow.enabled) &&
+                (i !== "karpenter" || karpenter) &&
+                ((i !== "databaseBackup" && i !== "databaseRestore") || config.services.backups.enabled),
+        ),
         inputs: {
             warehouseBucketArn: dataLake.buckets.warehouse.arn,
             eventLogBucketArn: dataLake.buckets.eventLogs.arn,
             airflowLogBucketArn: dataLake.buckets.airflowLogs.arn,
+            backupBucketArn: dataLake.buckets.backups.arn,
             kmsKeyArn: key.keyArn,
             clusterName: id,
             glueCatalog: config.spark.presets.includes("iceberg") && config.spark.iceberg.catalogType === "glue"
@@ -306,6 +312,7 @@ export async function createBase(config: PlatformConfig): Promise<Base> {
 
 export async function createPlatform(config: PlatformConfig): Promise<PlatformOutputs> {
     const base = await createBase(config);
-    const spark = new SparkPlatform("spark", base.context);
-    return { ...base.outputs, endpoints: spark.endpoints, eventLogDir: spark.eventLogDir, costEstimate: costEstimate(config, config.cost.prices) };
+    const estimate = costEstimate(config, config.cost.prices);
+    const spark = new SparkPlatform("spark", { ...base.context, idleMonthlyCost: estimate.idleMonthly });
+    return { ...base.outputs, endpoints: spark.endpoints, eventLogDir: spark.eventLogDir, costEstimate: estimate };
 }

@@ -22,6 +22,7 @@ import { SparkStandalone, standaloneMasterUrl } from "./spark/standalone";
 import { Airflow, exampleDagVariables } from "./services/airflow";
 import { inputsHash } from "./kubernetes/rollout";
 import { airflowDatabase, DatabaseInit, metastoreDatabase } from "./services/databaseInit";
+import { DatabaseBackups, serverMajor } from "./services/backups";
 import { ClusterAutoscaler } from "./services/clusterAutoscaler";
 import { Karpenter } from "./services/karpenter";
 import { credential } from "./services/credentials";
@@ -34,6 +35,8 @@ import { SparkOperator } from "./services/sparkOperator";
 import { Monitoring, monitoringGrafanaService, nodeExporterExemption, prometheusRule } from "./services/monitoring";
 import { otlpHttpEndpoint, tempoQueryUrl, Tracing } from "./services/tracing";
 import { platformMonitors } from "./observability/platformMonitors";
+import { sparkPodMonitors } from "./observability/sparkMonitors";
+import { dashboardConfigMaps, platformDashboards } from "./observability/dashboards";
 import { alertRuleInputs, alertRules } from "./observability/alertRules";
 
 /** Where the platform's Spark images keep the GPU discovery script (images/spark-rapids). */
@@ -290,11 +293,12 @@ function createServices(
         }, opts);
         databaseReady.push(postgres.statefulSet);
     }
+    const databases = plan.airflow.enabled ? [metastoreDatabase, airflowDatabase] : [metastoreDatabase];
     const databaseInit = new DatabaseInit("database-init", {
         namespace: platformNamespaceName,
         database: ctx.database,
         credentials: ctx.credentials,
-        databases: plan.airflow.enabled ? [metastoreDatabase, airflowDatabase] : [metastoreDatabase],
+        databases,
         nodeGroups,
         dependsOn: databaseReady,
     }, opts);
@@ -382,6 +386,23 @@ function createServices(
         endpoints.airflow = `http://${serviceHost(serviceEndpoints.airflowApiServer)}:${serviceEndpoints.airflowApiServer.port}`;
     }
 
+    if (c.services.backups.enabled) {
+        new DatabaseBackups("database-backup", {
+            namespace: platformNamespaceName,
+            schedule: c.services.backups.schedule,
+            database: ctx.database,
+            serverMajor: serverMajor(ctx.database, c.services.metastore.database.engineVersion),
+            databases,
+            credentials: ctx.credentials,
+            storage: ctx.storage.kind === "s3"
+                ? { bucket: ctx.storage.buckets.backups, region: ctx.storage.region }
+                : { bucket: ctx.storage.buckets.backups, endpoint: ctx.storage.endpoint },
+            objectStorageEnv: storageEnv(ctx),
+            nodeGroups,
+            dependsOn: [databaseInit.job, ...minioReady],
+        }, opts);
+    }
+
     if (observability.enabled) {
         const monitoringNs = platformNamespace(ctx, parent, namespaces.monitoring);
         const nodeExporterNs = platformNamespace(ctx, parent, namespaces.nodeExporter, nodeExporterExemption);
@@ -396,9 +417,10 @@ function createServices(
             grafanaAdmin: credential(ctx.credentials, "grafanaAdmin", "Grafana"),
             objects: [
                 ...platformMonitors({ sparkOperator: plan.sparkOperator, airflow: plan.airflow.enabled, minio: plan.minio }),
+                ...sparkPodMonitors({ jobNamespaces: c.spark.jobNamespaces }),
                 prometheusRule("spark-platform", alertRules({ ...alertRuleInputs(plan, c.services.backups.enabled, c.spark.jobNamespaces), runbookBase: observability.runbookBaseUrl || undefined })),
             ],
-            dashboards: {},
+            dashboards: dashboardConfigMaps(platformDashboards({ idleMonthly: ctx.idleMonthlyCost })),
             dependsOn: [monitoringNs, nodeExporterNs],
         }, opts);
         endpoints.grafana = `http://${monitoringGrafanaService}.${namespaces.monitoring}.svc.cluster.local`;

@@ -9,11 +9,13 @@ import { airflowRelease } from "../components/services/airflow";
 import { charts } from "../components/services/charts";
 import { clusterAutoscalerDeployment, clusterAutoscalerRelease } from "../components/services/clusterAutoscaler";
 import { mpsCapableNodeLabel, nvidiaDevicePluginRelease } from "../components/services/nvidiaDevicePlugin";
+import { nodeExporterDaemonSet } from "../components/services/monitoring";
 import { Exemption } from "./lib/exemptions";
 
 const devicePlugin = `NVIDIA device plugin ${charts.nvidiaDevicePlugin.version}`;
 const airflow = `Airflow chart ${charts.airflow.version}`;
 const autoscaler = `cluster-autoscaler chart ${charts.clusterAutoscaler.version}`;
+const nodeExporter = `node-exporter of kube-prometheus-stack ${charts.kubePrometheusStack.version}`;
 
 const noProbeReason = (what: string) =>
     `${what} The rule is advisory; the exemption says so instead of leaving a finding nobody can act on.`;
@@ -63,6 +65,17 @@ export const exemptions: readonly Exemption[] = [
                 `the ${component} serves no traffic, so readiness gates nothing.`,
         ),
     })),
+    // prometheus-node-exporter's templates/daemonset.yaml names the DaemonSet with the subchart's fullname ("<release>-prometheus-node-exporter").
+    {
+        component: nodeExporter,
+        namespace: nodeExporterDaemonSet.namespace,
+        kind: "DaemonSet",
+        name: nodeExporterDaemonSet.name,
+        rules: ["no-host-namespaces", "no-host-ports", "no-host-path-volumes", "restricted-volume-types"],
+        reason:
+            "node-exporter reports the node itself: it shares the host's network and PID namespaces (so its port 9100 is a host port) and mounts " +
+            "the host's root, /proc and /sys read-only. It runs as a non-root user, drops every capability and cannot escalate.",
+    },
     // charts/cluster-autoscaler/templates/deployment.yaml names the Deployment with the chart's fullname.
     {
         component: autoscaler,

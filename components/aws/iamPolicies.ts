@@ -183,6 +183,51 @@ export function airflowPolicy(a: { logBucketArn: string; kmsKeyArn: string }): P
     );
 }
 
+/** Where the database dumps are: the backups bucket and the dumps' folder in it (ends with "/"). */
+export interface DatabaseBackupsPolicyArgs {
+    backupBucketArn: string;
+    /** Folder of the dumps, such as "postgres/"; must end with "/" and not start with it. */
+    prefix: string;
+    /** Platform key the bucket's default encryption (SSE-KMS) uses. */
+    kmsKeyArn: string;
+}
+
+/** The platform key, only as S3 uses it on the caller's behalf (kms:ViaService s3.<region>.amazonaws.com). */
+const kmsViaS3 = (sid: string, keyArn: string, actions: string[]): Statement => ({
+    Sid: sid,
+    Effect: "Allow",
+    Action: actions,
+    Resource: keyArn,
+    Condition: { StringLike: { "kms:ViaService": "s3.*.amazonaws.com" } },
+});
+
+/**
+ * The backup CronJob: write-only. It uploads each dump with one PutObject (no multipart upload, so
+ * no kms:Decrypt: S3 asks KMS for a data key as the caller, kms:GenerateDataKey, to encrypt a new
+ * object under the bucket's SSE-KMS default). It can neither read, list nor delete a dump; the
+ * bucket is versioned, so even a PutObject over an existing key leaves the older version.
+ */
+export function databaseBackupPolicy(a: DatabaseBackupsPolicyArgs): PolicyDocument {
+    folderScope(a.prefix);
+    return doc(
+        { Sid: "WriteDumps", Effect: "Allow", Action: "s3:PutObject", Resource: `${a.backupBucketArn}/${a.prefix}*` },
+        kmsViaS3("EncryptNewDumps", a.kmsKeyArn, ["kms:GenerateDataKey"]),
+    );
+}
+
+/**
+ * Restore Jobs: read-only. GetObject of a dump (S3 decrypts its data key as the caller,
+ * kms:Decrypt), and ListBucket limited to the dumps' folder, so a dump that is missing is answered
+ * 404 rather than 403.
+ */
+export function databaseRestorePolicy(a: DatabaseBackupsPolicyArgs): PolicyDocument {
+    return doc(
+        { Sid: "ListDumps", Effect: "Allow", Action: "s3:ListBucket", Resource: a.backupBucketArn, Condition: { StringLike: { "s3:prefix": folderScope(a.prefix).listPrefixes } } },
+        { Sid: "ReadDumps", Effect: "Allow", Action: "s3:GetObject", Resource: `${a.backupBucketArn}/${a.prefix}*` },
+        kmsViaS3("DecryptDumps", a.kmsKeyArn, ["kms:Decrypt"]),
+    );
+}
+
 /** EBS CSI driver: the managed policy covers EC2; this adds the platform key for encrypted volumes. */
 export function ebsCsiKmsPolicy(kmsKeyArn: string): PolicyDocument {
     return doc(

@@ -1,9 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { eventLogPrefix, ServiceIdentity, serviceIdentities } from "../config/names";
+import { databaseBackupPrefix, eventLogPrefix, ServiceIdentity, serviceIdentities } from "../config/names";
 import {
     airflowPolicy,
     clusterAutoscalerPolicy,
+    databaseBackupPolicy,
+    databaseRestorePolicy,
     ebsCsiKmsPolicy,
     GlueCatalogRef,
     historyServerPolicy,
@@ -23,6 +25,8 @@ export interface IdentityInputs {
     readonly eventLogBucketArn: string;
     /** Bucket of Airflow's remote task logs. */
     readonly airflowLogBucketArn: string;
+    /** Backups bucket: the backup CronJob writes dumps under databaseBackupPrefix, restore Jobs read them. */
+    readonly backupBucketArn: string;
     /** Platform key of the bucket objects and of the EBS volumes the CSI driver creates. */
     readonly kmsKeyArn: string;
     /** EKS cluster name: the autoscaler may resize only groups tagged as owned by it. */
@@ -46,6 +50,8 @@ export function identityPolicies(i: IdentityInputs): Partial<Record<ServiceIdent
         airflow: airflowPolicy({ logBucketArn: i.airflowLogBucketArn, kmsKeyArn: i.kmsKeyArn }),
         ebsCsiDriver: ebsCsiKmsPolicy(i.kmsKeyArn),
         clusterAutoscaler: clusterAutoscalerPolicy({ clusterName: i.clusterName }),
+        databaseBackup: databaseBackupPolicy({ backupBucketArn: i.backupBucketArn, prefix: databaseBackupPrefix, kmsKeyArn: i.kmsKeyArn }),
+        databaseRestore: databaseRestorePolicy({ backupBucketArn: i.backupBucketArn, prefix: databaseBackupPrefix, kmsKeyArn: i.kmsKeyArn }),
     };
 }
 

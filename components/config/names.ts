@@ -16,6 +16,10 @@ export const serviceIdentities = {
     clusterAutoscaler: { namespace: "kube-system", serviceAccount: "cluster-autoscaler" },
     /** Only with cluster.nodeProvisioner "karpenter". */
     karpenter: { namespace: "kube-system", serviceAccount: "karpenter" },
+    /** Only with services.backups.enabled: the backup CronJob, which may only write dumps. */
+    databaseBackup: { namespace: "spark-platform", serviceAccount: "database-backup" },
+    /** Only with services.backups.enabled: restore Jobs, which may only read dumps. */
+    databaseRestore: { namespace: "spark-platform", serviceAccount: "database-restore" },
 } as const;
 export type ServiceIdentity = keyof typeof serviceIdentities;
 
@@ -74,6 +78,9 @@ export const serviceEndpoints = {
 
 /** The CronJob that dumps the platform's databases to the backups bucket; alert rules watch its Jobs. */
 export const databaseBackupJob = { name: "database-backup", namespace: namespaces.platform } as const;
+
+/** Object-key prefix of the database dumps inside the backups bucket: `postgres/<database>/<UTC timestamp>.dump`. */
+export const databaseBackupPrefix = "postgres/";
 
 /** The label every Spark Connect server pod carries; network rules select the servers by it. */
 export const connectServerLabel = { "app.kubernetes.io/component": "spark-connect" } as const;

@@ -77,10 +77,10 @@ export function alertCases(inputs: AlertRuleInputs): Record<string, AlertCases> 
                 { what: "an OOMKilled pod outside the job namespaces", evalTime: "5m", inputSeries: [s("kube_pod_container_status_terminated_reason", { ...container, namespace: "kube-system", reason: "OOMKilled" }, "1x10")] },
             ],
         };
-        const app = { namespace: ns, pod: "etl-driver", application_id: "spark-8a7c", application_name: "etl" };
-        const tasks = (failed: string, total: string) => [s("metrics_executor_failedTasks_total", { ...app, executor_id: "1" }, failed), s("metrics_executor_totalTasks_total", { ...app, executor_id: "1" }, total)];
+        const app = { namespace: ns, pod: "etl-driver", spark_app_id: "spark-8a7c", spark_app_name: "etl" };
+        const tasks = (failed: string, total: string) => [s("spark_executor_failedTasks_total", { ...app, executor_id: "1" }, failed), s("spark_executor_totalTasks_total", { ...app, executor_id: "1" }, total)];
         out.SparkTaskFailureRateHigh = {
-            fires: [{ what: "half the tasks fail", evalTime: "25m", labels: { namespace: ns, application_id: app.application_id, application_name: app.application_name }, inputSeries: tasks("0+10x30", "0+20x30") }],
+            fires: [{ what: "half the tasks fail", evalTime: "25m", labels: { namespace: ns, spark_app_id: app.spark_app_id, spark_app_name: app.spark_app_name }, inputSeries: tasks("0+10x30", "0+20x30") }],
             silent: [
                 { what: "1% of the tasks fail", evalTime: "25m", inputSeries: tasks("0+1x30", "0+100x30") },
                 { what: "too few tasks to judge", evalTime: "25m", inputSeries: tasks("0x15 1x15", "0x15 2x15") },
@@ -91,10 +91,10 @@ export function alertCases(inputs: AlertRuleInputs): Record<string, AlertCases> 
             fires: [{ what: "an executor unschedulable for 20 minutes", evalTime: "20m", labels: pending, inputSeries: [s("kube_pod_status_unschedulable", pending, "1x30"), s("kube_pod_status_phase", { ...pending, phase: "Pending" }, "1x30")] }],
             silent: [{ what: "an executor scheduled after 10 minutes", evalTime: "20m", inputSeries: [s("kube_pod_status_unschedulable", pending, "1x10 0x20"), s("kube_pod_status_phase", { ...pending, phase: "Pending" }, "1x10 0x20"), s("kube_pod_status_phase", { ...pending, phase: "Running" }, "0x10 1x20")] }],
         };
-        const driver = { namespace: ns, pod: "events-driver", type: "gauges" };
-        const latency = "metrics_events_driver_spark_streaming_clicks_latency_Value";
+        const driver = { namespace: ns, pod: "events-driver", spark_app: "events", type: "gauges" };
+        const latency = "spark_driver_spark_streaming_clicks_latency_Value";
         out.SparkStreamingBatchDelayed = {
-            fires: [{ what: "micro-batches take over 5 minutes", evalTime: "15m", labels: { namespace: ns, pod: driver.pod, query: "events_driver_spark_streaming_clicks" }, inputSeries: [s(latency, driver, "400000x30")] }],
+            fires: [{ what: "micro-batches take over 5 minutes", evalTime: "15m", labels: { namespace: ns, pod: driver.pod, spark_app: driver.spark_app, query: "clicks" }, inputSeries: [s(latency, driver, "400000x30")] }],
             silent: [{ what: "micro-batches take 2 seconds", evalTime: "15m", inputSeries: [s(latency, driver, "2000x30")] }],
         };
     }

@@ -14,13 +14,16 @@
  *   chart's kubelet ServiceMonitor: kubelet_volume_stats_available_bytes, kubelet_volume_stats_capacity_bytes.
  * - Spark 3.5 and 4.1, core/src/main/scala/org/apache/spark/status/api/v1/PrometheusResource.scala
  *   (/metrics/executors/prometheus, with spark.ui.prometheus.enabled): metrics_executor_failedTasks_total
- *   and metrics_executor_totalTasks_total, labelled application_id, application_name, executor_id.
+ *   and metrics_executor_totalTasks_total, stored by the Spark PodMonitors' relabelling
+ *   (./sparkMonitors.ts) as spark_executor_failedTasks_total and spark_executor_totalTasks_total,
+ *   labelled spark_app_id, spark_app_name, executor_id (./metrics.ts).
  * - Spark 3.5 and 4.1, core/src/main/scala/org/apache/spark/metrics/sink/PrometheusServlet.scala
  *   (the driver's /metrics/prometheus) with the gauges of
  *   sql/core/src/main/scala/org/apache/spark/sql/execution/streaming/MetricsReporter.scala, registered
  *   under `<spark.metrics.namespace>.driver.spark.streaming.<query name or id>` when
  *   spark.sql.streaming.metricsEnabled is true: `latency` (the last trigger's duration in ms) is
- *   exposed as metrics_<key with non-alphanumerics as _>_latency_Value{type="gauges"}.
+ *   exposed as metrics_<key with non-alphanumerics as _>_latency_Value{type="gauges"} and stored as
+ *   spark_driver_spark_streaming_<query>_latency_Value{spark_app, type="gauges"}.
  * - Airflow through the official chart 1.22.0's StatsD exporter, chart/files/statsd-mappings.yml:
  *   airflow.scheduler_heartbeat -> airflow_scheduler_heartbeat (a counter), and the timer
  *   airflow.dagrun.duration.failed.<dag_id> -> airflow_dagrun_failed{dag_id} (a summary, so
@@ -182,11 +185,11 @@ export function alertRules(inputs: AlertRuleInputs): AlertRulesSpec {
         }),
         rule(base, {
             alert: "SparkTaskFailureRateHigh",
-            expr: `(sum by (namespace, application_id, application_name) (increase(metrics_executor_failedTasks_total{${jobs}}[15m])) / sum by (namespace, application_id, application_name) (increase(metrics_executor_totalTasks_total{${jobs}}[15m])) > ${t.taskFailureRatio}) and on (namespace, application_id, application_name) sum by (namespace, application_id, application_name) (increase(metrics_executor_totalTasks_total{${jobs}}[15m])) >= ${t.minTasks}`,
+            expr: `(sum by (namespace, spark_app_id, spark_app_name) (increase(spark_executor_failedTasks_total{${jobs}}[15m])) / sum by (namespace, spark_app_id, spark_app_name) (increase(spark_executor_totalTasks_total{${jobs}}[15m])) > ${t.taskFailureRatio}) and on (namespace, spark_app_id, spark_app_name) sum by (namespace, spark_app_id, spark_app_name) (increase(spark_executor_totalTasks_total{${jobs}}[15m])) >= ${t.minTasks}`,
             for: "5m",
             severity: "warning",
-            summary: "Spark application {{ $labels.application_name }} has a high task failure rate",
-            description: `More than ${t.taskFailureRatio * 100}% of the tasks of application {{ $labels.application_name }} ({{ $labels.application_id }}) in {{ $labels.namespace }} failed over the last 15 minutes.`,
+            summary: "Spark application {{ $labels.spark_app_name }} has a high task failure rate",
+            description: `More than ${t.taskFailureRatio * 100}% of the tasks of application {{ $labels.spark_app_name }} ({{ $labels.spark_app_id }}) in {{ $labels.namespace }} failed over the last 15 minutes.`,
         }),
         rule(base, {
             alert: "SparkExecutorsPendingNoCapacity",
@@ -199,7 +202,7 @@ export function alertRules(inputs: AlertRuleInputs): AlertRulesSpec {
         rule(base, {
             alert: "SparkStreamingBatchDelayed",
             // The query's source name is only in the metric name: label_replace copies it into a label.
-            expr: `max by (namespace, pod, query) (label_replace({__name__=~"metrics_.+_driver_spark_streaming_.+_latency_Value", ${jobs}, type="gauges"}, "query", "$1", "__name__", "metrics_(.+)_latency_Value")) > ${t.streamingBatchMs}`,
+            expr: `max by (namespace, pod, spark_app, query) (label_replace({__name__=~"spark_driver_spark_streaming_.+_latency_Value", ${jobs}, type="gauges"}, "query", "$1", "__name__", "spark_driver_spark_streaming_(.+)_latency_Value")) > ${t.streamingBatchMs}`,
             for: "10m",
             severity: "warning",
             summary: "Streaming query {{ $labels.query }} is falling behind",

@@ -9,18 +9,10 @@ import { capacityLabel, nodeRoleLabel } from "../config/nodeRoles";
 import { CostEstimate } from "../cost/estimate";
 import { kubeStateLabel } from "./metrics";
 import { sparkJobs } from "./sparkMonitors";
+import { grafanaDashboardLabel, prometheusDatasourceUid } from "../services/monitoring";
 
-/**
- * The Prometheus datasource every panel names: kube-prometheus-stack provisions it with uid
- * "prometheus" (values grafana.sidecar.datasources.uid).
- */
-export const prometheusDatasource = { type: "prometheus", uid: "prometheus" } as const;
-
-/**
- * The label kube-prometheus-stack's Grafana sidecar loads dashboard ConfigMaps by (values
- * grafana.sidecar.dashboards.label / labelValue; it searches every namespace, searchNamespace ALL).
- */
-export const grafanaDashboardLabel = { grafana_dashboard: "1" } as const;
+/** The Prometheus datasource every panel names (the uid kube-prometheus-stack provisions it with). */
+export const prometheusDatasource = { type: "prometheus", uid: prometheusDatasourceUid } as const;
 
 /**
  * Dashboard schema version: 39, the schema of Grafana 11.0's DashboardMigrator. Grafana migrates

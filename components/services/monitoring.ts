@@ -29,8 +29,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { namespaces } from "../config/names";
-import { nodeRoleLabel } from "../config/nodeRoles";
 import { chartResources, pinnedChart, systemNodeSelector } from "./charts";
+import type { DashboardConfigMap } from "../observability/dashboards";
+import { kubeStateNodeLabels } from "../observability/metrics";
 
 /**
  * The Prometheus release the stack runs, pinned in the values: 3.9.1, the newest in the
@@ -155,9 +156,8 @@ export function monitoringValues(a: MonitoringValuesArgs): Record<string, unknow
         "kube-state-metrics": {
             resources: chartResources("50m", "128Mi", "256Mi"),
             ...placed,
-            // kube_node_labels carries the node role (nodes per group on the platform dashboard);
-            // kube_pod_labels carries Spark's role and app id labels.
-            metricLabelsAllowlist: [`nodes=[${nodeRoleLabel}]`, "pods=[spark-role,spark-app-selector]"],
+            // kube_node_labels carries the node role and capacity type (nodes per group on the platform dashboard).
+            metricLabelsAllowlist: [`nodes=[${kubeStateNodeLabels.join(",")}]`],
         },
         "prometheus-node-exporter": {
             namespaceOverride: nodeExporterDaemonSet.namespace,
@@ -190,8 +190,8 @@ export interface MonitoringArgs extends MonitoringValuesArgs {
     readonly grafanaAdmin: pulumi.Output<Record<string, string>>;
     /** PodMonitors, ServiceMonitors and PrometheusRules, created once the chart has installed their CRDs. */
     readonly objects: readonly MonitoringObject[];
-    /** Grafana dashboards by file name (`spark-applications.json`), each a dashboard JSON object. */
-    readonly dashboards: Readonly<Record<string, unknown>>;
+    /** The ConfigMaps the Grafana sidecar provisions dashboards from (observability/dashboards.ts). */
+    readonly dashboards: readonly DashboardConfigMap[];
     /** Wait for these first: the monitoring namespaces. */
     readonly dependsOn?: pulumi.Resource[];
 }
@@ -212,12 +212,8 @@ export class Monitoring extends pulumi.ComponentResource {
         for (const o of args.objects) {
             new k8s.apiextensions.CustomResource(`${name}-${o.kind.toLowerCase()}-${o.metadata.name}`, { ...o, metadata: { ...o.metadata } }, { parent: this, dependsOn: [this.chart] });
         }
-        for (const [file, dashboard] of Object.entries(args.dashboards)) {
-            const id = file.replace(/\.json$/, "");
-            new k8s.core.v1.ConfigMap(`${name}-dashboard-${id}`, {
-                metadata: { name: `dashboard-${id}`, namespace: ns, labels: { ...grafanaDashboardLabel, "app.kubernetes.io/part-of": "spark-k8s" } },
-                data: { [file]: JSON.stringify(dashboard, null, 2) },
-            }, { parent: this, dependsOn: args.dependsOn });
+        for (const d of args.dashboards) {
+            new k8s.core.v1.ConfigMap(`${name}-${d.name}`, { metadata: { name: d.name, namespace: d.namespace, labels: { ...d.labels } }, data: { ...d.data } }, { parent: this, dependsOn: args.dependsOn });
         }
         this.registerOutputs({});
     }

@@ -258,6 +258,8 @@ function observabilityConf(input: SparkConfInput): Record<string, string> {
         "spark.executor.processTreeMetrics.enabled": "true",
         "spark.metrics.namespace": "${spark.app.name}",
         "spark.metrics.appStatusSource.enabled": "true",
+        // Structured Streaming queries report their trigger latency (the SparkStreamingBatchDelayed alert).
+        "spark.sql.streaming.metricsEnabled": "true",
         [`${servlet}.class`]: "org.apache.spark.metrics.sink.PrometheusServlet",
         [`${servlet}.path`]: prometheusServletPath,
         "spark.metrics.conf.*.source.jvm.class": "org.apache.spark.metrics.source.JvmSource",

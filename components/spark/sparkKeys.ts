@@ -43,6 +43,7 @@ const sparkConf = "spark docs/configuration.md";
 const sparkMonitoring = "spark docs/monitoring.md";
 const sparkK8s = "spark docs/running-on-kubernetes.md";
 const sparkCloud = "spark docs/cloud-integration.md";
+const sparkStreaming = "spark docs: Structured Streaming programming guide, Reporting Metrics using Dropwizard";
 const hadoopAws = "hadoop-aws index.md (3.3.4, 3.4.2, 3.5.0)";
 const hadoopCommitters = "hadoop-aws committers.md (3.3.4, 3.4.2, 3.5.0)";
 const hadoopThirdParty = "hadoop-aws third_party_stores.md / index.md (3.3.4, 3.4.2, 3.5.0)";
@@ -98,6 +99,7 @@ export const sparkKeySpecs: readonly SparkKeySpec[] = [
     ]),
     { key: "spark.sql.catalogImplementation", source: "spark StaticSQLConf (internal)", versions: everyLine },
     ...specs(sparkCloud, ["spark.sql.sources.commitProtocolClass", "spark.sql.parquet.output.committer.class"]),
+    ...specs(sparkStreaming, ["spark.sql.streaming.metricsEnabled"]),
     ...specs(sparkMonitoring, [
         "spark.ui.prometheus.enabled",
         "spark.history.fs.logDirectory",

@@ -313,6 +313,8 @@ export function requestMatrix(f: StackFacts): Row[] {
         rows.push(...reqs.map((r) => row(f, airflow, r)));
     }
 
+    rows.push(...databaseBackupRows(f));
+
     const autoscaler = podSession(f, "clusterAutoscaler");
     if (autoscaler && f.autoscalerClusterName) {
         const asg = (name: string) => `arn:${f.partition}:autoscaling:${f.region}:${f.account}:autoScalingGroup:11111111-2222-3333-4444-555555555555:autoScalingGroupName/${name}`;
@@ -364,6 +366,63 @@ export function requestMatrix(f: StackFacts): Row[] {
     }
 
     rows.push(...karpenterRows(f), ...serviceRoleRows(f), ...trustRows(f));
+    return rows;
+}
+
+/**
+ * The backup CronJob's upload (scripts/backups/backup.sh: `aws s3api put-object`, one PutObject per
+ * dump, never multipart) and a restore Job's download (restore.sh: `aws s3api get-object`, a GET
+ * that is answered 404 rather than 403 for a missing key only with ListBucket for that key).
+ * The backup identity may write dumps and nothing else: not read, list or delete them, not touch
+ * the bucket's retention; the restore identity may only read them.
+ */
+function databaseBackupRows(f: StackFacts): Row[] {
+    const loc = f.databaseBackups;
+    if (!loc) return [];
+    const prefix = loc.prefix.replace(/\/+$/, "");
+    const dump = `${prefix}/metastore/20261205T020000Z.dump`;
+    const o = (key: string) => arnS3(f, loc.bucket, key);
+    const b = arnS3(f, loc.bucket);
+    const otherBuckets = Object.values(f.buckets).filter((x) => x !== loc.bucket);
+    const common = (verb: "PUT" | "GET", action: string): Req[] => [
+        ...otherBuckets.map((x) => ({ request: `${verb} ${x}/${dump} (another bucket)`, action, resource: arnS3(f, x, dump), expected: "Denied" as const })),
+        { request: `${verb} other/x (outside the dumps' prefix)`, action, resource: o("other/x"), expected: "Denied" },
+        { request: `${verb} ${prefix}-archive/x (a sibling prefix)`, action, resource: o(`${prefix}-archive/x`), expected: "Denied" },
+        { request: `${verb} ${dump} over plain HTTP (bucket policy)`, action, resource: o(dump), context: { "aws:SecureTransport": "false" }, expected: "Denied" },
+    ];
+    const rows: Row[] = [];
+    const backup = podSession(f, "databaseBackup");
+    if (backup) {
+        const reqs: Req[] = [
+            { request: `put-object ${dump}`, action: "s3:PutObject", resource: o(dump), expected: "Allowed" },
+            { request: `put-object ${prefix}/airflow/20261205T020000Z.dump`, action: "s3:PutObject", resource: o(`${prefix}/airflow/20261205T020000Z.dump`), expected: "Allowed" },
+            { request: "kms:GenerateDataKey for the new dump (SSE-KMS write)", action: "kms:GenerateDataKey", resource: f.kmsKeyArn, context: viaS3(f), expected: "Allowed" },
+            { request: `get-object ${dump} (the backup identity cannot read a dump)`, action: "s3:GetObject", resource: o(dump), expected: "Denied" },
+            { request: `delete-object ${dump}`, action: "s3:DeleteObject", resource: o(dump), expected: "Denied" },
+            { request: `delete-object ${dump} --version-id (an older version)`, action: "s3:DeleteObjectVersion", resource: o(dump), expected: "Denied" },
+            { request: `list-objects-v2 prefix ${prefix}/`, action: "s3:ListBucket", resource: b, context: { "s3:prefix": `${prefix}/` }, expected: "Denied" },
+            { request: "put-bucket-lifecycle-configuration (shorten the retention)", action: "s3:PutLifecycleConfiguration", resource: b, expected: "Denied" },
+            { request: "kms:Decrypt of a dump's data key (SSE-KMS read)", action: "kms:Decrypt", resource: f.kmsKeyArn, context: viaS3(f), expected: "Denied" },
+            { request: "kms:GenerateDataKey directly, not through S3", action: "kms:GenerateDataKey", resource: f.kmsKeyArn, context: { "kms:CallerAccount": f.account }, expected: "Denied" },
+            ...common("PUT", "s3:PutObject"),
+        ];
+        rows.push(...reqs.map((r) => row(f, backup, r)));
+    }
+    const restore = podSession(f, "databaseRestore");
+    if (restore) {
+        const reqs: Req[] = [
+            { request: `get-object ${dump}`, action: "s3:GetObject", resource: o(dump), expected: "Allowed" },
+            { request: `get-object ${dump} answered 404, not 403, when missing (needs ListBucket for that key)`, action: "s3:ListBucket", resource: b, context: { "s3:prefix": dump }, expected: "Allowed" },
+            { request: `list-objects-v2 prefix ${prefix}/metastore/ (find a dump)`, action: "s3:ListBucket", resource: b, context: { "s3:prefix": `${prefix}/metastore/` }, expected: "Allowed" },
+            { request: "kms:Decrypt of the dump's data key (SSE-KMS read)", action: "kms:Decrypt", resource: f.kmsKeyArn, context: viaS3(f), expected: "Allowed" },
+            { request: `put-object ${dump} (the restore identity cannot write)`, action: "s3:PutObject", resource: o(dump), expected: "Denied" },
+            { request: `delete-object ${dump}`, action: "s3:DeleteObject", resource: o(dump), expected: "Denied" },
+            { request: "list-objects-v2 of the bucket root", action: "s3:ListBucket", resource: b, context: { "s3:prefix": "", "s3:delimiter": "/" }, expected: "Denied" },
+            { request: "kms:GenerateDataKey (SSE-KMS write)", action: "kms:GenerateDataKey", resource: f.kmsKeyArn, context: viaS3(f), expected: "Denied" },
+            ...common("GET", "s3:GetObject"),
+        ];
+        rows.push(...reqs.map((r) => row(f, restore, r)));
+    }
     return rows;
 }
 

@@ -6,6 +6,8 @@
 import { RecordedResource, StackRun, unwrapSecrets } from "../../tools/harness";
 import { resourcesOfType } from "../support/artefacts";
 import { planTypes } from "../../tools/planSummary";
+import { databaseBackupJob } from "../../components/config/names";
+import { backupObjects } from "../../components/services/backups";
 
 /** A JSON policy document (the IAM grammar; the engine validates it). */
 export type PolicyDocument = { Version?: string; Statement: PolicyStatement[] | PolicyStatement };
@@ -147,6 +149,8 @@ export interface StackFacts {
     readonly metastoreWarehouse?: string;
     /** Airflow's remote task-log folder, when Airflow is installed. */
     readonly airflowRemoteLogFolder?: string;
+    /** Where the backup CronJob writes dumps and restore Jobs read them (its settings ConfigMap), when backups are on. */
+    readonly databaseBackups?: { readonly bucket: string; readonly prefix: string };
     /** The autoscaler chart's autoDiscovery.clusterName, when it is installed. */
     readonly autoscalerClusterName?: string;
     /** Log groups the plan creates with the platform key. */
@@ -249,6 +253,7 @@ export function stackFacts(run: StackRun): StackFacts {
     const metastore = cms.map((c) => c.data["metastore-site.xml"] ?? c.data["hive-site.xml"]).find((x) => x !== undefined);
     const airflow = chartValues(run, "airflow") as { config?: { logging?: { remote_logging?: string; remote_base_log_folder?: string } } } | undefined;
     const autoscaler = chartValues(run, "cluster-autoscaler") as { autoDiscovery?: { clusterName?: string } } | undefined;
+    const backupSettings = cms.find((c) => c.name === `${databaseBackupJob.namespace}/${backupObjects.settings}`)?.data;
     const cluster = resourcesOfType(run, "aws:eks/cluster:Cluster");
     if (cluster.length !== 1) throw new Error(`${run.stack}: expected one EKS cluster, found ${cluster.length}`);
     return {
@@ -268,6 +273,7 @@ export function stackFacts(run: StackRun): StackFacts {
         metastoreWarehouse: metastore ? xmlProperty(metastore, "metastore.warehouse.dir") : undefined,
         airflowRemoteLogFolder: airflow?.config?.logging?.remote_logging === "True" ? airflow.config.logging.remote_base_log_folder : undefined,
         autoscalerClusterName: autoscaler?.autoDiscovery?.clusterName,
+        databaseBackups: backupSettings ? { bucket: backupSettings.BACKUP_BUCKET, prefix: backupSettings.BACKUP_PREFIX } : undefined,
         encryptedLogGroups: resourcesOfType(run, "aws:cloudwatch/logGroup:LogGroup")
             .filter((r) => r.inputs.kmsKeyId === outputs.kmsKeyArn)
             .map((r) => String(r.inputs.name)),

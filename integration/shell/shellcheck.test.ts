@@ -59,7 +59,7 @@ describe(`shell: ShellCheck ${shellcheckVersion} on every shell script of the re
         // Only preset combinations the config validation refuses are skipped (e.g. gpu with a standalone backend).
         for (const r of rejected) assert.match(r.message, /invalid configuration[\s\S]*spark\.presets/, `${r.variant.label}: ${r.message}`);
         const places = linted.flatMap((l) => l.places).join("\n");
-        for (const known of [/Job minio\/\S+ › .*containers\[mc\]\.command/, /StatefulSet \S+\/postgres › .*lifecycle\.postStart\.exec\.command/, /Chart airflow values\.createUserJob\.args/, /^repo images\/build\.sh$/m, /^repo images\/versions\.env$/m]) {
+        for (const known of [/Job minio\/\S+ › .*containers\[mc\]\.command/, /StatefulSet \S+\/postgres › .*lifecycle\.postStart\.exec\.command/, /Chart airflow values\.createUserJob\.args/, /^repo images\/build\.sh$/m, /^repo images\/versions\.env$/m, /^repo scripts\/backups\/backup\.sh$/m, /^repo scripts\/backups\/restore\.sh$/m]) {
             assert.match(places, known);
         }
     });

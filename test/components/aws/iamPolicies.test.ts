@@ -89,6 +89,7 @@ describe("IAM policy documents", () => {
             warehouseBucketArn: warehouse,
             eventLogBucketArn: eventLogs,
             airflowLogBucketArn: airflowLogs,
+            backupBucketArn: "arn:aws:s3:::spark-prod-backups-x",
             kmsKeyArn: key,
             clusterName: "spark-prod",
             karpenter: {

@@ -2,11 +2,11 @@ import { strict as assert } from "assert";
 import { parser } from "@prometheus-io/lezer-promql";
 import { namespaces } from "../../../components/config/names";
 import { catalogued, queryableLabels } from "../../../components/observability/metrics";
+import { grafanaDashboardLabel } from "../../../components/services/monitoring";
 import {
     Dashboard,
     dashboardConfigMaps,
     dashboardSchemaVersion,
-    grafanaDashboardLabel,
     platformDashboard,
     platformDashboards,
     prometheusDatasource,
