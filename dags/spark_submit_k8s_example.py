@@ -37,7 +37,7 @@ SERVICE_ACCOUNT = "spark"
 SUBMITTER_NAMESPACE = "airflow"
 SUBMITTER_SERVICE_ACCOUNT = "airflow"
 # images/versions.env SPARK_RUNTIME_35_TAG; the Variable carries the registry-qualified reference.
-SPARK_IMAGE = "{{ var.value.get('spark_k8s_spark_image_35', 'spark-k8s/spark-runtime:3.5.9-p2') }}"
+SPARK_IMAGE = "{{ var.value.get('spark_k8s_spark_image_35', 'spark-k8s/spark-runtime:3.5.9-p3') }}"
 APPLICATION = "local:///opt/spark/examples/src/main/python/pi.py"
 
 POD_SECURITY_CONTEXT = {

@@ -40,7 +40,7 @@ export function parseDigests(text: string, file: string): Partial<Record<ImageKe
     for (const [key, ref] of Object.entries(data)) {
         if (!(imageKeys as readonly string[]).includes(key)) problems.push(`${key}: unknown key; expected one of ${imageKeys.join(", ")}`);
         else if (typeof ref !== "string" || !isDigestPinned(ref) || registryHost(ref) === undefined) {
-            problems.push(`${key}: ${JSON.stringify(ref)} is not a reference by digest with its registry, such as 111122223333.dkr.ecr.eu-west-1.amazonaws.com/spark-dev/spark-k8s/airflow:3.2.2-p2@sha256:<64 hex>`);
+            problems.push(`${key}: ${JSON.stringify(ref)} is not a reference by digest with its registry, such as 111122223333.dkr.ecr.eu-west-1.amazonaws.com/spark-dev/spark-k8s/airflow:3.2.2-p3@sha256:<64 hex>`);
         }
     }
     if (Object.keys(data).length === 0) problems.push("no image listed");

@@ -109,15 +109,15 @@ function base(): PlatformSettings {
  * equal; see docs/images.md). Stack config points them at the registry they were pushed to.
  */
 const images: PlatformSettings["spark"]["images"] = {
-    spark35: "spark-k8s/spark-runtime:3.5.9-p2",
-    spark41: "spark-k8s/spark-runtime:4.1.4-p2",
-    spark43: "spark-k8s/spark-runtime:4.3.0-p2",
-    sparkRapids: "spark-k8s/spark-rapids:3.5.9-26.08.0-p2",
-    hiveMetastore: "spark-k8s/hive-metastore:3.1.3-p2",
-    jupyter35: "spark-k8s/jupyter-spark:3.5.9-p2",
-    jupyter41: "spark-k8s/jupyter-spark:4.1.4-p2",
-    jupyter43: "spark-k8s/jupyter-spark:4.3.0-p2",
-    airflow: "spark-k8s/airflow:3.2.2-p2",
+    spark35: "spark-k8s/spark-runtime:3.5.9-p3",
+    spark41: "spark-k8s/spark-runtime:4.1.4-p3",
+    spark43: "spark-k8s/spark-runtime:4.3.0-p3",
+    sparkRapids: "spark-k8s/spark-rapids:3.5.9-26.08.0-p3",
+    hiveMetastore: "spark-k8s/hive-metastore:3.1.3-p3",
+    jupyter35: "spark-k8s/jupyter-spark:3.5.9-p3",
+    jupyter41: "spark-k8s/jupyter-spark:4.1.4-p3",
+    jupyter43: "spark-k8s/jupyter-spark:4.3.0-p3",
+    airflow: "spark-k8s/airflow:3.2.2-p3",
 };
 
 /** The complete default settings of a tier; a fresh object on every call. */

@@ -34,7 +34,7 @@ export function buildTarget(key: ImageKey): string {
 /**
  * The registry host of a reference ("123.dkr.ecr.eu-west-1.amazonaws.com", "localhost:5000"), or
  * undefined when it names none. As Docker reads a reference, the first path component is a host
- * when it contains "." or ":" or is localhost; "spark-k8s/spark-runtime:3.5.9-p2" has none.
+ * when it contains "." or ":" or is localhost; "spark-k8s/spark-runtime:3.5.9-p3" has none.
  */
 export function registryHost(ref: string): string | undefined {
     const slash = ref.indexOf("/");

@@ -147,9 +147,9 @@ describe("the Spark stack", function () {
         // Each tag in the stack's own ECR repositories deploys as the digest the registry holds for it.
         const ecr = `${mockAccountId}.dkr.ecr.eu-west-1.amazonaws.com`;
         const deployed = (tag: string) => `${ecr}/spark-dev/spark-k8s/spark-runtime:${tag}@${mockDigest(`spark-dev/spark-k8s/spark-runtime:${tag}`)}`;
-        assert.deepEqual(images, { 35: [deployed("3.5.9-p2")], 41: [deployed("4.1.4-p2")], 43: [deployed("4.3.0-p2")] });
+        assert.deepEqual(images, { 35: [deployed("3.5.9-p3")], 41: [deployed("4.1.4-p3")], 43: [deployed("4.3.0-p3")] });
         const history = podSpecOf(workload(run, "Deployment", "spark-history-server")).containers.map((c) => (c as { image?: string }).image);
-        assert.deepEqual(history, [deployed("4.3.0-p2")]);
+        assert.deepEqual(history, [deployed("4.3.0-p3")]);
         const conf43 = sparkConf(run, "spark-connect-43-conf");
         assert.equal(conf43["spark.hadoop.fs.s3a.aws.credentials.provider"], "org.apache.hadoop.fs.s3a.auth.IAMInstanceCredentialsProvider");
         assert.equal(conf43["spark.driver.host"], "spark-connect-43-driver.spark-jobs.svc.cluster.local");

@@ -41,7 +41,7 @@ describe("policies/exemptions", function () {
             const waived = allRules.filter((r) => e.rules.includes(r.name));
             // Waivers outside a privileged namespace are for advisory rules only.
             if (!e.rules.some((r) => hostAccess.has(r))) for (const r of waived) assert.deepEqual(Object.values(r.defaultEnforcement), ["advisory", "advisory", "advisory", "advisory"], `${e.name}: ${r.name}`);
-            else assert.equal(e.namespace, namespaces.gpu, `${e.name}: host access only in the device plugin's namespace`);
+            else assert.ok(([namespaces.gpu, namespaces.nodeExporter] as string[]).includes(e.namespace), `${e.name}: host access only in the device plugin's and node-exporter's namespaces`);
         }
     });
 
@@ -51,8 +51,8 @@ describe("policies/exemptions", function () {
             assert.equal((config["exemptions-in-privileged-namespaces"].exemptions as unknown[]).length, exemptions.length);
             const listed = (rule: string) => (config[rule].exemptions as { name: string }[] | undefined)?.map((e) => e.name) ?? [];
             assert.deepEqual(listed("no-privileged-containers"), ["nvidia-device-plugin-mps-control-daemon"]);
-            assert.deepEqual(listed("no-host-path-volumes").sort(), ["nvidia-device-plugin", "nvidia-device-plugin-mps-control-daemon"]);
-            assert.deepEqual(listed("no-host-namespaces"), [], "hostPID is off, nothing to waive");
+            assert.deepEqual(listed("no-host-path-volumes").sort(), ["monitoring-prometheus-node-exporter", "nvidia-device-plugin", "nvidia-device-plugin-mps-control-daemon"]);
+            assert.deepEqual(listed("no-host-namespaces"), ["monitoring-prometheus-node-exporter"], "the device plugin has hostPID off; only node-exporter shares the host namespaces");
             assert.deepEqual(listed("images-pinned"), []);
         }
         const committed = JSON.parse(fs.readFileSync(path.join(repoRoot, "policies/config/prod.json"), "utf8")) as unknown;

@@ -27,7 +27,7 @@ describe("policy pack", function () {
             const run = await runStack("prod", { missingImages: [{ repositoryName: "spark-prod/spark-k8s/hive-metastore" }] });
             const { violations } = await stackViolations(run);
             const found = violations.filter((v) => v.enforcement === "mandatory");
-            assert.ok(found.length > 0 && found.every((v) => v.policy === "images-pinned" && /platform image .*hive-metastore:3\.1\.3-p2"/.test(v.message)), formatViolations(found, "prod"));
+            assert.ok(found.length > 0 && found.every((v) => v.policy === "images-pinned" && /platform image .*hive-metastore:3\.1\.3-p3"/.test(v.message)), formatViolations(found, "prod"));
         });
     });
 });

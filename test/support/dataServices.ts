@@ -30,7 +30,7 @@ export function fakeCredentials(suffix = "1"): Credentials {
 }
 
 export const localBuckets: Record<BucketPurpose, string> = { warehouse: "warehouse", eventLogs: "event-logs", airflowLogs: "airflow-logs", backups: "backups" };
-export const metastoreImage = "spark-k8s/hive-metastore:3.1.3-p2";
+export const metastoreImage = "spark-k8s/hive-metastore:3.1.3-p3";
 export const rdsHost = "spark-prod-abc123.cxyz.us-east-1.rds.amazonaws.com";
 
 /** The local tier: in-cluster PostgreSQL, MinIO, one metastore replica, no node groups. */

@@ -11,12 +11,12 @@ const ecr = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/spark-dev/spark-k8s";
 const digest = (c: string) => `sha256:${c.repeat(64)}`;
 /** What dev deploys: every image it runs, by digest in its own repositories. */
 const devImages = {
-    spark35: `${ecr}/spark-runtime:3.5.9-p2@${digest("1")}`,
-    spark41: `${ecr}/spark-runtime:4.1.4-p2@${digest("2")}`,
-    hiveMetastore: `${ecr}/hive-metastore:3.1.3-p2@${digest("3")}`,
-    jupyter35: `${ecr}/jupyter-spark:3.5.9-p2@${digest("4")}`,
-    jupyter41: `${ecr}/jupyter-spark:4.1.4-p2@${digest("5")}`,
-    airflow: `${ecr}/airflow:3.2.2-p2@${digest("6")}`,
+    spark35: `${ecr}/spark-runtime:3.5.9-p3@${digest("1")}`,
+    spark41: `${ecr}/spark-runtime:4.1.4-p3@${digest("2")}`,
+    hiveMetastore: `${ecr}/hive-metastore:3.1.3-p3@${digest("3")}`,
+    jupyter35: `${ecr}/jupyter-spark:3.5.9-p3@${digest("4")}`,
+    jupyter41: `${ecr}/jupyter-spark:4.1.4-p3@${digest("5")}`,
+    airflow: `${ecr}/airflow:3.2.2-p3@${digest("6")}`,
 };
 
 describe("tools/promote and images:record", () => {
@@ -41,7 +41,7 @@ describe("tools/promote and images:record", () => {
         const dry = promoteCommand(["dev", "staging", "--outputs", outputs, "--dir", dir]);
         assert.equal(dry.code, 0, dry.stderr);
         assert.match(dry.stdout, /^### Promote dev → staging\n\n6 setting\(s\) change\./);
-        assert.ok(dry.stdout.includes(`| \`spark.images.airflow\` | \`spark-k8s/airflow:3.2.2-p2\` | \`${devImages.airflow}\` |`), dry.stdout);
+        assert.ok(dry.stdout.includes(`| \`spark.images.airflow\` | \`spark-k8s/airflow:3.2.2-p3\` | \`${devImages.airflow}\` |`), dry.stdout);
         assert.equal(fs.readFileSync(file("staging"), "utf8"), before, "without --write nothing is written");
 
         const written = promoteCommand(["dev", "staging", "--outputs", outputs, "--write", "--dir", dir]);
@@ -56,14 +56,14 @@ describe("tools/promote and images:record", () => {
     });
 
     it("carries spark.versions, and removes the key where the source's value is the target's tier default", () => {
-        const outputs = write("dev-outputs.json", { images: { ...devImages, spark43: `${ecr}/spark-runtime:4.3.0-p2@${digest("7")}`, jupyter43: `${ecr}/jupyter-spark:4.3.0-p2@${digest("8")}` } });
+        const outputs = write("dev-outputs.json", { images: { ...devImages, spark43: `${ecr}/spark-runtime:4.3.0-p3@${digest("7")}`, jupyter43: `${ecr}/jupyter-spark:4.3.0-p3@${digest("8")}` } });
         const devFile = fs.readFileSync(file("dev"), "utf8").replace("config:\n", "config:\n  spark-k8s:spark:\n    versions: [\"3.5\", \"4.1\", \"4.3\"]\n");
         write("Pulumi.dev.yaml", devFile);
         const up = promoteCommand(["dev", "staging", "--outputs", outputs, "--write", "--dir", dir]);
         assert.equal(up.code, 0, up.stderr);
         assert.ok(up.stdout.includes('| `spark.versions` | `["3.5","4.1"]` | `["3.5","4.1","4.3"]` |'), up.stdout);
         assert.deepEqual(sparkOf("staging")?.versions, ["3.5", "4.1", "4.3"]);
-        assert.equal(sparkOf("staging")?.images?.spark43, `${ecr}/spark-runtime:4.3.0-p2@${digest("7")}`);
+        assert.equal(sparkOf("staging")?.images?.spark43, `${ecr}/spark-runtime:4.3.0-p3@${digest("7")}`);
 
         // Back to the default lines: staging's file loses the key instead of restating the default.
         write("Pulumi.dev.yaml", fs.readFileSync(path.join(repoRoot, "Pulumi.dev.yaml"), "utf8"));
@@ -73,7 +73,7 @@ describe("tools/promote and images:record", () => {
     });
 
     it("refuses a source that deploys tags, and a result the target's config rules refuse, writing nothing", () => {
-        const tags = promoteCommand(["staging", "prod", "--outputs", write("s.json", { images: { ...devImages, spark35: "spark-k8s/spark-runtime:3.5.9-p2" } }), "--dir", dir]);
+        const tags = promoteCommand(["staging", "prod", "--outputs", write("s.json", { images: { ...devImages, spark35: "spark-k8s/spark-runtime:3.5.9-p3" } }), "--dir", dir]);
         assert.equal(tags.code, 1);
         assert.match(tags.stderr, /staging's images output does not name every image staging runs by digest \(spark\.images\.spark35\)/);
         const noOutputs = promoteCommand(["staging", "prod", "--dir", dir]);
@@ -85,7 +85,7 @@ describe("tools/promote and images:record", () => {
         write("Pulumi.prod.yaml", prod.replace("config:\n", "config:\n  spark-k8s:spark:\n    presets: [iceberg]\n"));
         write("Pulumi.staging.yaml", fs.readFileSync(file("staging"), "utf8").replace("config:\n", "config:\n  spark-k8s:spark:\n    versions: [\"3.5\", \"4.3\"]\n"));
         const before = fs.readFileSync(file("prod"), "utf8");
-        const broken = promoteCommand(["staging", "prod", "--outputs", write("s2.json", { images: { ...devImages, spark43: `${ecr}/spark-runtime:4.3.0-p2@${digest("7")}`, jupyter43: `${ecr}/jupyter-spark:4.3.0-p2@${digest("8")}` } }), "--write", "--dir", dir]);
+        const broken = promoteCommand(["staging", "prod", "--outputs", write("s2.json", { images: { ...devImages, spark43: `${ecr}/spark-runtime:4.3.0-p3@${digest("7")}`, jupyter43: `${ecr}/jupyter-spark:4.3.0-p3@${digest("8")}` } }), "--write", "--dir", dir]);
         assert.equal(broken.code, 1);
         assert.match(broken.stderr, /the result would not be valid:\n.*spark\.versions/s);
         assert.equal(fs.readFileSync(file("prod"), "utf8"), before);
@@ -106,10 +106,10 @@ describe("tools/promote and images:record", () => {
         assert.deepEqual(sparkOf("dev")?.images, { hiveMetastore: devImages.hiveMetastore, airflow: devImages.airflow });
         assert.match(imagesRecordCommand(["--stack", "dev", "--digests", digests, "--dir", dir]).stdout, /dev already names these digests/);
 
-        const bad = imagesRecordCommand(["--stack", "dev", "--digests", write("bad.json", { airflw: devImages.airflow, spark35: "spark-k8s/spark-runtime:3.5.9-p2" }), "--dir", dir]);
+        const bad = imagesRecordCommand(["--stack", "dev", "--digests", write("bad.json", { airflw: devImages.airflow, spark35: "spark-k8s/spark-runtime:3.5.9-p3" }), "--dir", dir]);
         assert.equal(bad.code, 1);
         assert.match(bad.stderr, /airflw: unknown key; expected one of spark35, /);
-        assert.match(bad.stderr, /spark35: "spark-k8s\/spark-runtime:3\.5\.9-p2" is not a reference by digest with its registry/);
+        assert.match(bad.stderr, /spark35: "spark-k8s\/spark-runtime:3\.5\.9-p3" is not a reference by digest with its registry/);
         assert.equal(imagesRecordCommand(["--stack", "dev", "--digests", write("x.json", "not json"), "--dir", dir]).code, 1);
     });
 });

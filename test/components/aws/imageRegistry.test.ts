@@ -33,23 +33,23 @@ describe("image registry of an AWS stack", () => {
         const run = await stackRun("dev");
         const images = run.outputs.images as Record<string, string>;
         assert.deepEqual(Object.keys(images), ["spark35", "spark41", "hiveMetastore", "jupyter35", "jupyter41", "airflow"]);
-        assert.equal(images.airflow, `${ecr}/spark-dev/spark-k8s/airflow:3.2.2-p2@${mockDigest("spark-dev/spark-k8s/airflow:3.2.2-p2")}`);
+        assert.equal(images.airflow, `${ecr}/spark-dev/spark-k8s/airflow:3.2.2-p3@${mockDigest("spark-dev/spark-k8s/airflow:3.2.2-p3")}`);
     });
 
     it("points at another stack's registry without creating repositories", async () => {
         const run = await runStack("prod", { config: { registry: { url: `${ecr}/spark-staging` } } });
         assert.deepEqual(ofType(run, "aws:ecr/repository:Repository"), []);
-        assert.equal((run.outputs.images as Record<string, string>).spark35, `${ecr}/spark-staging/spark-k8s/spark-runtime:3.5.9-p2@${mockDigest("spark-staging/spark-k8s/spark-runtime:3.5.9-p2")}`);
+        assert.equal((run.outputs.images as Record<string, string>).spark35, `${ecr}/spark-staging/spark-k8s/spark-runtime:3.5.9-p3@${mockDigest("spark-staging/spark-k8s/spark-runtime:3.5.9-p3")}`);
     });
 
     it("fails with every missing image and the command that builds it", async () => {
         const missing = [
-            { repositoryName: "spark-staging/spark-k8s/spark-runtime", tag: "4.1.4-p2" },
+            { repositoryName: "spark-staging/spark-k8s/spark-runtime", tag: "4.1.4-p3" },
             { repositoryName: "spark-staging/spark-k8s/airflow" },
         ];
         await assert.rejects(runStack("prod", { config: { registry: { url: `${ecr}/spark-staging` } }, missingImages: missing }), (err: Error) => {
             assert.match(err.message, /^platform images not found:/);
-            assert.ok(err.message.includes(`spark.images.spark41: "spark-k8s/spark-runtime:4.1.4-p2" resolves to ${ecr}/spark-staging/spark-k8s/spark-runtime:4.1.4-p2, which is not in the registry (no image has that tag). Build and push it: REGISTRY=${ecr}/spark-staging PUSH=1 images/build.sh spark-runtime-4.1`), err.message);
+            assert.ok(err.message.includes(`spark.images.spark41: "spark-k8s/spark-runtime:4.1.4-p3" resolves to ${ecr}/spark-staging/spark-k8s/spark-runtime:4.1.4-p3, which is not in the registry (no image has that tag). Build and push it: REGISTRY=${ecr}/spark-staging PUSH=1 images/build.sh spark-runtime-4.1`), err.message);
             assert.ok(err.message.includes("spark.images.airflow: ") && err.message.includes("(its repository does not exist)"), err.message);
             return true;
         });
@@ -57,7 +57,7 @@ describe("image registry of an AWS stack", () => {
 
     it("deploys by tag while the stack's own repository is new, until the image is pushed", async () => {
         const run = await runStack("dev", { missingImages: [{ repositoryName: "spark-dev/spark-k8s/hive-metastore" }] });
-        assert.equal((run.outputs.images as Record<string, string>).hiveMetastore, `${ecr}/spark-dev/spark-k8s/hive-metastore:3.1.3-p2`);
+        assert.equal((run.outputs.images as Record<string, string>).hiveMetastore, `${ecr}/spark-dev/spark-k8s/hive-metastore:3.1.3-p3`);
     });
 
     it("writes a lifecycle policy ECR accepts: one rule expiring images beyond the count", () => {

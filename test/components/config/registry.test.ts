@@ -15,10 +15,10 @@ const images = tierDefaults("dev").spark.images;
 
 describe("image registry", () => {
     it("reads a registry host as Docker does: a first component with a dot or a port, or localhost", () => {
-        assert.equal(registryHost(`${ecr}/spark-dev/spark-k8s/airflow:3.2.2-p2`), ecr);
+        assert.equal(registryHost(`${ecr}/spark-dev/spark-k8s/airflow:3.2.2-p3`), ecr);
         assert.equal(registryHost("localhost:5000/spark-k8s/airflow:1.0"), "localhost:5000");
         assert.equal(registryHost("localhost/spark:1.0"), "localhost");
-        assert.equal(registryHost("spark-k8s/spark-runtime:3.5.9-p2"), undefined);
+        assert.equal(registryHost("spark-k8s/spark-runtime:3.5.9-p3"), undefined);
         assert.equal(registryHost("postgres:16.14-bookworm"), undefined);
         assert.deepEqual(ecrRegistry(ecr), { accountId: "111122223333", region: "eu-west-1" });
         assert.deepEqual(ecrRegistry("111122223333.dkr.ecr.cn-north-1.amazonaws.com.cn"), { accountId: "111122223333", region: "cn-north-1" });
@@ -54,7 +54,7 @@ describe("image registry", () => {
             key: "spark35",
             configured: images.spark35,
             reference: `${ecr}/spark-dev/${images.spark35}`,
-            lookup: { registryId: "111122223333", region: "eu-west-1", repositoryName: "spark-dev/spark-k8s/spark-runtime", tag: "3.5.9-p2" },
+            lookup: { registryId: "111122223333", region: "eu-west-1", repositoryName: "spark-dev/spark-k8s/spark-runtime", tag: "3.5.9-p3" },
         });
         assert.equal(sources.find((s) => s.key === "airflow")?.lookup, undefined, "a tag outside ECR deploys as it is");
         assert.equal(sources.find((s) => s.key === "hiveMetastore")?.lookup, undefined, "a digest deploys as it is");
@@ -72,7 +72,7 @@ describe("image registry", () => {
         assert.ok(source.lookup);
         assert.equal(
             missingImageMessage(source, source.lookup, "no image has that tag"),
-            `spark.images.jupyter41: "spark-k8s/jupyter-spark:4.1.4-p2" resolves to ${ecr}/spark-dev/spark-k8s/jupyter-spark:4.1.4-p2, which is not in the registry ` +
+            `spark.images.jupyter41: "spark-k8s/jupyter-spark:4.1.4-p3" resolves to ${ecr}/spark-dev/spark-k8s/jupyter-spark:4.1.4-p3, which is not in the registry ` +
                 `(no image has that tag). Build and push it: REGISTRY=${ecr}/spark-dev PUSH=1 images/build.sh jupyter-spark-4.1`,
         );
     });

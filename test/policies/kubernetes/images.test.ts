@@ -24,12 +24,12 @@ describe("policies/kubernetes", () => {
         it("requireDigestForPlatformImages (prod): the images built from images/ by digest, in any registry; others by tag", async () => {
             const config = { requireDigestForPlatformImages: true };
             const ecr = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/spark-prod";
-            await expectOne(imagesPinned, deploy(goodContainer("app", { image: `${ecr}/spark-k8s/spark-runtime:3.5.9-p2` })), /platform image .* pinned by tag only; requireDigestForPlatformImages/, config);
-            await expectOne(imagesPinned, deploy(goodContainer("app", { image: "spark-k8s/airflow:3.2.2-p2" })), /platform image/, config);
-            await expectNone(imagesPinned, deploy(goodContainer("app", { image: `${ecr}/spark-k8s/spark-runtime:3.5.9-p2@sha256:${"c".repeat(64)}` })), config);
+            await expectOne(imagesPinned, deploy(goodContainer("app", { image: `${ecr}/spark-k8s/spark-runtime:3.5.9-p3` })), /platform image .* pinned by tag only; requireDigestForPlatformImages/, config);
+            await expectOne(imagesPinned, deploy(goodContainer("app", { image: "spark-k8s/airflow:3.2.2-p3" })), /platform image/, config);
+            await expectNone(imagesPinned, deploy(goodContainer("app", { image: `${ecr}/spark-k8s/spark-runtime:3.5.9-p3@sha256:${"c".repeat(64)}` })), config);
             await expectNone(imagesPinned, deploy(goodContainer("app", { image: "postgres:16.14-bookworm" })), config);
             await expectNone(imagesPinned, deploy(goodContainer("app", { image: "acme/not-spark-k8s/airflow:1.0" })), config);
-            await expectNone(imagesPinned, deploy(goodContainer("app", { image: `${ecr}/spark-k8s/spark-runtime:3.5.9-p2` })));
+            await expectNone(imagesPinned, deploy(goodContainer("app", { image: `${ecr}/spark-k8s/spark-runtime:3.5.9-p3` })));
         });
 
         it("requireDigest (default false)", async () => {

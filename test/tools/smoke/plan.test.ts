@@ -25,7 +25,7 @@ describe("tools/smoke/plan", () => {
     });
 
     it("dev: the deployed images by digest, Airflow and the operator, the cluster-autoscaler, the checks not built yet listed", () => {
-        const ecr = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/spark-k8s-dev/spark-k8s/jupyter-spark-4.1:4.1.4-p2@${digest}`;
+        const ecr = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/spark-k8s-dev/spark-k8s/jupyter-spark-4.1:4.1.4-p3@${digest}`;
         const plan = smokePlan(stackConfig("dev"), { buckets: { warehouse: "wh" }, images: { jupyter41: ecr }, clusterEndpoint: "https://x.eks.amazonaws.com" });
         assert.equal(plan.connect.find((c) => c.version === "4.1")?.clientImage, ecr);
         assert.deepEqual(plan.namespaces, ["spark-jobs", "spark-platform", "spark-operator", "jupyterhub", "airflow"]);
