@@ -3,6 +3,7 @@
  * running) and at full scale (every node group at its maximum), line by line. Pure: the program
  * exports the estimate as a stack output and the offline plan prints it.
  */
+import { alertmanagerStorageGiB } from "../services/monitoring";
 import { NodeGroupRole, PlatformConfig } from "../config/schema";
 import { instanceShape } from "../config/instanceTypes";
 import { kubernetesReleases } from "../config/kubernetesReleases";
@@ -106,6 +107,13 @@ export function costEstimate(config: PlatformConfig, prices: PriceTable): CostEs
     }
     fixed("RDS storage (gp3)", `${db.allocatedStorageGiB} GiB${db.multiAz ? " Multi-AZ" : ""}, ${money(prices.rdsGp3GiBMonth * azFactor)}/GiB-month`, db.allocatedStorageGiB, prices.rdsGp3GiBMonth * azFactor,
         "allocated size; storage autoscaling may grow it up to four times");
+    const observability = config.services.observability;
+    if (observability.enabled) {
+        const p = observability.prometheus;
+        const tempo = observability.tracing.enabled ? observability.tracing.storageGiB : 0;
+        const gib = p.replicas * (p.storageGiB + alertmanagerStorageGiB) + tempo;
+        fixed("Monitoring volumes (gp3)", `Prometheus ${p.replicas} × ${p.storageGiB} GiB, Alertmanager ${p.replicas} × ${alertmanagerStorageGiB} GiB${tempo ? `, Tempo ${tempo} GiB` : ""}, ${money(prices.ebsGp3GiBMonth)}/GiB-month`, gib, prices.ebsGp3GiBMonth);
+    }
     fixed("KMS keys", `platform key, ${money(prices.kmsKeyMonth)}/month`, 1, prices.kmsKeyMonth);
     const secrets = credentialsNeeded(plan, config.services).length;
     fixed("Secrets Manager secrets", `generated credentials, ${money(prices.secretsManagerSecretMonth)}/month each`, secrets, prices.secretsManagerSecretMonth);

@@ -40,6 +40,9 @@ import { kubeStateNodeLabels } from "../observability/metrics";
  */
 export const prometheusVersion = "3.9.1";
 
+/** Size of each Alertmanager replica's volume (silences and notification state), in GiB. */
+export const alertmanagerStorageGiB = 1;
+
 /** The Helm release of kube-prometheus-stack. */
 export const monitoringRelease = { name: "monitoring", namespace: namespaces.monitoring } as const;
 
@@ -136,7 +139,7 @@ export function monitoringValues(a: MonitoringValuesArgs): Record<string, unknow
             alertmanagerSpec: {
                 replicas: a.replicas,
                 resources: chartResources("50m", "64Mi", "128Mi"),
-                storage: volume(1),
+                storage: volume(alertmanagerStorageGiB),
                 ...placed,
             },
             podDisruptionBudget: { enabled: ha, minAvailable: 1 },
