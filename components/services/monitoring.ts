@@ -40,6 +40,13 @@ import { kubeStateNodeLabels } from "../observability/metrics";
  */
 export const prometheusVersion = "3.9.1";
 
+/**
+ * The Prometheus Operator release kube-prometheus-stack 81.4.5 deploys (its Chart.yaml appVersion),
+ * whose CRDs the chart installs; the integration suite validates every monitoring.coreos.com object
+ * the program writes against the CRDs of this release.
+ */
+export const prometheusOperatorVersion = "v0.88.0";
+
 /** Size of each Alertmanager replica's volume (silences and notification state), in GiB. */
 export const alertmanagerStorageGiB = 1;
 
