@@ -4,8 +4,7 @@
  * stack runs; nothing here creates a Kubernetes object.
  *
  * Metric families and where they come from:
- * - kube-state-metrics v2.14 (the kube-state-metrics 5.28 chart of kube-prometheus-stack 67.8.0),
- *   internal/store/{deployment,pod,job,cronjob}.go: kube_deployment_status_replicas_available,
+ * - kube-state-metrics v2.18.0 (kubeStateMetricsVersion, ./metrics.ts), internal/store/{deployment,pod,job,cronjob}.go: kube_deployment_status_replicas_available,
  *   kube_deployment_spec_replicas, kube_pod_container_status_terminated_reason,
  *   kube_pod_container_status_last_terminated_reason, kube_pod_status_phase,
  *   kube_pod_status_unschedulable, kube_job_status_failed, kube_job_owner,
@@ -31,6 +30,7 @@
  */
 import { databaseBackupJob, namespaces, serviceEndpoints } from "../config/names";
 import { executorContainerName } from "../spark/podTemplates";
+import { sparkStreamingLatency } from "./metrics";
 import { ComponentPlan, connectServers } from "../spark/scenarios";
 
 /** Severities the rules use; Alertmanager routes on them. */
@@ -202,7 +202,7 @@ export function alertRules(inputs: AlertRuleInputs): AlertRulesSpec {
         rule(base, {
             alert: "SparkStreamingBatchDelayed",
             // The query's source name is only in the metric name: label_replace copies it into a label.
-            expr: `max by (namespace, pod, spark_app, query) (label_replace({__name__=~"spark_driver_spark_streaming_.+_latency_Value", ${jobs}, type="gauges"}, "query", "$1", "__name__", "spark_driver_spark_streaming_(.+)_latency_Value")) > ${t.streamingBatchMs}`,
+            expr: `max by (namespace, pod, spark_app, query) (label_replace({__name__=~${quote(sparkStreamingLatency.pattern)}, ${jobs}, type="gauges"}, "query", "$1", "__name__", ${quote(sparkStreamingLatency.pattern.replace(".+", "(.+)"))})) > ${t.streamingBatchMs}`,
             for: "10m",
             severity: "warning",
             summary: "Streaming query {{ $labels.query }} is falling behind",

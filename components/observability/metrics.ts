@@ -12,6 +12,15 @@ export interface MetricSpec {
     readonly labels: readonly string[];
 }
 
+/**
+ * Metrics whose names carry a value (a streaming query's name), selected with a __name__ regex:
+ * `pattern` is that regex exactly as queries write it (RE2, anchored by Prometheus).
+ */
+export interface MetricFamily {
+    readonly pattern: string;
+    readonly labels: readonly string[];
+}
+
 /** A scraped target (or Prometheus itself) and the names it exposes that the platform uses. */
 export interface MetricSource {
     readonly target: string;
@@ -20,6 +29,7 @@ export interface MetricSource {
     /** Labels Prometheus adds to every series of the target (the monitor's target labels). */
     readonly targetLabels: readonly string[];
     readonly metrics: readonly MetricSpec[];
+    readonly families?: readonly MetricFamily[];
 }
 
 const spec = (labels: readonly string[]) => (name: string): MetricSpec => ({ name, labels });
@@ -58,6 +68,13 @@ export const sparkDriverMetrics: readonly MetricSpec[] = [
 ].map(spec(["spark_app", "type"]));
 
 /**
+ * A streaming query's gauges (Spark's MetricsReporter, with spark.sql.streaming.metricsEnabled),
+ * registered under spark.streaming.<query name or id> and renamed
+ * spark_driver_spark_streaming_<query>_<gauge>_Value; `latency` is the last trigger's duration in ms.
+ */
+export const sparkStreamingLatency: MetricFamily = { pattern: "spark_driver_spark_streaming_.+_latency_Value", labels: ["spark_app", "type"] };
+
+/**
  * The driver's executor summary (/metrics/executors/prometheus, Spark's PrometheusResource), one
  * series per live executor and one for the driver (executor_id "driver"), renamed
  * spark_executor_<metric> (sparkExecutorMetricRelabelings). Executors serve no HTTP endpoint of
@@ -91,6 +108,12 @@ export const sparkExecutorMetrics: readonly MetricSpec[] = [
     { name: "spark_info", labels: ["version", "revision"] },
 ];
 
+/**
+ * The kube-state-metrics release whose names the catalogue lists: the image of the
+ * kube-state-metrics chart that kube-prometheus-stack 81.x depends on (81.3.1 moved it to v2.18.0).
+ */
+export const kubeStateMetricsVersion = "v2.18.0";
+
 /** A node label as kube-state-metrics names it on kube_node_labels: label_ + the key, non-alphanumerics as "_". */
 export function kubeStateLabel(key: string): string {
     return `label_${key.replace(/[^a-zA-Z0-9_]/g, "_")}`;
@@ -105,20 +128,25 @@ export const kubeStateNodeLabels = [nodeRoleLabel, capacityLabel] as const;
 
 const pod = ["namespace", "pod"];
 
-/**
- * What the Prometheus Operator adds to a series of a PodMonitor target (job, namespace, pod,
- * container, endpoint, instance) and what the Spark monitors add (sparkMonitors.ts).
- */
-const sparkTargetLabels = ["job", "instance", "namespace", "pod", "container", "endpoint", "node", "spark_connect_server", "spark_app_id"];
+/** What the Prometheus Operator adds to every series of a PodMonitor target. */
+const podMonitorTargetLabels = ["job", "instance", "namespace", "pod", "container", "endpoint"];
+/** A Spark target's labels: a PodMonitor's, and what the Spark monitors add (sparkMonitors.ts). */
+const sparkTargetLabels = [...podMonitorTargetLabels, "node", "spark_connect_server", "spark_app_id"];
 /** A ServiceMonitor target's labels (its Service and pod); with honorLabels the exporter's own labels win. */
 const serviceTargetLabels = ["job", "instance", "namespace", "pod", "container", "service", "endpoint"];
 
 export const metricSources: readonly MetricSource[] = [
-    { target: "Spark driver (PrometheusServlet)", reference: "Spark 3.5 / 4.x core PrometheusServlet.scala; proved by integration/observability/sparkMetrics.test.ts", targetLabels: sparkTargetLabels, metrics: sparkDriverMetrics },
+    {
+        target: "Spark driver (PrometheusServlet)",
+        reference: "Spark 3.5 / 4.x core PrometheusServlet.scala and sql MetricsReporter.scala; proved by integration/observability/sparkMetrics.test.ts",
+        targetLabels: sparkTargetLabels,
+        metrics: sparkDriverMetrics,
+        families: [sparkStreamingLatency],
+    },
     { target: "Spark driver (executor summary)", reference: "Spark 3.5 / 4.x core status/api/v1/PrometheusResource.scala; proved by integration/observability/sparkMetrics.test.ts", targetLabels: sparkTargetLabels, metrics: sparkExecutorMetrics },
     {
         target: "kube-state-metrics",
-        reference: "kube-state-metrics v2.14.0 docs/metrics (cluster/node-metrics.md, workload/pod-metrics.md, workload/deployment-metrics.md), the version kube-prometheus-stack 67.8.0 ships through its kube-state-metrics 5.28 chart",
+        reference: `kube-state-metrics ${kubeStateMetricsVersion} internal/store; every name checked in that source by integration/observability/metricNames.test.ts`,
         targetLabels: serviceTargetLabels,
         metrics: [
             { name: "kube_node_labels", labels: ["node", ...kubeStateNodeLabels.map(kubeStateLabel)] },
@@ -130,16 +158,22 @@ export const metricSources: readonly MetricSource[] = [
             spec([...pod, "phase"])("kube_pod_status_phase"),
             spec([...pod, "condition"])("kube_pod_status_scheduled"),
             spec([...pod, "node"])("kube_pod_info"),
+            spec([...pod])("kube_pod_status_unschedulable"),
+            spec([...pod, "container", "reason"])("kube_pod_container_status_terminated_reason"),
             spec([...pod, "container", "reason"])("kube_pod_container_status_last_terminated_reason"),
             spec([...pod, "container"])("kube_pod_container_status_restarts_total"),
             spec([...pod, "container", "node", "resource", "unit"])("kube_pod_container_resource_requests"),
             spec(["namespace", "deployment"])("kube_deployment_status_replicas_available"),
             spec(["namespace", "deployment"])("kube_deployment_spec_replicas"),
+            spec(["namespace", "job_name"])("kube_job_status_failed"),
+            spec(["namespace", "job_name", "owner_kind", "owner_name"])("kube_job_owner"),
+            spec(["namespace", "cronjob"])("kube_cronjob_status_last_successful_time"),
+            spec(["namespace", "cronjob"])("kube_cronjob_created"),
         ],
     },
     {
         target: "node-exporter",
-        reference: "prometheus/node_exporter v1.8 collectors cpu_linux.go, meminfo.go, filesystem_common.go (the prometheus-node-exporter chart of kube-prometheus-stack 67.8.0)",
+        reference: "prometheus/node_exporter v1.8 collectors cpu_linux.go, meminfo.go, filesystem_common.go (the prometheus-node-exporter chart 4.51.0 of kube-prometheus-stack 81.4.5)",
         targetLabels: serviceTargetLabels,
         metrics: [
             spec(["instance", "cpu", "mode"])("node_cpu_seconds_total"),
@@ -151,14 +185,21 @@ export const metricSources: readonly MetricSource[] = [
     },
     {
         target: "kubelet and cAdvisor",
-        reference: "cAdvisor docs/storage/prometheus.md and Kubernetes pkg/kubelet/metrics (kubelet_volume_stats_*), scraped by kube-prometheus-stack 67.8.0's kubelet ServiceMonitor (which drops container_spec_* and some others)",
+        reference: "cAdvisor docs/storage/prometheus.md and Kubernetes pkg/kubelet/metrics (kubelet_volume_stats_*), scraped by kube-prometheus-stack 81.4.5's kubelet ServiceMonitor (which drops container_spec_* and some others)",
         targetLabels: [...serviceTargetLabels, "node", "metrics_path"],
         metrics: [
             spec([...pod, "container", "node"])("container_cpu_usage_seconds_total"),
             spec([...pod, "container", "node"])("container_memory_working_set_bytes"),
             spec(["namespace", "persistentvolumeclaim"])("kubelet_volume_stats_used_bytes"),
+            spec(["namespace", "persistentvolumeclaim"])("kubelet_volume_stats_available_bytes"),
             spec(["namespace", "persistentvolumeclaim"])("kubelet_volume_stats_capacity_bytes"),
         ],
+    },
+    {
+        target: "Airflow (the chart's StatsD exporter)",
+        reference: "the Airflow chart 1.22.0's files/statsd-mappings.yml: airflow.scheduler_heartbeat (a counter) and the timer airflow.dagrun.duration.failed.<dag_id>, a summary whose _count counts failed runs",
+        targetLabels: podMonitorTargetLabels,
+        metrics: [spec(["type"])("airflow_scheduler_heartbeat"), spec(["dag_id"])("airflow_dagrun_failed_count")],
     },
     {
         target: "Prometheus",
@@ -168,10 +209,10 @@ export const metricSources: readonly MetricSource[] = [
     },
 ];
 
-const byName = new Map(metricSources.flatMap((s) => s.metrics.map((m) => [m.name, m] as const)));
-const sourceOf = new Map(metricSources.flatMap((s) => s.metrics.map((m) => [m.name, s] as const)));
+const byName = new Map(metricSources.flatMap((s) => [...s.metrics.map((m) => [m.name, m] as const), ...(s.families ?? []).map((f) => [f.pattern, { name: f.pattern, labels: f.labels }] as const)]));
+const sourceOf = new Map(metricSources.flatMap((s) => [...s.metrics.map((m) => [m.name, s] as const), ...(s.families ?? []).map((f) => [f.pattern, s] as const)]));
 
-/** The catalogue entry of a metric name, or undefined when no scraped target exposes it. */
+/** The catalogue entry of a metric name, or of a family's exact name pattern; undefined when no scraped target exposes it. */
 export function catalogued(name: string): MetricSpec | undefined {
     return byName.get(name);
 }

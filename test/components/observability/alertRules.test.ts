@@ -6,6 +6,7 @@ import { Scenario } from "../../../components/config/schema";
 import { alertCases, promtoolTests, renderAnnotation } from "../../../components/observability/alertRules.cases";
 import { AlertRuleInputs, alertRuleInputs, alertRules, alertSeverities, allAlertRules, runbookAnchor, runbookUrl } from "../../../components/observability/alertRules";
 import { componentPlan } from "../../../components/spark/scenarios";
+import { queryProblems } from "../../support/promql";
 
 const docs = fs.readFileSync(path.resolve(__dirname, "../../../docs/alerts.md"), "utf8");
 /** Anchors of docs/alerts.md's headings, slugged as GitHub does: lower case, punctuation dropped, spaces to dashes. */
@@ -35,6 +36,11 @@ describe("alert rules", () => {
                 assert.match(r.for, /^\d+[smh]$/);
                 assert.ok(r.expr.trim().length > 0);
             }
+        });
+
+        it(`${shape}: every expression parses and selects only catalogued metrics, on labels their series carry`, () => {
+            const problems = allAlertRules(alertRules(inputs)).flatMap((r) => queryProblems(r.expr).map((p) => `${r.alert}: ${p}`));
+            assert.deepEqual(problems, []);
         });
 
         it(`${shape}: alert and group names are unique`, () => {

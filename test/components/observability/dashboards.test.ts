@@ -1,7 +1,5 @@
 import { strict as assert } from "assert";
-import { parser } from "@prometheus-io/lezer-promql";
 import { namespaces } from "../../../components/config/names";
-import { catalogued, queryableLabels } from "../../../components/observability/metrics";
 import { grafanaDashboardLabel } from "../../../components/services/monitoring";
 import {
     Dashboard,
@@ -11,57 +9,7 @@ import {
     platformDashboards,
     prometheusDatasource,
 } from "../../../components/observability/dashboards";
-
-/**
- * Grafana's built-in interval variables, which it replaces with a duration before it sends a query;
- * the check does the same so that PromQL's grammar sees what Prometheus will.
- */
-const withGrafanaIntervals = (expr: string): string => expr.replace(/\$__(rate_interval|interval|range)\b/g, "5m");
-
-/** The syntax errors of a query, the metric names it selects and the labels each selector matches on, from PromQL's own grammar. */
-function analyse(expr: string): { errors: string[]; metrics: string[]; matched: { metric: string; labels: string[] }[] } {
-    const text = withGrafanaIntervals(expr);
-    const errors: string[] = [];
-    const metrics: string[] = [];
-    const matched: { metric: string; labels: string[] }[] = [];
-    parser.parse(text).iterate({
-        enter: (ref) => {
-            if (ref.type.isError) errors.push(`syntax error at ${ref.from}: "${text.slice(Math.max(0, ref.from - 20), ref.from)}⚠${text.slice(ref.from, ref.from + 20)}"`);
-            if (ref.name !== "VectorSelector") return;
-            const node = ref.node;
-            const matchers = node.getChild("LabelMatchers");
-            const labels = (matchers?.getChildren("UnquotedLabelMatcher") ?? []).map((m) => m.getChild("LabelName")).filter((l) => l !== null).map((l) => text.slice(l.from, l.to));
-            const id = node.getChild("Identifier");
-            if (id) {
-                metrics.push(text.slice(id.from, id.to));
-                matched.push({ metric: text.slice(id.from, id.to), labels });
-                return;
-            }
-            // {__name__="x"} or {"x"}: a name in the matchers; anything else selects by label only.
-            const quoted = matchers?.getChild("QuotedLabelName")?.getChild("StringLiteral");
-            const byName = matchers?.getChildren("UnquotedLabelMatcher").find((m) => {
-                const label = m.getChild("LabelName");
-                return label && text.slice(label.from, label.to) === "__name__" && m.getChild("MatchOp")?.getChild("EqlSingle");
-            });
-            const literal = quoted ?? byName?.getChild("StringLiteral");
-            if (literal) {
-                metrics.push(JSON.parse(text.slice(literal.from, literal.to)) as string);
-                matched.push({ metric: metrics[metrics.length - 1], labels });
-            } else errors.push(`a selector without a metric name: ${text.slice(node.from, node.to)}`);
-        },
-    });
-    return { errors, metrics, matched };
-}
-
-/** Everything wrong with a query: syntax errors, metric names no scraped target exposes, and labels their series do not carry. */
-function queryProblems(expr: string): string[] {
-    const { errors, metrics, matched } = analyse(expr);
-    const unknown = metrics.filter((m) => catalogued(m) === undefined);
-    const labels = matched
-        .filter((s) => catalogued(s.metric) !== undefined)
-        .flatMap((s) => s.labels.filter((l) => !queryableLabels(s.metric).has(l)).map((l) => `${s.metric} has no label ${l}`));
-    return [...errors, ...unknown.map((m) => `${m} is not in the metric catalogue`), ...labels];
-}
+import { analyse, queryProblems } from "../../support/promql";
 
 /** Every query of a dashboard: panel targets, and the selector of each label_values(...) variable. */
 function queries(d: Dashboard): { where: string; expr: string }[] {
@@ -92,6 +40,8 @@ describe("observability/dashboards", function () {
             assert.deepEqual(queryProblems(`sum(up) / sum(rate(spark_executor_madeUp_total[5m]))`), ["spark_executor_madeUp_total is not in the metric catalogue"]);
             assert.deepEqual(queryProblems(`count(kube_node_labels unless on (node) {__name__="kube_node_gone"})`), ["kube_node_gone is not in the metric catalogue"]);
             assert.deepEqual(analyse(`{job="x"}`).errors, [`a selector without a metric name: {job="x"}`]);
+            assert.deepEqual(queryProblems(`{__name__=~"spark_driver_spark_streaming_.+_latency_Value", type="gauges"}`), []);
+            assert.deepEqual(queryProblems(`{__name__=~"spark_driver_.+", type="gauges"}`), ["spark_driver_.+ is not in the metric catalogue"]);
         });
         it("fails a selector that matches on a label its series do not carry", function () {
             assert.deepEqual(queryProblems(`kube_pod_status_phase{phase="Pending", executor_id="1"}`), ["kube_pod_status_phase has no label executor_id"]);
