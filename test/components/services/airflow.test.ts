@@ -109,6 +109,25 @@ describe("services: Airflow values", () => {
         assert.ok(!JSON.stringify(values).includes("endpoint_url"));
     });
 
+    it("runs the chart's StatsD exporter, hardened, only with the monitoring stack, and sends traces over OTLP only with tracing", () => {
+        const plain = airflowValues(base);
+        assert.deepEqual(at(plain, "statsd"), { enabled: false });
+        assert.equal(at(plain, "config.traces"), undefined);
+        assert.ok(!(plain.env as { name: string }[]).some((e) => e.name.startsWith("OTEL_")));
+
+        const endpoint = "http://otel-collector.monitoring.svc.cluster.local:4318";
+        const observed = airflowValues({ ...base, observability: { statsd: true, otlpEndpoint: endpoint } });
+        assert.equal(at(observed, "statsd.enabled"), true);
+        assert.deepEqual(hardeningProblems(at(observed, "statsd")), []);
+        assertBlocksAt(at(observed, "statsd"), "container", ["securityContexts.container"]);
+        assert.equal(at(observed, "config.traces.otel_on"), "True");
+        const env = Object.fromEntries((observed.env as { name: string; value: string }[]).map((e) => [e.name, e.value]));
+        assert.equal(env.OTEL_EXPORTER_OTLP_ENDPOINT, endpoint);
+        assert.equal(env.OTEL_EXPORTER_OTLP_PROTOCOL, "http/protobuf", "the collector's OTLP/HTTP port");
+        assert.equal(env.OTEL_SERVICE_NAME, "airflow");
+        assert.equal(at(airflowValues({ ...base, observability: { statsd: true } }), "config.traces"), undefined);
+    });
+
     it("logs JSON lines from every Airflow process from 3.2.0 ([logging] json_logs), and leaves older releases as they are", () => {
         assert.equal(at(airflowValues(base), "config.logging.json_logs"), "True");
         assert.equal(at(airflowValues({ ...base, image: "spark-k8s/airflow:3.2.0-p1" }), "config.logging.json_logs"), "True");
