@@ -1,7 +1,7 @@
 /** What the Kubernetes side of the platform needs from the base it runs on (AWS or local). */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { BucketPurpose } from "./aws/dataLake";
+import { BucketPurpose, LifecycleRule } from "./aws/dataLake";
 import { ServicesConfig, SparkConfig } from "./config/schema";
 import { ClusterAutoscalerArgs } from "./services/clusterAutoscaler";
 import { CredentialValues } from "./services/credentials";
@@ -79,6 +79,8 @@ export interface PlatformContext {
     readonly executorAnnotations?: Readonly<Record<string, string>>;
     /** Karpenter and its NodePools, where it provisions the executor and GPU nodes; absent otherwise. */
     readonly karpenter?: KarpenterArgs;
+    /** How long each bucket keeps objects (storage.*RetentionDays), for MinIO's lifecycle; S3 buckets carry theirs already. */
+    readonly bucketExpiry: Readonly<Record<BucketPurpose, readonly LifecycleRule[]>>;
     /** The stack's estimated cost a month at idle (components/cost/estimate.ts), which the platform dashboard shows. */
     readonly idleMonthlyCost: number;
 }

@@ -2,7 +2,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DataLake } from "./aws/dataLake";
+import { DataLake, expiryRules } from "./aws/dataLake";
 import { PlatformDatabase } from "./aws/database";
 import { ClusterAddons, EksCluster } from "./aws/eksCluster";
 import { Network } from "./aws/network";
@@ -219,6 +219,7 @@ async function awsBase(config: PlatformConfig, plan: ComponentPlan, credentials:
             plan,
             provider: workloadProvider,
             storage: { kind: "s3", region: config.region, buckets },
+            bucketExpiry: expiryRules(config.storage),
             credentials,
             database: { host: database.address, port: 5432, sslMode: "require", inCluster: false },
             podSecurityVersion: `v${config.cluster.kubernetesVersion}`,
@@ -287,6 +288,7 @@ function localBase(config: PlatformConfig, plan: ComponentPlan, credentials: Cre
             plan,
             provider,
             storage: { kind: "minio", endpoint: `http://${serviceHost(serviceEndpoints.minio)}:${serviceEndpoints.minio.port}`, buckets },
+            bucketExpiry: expiryRules(config.storage),
             credentials,
             database: { host: serviceHost(serviceEndpoints.postgres), port: serviceEndpoints.postgres.port, sslMode: "disable", inCluster: true },
             // The cluster version is unknown; admission evaluates a newer pin as its own latest.

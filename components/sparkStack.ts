@@ -274,6 +274,7 @@ function createServices(
             namespace: ns.metadata.name,
             rootCredentials: credential(ctx.credentials, "minioRoot", "MinIO"),
             buckets,
+            expiry: ctx.bucketExpiry,
             storageGiB: c.services.minio.storageGiB,
             storageClassName: ctx.storageClassName,
             nodeGroups,

@@ -73,6 +73,15 @@ export function bucketPlans(s: StorageConfig): BucketPlan[] {
     ];
 }
 
+/**
+ * The expiry rules of each bucket, for object storage that applies lifecycle rules itself (MinIO):
+ * the rules of bucketPlans that expire current objects. MinIO's buckets keep no versions and MinIO
+ * cleans up abandoned multipart uploads on its own, so the other rules have nothing to act on.
+ */
+export function expiryRules(s: StorageConfig): Record<BucketPurpose, LifecycleRule[]> {
+    return Object.fromEntries(bucketPlans(s).map((p) => [p.purpose, p.lifecycleRules.filter((r) => r.expirationDays !== undefined)])) as Record<BucketPurpose, LifecycleRule[]>;
+}
+
 /** The provider refuses bucket prefixes longer than this (it appends 26 characters). */
 export const maxBucketPrefixLength = 37;
 

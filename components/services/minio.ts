@@ -8,7 +8,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { bucketFolders, BucketPurpose } from "../aws/dataLake";
+import { bucketFolders, BucketPurpose, LifecycleRule } from "../aws/dataLake";
 import { serviceEndpoints, serviceHost } from "../config/names";
 import { ContainerResources, hardenPodSpec } from "../kubernetes/hardening";
 import { volumeClaimTemplate } from "../kubernetes/volumes";
@@ -39,13 +39,39 @@ export function minioEndpointIn(namespace: string): string {
 const bucketName = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /**
+ * A bucket's lifecycle configuration as `mc ilm rule import` reads it: minio-go's
+ * lifecycle.Configuration in JSON (pkg/lifecycle of minio-go v7.0.90, the release mc
+ * RELEASE.2025-08-13T08-35-41Z builds with). Only expiry rules: see expiryRules. minio-go drops a
+ * size filter of 0 (omitempty), which would expire the empty folder markers too, so "larger than 0
+ * bytes" is sent as "larger than 1 byte".
+ */
+export function minioLifecycle(rules: readonly LifecycleRule[]): { Rules: Record<string, unknown>[] } {
+    const bad = rules.filter((r) => r.expirationDays === undefined || !Number.isInteger(r.expirationDays) || r.expirationDays < 1 || /['\\]/.test(r.id + r.prefix));
+    if (bad.length > 0) throw new Error(`MinIO lifecycle: ${bad.map((r) => `rule "${r.id}" needs a positive whole expirationDays and no quote or backslash`).join("; ")}`);
+    return {
+        Rules: rules.map((r) => ({
+            ID: r.id,
+            Status: "Enabled",
+            // S3 and MinIO take one predicate in a filter; two go in an And.
+            Filter: r.objectSizeGreaterThan !== undefined
+                ? { And: { Prefix: r.prefix, ObjectSizeGreaterThan: Math.max(1, r.objectSizeGreaterThan) } }
+                : { Prefix: r.prefix },
+            Expiration: { Days: r.expirationDays },
+        })),
+    };
+}
+
+/**
  * The bucket Job's script. The root credentials reach mc through MC_HOST_<alias> (never on a command
  * line; the generated password is letters and digits, so it needs no URL escaping). It waits, at
  * most `attempts` × `intervalSeconds`, for MinIO to answer, then creates each bucket unless it
  * exists, and each folder: `mc mb alias/bucket/prefix/` puts the empty marker object `prefix/`
- * (minio/mc cmd/client-s3.go, MakeBucket, in the 2025 releases).
+ * (minio/mc cmd/client-s3.go, MakeBucket, in the 2025 releases); then sets each bucket's lifecycle.
  */
-export function minioBucketScript(buckets: readonly string[], options: { attempts?: number; intervalSeconds?: number; folders?: readonly string[] } = {}): string {
+export function minioBucketScript(
+    buckets: readonly string[],
+    options: { attempts?: number; intervalSeconds?: number; folders?: readonly string[]; lifecycles?: Readonly<Record<string, readonly LifecycleRule[]>> } = {},
+): string {
     const bad = buckets.filter((b) => !bucketName.test(b) || b.includes(".."));
     const repeated = buckets.filter((b, i) => buckets.indexOf(b) !== i);
     if (buckets.length === 0 || bad.length > 0 || repeated.length > 0) {
@@ -54,6 +80,9 @@ export function minioBucketScript(buckets: readonly string[], options: { attempt
     const folders = options.folders ?? [];
     const badFolders = folders.filter((f) => !buckets.includes(f.split("/")[0]) || !/^[^/\s'"$`\\]+\/[^\s'"$`\\]+\/$/.test(f));
     if (badFolders.length > 0) throw new Error(`MinIO folders: ${badFolders.map((f) => `"${f}" is not bucket/prefix/ in one of the buckets`).join("; ")}`);
+    const lifecycles = Object.entries(options.lifecycles ?? {}).filter(([, rules]) => rules.length > 0);
+    const unknown = lifecycles.filter(([b]) => !buckets.includes(b)).map(([b]) => b);
+    if (unknown.length > 0) throw new Error(`MinIO lifecycles: ${unknown.map((b) => `"${b}" is not one of the buckets`).join("; ")}`);
     const attempts = options.attempts ?? 60;
     const interval = options.intervalSeconds ?? 5;
     const mc = "mc --config-dir /tmp/.mc";
@@ -70,6 +99,8 @@ export function minioBucketScript(buckets: readonly string[], options: { attempt
         "done",
         ...buckets.map((b) => `${mc} mb --ignore-existing minio/${b}`),
         ...folders.map((f) => `${mc} mb --ignore-existing minio/${f}`),
+        // `mc ilm rule import` replaces the bucket's whole lifecycle configuration, so a rerun leaves one copy of each rule.
+        ...lifecycles.map(([b, rules]) => `printf '%s' '${JSON.stringify(minioLifecycle(rules))}' | ${mc} ilm rule import minio/${b}`),
     ].join("\n");
 }
 
@@ -81,6 +112,8 @@ export interface MinioArgs {
     readonly rootCredentials: pulumi.Output<Record<string, string>>;
     /** Bucket names by purpose: the same layout as the S3 data lake. */
     readonly buckets: Readonly<Record<BucketPurpose, string>>;
+    /** Expiry rules by purpose (expiryRules of the storage config): the bucket Job sets them as each bucket's lifecycle. */
+    readonly expiry: Readonly<Record<BucketPurpose, readonly LifecycleRule[]>>;
     /** Size of the data volume in GiB (services.minio.storageGiB). */
     readonly storageGiB: number;
     /** StorageClass of the data volume; undefined means the cluster default. */
@@ -111,7 +144,8 @@ export class Minio extends pulumi.ComponentResource {
         // Images are checked by hardenPodSpec, like every pod's.
         if (!Number.isInteger(args.storageGiB) || args.storageGiB < 1) throw new Error(`Minio "${name}": storageGiB must be a positive integer, got ${args.storageGiB}`);
         const folders = Object.entries(bucketFolders).flatMap(([purpose, prefixes]) => (prefixes ?? []).map((p) => `${args.buckets[purpose as BucketPurpose]}/${p}`));
-        const bucketScript = minioBucketScript(Object.values(args.buckets), { folders });
+        const lifecycles = Object.fromEntries(Object.entries(args.buckets).map(([purpose, bucket]) => [bucket, args.expiry[purpose as BucketPurpose]]));
+        const bucketScript = minioBucketScript(Object.values(args.buckets), { folders, lifecycles });
 
         const e = serviceEndpoints.minio;
         const selector = { "app.kubernetes.io/name": e.name, "app.kubernetes.io/component": "object-storage" };

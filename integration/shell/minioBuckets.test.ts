@@ -4,13 +4,14 @@
  */
 import { strict as assert } from "assert";
 import * as path from "path";
+import { BucketPurpose, expiryRules } from "../../components/aws/dataLake";
 import { minioClientImage } from "../../components/services/minio";
-import { RecordedResource, StackRun } from "../../tools/harness";
+import { RecordedResource, StackRun, stackConfig } from "../../tools/harness";
 import { configMapData, resourcesOfType, stackArtefacts } from "../support/artefacts";
 import { run } from "../support/cache";
 import { ensureMc, mcRelease, mcSources, mcVersionLine } from "../support/mc";
 import { jobContainer } from "../support/postgres";
-import { LocalS3, startLocalS3 } from "../support/s3";
+import { LocalS3, RecordedRequest, startLocalS3 } from "../support/s3";
 import { describeRun, ensureShells, PodShell, runPodScript } from "./pod";
 
 /**
@@ -48,6 +49,60 @@ function eventLogFolders(stackRun: StackRun): { bucket: string; prefix: string }
         assert.ok(m, `event-log directory ${d} is s3a://bucket/prefix`);
         return { bucket: m[1], prefix: `${m[2]}/` };
     });
+}
+
+/** Each bucket's lifecycle rules as the server stores them (S3 GetBucketLifecycleConfiguration); none when it has none. */
+function bucketLifecycles(s3: LocalS3, buckets: readonly string[]): Record<string, unknown[]> {
+    return JSON.parse(s3.python(`
+import json
+out = {}
+for b in ${JSON.stringify(buckets)}:
+    try:
+        out[b] = s3.get_bucket_lifecycle_configuration(Bucket=b)["Rules"]
+    except s3.exceptions.ClientError as e:
+        if e.response["Error"]["Code"] != "NoSuchLifecycleConfiguration":
+            raise
+        out[b] = []
+print(json.dumps(out))`)) as Record<string, unknown[]>;
+}
+
+/** Each bucket's rules' "ID:size" pairs, from the lifecycle PUTs mc sent (S3's XML). */
+function sentSizeFilters(requests: readonly RecordedRequest[]): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    for (const r of requests.filter((x) => x.method === "PUT" && /[?&]lifecycle(=|&|$)/.test(x.url))) {
+        const bucket = new URL(r.url, "http://s3").pathname.split("/")[1];
+        const rules = [...r.body.matchAll(/<Rule>(.*?)<\/Rule>/gs)].map((m) => m[1]);
+        const sized = rules.flatMap((rule) => {
+            const size = /<And>.*<ObjectSizeGreaterThan>(\d+)<\/ObjectSizeGreaterThan>.*<\/And>/s.exec(rule);
+            return size ? [`${/<ID>(.*?)<\/ID>/.exec(rule)?.[1]}:${size[1]}`] : [];
+        });
+        if (sized.length > 0) out[bucket] = sized;
+    }
+    return out;
+}
+
+function sizeFilters(lifecycles: Record<string, unknown[]>): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    for (const [bucket, rules] of Object.entries(lifecycles)) {
+        const sized = (rules as { ID: string; Filter: { And?: { ObjectSizeGreaterThan?: number } } }[]).filter((r) => r.Filter.And?.ObjectSizeGreaterThan !== undefined).map((r) => `${r.ID}:${r.Filter.And!.ObjectSizeGreaterThan}`);
+        if (sized.length > 0) out[bucket] = sized;
+    }
+    return out;
+}
+
+/** The rules the local stack's retention settings call for, in the S3 API's shape. */
+function expectedLifecycles(stackRun: StackRun): Record<string, unknown[]> {
+    const buckets = stackRun.outputs.buckets as Record<BucketPurpose, string>;
+    const rules = expiryRules(stackConfig("local").storage);
+    return Object.fromEntries(Object.entries(buckets).map(([purpose, bucket]) => [
+        bucket,
+        rules[purpose as BucketPurpose].map((r) => ({
+            ID: r.id,
+            Status: "Enabled",
+            Filter: r.objectSizeGreaterThan !== undefined ? { And: { Prefix: r.prefix, ObjectSizeGreaterThan: Math.max(1, r.objectSizeGreaterThan) } } : { Prefix: r.prefix },
+            Expiration: { Days: r.expirationDays },
+        })),
+    ]));
 }
 
 describe("shell: the MinIO bucket Job script with a real mc against the local S3 server", function () {
@@ -89,16 +144,26 @@ describe("shell: the MinIO bucket Job script with a real mc against the local S3
             for (const b of s3.listBuckets()) s3.python(`for o in s3.list_objects_v2(Bucket=${JSON.stringify(b)}).get("Contents", []):\n    s3.delete_object(Bucket=${JSON.stringify(b)}, Key=o["Key"])\ns3.delete_bucket(Bucket=${JSON.stringify(b)})`);
             const buckets = Object.values(stackRun.outputs.buckets as Record<string, string>).sort();
             const folders = eventLogFolders(stackRun);
-            const first = await runPodScript({ shell, script, env, path: [path.dirname(mc)], privateTmp: true, timeoutMs: 5 * 60 * 1000 });
+            let first: Awaited<ReturnType<typeof runPodScript>> | undefined;
+            const requests = await s3.recordRequests(async () => {
+                first = await runPodScript({ shell, script, env, path: [path.dirname(mc)], privateTmp: true, timeoutMs: 5 * 60 * 1000 });
+            });
+            assert.ok(first);
             assert.equal(first.code, 0, describeRun(first));
             assert.deepEqual(s3.listBuckets().sort(), buckets);
             for (const f of folders) assert.ok(s3.listKeys(f.bucket).includes(f.prefix), `marker ${f.prefix} in ${f.bucket}; keys ${JSON.stringify(s3.listKeys(f.bucket))}\n${describeRun(first)}`);
             const keys = Object.fromEntries(buckets.map((b) => [b, s3.listKeys(b)]));
+            const lifecycles = expectedLifecycles(stackRun);
+            // moto keeps a rule's prefix but models no size filter: what mc sent is read from the request itself.
+            const stored = (rules: unknown[]) => rules.map((r) => JSON.parse(JSON.stringify(r, (k, v: unknown) => (k === "ObjectSizeGreaterThan" ? undefined : v))) as unknown);
+            assert.deepEqual(bucketLifecycles(s3, buckets), Object.fromEntries(Object.entries(lifecycles).map(([b, r]) => [b, stored(r)])), describeRun(first));
+            assert.deepEqual(sentSizeFilters(requests), sizeFilters(lifecycles), "mc sends each size filter inside the rule's And");
 
             const second = await runPodScript({ shell, script, env, path: [path.dirname(mc)], privateTmp: true, timeoutMs: 5 * 60 * 1000 });
             assert.equal(second.code, 0, describeRun(second));
             assert.deepEqual(s3.listBuckets().sort(), buckets);
             assert.deepEqual(Object.fromEntries(buckets.map((b) => [b, s3.listKeys(b)])), keys, "the second run changes nothing");
+            assert.deepEqual(bucketLifecycles(s3, buckets), Object.fromEntries(Object.entries(lifecycles).map(([b, r]) => [b, stored(r)])), "the second run leaves one copy of each rule");
         });
     }
 });

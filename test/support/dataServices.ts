@@ -5,7 +5,8 @@
  */
 import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { BucketPurpose } from "../../components/aws/dataLake";
+import { BucketPurpose, expiryRules } from "../../components/aws/dataLake";
+import { tierDefaults } from "../../components/config";
 import { ObjectStorage } from "../../components/context";
 import { CredentialValues } from "../../components/services/credentials";
 import { DatabaseInit, serviceDatabases } from "../../components/services/databaseInit";
@@ -38,7 +39,7 @@ export function localProgram(credentials: Credentials = fakeCredentials()): () =
     return () => {
         const postgres = new InClusterPostgres("postgres", { namespace: "spark-platform", admin: credentials.databaseAdmin, storageGiB: 5, nodeGroups: false });
         const init = new DatabaseInit("database-init", { namespace: "spark-platform", database: postgres.server, credentials, databases: serviceDatabases, nodeGroups: false, dependsOn: [postgres] });
-        new Minio("minio", { namespace: "minio", rootCredentials: credentials.minioRoot, buckets: localBuckets, storageGiB: 20, storageClassName: "standard", nodeGroups: false });
+        new Minio("minio", { namespace: "minio", rootCredentials: credentials.minioRoot, buckets: localBuckets, expiry: expiryRules(tierDefaults("local").storage), storageGiB: 20, storageClassName: "standard", nodeGroups: false });
         const storage: ObjectStorage = { kind: "minio", endpoint: minioEndpoint, buckets: localBuckets };
         new HiveMetastore("hive-metastore", {
             namespace: "spark-platform",

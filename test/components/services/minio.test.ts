@@ -1,6 +1,8 @@
 import { strict as assert } from "assert";
-import { serviceEndpoints, serviceHost } from "../../../components/config/names";
-import { minioBucketScript, minioEndpoint } from "../../../components/services/minio";
+import { eventLogPrefix, serviceEndpoints, serviceHost } from "../../../components/config/names";
+import { expiryRules } from "../../../components/aws/dataLake";
+import { tierDefaults } from "../../../components/config";
+import { minioBucketScript, minioEndpoint, minioLifecycle } from "../../../components/services/minio";
 import { RecordedResource } from "../../../tools/harness";
 import { byName, envOf, inputs, localBuckets, localProgram, podSpecOf, record, T, Workload } from "../../support/dataServices";
 
@@ -28,6 +30,27 @@ describe("minioBucketScript", () => {
         assert.equal(made[made.length - 1], "mc --config-dir /tmp/.mc mb --ignore-existing minio/event-logs/spark-events/");
         assert.throws(() => minioBucketScript(buckets, { folders: ["other/spark-events/"] }), /not bucket\/prefix\/ in one of the buckets/);
         assert.throws(() => minioBucketScript(buckets, { folders: ["event-logs/spark-events"] }), /not bucket\/prefix\//);
+    });
+
+    it("sets each bucket's lifecycle after the buckets and folders, replacing it whole, and only on its own buckets", () => {
+        const rule = { id: "expire-backups", prefix: "", expirationDays: 30 };
+        const lines = minioBucketScript(buckets, { folders: ["event-logs/spark-events/"], lifecycles: { backups: [rule], warehouse: [] } }).split("\n");
+        const imports = lines.filter((l) => l.includes(" ilm rule import "));
+        assert.deepEqual(imports, [`printf '%s' '${JSON.stringify(minioLifecycle([rule]))}' | mc --config-dir /tmp/.mc ilm rule import minio/backups`], "no import for a bucket without rules");
+        assert.ok(lines.indexOf(imports[0]) > lines.findIndex((l) => l.endsWith("minio/event-logs/spark-events/")));
+        assert.throws(() => minioBucketScript(buckets, { lifecycles: { other: [rule] } }), /"other" is not one of the buckets/);
+    });
+
+    it("writes expiry rules as mc reads them, keeping the folder markers, and refuses rules it cannot express", () => {
+        const rules = expiryRules(tierDefaults("local").storage);
+        assert.deepEqual(Object.values(rules).map((r) => r.map((x) => x.id)), [[], ["expire-event-logs"], ["expire-airflow-logs"], ["expire-backups"]]);
+        const storage = tierDefaults("local").storage;
+        assert.deepEqual(minioLifecycle(rules.eventLogs), {
+            Rules: [{ ID: "expire-event-logs", Status: "Enabled", Filter: { And: { Prefix: eventLogPrefix, ObjectSizeGreaterThan: 1 } }, Expiration: { Days: storage.eventLogRetentionDays } }],
+        });
+        assert.deepEqual(minioLifecycle(rules.backups), { Rules: [{ ID: "expire-backups", Status: "Enabled", Filter: { Prefix: "" }, Expiration: { Days: storage.backupRetentionDays } }] });
+        assert.throws(() => minioLifecycle([{ id: "a", prefix: "" }]), /rule "a" needs a positive whole expirationDays/);
+        assert.throws(() => minioLifecycle([{ id: "it's", prefix: "", expirationDays: 1 }]), /no quote/);
     });
 
     it("refuses invalid, repeated or no bucket names", () => {
@@ -64,6 +87,7 @@ describe("data services under mocks", () => {
         assert.deepEqual(script.split("\n").filter((l) => /\bmb\b/.test(l)).map((l) => l.split(" ").pop()), ["minio/warehouse", "minio/event-logs", "minio/airflow-logs", "minio/backups", "minio/event-logs/spark-events/"]);
         assert.ok(script.split("\n").filter((l) => /\bmb\b/.test(l)).every((l) => l.includes("--ignore-existing")));
         assert.equal(envOf(mc).MINIO_SERVER.value, "minio.minio.svc.cluster.local:9000");
+        assert.deepEqual(script.split("\n").filter((l) => l.includes(" ilm rule import ")).map((l) => l.split(" ").pop()), ["minio/event-logs", "minio/airflow-logs", "minio/backups"]);
         assert.ok(job.dependencies.includes(byName(local, T.statefulSet, "minio").urn), "waits for the server");
     });
 });
