@@ -275,6 +275,7 @@ function createServices(
             rootCredentials: credential(ctx.credentials, "minioRoot", "MinIO"),
             buckets,
             expiry: ctx.bucketExpiry,
+            publicMetrics: c.services.observability.enabled,
             storageGiB: c.services.minio.storageGiB,
             storageClassName: ctx.storageClassName,
             nodeGroups,

@@ -120,6 +120,8 @@ export interface MinioArgs {
     readonly storageClassName?: string;
     /** Run on the system node group; true only where the platform made node groups. */
     readonly nodeGroups: boolean;
+    /** Serve the cluster metrics without a token, for the monitoring stack's PodMonitor; off without one. */
+    readonly publicMetrics: boolean;
     /** Server image, pinned; defaults to minioImage. */
     readonly image?: string;
     /** Client image for the bucket Job, pinned; defaults to minioClientImage. */
@@ -188,7 +190,7 @@ export class Minio extends pulumi.ComponentResource {
                                 command: ["minio"],
                                 args: ["server", minioDataPath, "--address", `:${e.port}`, "--console-address", `:${e.consolePort}`, "--certs-dir", "/tmp/certs"],
                                 // Prometheus scrapes /minio/v2/metrics/cluster without a bearer token; the API itself still needs keys.
-                                env: [...rootEnv, { name: "HOME", value: "/tmp" }, { name: "MINIO_PROMETHEUS_AUTH_TYPE", value: "public" }],
+                                env: [...rootEnv, { name: "HOME", value: "/tmp" }, ...(args.publicMetrics ? [{ name: "MINIO_PROMETHEUS_AUTH_TYPE", value: "public" }] : [])],
                                 ports: ports.map((p) => ({ name: p.name, containerPort: p.port })),
                                 volumeMounts: [{ name: "data", mountPath: minioDataPath }],
                                 resources: args.resources ?? { requests: { cpu: "100m", memory: "512Mi" }, limits: { memory: "1Gi" } },

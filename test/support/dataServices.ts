@@ -39,7 +39,7 @@ export function localProgram(credentials: Credentials = fakeCredentials()): () =
     return () => {
         const postgres = new InClusterPostgres("postgres", { namespace: "spark-platform", admin: credentials.databaseAdmin, storageGiB: 5, nodeGroups: false });
         const init = new DatabaseInit("database-init", { namespace: "spark-platform", database: postgres.server, credentials, databases: serviceDatabases, nodeGroups: false, dependsOn: [postgres] });
-        new Minio("minio", { namespace: "minio", rootCredentials: credentials.minioRoot, buckets: localBuckets, expiry: expiryRules(tierDefaults("local").storage), storageGiB: 20, storageClassName: "standard", nodeGroups: false });
+        new Minio("minio", { namespace: "minio", rootCredentials: credentials.minioRoot, buckets: localBuckets, expiry: expiryRules(tierDefaults("local").storage), publicMetrics: false, storageGiB: 20, storageClassName: "standard", nodeGroups: false });
         const storage: ObjectStorage = { kind: "minio", endpoint: minioEndpoint, buckets: localBuckets };
         new HiveMetastore("hive-metastore", {
             namespace: "spark-platform",

@@ -45,5 +45,12 @@ describe("observability/platformMonitors", () => {
             assert.equal(endpointOf(monitor).path, minioMetricsPath);
             assert.equal(container.env.find((e) => e.name === "MINIO_PROMETHEUS_AUTH_TYPE")?.value, "public");
         });
+
+        it("keeps MinIO's metrics behind a token when nothing scrapes them", async () => {
+            const run = await stackRunWith("local", {});
+            const minio = ofType(run, "kubernetes:apps/v1:StatefulSet").map((r) => unwrapSecrets(r.inputs) as { metadata: { name: string }; spec: { template: { spec: { containers: { env: { name: string }[] }[] } } } }).find((s) => s.metadata.name === "minio");
+            assert.ok(minio);
+            assert.ok(!minio.spec.template.spec.containers[0].env.some((e) => e.name === "MINIO_PROMETHEUS_AUTH_TYPE"));
+        });
     });
 });
