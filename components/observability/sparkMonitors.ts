@@ -1,8 +1,11 @@
 /**
  * The Prometheus Operator PodMonitors that scrape Spark, as plain JSON (monitoring.coreos.com/v1)
  * for the monitoring stack to create, and the relabellings that give dashboards and rules stable
- * names and labels. What each endpoint serves is proved per Spark line by
- * integration/observability/sparkMetrics.test.ts.
+ * names and labels. What the relabellings do is decided by Prometheus 3.9.1's own relabel code
+ * (model/relabel, on the configs as the Prometheus Operator writes them) in the integration suite:
+ * integration/observability/relabel.test.ts on each case, and
+ * integration/observability/sparkMetrics.test.ts on what each endpoint really serves, per Spark line,
+ * parsed by Prometheus's own exposition parser.
  *
  * Not scraped: executors (they serve no HTTP endpoint; their metrics come through the driver's
  * /metrics/executors/prometheus) and the History Server (with its generated configuration it
@@ -19,39 +22,6 @@ export interface RelabelConfig {
     readonly regex?: string;
     readonly targetLabel?: string;
     readonly replacement?: string;
-}
-
-/** One scraped series: its metric name and labels (values do not take part in relabelling). */
-export interface Sample {
-    readonly name: string;
-    readonly labels: Readonly<Record<string, string>>;
-}
-
-/**
- * Applies relabellings to a series the way Prometheus does for the actions above (regex anchored at
- * both ends, default regex "(.*)", separator ";", replacement "$1"); undefined when it is dropped.
- * The regexes used here are RE2 and JavaScript alike (no look-around, no named groups).
- */
-export function relabel(sample: Sample, configs: readonly RelabelConfig[]): Sample | undefined {
-    let labels: Record<string, string> = { ...sample.labels, __name__: sample.name };
-    for (const c of configs) {
-        const action = c.action ?? "replace";
-        const regex = new RegExp(`^(?:${c.regex ?? "(.*)"})$`);
-        if (action === "labeldrop" || action === "labelkeep") {
-            labels = Object.fromEntries(Object.entries(labels).filter(([k]) => k === "__name__" || regex.test(k) === (action === "labelkeep")));
-            continue;
-        }
-        const value = (c.sourceLabels ?? []).map((l) => labels[l] ?? "").join(c.separator ?? ";");
-        const match = regex.exec(value);
-        if (action === "keep" && !match) return undefined;
-        if (action === "drop" && match) return undefined;
-        if (action !== "replace" || !match || c.targetLabel === undefined) continue;
-        const result = (c.replacement ?? "$1").replace(/\$\{(\d+)\}|\$(\d+)/g, (_all, braced?: string, bare?: string) => match[Number(braced ?? bare)] ?? "");
-        if (result === "") delete labels[c.targetLabel];
-        else labels[c.targetLabel] = result;
-    }
-    const { __name__: name, ...rest } = labels;
-    return { name, labels: rest };
 }
 
 /**
