@@ -12,8 +12,11 @@
  *
  * The collector is the platform's own Deployment rather than the opentelemetry-collector chart:
  * it is one container with one config file, and this way it passes through the hardening helper
- * like every other pod the program writes. The image is the core distribution, which has the
- * otlp receiver and exporter and the batch and memory_limiter processors the pipeline uses.
+ * like every other pod the program writes. The image is the core distribution: at 0.153.0 the
+ * metadata.yaml of every component the pipeline uses (otlp receiver, otlp_grpc exporter, batch and
+ * memory_limiter processors, and the contrib health_check extension) lists the core distribution.
+ * The integration suite builds a collector of these components at this release and validates the
+ * configuration with it (integration/support/otelcol.ts).
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -24,8 +27,11 @@ import { rolloutAnnotations } from "../kubernetes/rollout";
 import { onSystemNodes } from "../kubernetes/scheduling";
 import { chartResources, containerSecurityContext, pinnedChart, podSecurityContext, systemNodeSelector } from "./charts";
 
-/** The core OpenTelemetry collector, pinned. */
-export const openTelemetryCollectorImage = "otel/opentelemetry-collector:0.153.0";
+/** The OpenTelemetry collector release: the image's tag and the collector the integration suite validates with. */
+export const openTelemetryCollectorVersion = "0.153.0";
+
+/** The core OpenTelemetry collector distribution, pinned. */
+export const openTelemetryCollectorImage = `otel/opentelemetry-collector:${openTelemetryCollectorVersion}`;
 
 /** Tempo's Helm release; its Service has the same name. */
 export const tempoRelease = { name: "tempo", namespace: namespaces.monitoring } as const;
@@ -77,7 +83,8 @@ export function tempoValues(a: TracingArgs): Record<string, unknown> {
 
 /**
  * The collector's configuration: OTLP in over gRPC and HTTP, memory-limited and batched, OTLP out to
- * Tempo; the health_check extension answers the probes.
+ * Tempo; the health_check extension answers the probes. The OTLP gRPC exporter's type is otlp_grpc
+ * since the collector renamed it (0.153.0 still accepts otlp as a deprecated alias).
  */
 export function collectorConfig(): Record<string, unknown> {
     return {
@@ -86,11 +93,11 @@ export function collectorConfig(): Record<string, unknown> {
             memory_limiter: { check_interval: "1s", limit_percentage: 80, spike_limit_percentage: 20 },
             batch: {},
         },
-        exporters: { otlp: { endpoint: `${serviceHost(tempoRelease)}:${tracingPorts.otlpGrpc}`, tls: { insecure: true } } },
+        exporters: { otlp_grpc: { endpoint: `${serviceHost(tempoRelease)}:${tracingPorts.otlpGrpc}`, tls: { insecure: true } } },
         extensions: { health_check: { endpoint: `0.0.0.0:${tracingPorts.collectorHealth}` } },
         service: {
             extensions: ["health_check"],
-            pipelines: { traces: { receivers: ["otlp"], processors: ["memory_limiter", "batch"], exporters: ["otlp"] } },
+            pipelines: { traces: { receivers: ["otlp"], processors: ["memory_limiter", "batch"], exporters: ["otlp_grpc"] } },
         },
     };
 }
