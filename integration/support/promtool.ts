@@ -20,8 +20,8 @@ export const prometheusModule = { module: "github.com/prometheus/prometheus", ve
 
 /**
  * Builds (once) and returns the promtool binary; 10 minutes or more on 2 busy cores when nothing is
- * cached. `go install module@version` refuses the module, whose go.mod has a replace directive, so
- * promtool is built inside the downloaded module, where that directive applies.
+ * cached. `go install module@version` refuses the module, whose go.mod has exclude directives, so
+ * promtool is built inside the downloaded module, where those directives apply.
  */
 export function ensurePromtool(): string {
     const { module, version } = prometheusModule;
