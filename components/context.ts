@@ -81,6 +81,8 @@ export interface PlatformContext {
     readonly karpenter?: KarpenterArgs;
     /** How long each bucket keeps objects (storage.*RetentionDays), for MinIO's lifecycle; S3 buckets carry theirs already. */
     readonly bucketExpiry: Readonly<Record<BucketPurpose, readonly LifecycleRule[]>>;
+    /** The VPC CIDR on AWS, where the API server's and the database's ENIs are; absent on local. NetworkPolicies use it. */
+    readonly vpcCidr?: string;
     /** The stack's estimated cost a month at idle (components/cost/estimate.ts), which the platform dashboard shows. */
     readonly idleMonthlyCost: number;
 }

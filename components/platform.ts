@@ -223,6 +223,7 @@ async function awsBase(config: PlatformConfig, plan: ComponentPlan, credentials:
             credentials,
             database: { host: database.address, port: 5432, sslMode: "require", inCluster: false },
             podSecurityVersion: `v${config.cluster.kubernetesVersion}`,
+            vpcCidr: config.network.vpcCidr,
             storageClassName: cluster.storageClassName,
             nodeGroups: true,
             executorSizing: {

@@ -38,6 +38,8 @@ import { platformMonitors } from "./observability/platformMonitors";
 import { sparkPodMonitors } from "./observability/sparkMonitors";
 import { dashboardConfigMaps, platformDashboards } from "./observability/dashboards";
 import { alertRuleInputs, alertRules } from "./observability/alertRules";
+import { FlowInputs, networkFlows, platformNamespaces, workloadLabels } from "./kubernetes/networkFlows";
+import { egressRulesFrom, networkPolicies } from "./kubernetes/networkPolicies";
 
 /** Where the platform's Spark images keep the GPU discovery script (images/spark-rapids). */
 export const gpuDiscoveryScript = "/opt/spark/scripts/getGpusResources.sh";
@@ -223,6 +225,12 @@ function createSparkStack(ctx: PlatformContext, parent: pulumi.Resource): SparkS
     const services = createServices(ctx, { platformNs, jobNamespaces, parent });
     Object.assign(endpoints, services.endpoints);
 
+    // NetworkPolicies: default-deny in every platform namespace, and the flow table's allows.
+    const flowArgs = flowInputs(ctx);
+    for (const policy of networkPolicies(platformNamespaces(flowArgs), networkFlows(flowArgs))) {
+        new k8s.networking.v1.NetworkPolicy(`netpol-${policy.metadata.namespace}-${policy.metadata.name}`, { ...policy, spec: policy.spec as k8s.types.input.networking.v1.NetworkPolicySpec }, { ...opts, dependsOn: [...jobNamespaces, platformNs, ...services.namespaces] });
+    }
+
     const newestLine = sparkVersions.filter((v) => c.spark.versions.includes(v)).pop() ?? sparkVersions[0];
     const historyLog = buckets.apply((b) => eventLogDir(b.eventLogs, eventLogPrefix));
     new HistoryServer("history-server", {
@@ -237,6 +245,25 @@ function createSparkStack(ctx: PlatformContext, parent: pulumi.Resource): SparkS
     endpoints.historyServer = `http://${serviceHost(serviceEndpoints.historyServer)}:${serviceEndpoints.historyServer.port}`;
 
     return { endpoints, eventLogDir: historyLog };
+}
+
+/** What the flow table of the stack depends on, from the context. */
+export function flowInputs(ctx: PlatformContext): FlowInputs {
+    const observability = ctx.services.observability;
+    return {
+        plan: ctx.plan,
+        jobNamespaces: ctx.spark.jobNamespaces,
+        storage: ctx.storage.kind,
+        databaseInCluster: ctx.database.inCluster,
+        vpcCidr: ctx.vpcCidr,
+        // Every AWS stack gives its workloads AWS access through EKS Pod Identity.
+        podIdentity: ctx.vpcCidr !== undefined,
+        observability: observability.enabled,
+        tracing: observability.enabled && observability.tracing.enabled,
+        gpuNamespace: ctx.plan.gpu && ctx.nodeGroups,
+        jupyterhubOAuth: ctx.jupyterhubAuth.kind === "github",
+        airflowGitSync: ctx.services.airflow.gitSync.repo !== "",
+    };
 }
 
 /** A namespace of the platform, hardened to restricted unless a reason says otherwise. */
@@ -257,8 +284,14 @@ function platformNamespace(ctx: PlatformContext, parent: pulumi.Resource, name: 
 function createServices(
     ctx: PlatformContext,
     shared: { platformNs: k8s.core.v1.Namespace; jobNamespaces: SparkJobNamespace[]; parent: pulumi.Resource },
-): { endpoints: Record<string, string> } {
+): { endpoints: Record<string, string>; namespaces: k8s.core.v1.Namespace[] } {
     const c = { spark: ctx.spark, services: ctx.services };
+    const created: k8s.core.v1.Namespace[] = [];
+    const namespaceOf = (name: string, exemptionReason?: string) => {
+        const ns = platformNamespace(ctx, parent, name, exemptionReason);
+        created.push(ns);
+        return ns;
+    };
     const plan = ctx.plan;
     const parent = shared.parent;
     const opts = childOptions(ctx, parent);
@@ -268,7 +301,7 @@ function createServices(
 
     let minioReady: pulumi.Resource[] = [];
     if (plan.minio) {
-        const ns = platformNamespace(ctx, parent, namespaces.minio);
+        const ns = namespaceOf(namespaces.minio);
         const buckets = ctx.storage.kind === "minio" ? ctx.storage.buckets : { warehouse: "warehouse", eventLogs: "event-logs", airflowLogs: "airflow-logs", backups: "backups" };
         const minio = new Minio("minio", {
             namespace: ns.metadata.name,
@@ -324,7 +357,7 @@ function createServices(
     endpoints.metastore = metastoreUri();
 
     if (plan.sparkOperator) {
-        const ns = platformNamespace(ctx, parent, namespaces.operator);
+        const ns = namespaceOf(namespaces.operator);
         new SparkOperator("spark-operator", {
             namespace: ns.metadata.name,
             jobNamespaces: c.spark.jobNamespaces,
@@ -339,12 +372,12 @@ function createServices(
     if (ctx.karpenter) new Karpenter("karpenter", ctx.karpenter, opts);
 
     if (plan.gpu && nodeGroups) {
-        const ns = platformNamespace(ctx, parent, namespaces.gpu, nvidiaDevicePluginExemption);
+        const ns = namespaceOf(namespaces.gpu, nvidiaDevicePluginExemption);
         new NvidiaDevicePlugin("nvidia-device-plugin", { namespace: ns.metadata.name }, opts);
     }
 
     if (plan.jupyterhub.enabled) {
-        const ns = platformNamespace(ctx, parent, namespaces.jupyterhub);
+        const ns = namespaceOf(namespaces.jupyterhub);
         new JupyterHub("jupyterhub", {
             namespace: ns.metadata.name,
             servers: connectServers(plan, plan.jupyterhub.backends),
@@ -353,6 +386,7 @@ function createServices(
             nodeGroups,
             storageClassName: ctx.storageClassName,
             auth: ctx.jupyterhubAuth,
+            notebookEgress: egressRulesFrom(networkFlows(flowInputs(ctx)), (from) => from.namespace === namespaces.jupyterhub && from.pods.component === workloadLabels.notebook.component),
         }, opts);
         endpoints.jupyterhub = `http://proxy-public.${namespaces.jupyterhub}.svc.cluster.local`;
     }
@@ -361,7 +395,7 @@ function createServices(
     const tracing = observability.enabled && observability.tracing.enabled;
 
     if (plan.airflow.enabled) {
-        const ns = platformNamespace(ctx, parent, namespaces.airflow);
+        const ns = namespaceOf(namespaces.airflow);
         // The Connect DAGs use the first backend Airflow's scenarios list (k8s before standalone).
         const airflowConnect = connectServers(plan, plan.airflow.connectBackends.slice(0, 1));
         new Airflow("airflow", {
@@ -406,8 +440,8 @@ function createServices(
     }
 
     if (observability.enabled) {
-        const monitoringNs = platformNamespace(ctx, parent, namespaces.monitoring);
-        const nodeExporterNs = platformNamespace(ctx, parent, namespaces.nodeExporter, nodeExporterExemption);
+        const monitoringNs = namespaceOf(namespaces.monitoring);
+        const nodeExporterNs = namespaceOf(namespaces.nodeExporter, nodeExporterExemption);
         if (tracing) {
             new Tracing("tracing", { ...observability.tracing, storageClassName: ctx.storageClassName, nodeGroups, dependsOn: [monitoringNs] }, opts);
         }
@@ -427,5 +461,5 @@ function createServices(
         }, opts);
         endpoints.grafana = `http://${monitoringGrafanaService}.${namespaces.monitoring}.svc.cluster.local`;
     }
-    return { endpoints };
+    return { endpoints, namespaces: created };
 }

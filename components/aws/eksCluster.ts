@@ -23,6 +23,16 @@ export interface EksClusterArgs {
     readonly deletionProtection: boolean;
 }
 
+/**
+ * Configuration values of the managed add-ons that need any. vpc-cni: `enableNetworkPolicy`, a
+ * string in the add-on's configuration schema (EKS user guide, "Configure your cluster for
+ * Kubernetes network policies"), starts the network policy agent beside the CNI, so the
+ * platform's NetworkPolicies bind; without it EKS accepts them and enforces nothing.
+ */
+export const addonConfiguration: Readonly<Record<string, string | undefined>> = {
+    "vpc-cni": JSON.stringify({ enableNetworkPolicy: "true" }),
+};
+
 /** EKS add-ons that must run before nodes join (networking and credentials on every node). */
 export const preNodeAddons = { vpcCni: "vpc-cni", kubeProxy: "kube-proxy", podIdentityAgent: "eks-pod-identity-agent" } as const;
 /** EKS add-ons whose pods need nodes to schedule on. */
@@ -132,6 +142,7 @@ export class EksCluster extends pulumi.ComponentResource {
                     clusterName: cluster.name,
                     addonName,
                     addonVersion: kubernetesReleases[c.kubernetesVersion].addons[key as keyof typeof preNodeAddons],
+                    configurationValues: addonConfiguration[addonName],
                     resolveConflictsOnCreate: "OVERWRITE",
                     resolveConflictsOnUpdate: "PRESERVE",
                 }, parent),

@@ -37,7 +37,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { connectServerLabel, serviceEndpoints, serviceHost } from "../config/names";
+import { serviceEndpoints, serviceHost } from "../config/names";
 import { JupyterHubConfig, JupyterImageKey, jupyterImageKey, SparkVersion } from "../config/schema";
 import { onGpuNodes } from "../kubernetes/scheduling";
 import { chartResources, pinnedChart, containerSecurityContext, podSecurityContext, splitImage, systemNodeSelector } from "./charts";
@@ -112,6 +112,8 @@ export interface JupyterHubArgs {
     readonly idleCullMinutes?: number;
     /** How users sign in (never the chart's dummy authenticator). */
     readonly auth: JupyterHubAuth;
+    /** The notebooks' egress rules, from the flow table (egressRulesFrom); none opens nothing. */
+    readonly notebookEgress?: readonly Record<string, unknown>[];
 }
 
 /**
@@ -188,24 +190,18 @@ function notebookImage(args: JupyterHubArgs, version: SparkVersion): string {
 }
 
 /**
- * Egress the notebooks need beyond what the chart allows. The chart's singleuser NetworkPolicy
- * allows DNS and public addresses but no private ones (egressAllowRules.privateIPs is false in
- * the 4.x values), which cuts notebooks off from Spark Connect wherever NetworkPolicies are
- * enforced. singleuser.networkPolicy.egress is added to that policy as it is: this opens exactly
- * the Connect servers' gRPC and UI ports (pod ports, as policies match after the Service).
+ * The chart's own switches of its singleuser NetworkPolicy, all off (Zero to JupyterHub 4.x
+ * singleuser.networkPolicy.egressAllowRules): the notebooks' egress is exactly the flow table's
+ * (networkFlows.ts), passed in as notebookEgress.
  */
-export function notebookEgress(connectServers: readonly ConnectServer[]): Record<string, unknown>[] {
-    const servers = connectServers.map((s) => serviceEndpoints.connect(s.version, s.backend));
-    const namespaces = [...new Set(servers.map((s) => s.namespace))].sort();
-    const ports = [...new Set(servers.flatMap((s) => [s.grpcPort, s.uiPort]))].sort((a, b) => a - b);
-    return [{
-        to: [{
-            namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: namespaces }] },
-            podSelector: { matchLabels: { ...connectServerLabel } },
-        }],
-        ports: ports.map((port) => ({ protocol: "TCP", port })),
-    }];
-}
+export const chartEgressAllowRulesOff = {
+    cloudMetadataServer: false,
+    dnsPortsCloudMetadataServer: false,
+    dnsPortsKubeSystemNamespace: false,
+    dnsPortsPrivateIPs: false,
+    nonPrivateIPs: false,
+    privateIPs: false,
+} as const;
 
 /** One KubeSpawner profile per Connect server, plus the GPU profile; pure. */
 export function notebookProfiles(args: JupyterHubArgs): Record<string, unknown>[] {
@@ -291,7 +287,7 @@ export function jupyterhubValues(args: JupyterHubArgs): Record<string, unknown> 
             fsGid: notebookGroupId,
             allowPrivilegeEscalation: false,
             cloudMetadata: { blockWithIptables: false },
-            networkPolicy: { egress: notebookEgress(args.servers) },
+            networkPolicy: { egress: [...(args.notebookEgress ?? [])], egressAllowRules: { ...chartEgressAllowRulesOff } },
             ...placement,
             cpu: { guarantee: size.cpuGuarantee, limit: size.cpuLimit },
             memory: { guarantee: size.memoryGuarantee, limit: size.memoryLimit },
