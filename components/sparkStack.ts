@@ -39,7 +39,7 @@ import { sparkPodMonitors } from "./observability/sparkMonitors";
 import { dashboardConfigMaps, platformDashboards } from "./observability/dashboards";
 import { alertRuleInputs, alertRules } from "./observability/alertRules";
 import { FlowInputs, networkFlows, platformNamespaces, workloadLabels } from "./kubernetes/networkFlows";
-import { egressRulesFrom, networkPolicies } from "./kubernetes/networkPolicies";
+import { egressRulesFrom, networkPolicies, selectsPods } from "./kubernetes/networkPolicies";
 
 /** Where the platform's Spark images keep the GPU discovery script (images/spark-rapids). */
 export const gpuDiscoveryScript = "/opt/spark/scripts/getGpusResources.sh";
@@ -386,7 +386,7 @@ function createServices(
             nodeGroups,
             storageClassName: ctx.storageClassName,
             auth: ctx.jupyterhubAuth,
-            notebookEgress: egressRulesFrom(networkFlows(flowInputs(ctx)), (from) => from.namespace === namespaces.jupyterhub && from.pods.component === workloadLabels.notebook.component),
+            notebookEgress: egressRulesFrom(networkFlows(flowInputs(ctx)), (from) => selectsPods(from, namespaces.jupyterhub, workloadLabels.notebook)),
         }, opts);
         endpoints.jupyterhub = `http://proxy-public.${namespaces.jupyterhub}.svc.cluster.local`;
     }

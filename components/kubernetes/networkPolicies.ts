@@ -83,6 +83,11 @@ export function networkPolicies(namespaces: readonly string[], flows: readonly F
     return out;
 }
 
+/** Whether a pod peer's selector picks pods of a namespace with these labels. */
+export function selectsPods(peer: PodPeer, namespace: string, labels: Readonly<Record<string, string>>): boolean {
+    return peer.namespace === namespace && Object.entries(peer.pods).every(([k, v]) => labels[k] === v);
+}
+
 /**
  * The egress rules of the notebooks' flows, for the JupyterHub chart's singleuser policy: the
  * same rules the table's own policies carry, so the chart opens nothing the table does not.
