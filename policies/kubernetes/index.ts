@@ -1,11 +1,12 @@
 /**
  * The Kubernetes rule family: pod security, resources, images, probes, exposure, disruption
- * budgets, namespaces and how charts are installed. policies/index.ts turns these into the pack.
+ * budgets, namespaces, default-deny network policies and how charts are installed. policies/index.ts turns these into the pack.
  */
 import { PlatformRule } from "../lib/rule";
 import { helmV4NotV3 } from "./helm";
 import { imagesPinned } from "./images";
 import { exemptionsInPrivilegedNamespaces, namespacesPodSecurityLabels } from "./namespaces";
+import { namespacesDefaultDeny } from "./networkPolicies";
 import { pdbAllowsDisruption } from "./disruption";
 import { podSecurityRules } from "./podSecurity";
 import { serverProbes } from "./probes";
@@ -21,6 +22,7 @@ export const kubernetesRules: PlatformRule[] = [
     pdbAllowsDisruption,
     namespacesPodSecurityLabels,
     exemptionsInPrivilegedNamespaces,
+    namespacesDefaultDeny,
     helmV4NotV3,
 ];
 

@@ -75,12 +75,13 @@ describe("policies/kubernetes", () => {
                     "pdb-allows-disruption",
                     "namespaces-pod-security-labels",
                     "exemptions-in-privileged-namespaces",
+                    "namespaces-default-deny",
                     "helm-v4-not-v3",
                 ].sort(),
             );
             for (const rule of kubernetesRules) {
                 assert.equal(rule.family, "kubernetes", rule.name);
-                assert.equal(rule.kind, rule.name === "exemptions-in-privileged-namespaces" ? "stack" : "resource", rule.name);
+                assert.equal(rule.kind, ["exemptions-in-privileged-namespaces", "namespaces-default-deny"].includes(rule.name) ? "stack" : "resource", rule.name);
             }
         });
 
@@ -109,6 +110,7 @@ describe("policies/kubernetes", () => {
                 "namespaces-pod-security-labels": enforcement.strict,
                 "helm-v4-not-v3": enforcement.strict,
                 "exemptions-in-privileged-namespaces": enforcement.core,
+                "namespaces-default-deny": enforcement.strict,
             };
             for (const [name, preset] of Object.entries(expected)) assert.deepEqual(byName.get(name)?.defaultEnforcement, preset, name);
         });
