@@ -11,6 +11,7 @@ import { podSecurityRules } from "./podSecurity";
 import { serverProbes } from "./probes";
 import { resourceRules } from "./resources";
 import { noPublicServices } from "./services";
+import { jobNamespaceHasQuota } from "./quotas";
 
 export const kubernetesRules: PlatformRule[] = [
     ...podSecurityRules,
@@ -21,6 +22,7 @@ export const kubernetesRules: PlatformRule[] = [
     pdbAllowsDisruption,
     namespacesPodSecurityLabels,
     exemptionsInPrivilegedNamespaces,
+    jobNamespaceHasQuota,
     helmV4NotV3,
 ];
 
