@@ -14,7 +14,7 @@ const roleTypes = ["kubernetes:rbac.authorization.k8s.io/v1:Role", "kubernetes:r
 
 /** "<kind> <name>: rule <i> ..." for each wildcard verb, resource or API group in a Role or ClusterRole. */
 function wildcards(r: RecordedResource): string[] {
-    const rules = ((r.inputs as { rules?: Rule[] }).rules ?? []) as Rule[];
+    const rules = (r.inputs as { rules?: Rule[] }).rules ?? [];
     return rules.flatMap((rule, i) =>
         (["verbs", "resources", "apiGroups", "nonResourceURLs"] as const).flatMap((field) =>
             (rule[field] ?? []).filter((v) => v.includes("*")).map((v) => `${r.type.split(":").at(-1)} ${r.name}: rule ${i} ${field} has "${v}"`),
