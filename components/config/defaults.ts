@@ -76,6 +76,8 @@ function base(): PlatformSettings {
             presets: [],
             versions: ["3.5", "4.1"],
             jobNamespaces: ["spark-jobs"],
+            teamDefaults: structuredClone(teamDefaults.prod),
+            teams: {},
             images: { ...images },
             dynamicAllocation: { minExecutors: 0, maxExecutors: 100, executorIdleTimeoutSeconds: 120 },
             connect: { driverCores: 4, driverMemoryMiB: 16384 },
@@ -103,6 +105,20 @@ function base(): PlatformSettings {
         local: { kubeContext: "", storageClassName: "" },
     };
 }
+
+/**
+ * Quota and container defaults of each job namespace, per tier. The quota caps a team, it reserves
+ * nothing; it must hold the pods the platform itself keeps in spark-jobs (Connect servers,
+ * standalone clusters and their executors; validation checks it). local fits a laptop cluster,
+ * dev about its executor group (10 m6i.2xlarge), staging a share of its 20 nodes, prod a third of
+ * its 100 m6i.4xlarge.
+ */
+const teamDefaults: Record<Tier, PlatformSettings["spark"]["teamDefaults"]> = {
+    local: { quota: { requestsCpu: 24, requestsMemoryGiB: 48, limitsMemoryGiB: 48, gpus: 1, pods: 50, persistentVolumeClaims: 10 }, limits: { defaultCpuMillis: 250, defaultMemoryMiB: 512 } },
+    dev: { quota: { requestsCpu: 64, requestsMemoryGiB: 256, limitsMemoryGiB: 256, gpus: 1, pods: 200, persistentVolumeClaims: 50 }, limits: { defaultCpuMillis: 250, defaultMemoryMiB: 512 } },
+    staging: { quota: { requestsCpu: 128, requestsMemoryGiB: 512, limitsMemoryGiB: 512, gpus: 2, pods: 500, persistentVolumeClaims: 100 }, limits: { defaultCpuMillis: 250, defaultMemoryMiB: 512 } },
+    prod: { quota: { requestsCpu: 512, requestsMemoryGiB: 2048, limitsMemoryGiB: 2048, gpus: 8, pods: 1000, persistentVolumeClaims: 200 }, limits: { defaultCpuMillis: 250, defaultMemoryMiB: 512 } },
+};
 
 /**
  * Platform images, built from images/ with the tags of images/versions.env (a test keeps the two
@@ -133,6 +149,7 @@ export function tierDefaults(tier: Tier): PlatformSettings {
                 spark: {
                     ...d.spark,
                     scenarios: ["jupyter-connect-k8s"],
+                    teamDefaults: structuredClone(teamDefaults.local),
                     dynamicAllocation: { minExecutors: 0, maxExecutors: 2, executorIdleTimeoutSeconds: 60 },
                     connect: { driverCores: 1, driverMemoryMiB: 2048 },
                     standalone: { workers: 1, workerCores: 2, workerMemoryMiB: 2048 },
@@ -166,6 +183,7 @@ export function tierDefaults(tier: Tier): PlatformSettings {
                 secrets: { ...d.secrets, recoveryWindowInDays: 7, kmsKeyDeletionWindowInDays: 14 },
                 spark: {
                     ...d.spark,
+                    teamDefaults: structuredClone(teamDefaults.staging),
                     dynamicAllocation: { ...d.spark.dynamicAllocation, maxExecutors: 20 },
                     // Two servers of this size share one m6i.xlarge driver node (docs/cost.md).
                     connect: { driverCores: 1, driverMemoryMiB: 6144 },
@@ -208,6 +226,7 @@ export function tierDefaults(tier: Tier): PlatformSettings {
                 secrets: { ...d.secrets, recoveryWindowInDays: 0, kmsKeyDeletionWindowInDays: 7 },
                 spark: {
                     ...d.spark,
+                    teamDefaults: structuredClone(teamDefaults.dev),
                     dynamicAllocation: { ...d.spark.dynamicAllocation, maxExecutors: 10 },
                     connect: { driverCores: 1, driverMemoryMiB: 4096 },
                     standalone: { workers: 2, workerCores: 4, workerMemoryMiB: 16384 },

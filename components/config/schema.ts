@@ -307,6 +307,37 @@ export const generalSchema = strictObject({
     ),
 });
 
+/**
+ * The ResourceQuota of a job namespace (components/spark/teams.ts). Spark and the platform limit
+ * memory at the request, so limitsMemoryGiB is at least requestsMemoryGiB.
+ */
+export const teamQuotaSchema = strictObject({
+    /** Cores all pods of the namespace may request together (requests.cpu). */
+    requestsCpu: integer(1, 100000),
+    /** Memory all pods may request together (requests.memory). */
+    requestsMemoryGiB: integer(1, 1000000),
+    /** Memory limits of all pods together (limits.memory). */
+    limitsMemoryGiB: integer(1, 1000000),
+    /** GPUs all pods may request together (requests.nvidia.com/gpu). */
+    gpus: integer(0, 10000),
+    pods: integer(1, 100000),
+    persistentVolumeClaims: integer(0, 100000),
+});
+
+/** The LimitRange of a job namespace: what a container that declares no resources gets. */
+export const teamLimitsSchema = strictObject({
+    /** CPU request of a container that sets none. */
+    defaultCpuMillis: integer(10, 64000),
+    /** Memory request, and limit, of a container that sets none. */
+    defaultMemoryMiB: integer(16, 262144),
+});
+
+/** One team: a job namespace's own quota and limits over spark.teamDefaults, key by key. */
+export const teamSchema = strictObject({
+    quota: teamQuotaSchema.partial().optional(),
+    limits: teamLimitsSchema.partial().optional(),
+});
+
 export const sparkSchema = strictObject({
     /** The ways this stack is used; it runs what any of them needs. */
     scenarios: list(oneOf(scenarios), 1, scenarios.length, "scenarios"),
@@ -315,6 +346,10 @@ export const sparkSchema = strictObject({
     versions: list(oneOf(sparkVersions), 1, sparkVersions.length, "Spark versions"),
     /** Namespaces Spark jobs run in; the operator watches them. Connect runs in spark-jobs. */
     jobNamespaces: list(dnsLabel("a namespace"), 1, 10, "namespaces"),
+    /** Quota and limits every job namespace gets unless spark.teams says otherwise. */
+    teamDefaults: strictObject({ quota: teamQuotaSchema, limits: teamLimitsSchema }),
+    /** Per job namespace (each key one of jobNamespaces): what differs from teamDefaults. */
+    teams: z.record(z.string(), teamSchema, { error: "expected an object of job namespaces to their quota and limits" }),
     images: strictObject({
         ...perLine(sparkImageKey),
         sparkRapids: image(),
@@ -466,6 +501,8 @@ export type GeneralConfig = z.infer<typeof generalSchema>;
 export type RegistryConfig = z.infer<typeof registrySchema>;
 export type CostConfig = z.infer<typeof costSchema>;
 export type SparkConfig = z.infer<typeof sparkSchema>;
+export type TeamQuota = z.infer<typeof teamQuotaSchema>;
+export type TeamLimits = z.infer<typeof teamLimitsSchema>;
 export type ServicesConfig = z.infer<typeof servicesSchema>;
 export type JupyterHubConfig = ServicesConfig["jupyterhub"];
 export type ObservabilityConfig = ServicesConfig["observability"];

@@ -14,6 +14,7 @@ import { karpenterRoles, nodeRoles } from "./nodeRoles";
 import { karpenterKubernetesVersions } from "./kubernetesReleases";
 import { componentPlan } from "../spark/scenarios";
 import { pinnedPods } from "../spark/pinnedPods";
+import { quotaLoad, quotaShortfalls, teamSettingPath, teamSettings } from "../spark/teams";
 import { allocatable, smallestCommonShape } from "../spark/sizing";
 import {
     configKeys,
@@ -388,6 +389,29 @@ const sparkRules: Record<string, Rule> = {
         return c.spark.jobNamespaces.flatMap((ns, i) =>
             reserved.has(ns) ? [notAllowed(["spark", "jobNamespaces", i], ns, "expected a namespace of its own; this one belongs to the platform or to Kubernetes")] : [],
         );
+    },
+    teamsAreJobNamespaces: (c) =>
+        Object.keys(c.spark.teams)
+            .filter((ns) => !c.spark.jobNamespaces.includes(ns))
+            .map((ns) => {
+                const p = formatPath(["spark", "teams", ns]);
+                return { path: p, kind: "unknown-key" as const, message: `${p}: unknown key; expected one of the job namespaces (spark.jobNamespaces): ${c.spark.jobNamespaces.join(", ")}` };
+            }),
+    teamMemoryLimitsCoverRequests: (c) =>
+        c.spark.jobNamespaces.flatMap((ns) => {
+            const { quota } = teamSettings(c.spark, ns);
+            return quota.limitsMemoryGiB < quota.requestsMemoryGiB
+                ? [notAllowed(teamSettingPath(c.spark, ns, "quota", "limitsMemoryGiB"), quota.limitsMemoryGiB, `expected at least requestsMemoryGiB (${quota.requestsMemoryGiB}) for ${ns}: every pod's memory limit is at least its request`)]
+                : [];
+        }),
+    jobsQuotaHoldsThePlatformPods: (c, tier) => {
+        const plan = componentPlan({ ...c.spark, tier, minioEnabled: c.services.minio.enabled });
+        const pods = pinnedPods(c.spark, plan);
+        const names = [...new Set(pods.map((p) => p.name))].join(", ");
+        return quotaShortfalls(quotaLoad(pods), teamSettings(c.spark, namespaces.jobs).quota).map((s) => {
+            const path = teamSettingPath(c.spark, namespaces.jobs, "quota", s.key);
+            return notAllowed(path, valueAt(c, path), `expected room in ${namespaces.jobs} for the pods the platform keeps there (${names}): ${s.message}`);
+        });
     },
     gpuPresetNeedsTheGpuGroup: (c, tier) =>
         tier !== "local" && c.spark.presets.includes("gpu") && !c.nodeGroups.gpu.enabled

@@ -1,20 +1,23 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { serviceIdentities } from "../config/names";
-import { limitRange, namespaceManifest } from "../kubernetes/namespaces";
+import { namespaceManifest } from "../kubernetes/namespaces";
 import { sparkDriverRules } from "../kubernetes/rbac";
+import { jobNamespaceLabel, teamLimitRange, teamLimitRangeName, teamQuotaName, teamResourceQuota, TeamSettings } from "./teams";
 
-/** Inputs of SparkJobNamespace: the namespace's name and its Pod Security pin. */
+/** Inputs of SparkJobNamespace: the namespace's name, its Pod Security pin and its team's quota. */
 export interface SparkJobNamespaceArgs {
     /** Name of the namespace to create: one entry of spark.jobNamespaces. */
     readonly namespace: string;
     /** Kubernetes minor the Pod Security labels pin, such as "v1.33". */
     readonly podSecurityVersion: string;
+    /** The team's quota and container defaults (teamSettings). */
+    readonly team: TeamSettings;
 }
 
 /**
- * A namespace Spark jobs run in: Pod Security "restricted", default requests for pods that set
- * none, and the `spark` service account whose Role lets a driver manage its executors (pods,
+ * A namespace Spark jobs run in, one team's: Pod Security "restricted", the team's ResourceQuota,
+ * default requests for pods that set none, and the `spark` service account whose Role lets a driver manage its executors (pods,
  * services, config maps, volume claims) in this namespace only. On AWS the service account gets
  * S3 access from its EKS Pod Identity association.
  */
@@ -25,9 +28,10 @@ export class SparkJobNamespace extends pulumi.ComponentResource {
     constructor(name: string, args: SparkJobNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("spark-k8s:spark:SparkJobNamespace", name, {}, opts);
         const parent = { parent: this };
-        const ns = new k8s.core.v1.Namespace(name, namespaceManifest(args.namespace, { podSecurity: "restricted", kubernetesVersion: args.podSecurityVersion }), parent);
+        const ns = new k8s.core.v1.Namespace(name, namespaceManifest(args.namespace, { podSecurity: "restricted", kubernetesVersion: args.podSecurityVersion, labels: { [jobNamespaceLabel]: "true" } }), parent);
         const namespace = ns.metadata.name;
-        new k8s.core.v1.LimitRange(name, { ...limitRange(args.namespace), metadata: { name: "spark-defaults", namespace } }, parent);
+        new k8s.core.v1.LimitRange(name, { ...teamLimitRange(args.namespace, args.team.limits), metadata: { name: teamLimitRangeName, namespace } }, parent);
+        new k8s.core.v1.ResourceQuota(name, { ...teamResourceQuota(args.namespace, args.team.quota), metadata: { name: teamQuotaName, namespace } }, parent);
         const account = serviceIdentities.sparkJobs.serviceAccount;
         const sa = new k8s.core.v1.ServiceAccount(name, {
             metadata: { name: account, namespace, labels: { "app.kubernetes.io/part-of": "spark-k8s" } },

@@ -12,6 +12,7 @@ import { podSecurityRules } from "./podSecurity";
 import { serverProbes } from "./probes";
 import { resourceRules } from "./resources";
 import { noPublicServices } from "./services";
+import { jobNamespaceHasQuota } from "./quotas";
 
 export const kubernetesRules: PlatformRule[] = [
     ...podSecurityRules,
@@ -23,6 +24,7 @@ export const kubernetesRules: PlatformRule[] = [
     namespacesPodSecurityLabels,
     exemptionsInPrivilegedNamespaces,
     namespacesDefaultDeny,
+    jobNamespaceHasQuota,
     helmV4NotV3,
 ];
 

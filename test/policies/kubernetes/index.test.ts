@@ -56,6 +56,7 @@ const coreRuleNames = [
     "seccomp-profile",
     "pod-security-baseline-extras",
     "images-pinned",
+    "job-namespace-has-quota",
 ];
 
 describe("policies/kubernetes", () => {
@@ -81,7 +82,7 @@ describe("policies/kubernetes", () => {
             );
             for (const rule of kubernetesRules) {
                 assert.equal(rule.family, "kubernetes", rule.name);
-                assert.equal(rule.kind, ["exemptions-in-privileged-namespaces", "namespaces-default-deny"].includes(rule.name) ? "stack" : "resource", rule.name);
+                assert.equal(rule.kind, ["exemptions-in-privileged-namespaces", "namespaces-default-deny", "job-namespace-has-quota"].includes(rule.name) ? "stack" : "resource", rule.name);
             }
         });
 
