@@ -5,6 +5,7 @@ import { BucketPurpose, LifecycleRule } from "./aws/dataLake";
 import { ServicesConfig, SparkConfig } from "./config/schema";
 import { ClusterAutoscalerArgs } from "./services/clusterAutoscaler";
 import { CredentialValues } from "./services/credentials";
+import { ExternalSecretsArgs } from "./services/externalSecrets";
 import { KarpenterArgs } from "./services/karpenter";
 import { JupyterHubAuth } from "./services/jupyterhub";
 import { ComponentPlan } from "./spark/scenarios";
@@ -79,6 +80,8 @@ export interface PlatformContext {
     readonly executorAnnotations?: Readonly<Record<string, string>>;
     /** Karpenter and its NodePools, where it provisions the executor and GPU nodes; absent otherwise. */
     readonly karpenter?: KarpenterArgs;
+    /** The External Secrets Operator and the store of the base's secret manager (AWS); absent on local. */
+    readonly externalSecrets?: ExternalSecretsArgs;
     /** How long each bucket keeps objects (storage.*RetentionDays), for MinIO's lifecycle; S3 buckets carry theirs already. */
     readonly bucketExpiry: Readonly<Record<BucketPurpose, readonly LifecycleRule[]>>;
     /** The stack's estimated cost a month at idle (components/cost/estimate.ts), which the platform dashboard shows. */

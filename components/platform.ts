@@ -170,6 +170,7 @@ async function awsBase(config: PlatformConfig, plan: ComponentPlan, credentials:
             eventLogBucketArn: dataLake.buckets.eventLogs.arn,
             airflowLogBucketArn: dataLake.buckets.airflowLogs.arn,
             backupBucketArn: dataLake.buckets.backups.arn,
+            secretArns: pulumi.all(Object.values(secrets.arns)),
             kmsKeyArn: key.keyArn,
             clusterName: id,
             glueCatalog: config.spark.presets.includes("iceberg") && config.spark.iceberg.catalogType === "glue"
@@ -235,6 +236,7 @@ async function awsBase(config: PlatformConfig, plan: ComponentPlan, credentials:
                 imageTag: kubernetesReleases[config.cluster.kubernetesVersion].clusterAutoscalerImageTag,
                 serviceAccountName: serviceIdentities.clusterAutoscaler.serviceAccount,
             },
+            externalSecrets: { region: config.region },
             ...(karpenter ? { executorAnnotations: doNotDisruptAnnotation } : {}),
             karpenter: karpenterInfrastructure
                 ? {
