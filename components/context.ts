@@ -80,8 +80,10 @@ export interface PlatformContext {
     readonly executorAnnotations?: Readonly<Record<string, string>>;
     /** Karpenter and its NodePools, where it provisions the executor and GPU nodes; absent otherwise. */
     readonly karpenter?: KarpenterArgs;
-    /** The External Secrets Operator and the store of the base's secret manager (AWS); absent on local. */
+    /** The External Secrets Operator and the store of secrets.provider; absent on local unless a store provider is chosen. */
     readonly externalSecrets?: ExternalSecretsArgs;
+    /** The Sealed Secrets controller, with secrets.provider "sealed-secrets". */
+    readonly sealedSecrets?: boolean;
     /** How long each bucket keeps objects (storage.*RetentionDays), for MinIO's lifecycle; S3 buckets carry theirs already. */
     readonly bucketExpiry: Readonly<Record<BucketPurpose, readonly LifecycleRule[]>>;
     /** The stack's estimated cost a month at idle (components/cost/estimate.ts), which the platform dashboard shows. */

@@ -20,6 +20,7 @@ import { ecrDigestFinder, ImageRegistry, resolveImages } from "./aws/imageRegist
 import { PlatformContext } from "./context";
 import { credential, credentialsNeeded, CredentialValues, GeneratedCredentials } from "./services/credentials";
 import { jupyterhubAuth } from "./services/jupyterhub";
+import { externalSecretsPlan } from "./services/externalSecrets";
 import { ComponentPlan, componentPlan, usedImageKeys } from "./spark/scenarios";
 import { executorSizingForInstanceTypes, explicitExecutorSizing } from "./spark/sizing";
 import { SparkPlatform } from "./sparkStack";
@@ -236,7 +237,8 @@ async function awsBase(config: PlatformConfig, plan: ComponentPlan, credentials:
                 imageTag: kubernetesReleases[config.cluster.kubernetesVersion].clusterAutoscalerImageTag,
                 serviceAccountName: serviceIdentities.clusterAutoscaler.serviceAccount,
             },
-            externalSecrets: { region: config.region },
+            externalSecrets: externalSecretsPlan(config),
+            sealedSecrets: config.secrets.provider === "sealed-secrets",
             ...(karpenter ? { executorAnnotations: doNotDisruptAnnotation } : {}),
             karpenter: karpenterInfrastructure
                 ? {
@@ -289,6 +291,8 @@ function localBase(config: PlatformConfig, plan: ComponentPlan, credentials: Cre
             ...kubernetesConfig(config),
             plan,
             provider,
+            externalSecrets: externalSecretsPlan(config),
+            sealedSecrets: config.secrets.provider === "sealed-secrets",
             storage: { kind: "minio", endpoint: `http://${serviceHost(serviceEndpoints.minio)}:${serviceEndpoints.minio.port}`, buckets },
             bucketExpiry: expiryRules(config.storage),
             credentials,

@@ -26,6 +26,7 @@ import { DatabaseBackups, serverMajor } from "./services/backups";
 import { ClusterAutoscaler } from "./services/clusterAutoscaler";
 import { Karpenter } from "./services/karpenter";
 import { ExternalSecretsOperator } from "./services/externalSecrets";
+import { SealedSecretsController } from "./services/sealedSecrets";
 import { credential } from "./services/credentials";
 import { JupyterHub, sparkRemote } from "./services/jupyterhub";
 import { HiveMetastore, metastoreUri } from "./services/metastore";
@@ -341,6 +342,10 @@ function createServices(
     if (ctx.externalSecrets) {
         const ns = platformNamespace(ctx, parent, namespaces.externalSecrets);
         new ExternalSecretsOperator("external-secrets", { ...ctx.externalSecrets, nodeGroups, dependsOn: [ns, ...(ctx.externalSecrets.dependsOn ?? [])] }, opts);
+    }
+    if (ctx.sealedSecrets) {
+        const ns = platformNamespace(ctx, parent, namespaces.sealedSecrets);
+        new SealedSecretsController("sealed-secrets", { nodeGroups, dependsOn: [ns] }, opts);
     }
 
     if (plan.gpu && nodeGroups) {

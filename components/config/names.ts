@@ -52,8 +52,10 @@ export const namespaces = {
     monitoring: "monitoring",
     /** node-exporter alone: it reads the host, so its namespace enforces the privileged level. */
     nodeExporter: "node-exporter",
-    /** The External Secrets Operator (AWS stacks). */
+    /** The External Secrets Operator (AWS stacks, or a store provider). */
     externalSecrets: "external-secrets",
+    /** The Sealed Secrets controller (secrets.provider "sealed-secrets"). */
+    sealedSecrets: "sealed-secrets",
 } as const;
 
 /** In-cluster service names and ports other components and example DAGs connect to. */

@@ -67,6 +67,11 @@ export const charts = {
      * integration suite renders the chart and reads its CRDs. On every AWS stack.
      */
     externalSecrets: { chart: "external-secrets", version: "1.3.2", repo: "https://charts.external-secrets.io" },
+    /**
+     * Sealed Secrets controller; 2.19.3 is the chart of the sealed-secrets v0.40.0 tag (its Chart.yaml,
+     * appVersion 0.39.1). Only with secrets.provider "sealed-secrets".
+     */
+    sealedSecrets: { chart: "sealed-secrets", version: "2.19.3", repo: "https://bitnami-labs.github.io/sealed-secrets" },
 } as const satisfies Record<string, ChartRef>;
 
 export type ChartName = keyof typeof charts;

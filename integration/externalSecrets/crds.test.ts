@@ -6,6 +6,8 @@
 import { strict as assert } from "assert";
 import * as path from "path";
 import { charts } from "../../components/services/charts";
+import { clusterSecretStore, storeProviders } from "../../components/services/externalSecrets";
+import { exampleStoreSettings } from "../../test/support/secretStores";
 import { stackArtefacts } from "../support/artefacts";
 import { CrdValidators } from "../support/crds";
 import { chartModules, goModuleDir } from "../support/helm";
@@ -33,6 +35,13 @@ describe(`External Secrets objects against the ${source.version} CRDs`, function
             assert.ok(objects.some((o) => o.kind === "ClusterSecretStore"), `${stack} writes the platform's ClusterSecretStore`);
             const found = objects.flatMap((o) => crds.problems(o).map((p) => `${o.kind} ${o.metadata.name} ${p}`));
             assert.deepEqual(found, [], found.join("\n"));
+        });
+    }
+
+    for (const provider of storeProviders) {
+        it(`the ${provider} store fits the ClusterSecretStore CRD`, function () {
+            const store = clusterSecretStore({ ...exampleStoreSettings(provider), provider }, "eu-west-1");
+            assert.deepEqual(crds.problems(store), []);
         });
     }
 
