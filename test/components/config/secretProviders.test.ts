@@ -7,7 +7,7 @@ describe("config: secrets.provider", () => {
     it("defaults to Secrets Manager on AWS tiers and to Kubernetes Secrets locally", () => {
         for (const tier of ["dev", "staging", "prod"] as const) assert.equal(tierDefaults(tier).secrets.provider, "aws-secrets-manager", tier);
         assert.equal(tierDefaults("local").secrets.provider, "kubernetes");
-        assert.equal(resolveConfig({}, { ...ctx, stack: "local", region: undefined as unknown as string }).secrets.provider, "kubernetes");
+        assert.equal(resolveConfig({}, { ...ctx, stack: "local", region: undefined }).secrets.provider, "kubernetes");
     });
 
     it("refuses an unknown provider, listing the allowed ones", () => {
