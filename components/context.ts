@@ -5,6 +5,7 @@ import { BucketPurpose, LifecycleRule } from "./aws/dataLake";
 import { ServicesConfig, SparkConfig } from "./config/schema";
 import { ClusterAutoscalerArgs } from "./services/clusterAutoscaler";
 import { CredentialValues } from "./services/credentials";
+import { ExternalSecretsArgs } from "./services/externalSecrets";
 import { KarpenterArgs } from "./services/karpenter";
 import { JupyterHubAuth } from "./services/jupyterhub";
 import { ComponentPlan } from "./spark/scenarios";
@@ -79,6 +80,10 @@ export interface PlatformContext {
     readonly executorAnnotations?: Readonly<Record<string, string>>;
     /** Karpenter and its NodePools, where it provisions the executor and GPU nodes; absent otherwise. */
     readonly karpenter?: KarpenterArgs;
+    /** The External Secrets Operator and the store of secrets.provider; absent on local unless a store provider is chosen. */
+    readonly externalSecrets?: ExternalSecretsArgs;
+    /** The Sealed Secrets controller, with secrets.provider "sealed-secrets". */
+    readonly sealedSecrets?: boolean;
     /** How long each bucket keeps objects (storage.*RetentionDays), for MinIO's lifecycle; S3 buckets carry theirs already. */
     readonly bucketExpiry: Readonly<Record<BucketPurpose, readonly LifecycleRule[]>>;
     /** The VPC CIDR on AWS, where the API server's and the database's ENIs are; absent on local. NetworkPolicies use it. */

@@ -20,6 +20,7 @@ import { ecrDigestFinder, ImageRegistry, resolveImages } from "./aws/imageRegist
 import { PlatformContext } from "./context";
 import { credential, credentialsNeeded, CredentialValues, GeneratedCredentials } from "./services/credentials";
 import { jupyterhubAuth } from "./services/jupyterhub";
+import { externalSecretsPlan } from "./services/externalSecrets";
 import { ComponentPlan, componentPlan, usedImageKeys } from "./spark/scenarios";
 import { executorSizingForInstanceTypes, explicitExecutorSizing } from "./spark/sizing";
 import { SparkPlatform } from "./sparkStack";
@@ -170,6 +171,7 @@ async function awsBase(config: PlatformConfig, plan: ComponentPlan, credentials:
             eventLogBucketArn: dataLake.buckets.eventLogs.arn,
             airflowLogBucketArn: dataLake.buckets.airflowLogs.arn,
             backupBucketArn: dataLake.buckets.backups.arn,
+            secretArns: pulumi.all(Object.values(secrets.arns)),
             kmsKeyArn: key.keyArn,
             clusterName: id,
             glueCatalog: config.spark.presets.includes("iceberg") && config.spark.iceberg.catalogType === "glue"
@@ -236,6 +238,8 @@ async function awsBase(config: PlatformConfig, plan: ComponentPlan, credentials:
                 imageTag: kubernetesReleases[config.cluster.kubernetesVersion].clusterAutoscalerImageTag,
                 serviceAccountName: serviceIdentities.clusterAutoscaler.serviceAccount,
             },
+            externalSecrets: externalSecretsPlan(config),
+            sealedSecrets: config.secrets.provider === "sealed-secrets",
             ...(karpenter ? { executorAnnotations: doNotDisruptAnnotation } : {}),
             karpenter: karpenterInfrastructure
                 ? {
@@ -288,6 +292,8 @@ function localBase(config: PlatformConfig, plan: ComponentPlan, credentials: Cre
             ...kubernetesConfig(config),
             plan,
             provider,
+            externalSecrets: externalSecretsPlan(config),
+            sealedSecrets: config.secrets.provider === "sealed-secrets",
             storage: { kind: "minio", endpoint: `http://${serviceHost(serviceEndpoints.minio)}:${serviceEndpoints.minio.port}`, buckets },
             bucketExpiry: expiryRules(config.storage),
             credentials,

@@ -25,6 +25,8 @@ import { airflowDatabase, DatabaseInit, metastoreDatabase } from "./services/dat
 import { DatabaseBackups, serverMajor } from "./services/backups";
 import { ClusterAutoscaler } from "./services/clusterAutoscaler";
 import { Karpenter } from "./services/karpenter";
+import { ExternalSecretsOperator } from "./services/externalSecrets";
+import { SealedSecretsController } from "./services/sealedSecrets";
 import { credential } from "./services/credentials";
 import { JupyterHub, sparkRemote } from "./services/jupyterhub";
 import { HiveMetastore, metastoreUri } from "./services/metastore";
@@ -371,6 +373,14 @@ function createServices(
 
     if (ctx.clusterAutoscaler) new ClusterAutoscaler("cluster-autoscaler", ctx.clusterAutoscaler, opts);
     if (ctx.karpenter) new Karpenter("karpenter", ctx.karpenter, opts);
+    if (ctx.externalSecrets) {
+        const ns = platformNamespace(ctx, parent, namespaces.externalSecrets);
+        new ExternalSecretsOperator("external-secrets", { ...ctx.externalSecrets, nodeGroups, dependsOn: [ns, ...(ctx.externalSecrets.dependsOn ?? [])] }, opts);
+    }
+    if (ctx.sealedSecrets) {
+        const ns = platformNamespace(ctx, parent, namespaces.sealedSecrets);
+        new SealedSecretsController("sealed-secrets", { nodeGroups, dependsOn: [ns] }, opts);
+    }
 
     if (plan.gpu && nodeGroups) {
         const ns = namespaceOf(namespaces.gpu, nvidiaDevicePluginExemption);

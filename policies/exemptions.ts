@@ -8,6 +8,7 @@ import { namespaces } from "../components/config/names";
 import { airflowRelease } from "../components/services/airflow";
 import { charts } from "../components/services/charts";
 import { clusterAutoscalerDeployment, clusterAutoscalerRelease } from "../components/services/clusterAutoscaler";
+import { externalSecretsRelease } from "../components/services/externalSecrets";
 import { mpsCapableNodeLabel, nvidiaDevicePluginRelease } from "../components/services/nvidiaDevicePlugin";
 import { nodeExporterDaemonSet } from "../components/services/monitoring";
 import { Exemption } from "./lib/exemptions";
@@ -16,6 +17,7 @@ const devicePlugin = `NVIDIA device plugin ${charts.nvidiaDevicePlugin.version}`
 const airflow = `Airflow chart ${charts.airflow.version}`;
 const autoscaler = `cluster-autoscaler chart ${charts.clusterAutoscaler.version}`;
 const nodeExporter = `node-exporter of kube-prometheus-stack ${charts.kubePrometheusStack.version}`;
+const externalSecrets = `External Secrets chart ${charts.externalSecrets.version}`;
 
 const noProbeReason = (what: string) =>
     `${what} The rule is advisory; the exemption says so instead of leaving a finding nobody can act on.`;
@@ -85,4 +87,22 @@ export const exemptions: readonly Exemption[] = [
         rules: ["server-probes"],
         reason: noProbeReason("The chart gives the autoscaler a liveness probe on /health-check and has no readiness probe field; it serves no traffic."),
     },
+    // deploy/charts/external-secrets/templates/deployment.yaml, webhook-deployment.yaml and
+    // cert-controller-deployment.yaml: "<fullname>", "<fullname>-webhook", "<fullname>-cert-controller".
+    {
+        component: externalSecrets,
+        namespace: externalSecretsRelease.namespace,
+        kind: "Deployment",
+        name: externalSecretsRelease.name,
+        rules: ["server-probes"],
+        reason: noProbeReason("The chart gives the controller a liveness probe on /healthz (switched on) and has no readiness probe field; it serves no traffic."),
+    },
+    ...(["webhook", "cert-controller"] as const).map((component) => ({
+        component: externalSecrets,
+        namespace: externalSecretsRelease.namespace,
+        kind: "Deployment",
+        name: `${externalSecretsRelease.name}-${component}`,
+        rules: ["server-probes"],
+        reason: noProbeReason(`The chart gives the ${component} a readiness probe on its healthz port and has no liveness probe field.`),
+    })),
 ];

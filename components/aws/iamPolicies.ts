@@ -228,6 +228,30 @@ export function databaseRestorePolicy(a: DatabaseBackupsPolicyArgs): PolicyDocum
     );
 }
 
+/** The platform's Secrets Manager secrets (exact ARNs) and the key that encrypts them. */
+export interface ExternalSecretsPolicyArgs {
+    /** ARNs of the platform's secrets, each with the random suffix Secrets Manager adds; never a wildcard. */
+    secretArns: string[];
+    /** Platform key the secrets are encrypted with. */
+    kmsKeyArn: string;
+}
+
+/**
+ * The External Secrets controller: read the platform's own secrets and nothing else. GetSecretValue
+ * and DescribeSecret on exactly those ARNs (the provider fetches by name, so no ListSecrets), and
+ * kms:Decrypt of the platform key only as Secrets Manager uses it on the caller's behalf.
+ */
+export function externalSecretsPolicy(a: ExternalSecretsPolicyArgs): PolicyDocument {
+    if (a.secretArns.length === 0) throw new Error("externalSecretsPolicy: no secret to read");
+    for (const arn of a.secretArns) {
+        if (!/^arn:[^:]+:secretsmanager:[^:]+:\d{12}:secret:[^*?]+$/.test(arn)) throw new Error(`externalSecretsPolicy: "${arn}" is not the ARN of one secret`);
+    }
+    return doc(
+        { Sid: "ReadPlatformSecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], Resource: [...a.secretArns].sort() },
+        { Sid: "DecryptViaSecretsManager", Effect: "Allow", Action: "kms:Decrypt", Resource: a.kmsKeyArn, Condition: { StringLike: { "kms:ViaService": "secretsmanager.*.amazonaws.com" } } },
+    );
+}
+
 /** EBS CSI driver: the managed policy covers EC2; this adds the platform key for encrypted volumes. */
 export function ebsCsiKmsPolicy(kmsKeyArn: string): PolicyDocument {
     return doc(

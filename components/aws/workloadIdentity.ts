@@ -7,6 +7,7 @@ import {
     databaseBackupPolicy,
     databaseRestorePolicy,
     ebsCsiKmsPolicy,
+    externalSecretsPolicy,
     GlueCatalogRef,
     historyServerPolicy,
     karpenterControllerPolicy,
@@ -27,6 +28,8 @@ export interface IdentityInputs {
     readonly airflowLogBucketArn: string;
     /** Backups bucket: the backup CronJob writes dumps under databaseBackupPrefix, restore Jobs read them. */
     readonly backupBucketArn: string;
+    /** ARNs of the platform's Secrets Manager secrets: all the External Secrets controller may read. */
+    readonly secretArns: string[];
     /** Platform key of the bucket objects and of the EBS volumes the CSI driver creates. */
     readonly kmsKeyArn: string;
     /** EKS cluster name: the autoscaler may resize only groups tagged as owned by it. */
@@ -52,6 +55,7 @@ export function identityPolicies(i: IdentityInputs): Partial<Record<ServiceIdent
         clusterAutoscaler: clusterAutoscalerPolicy({ clusterName: i.clusterName }),
         databaseBackup: databaseBackupPolicy({ backupBucketArn: i.backupBucketArn, prefix: databaseBackupPrefix, kmsKeyArn: i.kmsKeyArn }),
         databaseRestore: databaseRestorePolicy({ backupBucketArn: i.backupBucketArn, prefix: databaseBackupPrefix, kmsKeyArn: i.kmsKeyArn }),
+        externalSecrets: externalSecretsPolicy({ secretArns: i.secretArns, kmsKeyArn: i.kmsKeyArn }),
     };
 }
 

@@ -67,7 +67,16 @@ function base(): PlatformSettings {
             gpu: { enabled: true, instanceTypes: ["g5.2xlarge"], minSize: 0, desiredSize: 0, maxSize: 8, diskSizeGiB: 200, capacityType: "on-demand" },
         },
         storage: { ...storage },
-        secrets: { recoveryWindowInDays: 30, passwordLength: 32, kmsKeyDeletionWindowInDays: 30 },
+        secrets: {
+            recoveryWindowInDays: 30,
+            passwordLength: 32,
+            kmsKeyDeletionWindowInDays: 30,
+            provider: "aws-secrets-manager",
+            vault: { server: "", mountPath: "secret", authRole: "", authMountPath: "kubernetes" },
+            azureKeyVault: { vaultUrl: "", tenantId: "", workloadIdentityClientId: "" },
+            gcpSecretManager: { projectId: "", workloadIdentity: { gcpServiceAccount: "", clusterProjectId: "", clusterLocation: "", clusterName: "" } },
+            ibmSecretsManager: { serviceUrl: "", apiKeySecretRef: { namespace: "", name: "", key: "" } },
+        },
         registry: { url: "", keepImages: 30 },
         cost: { prices: structuredClone(defaultPrices) },
         spark: {
@@ -146,6 +155,8 @@ export function tierDefaults(tier: Tier): PlatformSettings {
             // AWS areas keep dev values for completeness; validation refuses them in local stacks.
             return {
                 ...tierDefaults("dev"),
+                // No AWS: the values Pulumi generates are written into Secrets, as before External Secrets.
+                secrets: { ...tierDefaults("dev").secrets, provider: "kubernetes" },
                 spark: {
                     ...d.spark,
                     scenarios: ["jupyter-connect-k8s"],

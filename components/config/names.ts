@@ -20,6 +20,8 @@ export const serviceIdentities = {
     databaseBackup: { namespace: "spark-platform", serviceAccount: "database-backup" },
     /** Only with services.backups.enabled: restore Jobs, which may only read dumps. */
     databaseRestore: { namespace: "spark-platform", serviceAccount: "database-restore" },
+    /** On AWS stacks: the External Secrets controller, which may only read the platform's own secrets. */
+    externalSecrets: { namespace: "external-secrets", serviceAccount: "external-secrets" },
 } as const;
 export type ServiceIdentity = keyof typeof serviceIdentities;
 
@@ -50,6 +52,10 @@ export const namespaces = {
     monitoring: "monitoring",
     /** node-exporter alone: it reads the host, so its namespace enforces the privileged level. */
     nodeExporter: "node-exporter",
+    /** The External Secrets Operator (AWS stacks, or a store provider). */
+    externalSecrets: "external-secrets",
+    /** The Sealed Secrets controller (secrets.provider "sealed-secrets"). */
+    sealedSecrets: "sealed-secrets",
 } as const;
 
 /** In-cluster service names and ports other components and example DAGs connect to. */

@@ -241,11 +241,60 @@ export const storageSchema = strictObject({
     abortIncompleteMultipartUploadDays: integer(1, 30),
 });
 
+/**
+ * Where workloads' credentials come from (docs/secrets.md): a store the External Secrets Operator
+ * reads through one ClusterSecretStore, the Sealed Secrets controller, or Secrets Pulumi writes.
+ */
+export const secretProviders = ["aws-secrets-manager", "vault", "azure-key-vault", "gcp-secret-manager", "ibm-secrets-manager", "sealed-secrets", "kubernetes"] as const;
+export type SecretProvider = (typeof secretProviders)[number];
+
+/** "" (unset) or a value of the given form; which fields a provider needs is a cross-field rule. */
+const optional = (re: RegExp, expected: string) => z.union([z.literal(""), pattern(re, expected)], { error: `expected "" or ${expected}` });
+const httpsUrl = (example: string) => optional(/^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[\w./-]*)?$/, `an https URL such as ${example}`);
+const uuid = (what: string) => optional(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, `${what}: a UUID in lower case`);
+const k8sName = (what: string) => optional(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, `${what}: lower-case letters, digits and dashes, at most 63`);
+
+export const secretStoresSchema = {
+    provider: oneOf(secretProviders),
+    vault: strictObject({
+        /** The Vault server's address. */
+        server: httpsUrl("https://vault.example.com:8200"),
+        /** Mount path of the KV version 2 engine holding the platform's secrets. */
+        mountPath: pattern(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, "a KV engine mount path such as secret"),
+        /** Vault role of the Kubernetes auth method that the operator's service account logs in as. */
+        authRole: optional(/^[\w.-]{1,128}$/, "a Vault role name"),
+        /** Mount path of the Kubernetes auth method. */
+        authMountPath: pattern(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, "an auth method mount path such as kubernetes"),
+    }),
+    azureKeyVault: strictObject({
+        vaultUrl: optional(/^https:\/\/[a-z0-9-]{3,24}\.vault\.azure\.(net|cn|us)\/?$/, "a Key Vault URL such as https://platform-kv.vault.azure.net"),
+        tenantId: uuid("the Entra ID tenant"),
+        /** Client id of the managed identity the operator's service account federates with (Azure workload identity). */
+        workloadIdentityClientId: uuid("the managed identity's client id"),
+    }),
+    gcpSecretManager: strictObject({
+        projectId: optional(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "a Google Cloud project id"),
+        /** GKE workload identity: the operator's service account acts as this Google service account. */
+        workloadIdentity: strictObject({
+            gcpServiceAccount: optional(/^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$/, "a Google service account e-mail such as eso@project.iam.gserviceaccount.com"),
+            clusterProjectId: optional(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "the GKE cluster's project id"),
+            clusterLocation: optional(/^[a-z]+-[a-z]+\d(-[a-z])?$/, "the GKE cluster's region or zone, such as europe-west1"),
+            clusterName: k8sName("the GKE cluster's name"),
+        }),
+    }),
+    ibmSecretsManager: strictObject({
+        serviceUrl: httpsUrl("https://<instance id>.<region>.secrets-manager.appdomain.cloud"),
+        /** The Kubernetes Secret holding the IBM Cloud API key, which an operator creates outside Pulumi. */
+        apiKeySecretRef: strictObject({ namespace: k8sName("a namespace"), name: k8sName("a Secret name"), key: optional(/^[-._a-zA-Z0-9]{1,253}$/, "a key of that Secret") }),
+    }),
+};
+
 export const secretsSchema = strictObject({
     /** Days Secrets Manager keeps a deleted secret recoverable: 0 (immediate) or 7 to 30. */
     recoveryWindowInDays: integer(0, 30).refine((v) => v === 0 || v >= 7, { error: "expected 0 or an integer from 7 to 30" }),
     passwordLength: integer(24, 128),
     kmsKeyDeletionWindowInDays: integer(7, 30),
+    ...secretStoresSchema,
 });
 
 /**

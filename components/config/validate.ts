@@ -468,6 +468,52 @@ const servicesRules: Record<string, Rule> = {
     },
 };
 
+/**
+ * What each secret provider needs besides its name: the settings without a default, as paths under
+ * secrets. They must be set for the chosen provider and stay "" for the others.
+ */
+export const secretProviderSettings: Readonly<Record<string, readonly (readonly string[])[]>> = {
+    vault: [["vault", "server"], ["vault", "authRole"]],
+    "azure-key-vault": [["azureKeyVault", "vaultUrl"], ["azureKeyVault", "tenantId"], ["azureKeyVault", "workloadIdentityClientId"]],
+    "gcp-secret-manager": [
+        ["gcpSecretManager", "projectId"],
+        ["gcpSecretManager", "workloadIdentity", "gcpServiceAccount"],
+        ["gcpSecretManager", "workloadIdentity", "clusterLocation"],
+        ["gcpSecretManager", "workloadIdentity", "clusterName"],
+    ],
+    "ibm-secrets-manager": [["ibmSecretsManager", "serviceUrl"], ["ibmSecretsManager", "apiKeySecretRef", "namespace"], ["ibmSecretsManager", "apiKeySecretRef", "name"], ["ibmSecretsManager", "apiKeySecretRef", "key"]],
+};
+/** Optional settings of a provider: "" for every other provider. */
+const secretProviderOptional: Readonly<Record<string, readonly (readonly string[])[]>> = {
+    "gcp-secret-manager": [["gcpSecretManager", "workloadIdentity", "clusterProjectId"]],
+};
+
+/** Rules of the secret provider, on every tier. */
+const secretsRules: Record<string, Rule> = {
+    secretProviderSettings: (c, tier) => {
+        const provider = c.secrets.provider;
+        const out: ConfigProblem[] = [];
+        if (provider === "aws-secrets-manager" && tier === "local") {
+            out.push(notAllowed(["secrets", "provider"], provider, 'expected a provider other than "aws-secrets-manager" on the local tier, which has no AWS ("kubernetes" writes the generated values into Secrets)'));
+        }
+        const valueAt = (keys: readonly string[]) => keys.reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], c.secrets);
+        for (const [owner, paths] of Object.entries(secretProviderSettings)) {
+            for (const keys of paths) {
+                const value = valueAt(keys);
+                if (owner === provider && value === "") out.push(notAllowed(["secrets", ...keys], value, `expected a value when provider is "${owner}" (docs/secrets.md)`));
+                if (owner !== provider && value !== "") out.push(notAllowed(["secrets", ...keys], value, `expected "" unless provider is "${owner}"`));
+            }
+        }
+        for (const [owner, paths] of Object.entries(secretProviderOptional)) {
+            for (const keys of paths) {
+                const value = valueAt(keys);
+                if (owner !== provider && value !== "") out.push(notAllowed(["secrets", ...keys], value, `expected "" unless provider is "${owner}"`));
+            }
+        }
+        return out;
+    },
+};
+
 /** Rules for prod on top of the others. */
 const prodRules: Record<string, Rule> = {
     prodIsHighlyAvailable: (c, tier) => {
@@ -546,7 +592,7 @@ export function resolveConfig(raw: Record<string, unknown>, ctx: ConfigContext):
     // comparing against a value that is wrong anyway only adds noise.
     const parentOf = (p: string) => p.replace(/(\.[^.[]+|\[\d+\])$/, "");
     const mistypedParents = new Set(typeProblems.filter((p) => p.kind === "invalid-value").map((p) => parentOf(p.path)));
-    const rules = Object.entries(tier === "local" ? { ...sparkRules, ...servicesRules } : { ...awsRules, ...sparkRules, ...servicesRules, ...prodRules });
+    const rules = Object.entries(tier === "local" ? { ...sparkRules, ...servicesRules, ...secretsRules } : { ...awsRules, ...sparkRules, ...servicesRules, ...secretsRules, ...prodRules });
     for (const [name, rule] of rules) {
         try {
             problems.push(...rule(merged as PlatformSettings, tier, ctx.region).filter((p) => !mistypedParents.has(parentOf(p.path))));

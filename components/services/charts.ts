@@ -61,6 +61,17 @@ export const charts = {
     kubePrometheusStack: { chart: "kube-prometheus-stack", version: "81.4.5", repo: "https://prometheus-community.github.io/helm-charts" },
     /** Grafana Tempo in single-binary mode; 1.10.1 ships Tempo 2.5.0. Only with services.observability.tracing.enabled. */
     tempo: { chart: "tempo", version: "1.10.1", repo: "https://grafana.github.io/helm-charts" },
+    /**
+     * External Secrets Operator v1.3.2 (release notes of v1.3.2; chart published as 1.3.2 at
+     * charts.external-secrets.io). The newest release the Go module proxy serves, from which the
+     * integration suite renders the chart and reads its CRDs. On every AWS stack.
+     */
+    externalSecrets: { chart: "external-secrets", version: "1.3.2", repo: "https://charts.external-secrets.io" },
+    /**
+     * Sealed Secrets controller; 2.19.3 is the chart of the sealed-secrets v0.40.0 tag (its Chart.yaml,
+     * appVersion 0.39.1). Only with secrets.provider "sealed-secrets".
+     */
+    sealedSecrets: { chart: "sealed-secrets", version: "2.19.3", repo: "https://bitnami-labs.github.io/sealed-secrets" },
 } as const satisfies Record<string, ChartRef>;
 
 export type ChartName = keyof typeof charts;

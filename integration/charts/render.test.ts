@@ -29,6 +29,8 @@ const cases: { chart: ChartName; stack: Environment; options: RunOptions; with?:
     { chart: "sparkOperator", stack: "prod", options: gpu, with: "the gpu preset" },
     { chart: "karpenter", stack: "dev", options: karpenter("dev"), with: "Karpenter" },
     { chart: "karpenter", stack: "prod", options: karpenter("prod"), with: "Karpenter" },
+    { chart: "externalSecrets", stack: "dev", options: {} },
+    { chart: "externalSecrets", stack: "prod", options: {} },
 ];
 const fixture = path.join(repoRoot, "test/fixtures/charts/nvidia-device-plugin-0.18.2.yaml");
 const objects = (manifest: string) => parseAllDocuments(manifest).map((d) => d.toJS() as unknown).filter((o) => o !== null);

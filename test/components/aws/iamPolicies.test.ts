@@ -2,6 +2,7 @@ import { strict as assert } from "assert";
 import {
     airflowPolicy,
     clusterAutoscalerPolicy,
+    externalSecretsPolicy,
     historyServerPolicy,
     interruptionQueuePolicy,
     karpenterControllerPolicy,
@@ -91,6 +92,7 @@ describe("IAM policy documents", () => {
             airflowLogBucketArn: airflowLogs,
             backupBucketArn: "arn:aws:s3:::spark-prod-backups-x",
             kmsKeyArn: key,
+            secretArns: ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:spark-prod/database-admin-AbCdEf"],
             clusterName: "spark-prod",
             karpenter: {
                 partition: "aws",
@@ -110,6 +112,31 @@ describe("IAM policy documents", () => {
                 assert.ok(readOnly || s.Condition?.StringEquals, `${name}: ${s.Sid} grants writes on every resource`);
             }
         }
+    });
+
+    describe("External Secrets", () => {
+        const secrets = [
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:spark-prod/metastore-db-Zz9Yx8",
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:spark-prod/database-admin-AbCdEf",
+        ];
+        const p = externalSecretsPolicy({ secretArns: secrets, kmsKeyArn: key });
+
+        it("reads exactly the platform's secrets, and only reads", () => {
+            assert.deepEqual(grants(p).filter((g) => g.startsWith("secretsmanager:")).sort(), [
+                ...secrets.map((s) => `secretsmanager:DescribeSecret ${s}`),
+                ...secrets.map((s) => `secretsmanager:GetSecretValue ${s}`),
+            ].sort());
+        });
+
+        it("decrypts with the platform key only through Secrets Manager", () => {
+            const kms = p.Statement.filter((s) => actions(s).some((a) => a.startsWith("kms:")));
+            assert.deepEqual(kms.map((s) => [actions(s), resources(s), s.Condition]), [[["kms:Decrypt"], [key], { StringLike: { "kms:ViaService": "secretsmanager.*.amazonaws.com" } }]]);
+        });
+
+        it("refuses a wildcard or a missing secret", () => {
+            assert.throws(() => externalSecretsPolicy({ secretArns: ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:spark-prod/*"], kmsKeyArn: key }), /not the ARN of one secret/);
+            assert.throws(() => externalSecretsPolicy({ secretArns: [], kmsKeyArn: key }), /no secret/);
+        });
     });
 
     describe("Karpenter", () => {

@@ -10,9 +10,10 @@ describe("services: pinned charts", () => {
         assert.equal(charts.sparkOperator.version.split(".")[0], "2");
         assert.equal(charts.jupyterhub.version.split(".")[0], "4");
         assert.equal(charts.airflow.version.split(".")[0], "1");
-        assert.deepEqual(Object.keys(charts).sort(), ["airflow", "clusterAutoscaler", "jupyterhub", "karpenter", "kubePrometheusStack", "nvidiaDevicePlugin", "sparkOperator", "tempo"]);
+        assert.deepEqual(Object.keys(charts).sort(), ["airflow", "clusterAutoscaler", "externalSecrets", "jupyterhub", "karpenter", "kubePrometheusStack", "nvidiaDevicePlugin", "sealedSecrets", "sparkOperator", "tempo"]);
         assert.equal(charts.clusterAutoscaler.repo, "https://kubernetes.github.io/autoscaler");
         assert.equal(charts.karpenter.repo, "oci://public.ecr.aws/karpenter", "Karpenter's official chart is only published to public ECR");
+        assert.equal(charts.externalSecrets.repo, "https://charts.external-secrets.io");
     });
 
     it("names an OCI chart by its registry path and a repository chart by name and repository", () => {
