@@ -25,7 +25,7 @@ import { airflowDatabase, DatabaseInit, metastoreDatabase } from "./services/dat
 import { DatabaseBackups, serverMajor } from "./services/backups";
 import { ClusterAutoscaler } from "./services/clusterAutoscaler";
 import { Karpenter } from "./services/karpenter";
-import { ExternalSecretsOperator } from "./services/externalSecrets";
+import { ExternalSecretsOperator, externalSecretsFlows } from "./services/externalSecrets";
 import { SealedSecretsController } from "./services/sealedSecrets";
 import { credential } from "./services/credentials";
 import { JupyterHub, sparkRemote } from "./services/jupyterhub";
@@ -266,6 +266,8 @@ export function flowInputs(ctx: PlatformContext): FlowInputs {
         gpuNamespace: ctx.plan.gpu && ctx.nodeGroups,
         jupyterhubOAuth: ctx.jupyterhubAuth.kind === "github",
         airflowGitSync: ctx.services.airflow.gitSync.repo !== "",
+        externalSecrets: externalSecretsFlows(ctx.externalSecrets),
+        sealedSecrets: ctx.sealedSecrets === true,
     };
 }
 
@@ -374,11 +376,11 @@ function createServices(
     if (ctx.clusterAutoscaler) new ClusterAutoscaler("cluster-autoscaler", ctx.clusterAutoscaler, opts);
     if (ctx.karpenter) new Karpenter("karpenter", ctx.karpenter, opts);
     if (ctx.externalSecrets) {
-        const ns = platformNamespace(ctx, parent, namespaces.externalSecrets);
+        const ns = namespaceOf(namespaces.externalSecrets);
         new ExternalSecretsOperator("external-secrets", { ...ctx.externalSecrets, nodeGroups, dependsOn: [ns, ...(ctx.externalSecrets.dependsOn ?? [])] }, opts);
     }
     if (ctx.sealedSecrets) {
-        const ns = platformNamespace(ctx, parent, namespaces.sealedSecrets);
+        const ns = namespaceOf(namespaces.sealedSecrets);
         new SealedSecretsController("sealed-secrets", { nodeGroups, dependsOn: [ns] }, opts);
     }
 

@@ -9,6 +9,8 @@ import * as path from "path";
 import { Scenario } from "../components/config/schema";
 import { Flow, FlowInputs, FlowPort, networkFlows, Peer, platformNamespaces } from "../components/kubernetes/networkFlows";
 import { componentPlan } from "../components/spark/scenarios";
+import { tierDefaults } from "../components/config/defaults";
+import { storeEndpoint } from "../components/services/externalSecrets";
 import { CommandResult, runMain } from "./cli";
 import { textCell } from "./markdown";
 
@@ -33,6 +35,8 @@ export function documentedStacks(): { title: string; inputs: FlowInputs }[] {
         gpuNamespace: aws,
         jupyterhubOAuth: true,
         airflowGitSync: true,
+        externalSecrets: aws ? { store: storeEndpoint({ ...tierDefaults("dev").secrets, provider: "aws-secrets-manager" }) } : undefined,
+        sealedSecrets: false,
     });
     return [
         { title: "AWS (dev's VPC CIDR 10.40.0.0/16; S3, RDS, Pod Identity, the gpu preset)", inputs: base(true) },

@@ -70,6 +70,19 @@ export interface FlowInputs {
     readonly jupyterhubOAuth: boolean;
     /** Airflow's git-sync pulls DAGs from a Git server. */
     readonly airflowGitSync: boolean;
+    /** The External Secrets Operator runs; with a store provider, where its controller reads the store. */
+    readonly externalSecrets?: { readonly store?: SecretStoreEndpoint };
+    /** The Sealed Secrets controller runs. */
+    readonly sealedSecrets: boolean;
+}
+
+/** Where the External Secrets controller reaches its secret store. */
+export interface SecretStoreEndpoint {
+    /** The provider, for the flow table. */
+    readonly name: string;
+    readonly port: number;
+    /** The store lives outside the VPC (a cloud service's public endpoint): the VPC is excluded. */
+    readonly outsideVpc: boolean;
 }
 
 /** Link-local range of the instance metadata service (169.254.169.254) and the Pod Identity agent. */
@@ -104,6 +117,10 @@ export const sparkOperatorWebhookPort = 9443;
 export const sparkOperatorMetricsPort = 8080;
 /** Airflow chart 1.22.0: the StatsD exporter's statsd-scrape port. */
 export const airflowStatsdScrapePort = 9102;
+/** External Secrets chart 1.3.2: webhook.port, where the API server calls the validating webhook. */
+export const externalSecretsWebhookPort = 10250;
+/** Sealed Secrets chart 2.19.3: service.port, the controller's HTTP API kubeseal reaches through the API server's service proxy. */
+export const sealedSecretsControllerPort = 8080;
 /** Zero to JupyterHub 4.x: the notebook server's port and the proxy's API port. */
 export const jupyterhubPorts = { notebook: 8888, proxyApi: 8001, proxyHttp: 8000 } as const;
 
@@ -154,7 +171,7 @@ function database(i: FlowInputs): PodPeer | CidrPeer {
 }
 
 /** Every namespace the stack creates and NetworkPolicies govern, in creation order. */
-export function platformNamespaces(i: Pick<FlowInputs, "plan" | "jobNamespaces" | "observability" | "gpuNamespace">): string[] {
+export function platformNamespaces(i: Pick<FlowInputs, "plan" | "jobNamespaces" | "observability" | "gpuNamespace" | "externalSecrets" | "sealedSecrets">): string[] {
     return [
         ...i.jobNamespaces,
         namespaces.platform,
@@ -163,13 +180,15 @@ export function platformNamespaces(i: Pick<FlowInputs, "plan" | "jobNamespaces" 
         ...(i.gpuNamespace ? [namespaces.gpu] : []),
         ...(i.plan.jupyterhub.enabled ? [namespaces.jupyterhub] : []),
         ...(i.plan.airflow.enabled ? [namespaces.airflow] : []),
+        ...(i.externalSecrets ? [namespaces.externalSecrets] : []),
+        ...(i.sealedSecrets ? [namespaces.sealedSecrets] : []),
         ...(i.observability ? [namespaces.monitoring, namespaces.nodeExporter] : []),
     ];
 }
 
 /** The namespaces whose pods hold a Pod Identity association on AWS. */
 function podIdentityNamespaces(i: FlowInputs): string[] {
-    return [...i.jobNamespaces, namespaces.platform, ...(i.plan.airflow.enabled ? [namespaces.airflow] : [])];
+    return [...i.jobNamespaces, namespaces.platform, ...(i.plan.airflow.enabled ? [namespaces.airflow] : []), ...(i.externalSecrets ? [namespaces.externalSecrets] : [])];
 }
 
 /** The flow table of a stack: only what the stack runs. */
@@ -319,6 +338,44 @@ export function networkFlows(i: FlowInputs): Flow[] {
         if (i.tracing) {
             flows.push({ id: "airflow-to-collector", from: airflow, to: pods("OpenTelemetry collector", namespaces.monitoring), ports: tcp(tracingPorts.otlpHttp), why: "Airflow exports traces over OTLP/HTTP" });
         }
+    }
+
+    if (i.externalSecrets) {
+        const operator = pods("External Secrets Operator", namespaces.externalSecrets);
+        flows.push(
+            { id: "external-secrets-to-api", from: operator, to: api.peer, ports: api.ports, why: "the controller reads ExternalSecrets and writes the Secrets they make; the cert controller keeps the webhook's certificate and CRDs current" },
+            {
+                id: "api-to-external-secrets-webhook",
+                from: { ...api.peer, name: "the Kubernetes API server" },
+                to: pods("External Secrets webhook", namespaces.externalSecrets, { "app.kubernetes.io/name": "external-secrets-webhook" }),
+                ports: tcp(externalSecretsWebhookPort),
+                why: "the API server calls the validating webhook when stores and ExternalSecrets are written",
+            },
+        );
+        const store = i.externalSecrets.store;
+        if (store) {
+            flows.push({
+                id: "external-secrets-to-store",
+                from: pods("External Secrets controller", namespaces.externalSecrets, { "app.kubernetes.io/name": "external-secrets" }),
+                to: { kind: "cidr", name: store.name, cidr: "0.0.0.0/0", except: [...(store.outsideVpc && i.vpcCidr ? [i.vpcCidr] : []), linkLocal] },
+                ports: tcp(store.port),
+                why: `the controller reads the credentials from ${store.name}; its address is not known to the cluster, so the port to any address but link-local`,
+            });
+        }
+    }
+
+    if (i.sealedSecrets) {
+        const controller = pods("Sealed Secrets controller", namespaces.sealedSecrets);
+        flows.push(
+            { id: "sealed-secrets-to-api", from: controller, to: api.peer, ports: api.ports, why: "the controller watches SealedSecrets and writes the Secrets it decrypts" },
+            {
+                id: "api-to-sealed-secrets",
+                from: { ...api.peer, name: "the Kubernetes API server" },
+                to: controller,
+                ports: tcp(sealedSecretsControllerPort),
+                why: "kubeseal fetches the public certificate and validates through the API server's service proxy",
+            },
+        );
     }
 
     if (i.podIdentity) {

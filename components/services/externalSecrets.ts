@@ -13,6 +13,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { namespaces, serviceIdentities } from "../config/names";
 import { SecretProvider, SecretsConfig } from "../config/schema";
+import type { SecretStoreEndpoint } from "../kubernetes/networkFlows";
 import { chartResources, containerSecurityContext, pinnedChart, podSecurityContext, systemNodeSelector } from "./charts";
 
 /** The Helm release: its name and namespace. */
@@ -114,6 +115,35 @@ export function clusterSecretStore(s: StoreSettings & { provider: StoreProvider 
         metadata: { name: platformSecretStoreName, labels: { "app.kubernetes.io/part-of": "spark-k8s" } },
         spec: { provider: storeProvider(s, region) },
     };
+}
+
+/**
+ * Where the controller reaches the store, for the flow table: Vault at its server URL's port (it may
+ * run in the VPC or outside it); the cloud services at their public HTTPS endpoints (Secrets
+ * Manager has no VPC endpoint in this network, so it is reached through the NAT gateway).
+ */
+export function storeEndpoint(s: StoreSettings & { provider: StoreProvider }): SecretStoreEndpoint {
+    switch (s.provider) {
+        case "vault": {
+            const url = new URL(s.vault.server);
+            return { name: "Vault", port: url.port ? Number(url.port) : 443, outsideVpc: false };
+        }
+        case "aws-secrets-manager":
+            return { name: "AWS Secrets Manager", port: 443, outsideVpc: true };
+        case "azure-key-vault":
+            return { name: "Azure Key Vault and Entra ID", port: 443, outsideVpc: true };
+        case "gcp-secret-manager":
+            return { name: "GCP Secret Manager and Google's token service", port: 443, outsideVpc: true };
+        case "ibm-secrets-manager":
+            return { name: "IBM Secrets Manager and IBM Cloud IAM", port: 443, outsideVpc: true };
+    }
+}
+
+/** The flow table's view of the operator: absent when it does not run, with its store's endpoint when it reads one. */
+export function externalSecretsFlows(plan: ExternalSecretsArgs | undefined): { store?: SecretStoreEndpoint } | undefined {
+    if (!plan) return undefined;
+    const s = plan.settings;
+    return { store: isStoreProvider(s.provider) ? storeEndpoint({ ...s, provider: s.provider }) : undefined };
 }
 
 /** What the provider's identity federation needs on the operator's service account and pods. */

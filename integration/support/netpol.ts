@@ -11,6 +11,7 @@ import { namespaces as platformNs } from "../../components/config/names";
 import { FlowInputs, kubeDnsPods, workloadLabels } from "../../components/kubernetes/networkFlows";
 import { decodeConfigValues, PlatformConfig, projectConfigValues, resolveConfig } from "../../components/config";
 import { componentPlan } from "../../components/spark/scenarios";
+import { externalSecretsFlows, externalSecretsPlan } from "../../components/services/externalSecrets";
 import { loadStackConfig, StackRun } from "../../tools/harness";
 import { cachedDirectory, cacheRoot, goEnv, run } from "./cache";
 import { goModuleDir } from "./helm";
@@ -61,6 +62,8 @@ export function flowInputsOf(config: PlatformConfig): FlowInputs {
         gpuNamespace: plan.gpu && aws,
         jupyterhubOAuth: config.services.jupyterhub.authenticator === "github",
         airflowGitSync: config.services.airflow.gitSync.repo !== "",
+        externalSecrets: externalSecretsFlows(externalSecretsPlan(config)),
+        sealedSecrets: config.secrets.provider === "sealed-secrets",
     };
 }
 

@@ -9,7 +9,7 @@ import { inputs, ofType, scenarioCombinations, stackRunWith } from "../../suppor
 
 const everyScenario: Scenario[] = ["jupyter-connect-k8s", "jupyter-connect-standalone", "airflow-connect-k8s", "airflow-k8s-submit", "airflow-operator"];
 
-function flowInputs(a: { aws: boolean; scenarios?: Scenario[]; observability?: boolean; jobNamespaces?: string[]; gitSync?: boolean }): FlowInputs {
+function flowInputs(a: { aws: boolean; scenarios?: Scenario[]; observability?: boolean; jobNamespaces?: string[]; gitSync?: boolean; sealedSecrets?: boolean }): FlowInputs {
     const plan = componentPlan({ scenarios: a.scenarios ?? ["jupyter-connect-k8s"], presets: a.aws ? ["gpu"] : [], versions: ["3.5", "4.1"], tier: a.aws ? "dev" : "local", minioEnabled: false });
     return {
         plan,
@@ -23,6 +23,8 @@ function flowInputs(a: { aws: boolean; scenarios?: Scenario[]; observability?: b
         gpuNamespace: a.aws,
         jupyterhubOAuth: a.aws,
         airflowGitSync: a.gitSync ?? false,
+        externalSecrets: a.aws ? { store: { name: "AWS Secrets Manager", port: 443, outsideVpc: true } } : undefined,
+        sealedSecrets: a.sealedSecrets ?? false,
     };
 }
 
@@ -30,7 +32,7 @@ const variants: { name: string; inputs: FlowInputs }[] = [true, false].flatMap((
     [...scenarioCombinations(), everyScenario].flatMap((scenarios) =>
         [false, true].map((observability) => ({
             name: `${aws ? "aws" : "local"} [${scenarios.join(", ")}]${observability ? " with observability" : ""}`,
-            inputs: flowInputs({ aws, scenarios, observability, jobNamespaces: ["spark-jobs", "team-b"], gitSync: observability }),
+            inputs: flowInputs({ aws, scenarios, observability, jobNamespaces: ["spark-jobs", "team-b"], gitSync: observability, sealedSecrets: observability }),
         })),
     ),
 );
@@ -57,7 +59,8 @@ describe("the network flow table", () => {
         const local = platformNamespaces(flowInputs({ aws: false }));
         assert.deepEqual(local, ["spark-jobs", namespaces.platform, namespaces.minio, namespaces.jupyterhub]);
         const all = platformNamespaces(flowInputs({ aws: true, scenarios: everyScenario, observability: true }));
-        for (const ns of [namespaces.operator, namespaces.airflow, namespaces.gpu, namespaces.monitoring, namespaces.nodeExporter]) assert.ok(all.includes(ns), ns);
+        for (const ns of [namespaces.operator, namespaces.airflow, namespaces.gpu, namespaces.monitoring, namespaces.nodeExporter, namespaces.externalSecrets]) assert.ok(all.includes(ns), ns);
+        assert.ok(platformNamespaces(flowInputs({ aws: false, sealedSecrets: true })).includes(namespaces.sealedSecrets));
         assert.ok(!all.includes(namespaces.minio), "no MinIO on S3");
     });
 

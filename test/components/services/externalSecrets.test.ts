@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { namespaces, serviceIdentities } from "../../../components/config/names";
 import { charts, isExactChartVersion } from "../../../components/services/charts";
 import { SecretProvider, tierDefaults } from "../../../components/config";
-import { clusterSecretStore, externalSecretsImage, externalSecretsPlan, externalSecretsValues, operatorIdentity, platformSecretStoreName, StoreProvider, storeProviders } from "../../../components/services/externalSecrets";
+import { clusterSecretStore, externalSecretsFlows, externalSecretsImage, externalSecretsPlan, externalSecretsValues, operatorIdentity, platformSecretStoreName, storeEndpoint, StoreProvider, storeProviders } from "../../../components/services/externalSecrets";
 import { sealedSecretsImage, sealedSecretsRelease, sealedSecretsValues } from "../../../components/services/sealedSecrets";
 import { assertBlocksAt, at, hardeningProblems, systemSelector } from "../../support/chartValues";
 import { awsStacks, inputs, ofType, stackRun, stackRunWith } from "../../support";
@@ -78,6 +78,17 @@ describe("services: External Secrets Operator", () => {
         });
     });
 
+    it("tells the flow table where each store is: Vault at its URL's port, the cloud services on HTTPS outside the VPC", () => {
+        const endpoint = (p: StoreProvider) => storeEndpoint({ ...exampleStoreSettings(p), provider: p });
+        assert.deepEqual(endpoint("vault"), { name: "Vault", port: 8200, outsideVpc: false });
+        const vault = exampleStoreSettings("vault");
+        assert.equal(storeEndpoint({ ...vault, provider: "vault", vault: { ...vault.vault, server: "https://vault.internal" } }).port, 443);
+        for (const p of storeProviders.filter((x) => x !== "vault")) assert.deepEqual([endpoint(p).port, endpoint(p).outsideVpc], [443, true], p);
+        assert.equal(externalSecretsFlows(undefined), undefined);
+        const sealed = externalSecretsPlan({ tier: "dev", region: "eu-west-1", secrets: { ...tierDefaults("dev").secrets, provider: "sealed-secrets" } });
+        assert.deepEqual(externalSecretsFlows(sealed), { store: undefined }, "the operator runs but reads no store");
+    });
+
     it("gives AWS and Vault no identity annotations", () => {
         for (const p of ["aws-secrets-manager", "vault", "ibm-secrets-manager"] as const) assert.deepEqual(operatorIdentity(exampleStoreSettings(p)), {}, p);
     });
@@ -129,6 +140,12 @@ describe("services: External Secrets Operator", () => {
         assert.equal(inputs(controller).namespace, sealedSecretsRelease.namespace);
         assert.equal(chartsOf(run, charts.externalSecrets.chart).length, 1);
         assert.equal(ofType(run, "kubernetes:external-secrets.io/v1:ClusterSecretStore").length, 0);
+        const policies = ofType(run, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => inputs<{ metadata: { name: string; namespace: string } }>(r).metadata);
+        for (const ns of [namespaces.externalSecrets, namespaces.sealedSecrets]) {
+            assert.ok(policies.some((m) => m.namespace === ns && m.name === "default-deny"), `${ns} has its default-deny`);
+        }
+        assert.ok(policies.some((m) => m.namespace === namespaces.sealedSecrets && m.name.includes("api-to-sealed-secrets")), "kubeseal reaches the controller through the API server");
+        assert.ok(!policies.some((m) => m.name.includes("external-secrets-to-store")), "no store, no egress to one");
     });
 });
 
