@@ -26,6 +26,8 @@ const cases: { stack: string; config: Record<string, unknown>; with: string }[] 
     { stack: "dev", config: {}, with: "as configured" },
     { stack: "local", config: everything, with: "every scenario, two job namespaces and observability" },
     { stack: "dev", config: everything, with: "every scenario, two job namespaces and observability" },
+    { stack: "dev", config: { secrets: { provider: "sealed-secrets" } }, with: "Sealed Secrets" },
+    { stack: "local", config: { secrets: { provider: "vault", vault: { server: "https://vault.example.com:8200", mountPath: "secret", authMountPath: "kubernetes", authRole: "spark-platform" } } }, with: "External Secrets reading Vault" },
 ];
 
 /** An address inside a CIDR peer and outside its exceptions. */

@@ -111,6 +111,15 @@ export function standInPods(stack: StackRun, inputs: FlowInputs): StandInPod[] {
         out.push({ name: "spark-operator-controller", namespace: platformNs.operator, labels: { "app.kubernetes.io/name": "spark-operator", "app.kubernetes.io/component": "controller" } });
         out.push({ name: "spark-operator-webhook", namespace: platformNs.operator, labels: { "app.kubernetes.io/name": "spark-operator", "app.kubernetes.io/component": "webhook" } });
     }
+    if (inputs.externalSecrets) {
+        // External Secrets chart 1.3.2 selector labels (templates/_helpers.tpl), release external-secrets.
+        for (const name of ["external-secrets", "external-secrets-webhook", "external-secrets-cert-controller"]) {
+            out.push({ name, namespace: platformNs.externalSecrets, labels: { "app.kubernetes.io/name": name, "app.kubernetes.io/instance": "external-secrets" } });
+        }
+    }
+    if (inputs.sealedSecrets) {
+        out.push({ name: "sealed-secrets-controller", namespace: platformNs.sealedSecrets, labels: { "app.kubernetes.io/name": "sealed-secrets", "app.kubernetes.io/instance": "sealed-secrets" } });
+    }
     if (inputs.observability) {
         out.push({ name: "prometheus", namespace: platformNs.monitoring, labels: { ...workloadLabels.prometheus } });
         out.push({ name: "grafana", namespace: platformNs.monitoring, labels: { "app.kubernetes.io/name": "grafana" } });
