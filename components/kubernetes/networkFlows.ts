@@ -195,6 +195,8 @@ function podIdentityNamespaces(i: FlowInputs): string[] {
 export function networkFlows(i: FlowInputs): Flow[] {
     const flows: Flow[] = [];
     const api = kubernetesApi(i);
+    const toApi = (id: string, from: PodPeer, why: string): Flow => ({ id, from, to: api.peer, ports: api.ports, why });
+    const fromApiServer = (id: string, to: PodPeer, port: number, why: string): Flow => ({ id, from: { ...api.peer, name: "the Kubernetes API server" }, to, ports: tcp(port), why });
     const db = database(i);
     const nsList = platformNamespaces(i);
     const metastore = pods("Hive Metastore", namespaces.platform, workloadLabels.metastore);
@@ -227,13 +229,7 @@ export function networkFlows(i: FlowInputs): Flow[] {
                 ports: allTcp,
                 why: "shuffle and block transfers between executors and back to the driver use block managers on ephemeral ports (spark.blockManager.port is not set), and standalone workers register with their master; only within one job namespace",
             },
-            {
-                id: `${ns}-drivers-to-api`,
-                from: pods("Spark drivers", ns, workloadLabels.driver),
-                to: api.peer,
-                ports: api.ports,
-                why: "a driver creates and watches its executor pods; executors never call the API",
-            },
+            toApi(`${ns}-drivers-to-api`, pods("Spark drivers", ns, workloadLabels.driver), "a driver creates and watches its executor pods; executors never call the API"),
             { id: `${ns}-to-metastore`, from: all, to: metastore, ports: tcp(serviceEndpoints.metastore.port), why: "Spark reads and writes table metadata through the Hive Metastore's Thrift API" },
             objectStorage(i, all, ns),
         );
@@ -246,13 +242,7 @@ export function networkFlows(i: FlowInputs): Flow[] {
                     ports: tcp(driverPorts.driver, driverPorts.blockManager),
                     why: "a Connect server is its executors' driver: the same two ports",
                 },
-                {
-                    id: `${ns}-connect-to-api`,
-                    from: connectPods(ns),
-                    to: api.peer,
-                    ports: api.ports,
-                    why: "a Connect server is a long-running driver that creates its executor pods",
-                },
+                toApi(`${ns}-connect-to-api`, connectPods(ns), "a Connect server is a long-running driver that creates its executor pods"),
             );
         }
     }
@@ -281,14 +271,8 @@ export function networkFlows(i: FlowInputs): Flow[] {
     if (i.plan.sparkOperator) {
         const operator = pods("Spark Operator", namespaces.operator);
         flows.push(
-            { id: "operator-to-api", from: operator, to: api.peer, ports: api.ports, why: "the controller watches SparkApplications and creates drivers; the webhook reads pods" },
-            {
-                id: "api-to-operator-webhook",
-                from: { ...api.peer, name: "the Kubernetes API server" },
-                to: operator,
-                ports: tcp(sparkOperatorWebhookPort),
-                why: "the API server calls the mutating webhook when driver and executor pods are created",
-            },
+            toApi("operator-to-api", operator, "the controller watches SparkApplications and creates drivers; the webhook reads pods"),
+            fromApiServer("api-to-operator-webhook", operator, sparkOperatorWebhookPort, "the API server calls the mutating webhook when driver and executor pods are created"),
         );
     }
 
@@ -300,7 +284,7 @@ export function networkFlows(i: FlowInputs): Flow[] {
         flows.push(
             ...(i.jupyterhubOAuth ? [{ id: "hub-to-oauth", from: hub, to: internet, ports: tcp(443), why: "the hub exchanges GitHub OAuth codes with GitHub" }] : []),
             { id: "notebooks-to-internet", from: notebook, to: internet, ports: tcp(443), why: "notebooks install packages and clone repositories over HTTPS; no private address (the database, the API, other namespaces) is reachable" },
-            { id: "hub-to-api", from: hub, to: api.peer, ports: api.ports, why: "the hub's KubeSpawner creates and deletes notebook pods" },
+            toApi("hub-to-api", hub, "the hub's KubeSpawner creates and deletes notebook pods"),
             { id: "hub-to-proxy", from: hub, to: proxy, ports: tcp(jupyterhubPorts.proxyApi), why: "the hub registers routes in the proxy's API" },
             { id: "proxy-to-hub", from: proxy, to: hub, ports: tcp(serviceEndpoints.jupyterhubHub.port), why: "the proxy forwards /hub to the hub" },
             { id: "proxy-to-notebooks", from: proxy, to: notebook, ports: tcp(jupyterhubPorts.notebook), why: "the proxy forwards /user to each notebook server" },
@@ -324,7 +308,7 @@ export function networkFlows(i: FlowInputs): Flow[] {
         const airflow = pods("Airflow", ns);
         flows.push(
             { id: "airflow-internal", from: airflow, to: airflow, ports: allTcp, why: "the chart's scheduler, API server, DAG processor, triggerer, StatsD exporter and task pods talk to each other" },
-            { id: "airflow-to-api", from: airflow, to: api.peer, ports: api.ports, why: "the KubernetesExecutor starts task pods; spark-submit and SparkApplication DAGs create Spark objects in the job namespaces" },
+            toApi("airflow-to-api", airflow, "the KubernetesExecutor starts task pods; spark-submit and SparkApplication DAGs create Spark objects in the job namespaces"),
             { id: "airflow-to-database", from: airflow, to: db, ports: tcp(serviceEndpoints.postgres.port), why: "Airflow's metadata database" },
             objectStorage(i, airflow, "airflow"),
             { id: "airflow-ui", from: portForward, to: pods("Airflow API server", ns), ports: tcp(serviceEndpoints.airflowApiServer.port), why: "people open the Airflow UI through kubectl port-forward" },
@@ -343,14 +327,8 @@ export function networkFlows(i: FlowInputs): Flow[] {
     if (i.externalSecrets) {
         const operator = pods("External Secrets Operator", namespaces.externalSecrets);
         flows.push(
-            { id: "external-secrets-to-api", from: operator, to: api.peer, ports: api.ports, why: "the controller reads ExternalSecrets and writes the Secrets they make; the cert controller keeps the webhook's certificate and CRDs current" },
-            {
-                id: "api-to-external-secrets-webhook",
-                from: { ...api.peer, name: "the Kubernetes API server" },
-                to: pods("External Secrets webhook", namespaces.externalSecrets, { "app.kubernetes.io/name": "external-secrets-webhook" }),
-                ports: tcp(externalSecretsWebhookPort),
-                why: "the API server calls the validating webhook when stores and ExternalSecrets are written",
-            },
+            toApi("external-secrets-to-api", operator, "the controller reads ExternalSecrets and writes the Secrets they make; the cert controller keeps the webhook's certificate and CRDs current"),
+            fromApiServer("api-to-external-secrets-webhook", pods("External Secrets webhook", namespaces.externalSecrets, { "app.kubernetes.io/name": "external-secrets-webhook" }), externalSecretsWebhookPort, "the API server calls the validating webhook when stores and ExternalSecrets are written"),
         );
         const store = i.externalSecrets.store;
         if (store) {
@@ -367,14 +345,8 @@ export function networkFlows(i: FlowInputs): Flow[] {
     if (i.sealedSecrets) {
         const controller = pods("Sealed Secrets controller", namespaces.sealedSecrets);
         flows.push(
-            { id: "sealed-secrets-to-api", from: controller, to: api.peer, ports: api.ports, why: "the controller watches SealedSecrets and writes the Secrets it decrypts" },
-            {
-                id: "api-to-sealed-secrets",
-                from: { ...api.peer, name: "the Kubernetes API server" },
-                to: controller,
-                ports: tcp(sealedSecretsControllerPort),
-                why: "kubeseal fetches the public certificate and validates through the API server's service proxy",
-            },
+            toApi("sealed-secrets-to-api", controller, "the controller watches SealedSecrets and writes the Secrets it decrypts"),
+            fromApiServer("api-to-sealed-secrets", controller, sealedSecretsControllerPort, "kubeseal fetches the public certificate and validates through the API server's service proxy"),
         );
     }
 
@@ -395,7 +367,7 @@ export function networkFlows(i: FlowInputs): Flow[] {
         const prometheus = pods("Prometheus", namespaces.monitoring, workloadLabels.prometheus);
         flows.push(
             { id: "monitoring-internal", from: monitoring, to: monitoring, ports: allTcp, why: "Prometheus, Alertmanager, Grafana, the operator, Tempo and the collector talk to each other" },
-            { id: "monitoring-to-api", from: monitoring, to: api.peer, ports: api.ports, why: "the Prometheus operator, service discovery, kube-state-metrics and Grafana's sidecars read the API" },
+            toApi("monitoring-to-api", monitoring, "the Prometheus operator, service discovery, kube-state-metrics and Grafana's sidecars read the API"),
             {
                 id: "prometheus-to-nodes",
                 from: prometheus,
