@@ -137,8 +137,8 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
         }
         const spark = serviceIdentities.sparkJobs;
         for (const namespace of args.identities.includes("sparkJobs") ? args.jobNamespaces.filter((n) => n !== spark.namespace) : []) {
-            // Named as the shared role's association for this namespace was, so the association
-            // is replaced in place when a stack moves to team roles.
+            // The association keeps the name it had when the namespace shared the Spark role, so a
+            // stack moving to team roles changes its roleArn instead of making a second one.
             const id = `${name}-${spark.serviceAccount}-${namespace}`;
             const role = new aws.iam.Role(id, {
                 namePrefix: `${args.platformId}-team-${namespace}-`.slice(0, 38),
