@@ -12,6 +12,7 @@ import { NodeGroups } from "./aws/nodeGroups";
 import { PlatformKey } from "./aws/platformKey";
 import { PlatformSecrets } from "./aws/secrets";
 import { WorkloadIdentity } from "./aws/workloadIdentity";
+import { TeamAccess } from "./aws/teamAccess";
 import { PlatformConfig, platformId, platformTags, serviceEndpoints, serviceHost, ServiceIdentity, serviceIdentities, tierDefaults } from "./config";
 import { kubernetesReleases } from "./config/kubernetesReleases";
 import { KarpenterRole, karpenterRoles } from "./config/nodeRoles";
@@ -184,6 +185,9 @@ async function awsBase(config: PlatformConfig, plan: ComponentPlan, credentials:
                 : undefined,
         },
     }, opts);
+
+    // Each team's IAM role reaches its namespace as the team's group.
+    new TeamAccess(`${id}-teams`, { clusterName: cluster.clusterName, spark: config.spark, account: pulumi.all([partition, identity.accountId]).apply(([p, accountId]) => ({ partition: p, accountId })) }, opts);
 
     const clusterAddons = new ClusterAddons(id, {
         clusterName: cluster.clusterName,

@@ -42,7 +42,7 @@ import { dashboardConfigMaps, platformDashboards } from "./observability/dashboa
 import { alertRuleInputs, alertRules } from "./observability/alertRules";
 import { FlowInputs, networkFlows, platformNamespaces, workloadLabels } from "./kubernetes/networkFlows";
 import { egressRulesFrom, networkPolicies, selectsPods } from "./kubernetes/networkPolicies";
-import { teamSettings } from "./spark/teams";
+import { teamGroupName, teamSettings } from "./spark/teams";
 
 /** Where the platform's Spark images keep the GPU discovery script (images/spark-rapids). */
 export const gpuDiscoveryScript = "/opt/spark/scripts/getGpusResources.sh";
@@ -116,7 +116,7 @@ function createSparkStack(ctx: PlatformContext, parent: pulumi.Resource): SparkS
     const placement = { nodeGroups: ctx.nodeGroups };
 
     const jobNamespaces = c.spark.jobNamespaces.map(
-        (ns) => new SparkJobNamespace(`ns-${ns}`, { namespace: ns, podSecurityVersion: ctx.podSecurityVersion, team: teamSettings(c.spark, ns) }, opts),
+        (ns) => new SparkJobNamespace(`ns-${ns}`, { namespace: ns, podSecurityVersion: ctx.podSecurityVersion, team: teamSettings(c.spark, ns), group: teamGroupName(c.spark, ns) }, opts),
     );
     const jobs = jobNamespaces[c.spark.jobNamespaces.indexOf(namespaces.jobs)];
     const platformNs = new k8s.core.v1.Namespace("ns-platform", namespaceManifest(namespaces.platform, { podSecurity: "restricted", kubernetesVersion: ctx.podSecurityVersion }), opts);

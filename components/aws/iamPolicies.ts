@@ -156,6 +156,36 @@ export function sparkJobsPolicy(a: SparkJobsPolicyArgs): PolicyDocument {
     );
 }
 
+/** ARNs and folders a team's Spark policy is scoped to. */
+export interface TeamSparkPolicyArgs {
+    /** Warehouse bucket; the team reaches only warehousePrefix inside it. */
+    warehouseBucketArn: string;
+    /** The team's warehouse folder (teamWarehousePrefix); must end with "/" and not start with it. */
+    warehousePrefix: string;
+    /** Event-log bucket; jobs reach only the eventLogPrefix folder inside it. */
+    eventLogBucketArn: string;
+    /** Folder of the event logs, shared by every namespace: the History Server reads one folder. */
+    eventLogPrefix: string;
+    /** Platform key the bucket objects are encrypted with. */
+    kmsKeyArn: string;
+}
+
+/**
+ * The Spark jobs of one team namespace: read and write the team's warehouse folder (tables, S3A
+ * magic committer uploads) and write event logs to the shared folder, as sparkJobsPolicy does for
+ * the whole warehouse. Another team's folder, the shared warehouse root and the Glue catalog stay
+ * out of reach.
+ */
+export function teamSparkPolicy(a: TeamSparkPolicyArgs): PolicyDocument {
+    return doc(
+        ...list("ListTeamWarehouse", a.warehouseBucketArn, a.warehousePrefix),
+        { Sid: "ReadWriteTeamWarehouse", Effect: "Allow", Action: readWriteObjects, Resource: folderObjects(a.warehouseBucketArn, a.warehousePrefix) },
+        ...list("ListEventLogs", a.eventLogBucketArn, a.eventLogPrefix),
+        { Sid: "WriteEventLogs", Effect: "Allow", Action: readWriteObjects, Resource: folderObjects(a.eventLogBucketArn, a.eventLogPrefix) },
+        kmsData(a.kmsKeyArn),
+    );
+}
+
 /** Hive Metastore: creates and drops table directories in the warehouse; no other bucket. */
 export function metastorePolicy(a: { warehouseBucketArn: string; kmsKeyArn: string }): PolicyDocument {
     return doc(

@@ -16,7 +16,9 @@ import {
     PolicyDocument,
     podIdentityTrustPolicy,
     sparkJobsPolicy,
+    teamSparkPolicy,
 } from "./iamPolicies";
+import { teamWarehousePrefix } from "../spark/teams";
 
 /** Plain ARNs a workload policy is built from. */
 export interface IdentityInputs {
@@ -59,6 +61,11 @@ export function identityPolicies(i: IdentityInputs): Partial<Record<ServiceIdent
     };
 }
 
+/** The inline policy of a team namespace's `spark` service account: its warehouse folder and the event logs. */
+export function teamIdentityPolicy(i: Pick<IdentityInputs, "warehouseBucketArn" | "eventLogBucketArn" | "kmsKeyArn">, namespace: string): PolicyDocument {
+    return teamSparkPolicy({ warehouseBucketArn: i.warehouseBucketArn, warehousePrefix: teamWarehousePrefix(namespace), eventLogBucketArn: i.eventLogBucketArn, eventLogPrefix, kmsKeyArn: i.kmsKeyArn });
+}
+
 /** AWS managed policies some identities need on top of their inline policy. */
 export const managedPolicies: Partial<Record<ServiceIdentity, string[]>> = {
     ebsCsiDriver: ["service-role/AmazonEBSCSIDriverPolicy"],
@@ -77,7 +84,10 @@ export interface WorkloadIdentityArgs {
     readonly inputs: Unwrapped;
     /** AWS partition of the managed policy ARNs. */
     readonly partition: pulumi.Input<string>;
-    /** Every namespace Spark jobs run in; the Spark role is associated with `spark` in each. */
+    /**
+     * Every namespace Spark jobs run in. The Spark role is associated with `spark` in spark-jobs;
+     * every other one is a team's, whose `spark` gets a role of its own (teamIdentityPolicy).
+     */
     readonly jobNamespaces: readonly string[];
     /** The identities of the components this stack installs; no role exists ahead of its component. */
     readonly identities: readonly ServiceIdentity[];
@@ -85,10 +95,13 @@ export interface WorkloadIdentityArgs {
 
 /**
  * EKS Pod Identity: one IAM role per service account, trusted only by pods.eks.amazonaws.com, with
- * a least-privilege inline policy, associated with its namespace and service account.
+ * a least-privilege inline policy, associated with its namespace and service account; one per team
+ * namespace for its `spark` service account.
  */
 export class WorkloadIdentity extends pulumi.ComponentResource {
     readonly roleArns: Record<ServiceIdentity, pulumi.Output<string>>;
+    /** The role of each team namespace's `spark` service account, by namespace. */
+    readonly teamRoleArns: Record<string, pulumi.Output<string>> = {};
     readonly associations: aws.eks.PodIdentityAssociation[] = [];
 
     constructor(name: string, args: WorkloadIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -117,20 +130,26 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
                     policyArn: pulumi.interpolate`arn:${args.partition}:iam::aws:policy/${policy}`,
                 }, parent);
             }
-            const namespaces = key === "sparkJobs" ? [identity.namespace, ...args.jobNamespaces.filter((n) => n !== identity.namespace)] : [identity.namespace];
-            for (const namespace of namespaces) {
-                this.associations.push(
-                    new aws.eks.PodIdentityAssociation(namespace === identity.namespace ? id : `${id}-${namespace}`, {
-                        clusterName: args.clusterName,
-                        namespace,
-                        serviceAccount: identity.serviceAccount,
-                        roleArn: role.arn,
-                    }, parent),
-                );
-            }
+            this.associations.push(
+                new aws.eks.PodIdentityAssociation(id, { clusterName: args.clusterName, namespace: identity.namespace, serviceAccount: identity.serviceAccount, roleArn: role.arn }, parent),
+            );
             roleArns[key] = role.arn;
         }
+        const spark = serviceIdentities.sparkJobs;
+        for (const namespace of args.identities.includes("sparkJobs") ? args.jobNamespaces.filter((n) => n !== spark.namespace) : []) {
+            // The association keeps the name it had when the namespace shared the Spark role, so a
+            // stack moving to team roles changes its roleArn instead of making a second one.
+            const id = `${name}-${spark.serviceAccount}-${namespace}`;
+            const role = new aws.iam.Role(id, {
+                namePrefix: `${args.platformId}-team-${namespace}-`.slice(0, 38),
+                description: `Pod Identity of ${namespace}/${spark.serviceAccount}: team ${namespace}`,
+                assumeRolePolicy: JSON.stringify(podIdentityTrustPolicy()),
+            }, parent);
+            new aws.iam.RolePolicy(id, { role: role.id, policy: pulumi.output(shared).apply((i) => JSON.stringify(teamIdentityPolicy(i, namespace))) }, parent);
+            this.associations.push(new aws.eks.PodIdentityAssociation(id, { clusterName: args.clusterName, namespace, serviceAccount: spark.serviceAccount, roleArn: role.arn }, parent));
+            this.teamRoleArns[namespace] = role.arn;
+        }
         this.roleArns = roleArns as Record<ServiceIdentity, pulumi.Output<string>>;
-        this.registerOutputs({ roleArns: this.roleArns });
+        this.registerOutputs({ roleArns: this.roleArns, teamRoleArns: this.teamRoleArns });
     }
 }

@@ -381,10 +381,21 @@ export const teamLimitsSchema = strictObject({
     defaultMemoryMiB: integer(16, 262144),
 });
 
-/** One team: a job namespace's own quota and limits over spark.teamDefaults, key by key. */
+/**
+ * A Kubernetes group a team's members reach their namespace as: EKS refuses access entries whose
+ * groups start with "system:" (reserved for Kubernetes, RBAC "Referring to subjects").
+ */
+export const teamGroup = () =>
+    pattern(/^(?!system:)[a-z0-9]([-a-z0-9:._]{0,98}[a-z0-9])?$/, 'a Kubernetes group name: lower-case letters, digits and "-:._", at most 100, not starting with "system:"');
+
+/** One team: a job namespace's own quota and limits over spark.teamDefaults, key by key, its group and the IAM role its members use. */
 export const teamSchema = strictObject({
     quota: teamQuotaSchema.partial().optional(),
     limits: teamLimitsSchema.partial().optional(),
+    /** The group bound to the namespace's team Role; default `spark-team:<namespace>` (components/spark/teams.ts). */
+    group: teamGroup().optional(),
+    /** AWS stacks: the IAM role whose sessions the EKS access entry maps to the group; none, no access entry. */
+    iamRoleArn: roleArn().optional(),
 });
 
 export const sparkSchema = strictObject({

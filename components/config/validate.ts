@@ -14,7 +14,7 @@ import { karpenterRoles, nodeRoles } from "./nodeRoles";
 import { karpenterKubernetesVersions } from "./kubernetesReleases";
 import { componentPlan } from "../spark/scenarios";
 import { pinnedPods } from "../spark/pinnedPods";
-import { quotaLoad, quotaShortfalls, teamSettingPath, teamSettings } from "../spark/teams";
+import { quotaLoad, quotaShortfalls, regionPartition, teamSettingPath, teamSettings } from "../spark/teams";
 import { allocatable, smallestCommonShape } from "../spark/sizing";
 import {
     configKeys,
@@ -404,6 +404,25 @@ const sparkRules: Record<string, Rule> = {
                 ? [notAllowed(teamSettingPath(c.spark, ns, "quota", "limitsMemoryGiB"), quota.limitsMemoryGiB, `expected at least requestsMemoryGiB (${quota.requestsMemoryGiB}) for ${ns}: every pod's memory limit is at least its request`)]
                 : [];
         }),
+    teamIamRolesFitTheStack: (c, tier, region) => {
+        const admins = new Set(tier === "local" ? [] : c.cluster.adminRoleArns);
+        const seen = new Map<string, string>();
+        return c.spark.jobNamespaces.flatMap((ns) => {
+            const arn = c.spark.teams[ns]?.iamRoleArn;
+            if (!arn) return [];
+            const path = ["spark", "teams", ns, "iamRoleArn"];
+            if (tier === "local") return [notAllowed(path, arn, "expected no IAM role on the local tier, which has no EKS access entries")];
+            const partition = regionPartition(region ?? "");
+            const out: ConfigProblem[] = [];
+            if (arn.split(":")[1] !== partition) out.push(notAllowed(path, arn, `expected a role of partition "${partition}", the partition of ${region}`));
+            // EKS keeps one access entry per principal.
+            if (admins.has(arn)) out.push(notAllowed(path, arn, "expected a role other than cluster.adminRoleArns: one IAM principal has one EKS access entry"));
+            const other = seen.get(arn);
+            if (other) out.push(notAllowed(path, arn, `expected a role of its own; spark.teams.${other}.iamRoleArn names it already`));
+            seen.set(arn, ns);
+            return out;
+        });
+    },
     jobsQuotaHoldsThePlatformPods: (c, tier) => {
         const plan = componentPlan({ ...c.spark, tier, minioEnabled: c.services.minio.enabled });
         const pods = pinnedPods(c.spark, plan);

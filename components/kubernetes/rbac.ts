@@ -78,3 +78,30 @@ export function sparkApplicationRules(): PolicyRule[] {
         core(["events"], ["get", "list", "watch"]),
     ];
 }
+
+/**
+ * What a team's data engineers may do in their own job namespace (bound to the team's group, never
+ * cluster-wide): run and manage Spark work, read what it says, and nothing that widens their rights.
+ * - pods: everything spark-submit and an engineer do (submit in cluster mode, kill, clean up);
+ *   pods/log to read, pods/exec and pods/portforward to debug a driver and open its UI. Exec adds
+ *   no right: the team may already create pods with the namespace's service account.
+ * - services, configmaps, persistentvolumeclaims: what spark-submit creates, plus clean-up.
+ * - SparkApplications and ScheduledSparkApplications (the Spark Operator), batch Jobs and CronJobs.
+ * - events, quota and LimitRange, service accounts: read only.
+ * Not granted: secrets (credentials arrive through the platform: External Secrets, Pod Identity),
+ * Roles and RoleBindings (no self-escalation), NetworkPolicies, the namespace itself.
+ */
+export function teamRules(): PolicyRule[] {
+    const manage: Verb[] = ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"];
+    const read: Verb[] = ["get", "list", "watch"];
+    return [
+        core(["pods", "services", "configmaps", "persistentvolumeclaims"], manage),
+        core(["pods/log"], ["get"]),
+        core(["pods/exec", "pods/portforward"], ["create", "get"]),
+        core(["events", "resourcequotas", "limitranges", "serviceaccounts"], read),
+        { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: read },
+        { apiGroups: ["sparkoperator.k8s.io"], resources: ["sparkapplications", "scheduledsparkapplications"], verbs: manage },
+        { apiGroups: ["sparkoperator.k8s.io"], resources: ["sparkapplications/status", "scheduledsparkapplications/status"], verbs: read },
+        { apiGroups: ["batch"], resources: ["jobs", "cronjobs"], verbs: manage },
+    ];
+}

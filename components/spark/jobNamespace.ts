@@ -2,8 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { serviceIdentities } from "../config/names";
 import { namespaceManifest } from "../kubernetes/namespaces";
-import { sparkDriverRules } from "../kubernetes/rbac";
-import { jobNamespaceLabel, teamLimitRange, teamLimitRangeName, teamQuotaName, teamResourceQuota, TeamSettings } from "./teams";
+import { sparkDriverRules, teamRules } from "../kubernetes/rbac";
+import { jobNamespaceLabel, teamLimitRange, teamLimitRangeName, teamQuotaName, teamResourceQuota, teamRoleName, TeamSettings } from "./teams";
 
 /** Inputs of SparkJobNamespace: the namespace's name, its Pod Security pin and its team's quota. */
 export interface SparkJobNamespaceArgs {
@@ -13,13 +13,16 @@ export interface SparkJobNamespaceArgs {
     readonly podSecurityVersion: string;
     /** The team's quota and container defaults (teamSettings). */
     readonly team: TeamSettings;
+    /** The Kubernetes group of the team's members (teamGroupName), bound to the team Role here. */
+    readonly group: string;
 }
 
 /**
  * A namespace Spark jobs run in, one team's: Pod Security "restricted", the team's ResourceQuota,
  * default requests for pods that set none, and the `spark` service account whose Role lets a driver manage its executors (pods,
  * services, config maps, volume claims) in this namespace only. On AWS the service account gets
- * S3 access from its EKS Pod Identity association.
+ * S3 access from its EKS Pod Identity association. The team's group gets the `team` Role
+ * (teamRules) in this namespace only.
  */
 export class SparkJobNamespace extends pulumi.ComponentResource {
     readonly namespace: pulumi.Output<string>;
@@ -44,6 +47,12 @@ export class SparkJobNamespace extends pulumi.ComponentResource {
             metadata: { name: "spark-driver", namespace },
             roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
             subjects: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace }],
+        }, parent);
+        const teamRole = new k8s.rbac.v1.Role(`${name}-team`, { metadata: { name: teamRoleName, namespace }, rules: teamRules() }, parent);
+        new k8s.rbac.v1.RoleBinding(`${name}-team`, {
+            metadata: { name: teamRoleName, namespace },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: teamRole.metadata.name },
+            subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: args.group }],
         }, parent);
         this.namespace = namespace;
         this.serviceAccountName = sa.metadata.name;

@@ -116,9 +116,12 @@ export function eventLogDir(bucket: string, prefix: string): string {
     return `s3a://${bucket}/${prefix}`;
 }
 
+/** Key prefix of the shared warehouse (spark.sql.warehouse.dir, the Metastore's warehouse) in the warehouse bucket. */
+export const warehouseKeyPrefix = "warehouse/";
+
 /** The s3a URL of spark.sql.warehouse.dir for managed tables. */
 export function warehouseDir(bucket: string): string {
-    return `s3a://${bucket}/warehouse`;
+    return `s3a://${bucket}/${warehouseKeyPrefix.slice(0, -1)}`;
 }
 
 const bucketName = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;

@@ -7,6 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { SparkConfig, TeamLimits, TeamQuota } from "../config/schema";
 import { limitRange, resourceQuota } from "../kubernetes/namespaces";
 import { Resources } from "./sizing";
+import { warehouseKeyPrefix } from "./sparkDefaults";
 
 /** A job namespace's effective quota and container defaults. */
 export interface TeamSettings {
@@ -27,6 +28,64 @@ export function teamSettings(spark: Pick<SparkConfig, "teamDefaults" | "teams">,
 export function teamSettingPath(spark: Pick<SparkConfig, "teams">, namespace: string, area: "quota" | "limits", key: string): string[] {
     const own = spark.teams[namespace]?.[area] as Record<string, unknown> | undefined;
     return own && own[key] !== undefined ? ["spark", "teams", namespace, area, key] : ["spark", "teamDefaults", area, key];
+}
+
+/** The Kubernetes group of a team: spark.teams.<namespace>.group, else `spark-team:<namespace>`. */
+export function teamGroupName(spark: Pick<SparkConfig, "teams">, namespace: string): string {
+    return spark.teams[namespace]?.group ?? `spark-team:${namespace}`;
+}
+
+/** Name of the Role, and of its RoleBinding to the team's group, in every job namespace. */
+export const teamRoleName = "team";
+
+/**
+ * The AWS partition of a region, as its ARNs spell it: China and GovCloud regions have their own;
+ * a role ARN of another partition names a role the stack's account cannot have.
+ */
+export function regionPartition(region: string): string {
+    if (region.startsWith("cn-")) return "aws-cn";
+    if (region.startsWith("us-gov-")) return "aws-us-gov";
+    return "aws";
+}
+
+/** The team's IAM role, when it has one, and the group its EKS access entry maps it to. */
+export interface TeamAccess {
+    readonly namespace: string;
+    readonly group: string;
+    readonly iamRoleArn: string;
+}
+
+/**
+ * The access entries of the teams that name an IAM role. Each role must be in the stack's account
+ * and partition: the access entry maps the role's sessions in this account.
+ */
+export function teamAccessEntries(spark: Pick<SparkConfig, "teams" | "jobNamespaces">, account: { partition: string; accountId: string }): TeamAccess[] {
+    const out: TeamAccess[] = [];
+    for (const namespace of spark.jobNamespaces) {
+        const arn = spark.teams[namespace]?.iamRoleArn;
+        if (!arn) continue;
+        const [, partition, , , accountId] = arn.split(":");
+        if (partition !== account.partition || accountId !== account.accountId) {
+            throw new Error(`spark.teams.${namespace}.iamRoleArn: ${arn} is not a role of this stack's account (arn:${account.partition}:iam::${account.accountId}:role/...)`);
+        }
+        out.push({ namespace, group: teamGroupName(spark, namespace), iamRoleArn: arn });
+    }
+    return out;
+}
+
+/**
+ * The warehouse folder of a team namespace, `warehouse/<namespace>/` in the warehouse bucket: all
+ * of the warehouse its Pod Identity role reaches. Its jobs set spark.sql.warehouse.dir to
+ * teamWarehouseDir, so the databases they create without LOCATION land there. spark-jobs, where
+ * the shared Connect servers run, keeps the whole warehouse.
+ */
+export function teamWarehousePrefix(namespace: string): string {
+    return `${warehouseKeyPrefix}${namespace}/`;
+}
+
+/** The s3a URL a team's jobs use as spark.sql.warehouse.dir. */
+export function teamWarehouseDir(bucket: string, namespace: string): string {
+    return `s3a://${bucket}/${teamWarehousePrefix(namespace).slice(0, -1)}`;
 }
 
 /** The label that marks a namespace as a job namespace, a team's; the policy pack requires a quota in each. */

@@ -12,7 +12,7 @@ import { stackConfig } from "../../tools/harness";
 import { stackArtefacts } from "../support/artefacts";
 import { logDir } from "../support/processes";
 import { authorize, deadGrants, Decision, grammarErrors, managedPolicy, unknownActions, unsupportedContextKey } from "./engine";
-import { requestMatrix, Row, workloadRole } from "./matrix";
+import { requestMatrix, Row, teamNamespaces, workloadRole } from "./matrix";
 import { PlanPolicy, planPolicies, StackFacts, stackFacts } from "./plan";
 
 const stacks = ["dev", "staging", "prod"] as const;
@@ -24,6 +24,7 @@ const variants: Record<string, Record<string, unknown> | ((stack: string) => Rec
     gpu: { spark: { presets: ["gpu"] } },
     "Airflow, cost-optimized": { spark: { scenarios: ["airflow-connect-k8s"], presets: ["cost-optimized"] } },
     Karpenter: (stack) => ({ cluster: { ...stackConfig(stack).cluster, nodeProvisioner: "karpenter" } }),
+    "two teams": { spark: { jobNamespaces: ["spark-jobs", "etl", "ml"] } },
 };
 
 const passes = (expected: Row["expected"], d: Decision): boolean => (expected === "Allowed" ? d.result === "Allowed" : d.result !== "Allowed");
@@ -102,6 +103,15 @@ for (const stack of stacks) {
                     r.podIdentities.filter((p) => !facts.serviceAccounts.includes(`${p.namespace}/${p.serviceAccount}`)).map((p) => `${r.name} -> ${p.namespace}/${p.serviceAccount}`),
                 );
                 assert.deepEqual(orphans, [], `roles associated with service accounts nothing in the plan creates:\n${orphans.join("\n")}\n(the plan creates ${facts.serviceAccounts.join(", ")})`);
+            });
+
+            it("answers every request of each team's Spark jobs as expected", async function () {
+                const teams = teamNamespaces(facts);
+                if (variant === "two teams") assert.deepEqual(teams, ["etl", "ml"]);
+                const rows = matrix.filter((r) => r.identity.startsWith("team "));
+                assert.equal(new Set(rows.map((r) => r.identity)).size, teams.length);
+                const failed = await failures(rows);
+                assert.deepEqual(failed, [], `${failed.length} of ${rows.length} requests answered wrongly:\n${failed.join("\n")}`);
             });
 
             for (const identity of [...Object.keys(serviceIdentities), "eksClusterRole", "nodeRole", "AWSServiceRoleForAutoScaling", "logs", "trust"]) {

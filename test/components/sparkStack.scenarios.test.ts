@@ -7,6 +7,7 @@ import { componentPlan, connectServers } from "../../components/spark/scenarios"
 import { StackRun, unwrapSecrets } from "../../tools/harness";
 import { validatedHere, validateK8sObject } from "../support/k8sSchema";
 import { inputs, ofType, stackRunWith } from "../support";
+import { teamRoleName } from "../../components/spark/teams";
 
 const named = (run: StackRun, type: string, name: string) => ofType(run, type).some((r) => inputs<{ metadata?: { name?: string } }>(r).metadata?.name === name);
 const chart = (run: StackRun, name: string) => ofType(run, "kubernetes:helm.sh/v4:Chart").find((r) => inputs<{ chart: string }>(r).chart === name);
@@ -112,7 +113,7 @@ describe("scenarios on a whole stack", function () {
         const rolesIn = (run: StackRun) =>
             ofType(run, "kubernetes:rbac.authorization.k8s.io/v1:Role")
                 .map((r) => inputs<{ metadata: { name: string; namespace: string }; rules: { resources: string[] }[] }>(r))
-                .filter((r) => r.metadata.namespace === "spark-jobs" && r.metadata.name !== "spark-driver");
+                .filter((r) => r.metadata.namespace === "spark-jobs" && r.metadata.name !== "spark-driver" && r.metadata.name !== teamRoleName);
         assert.ok(rolesIn(submit).some((r) => r.rules.some((rule) => rule.resources.includes("pods"))));
         assert.ok(!rolesIn(submit).some((r) => r.rules.some((rule) => rule.resources.includes("sparkapplications"))));
         assert.ok(rolesIn(operator).some((r) => r.rules.some((rule) => rule.resources.includes("sparkapplications"))));

@@ -12,6 +12,7 @@ import {
     serviceTrustPolicy,
     sparkJobsPolicy,
     Statement,
+    teamSparkPolicy,
     tlsOnlyBucketPolicy,
 } from "../../../components/aws/iamPolicies";
 import { identityPolicies } from "../../../components/aws/workloadIdentity";
@@ -55,6 +56,19 @@ describe("IAM policy documents", () => {
         assert.ok(g.includes(`s3:GetObject ${eventLogs}/spark-events`), "HEAD of the folder key without the slash");
         assert.ok(g.includes(`kms:GenerateDataKey ${key}`));
         assert.ok(!g.some((x) => x.startsWith("glue:")), "no Glue without the glue catalog");
+    });
+
+    it("confines a team's Spark jobs to their warehouse folder and the event logs, without Glue", () => {
+        const p = teamSparkPolicy({ warehouseBucketArn: warehouse, warehousePrefix: "warehouse/etl/", eventLogBucketArn: eventLogs, eventLogPrefix: "spark-events/", kmsKeyArn: key });
+        const g = grants(p);
+        for (const a of ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]) {
+            assert.ok(g.includes(`${a} ${warehouse}/warehouse/etl/*`), a);
+            assert.ok(g.includes(`${a} ${eventLogs}/spark-events/*`), a);
+        }
+        assert.ok(!g.some((x) => x.endsWith(`${warehouse}/*`) || x.endsWith(`${warehouse}/warehouse/*`)), "no access beyond the team folder");
+        assert.deepEqual(p.Statement.find((s) => s.Sid === "ListTeamWarehouse")?.Condition, { StringLike: { "s3:prefix": ["warehouse/etl", "warehouse/etl/", "warehouse/etl/*"] } });
+        assert.ok(g.includes(`kms:Decrypt ${key}`) && g.includes(`kms:GenerateDataKey ${key}`));
+        assert.ok(!g.some((x) => x.startsWith("glue:")));
     });
 
     it("lets Spark jobs use the account's Glue catalog in the stack's region when Iceberg's catalog is Glue", () => {

@@ -113,6 +113,21 @@ describe("config validation", () => {
             { name: "a team that is no job namespace", raw: { spark: { teams: { etl: { quota: { pods: 10 } } } } }, expect: "spark.teams.etl: unknown key; expected one of the job namespaces (spark.jobNamespaces): spark-jobs" },
             { name: "a quota key Kubernetes quotas are not built from", raw: { spark: { teams: { "spark-jobs": { quota: { cpu: 10 } } } } }, expect: "spark.teams.spark-jobs.quota.cpu: unknown key (did you mean gpus?); expected one of: requestsCpu, requestsMemoryGiB, limitsMemoryGiB, gpus, pods, persistentVolumeClaims" },
             { name: "a fractional CPU quota", raw: { spark: { teamDefaults: { quota: { requestsCpu: 1.5 } } } }, expect: "spark.teamDefaults.quota.requestsCpu: 1.5 is not allowed; expected an integer from 1 to 100000" },
+            { name: "a team group Kubernetes reserves", raw: { spark: { teams: { "spark-jobs": { group: "system:masters" } } } }, expect: 'spark.teams.spark-jobs.group: "system:masters" is not allowed; expected a Kubernetes group name' },
+            { name: "a team group with upper case", raw: { spark: { teams: { "spark-jobs": { group: "DataEng" } } } }, expect: 'spark.teams.spark-jobs.group: "DataEng" is not allowed; expected a Kubernetes group name' },
+            { name: "a team IAM user instead of a role", raw: { spark: { teams: { "spark-jobs": { iamRoleArn: "arn:aws:iam::123456789012:user/bob" } } } }, expect: 'spark.teams.spark-jobs.iamRoleArn: "arn:aws:iam::123456789012:user/bob" is not allowed; expected an IAM role ARN' },
+            { name: "a team IAM role of another partition", region: "cn-north-1", raw: { spark: { teams: { "spark-jobs": { iamRoleArn: "arn:aws:iam::123456789012:role/data-eng" } } } }, expect: 'spark.teams.spark-jobs.iamRoleArn: "arn:aws:iam::123456789012:role/data-eng" is not allowed; expected a role of partition "aws-cn", the partition of cn-north-1' },
+            {
+                name: "one IAM role for two teams",
+                raw: { spark: { jobNamespaces: ["spark-jobs", "etl"], teams: { "spark-jobs": { iamRoleArn: "arn:aws:iam::123456789012:role/data-eng" }, etl: { iamRoleArn: "arn:aws:iam::123456789012:role/data-eng" } } } },
+                expect: 'spark.teams.etl.iamRoleArn: "arn:aws:iam::123456789012:role/data-eng" is not allowed; expected a role of its own; spark.teams.spark-jobs.iamRoleArn names it already',
+            },
+            {
+                name: "a team IAM role that is a cluster admin",
+                raw: { cluster: { adminRoleArns: ["arn:aws:iam::123456789012:role/admin"] }, spark: { teams: { "spark-jobs": { iamRoleArn: "arn:aws:iam::123456789012:role/admin" } } } },
+                expect: 'spark.teams.spark-jobs.iamRoleArn: "arn:aws:iam::123456789012:role/admin" is not allowed; expected a role other than cluster.adminRoleArns',
+            },
+            { name: "a team IAM role on the local tier", stack: "local", region: "", raw: { spark: { teams: { "spark-jobs": { iamRoleArn: "arn:aws:iam::123456789012:role/data-eng" } } } }, expect: 'spark.teams.spark-jobs.iamRoleArn: "arn:aws:iam::123456789012:role/data-eng" is not allowed; expected no IAM role on the local tier' },
             { name: "memory limits below memory requests", raw: { spark: { teams: { "spark-jobs": { quota: { limitsMemoryGiB: 100 } } } } }, expect: "spark.teams.spark-jobs.quota.limitsMemoryGiB: 100 is not allowed; expected at least requestsMemoryGiB (2048) for spark-jobs" },
             {
                 name: "a spark-jobs quota too small for the Connect servers",

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { PolicyRule, sparkDriverRules, sparkOperatorJobRules, sparkSubmitRules } from "../../../components/kubernetes/rbac";
+import { PolicyRule, sparkDriverRules, sparkOperatorJobRules, sparkSubmitRules, teamRules } from "../../../components/kubernetes/rbac";
 import { validateK8sObject } from "../../support/k8sSchema";
 
 describe("RBAC rules", () => {
@@ -48,6 +48,41 @@ describe("RBAC rules", () => {
         for (const resource of ["services", "configmaps", "persistentvolumeclaims"]) assert.deepEqual(verbs(rules, resource), ["create", "delete", "patch"], resource);
         assert.ok(!rules.some((r) => r.verbs.includes("update")));
         assert.deepEqual(verbs(rules, "secrets"), []);
+    });
+
+    describe("teamRules", () => {
+        const rules = teamRules();
+        /** Verbs granted on a resource of an API group. */
+        const on = (group: string, resource: string) => [...new Set(rules.filter((r) => r.apiGroups.includes(group) && r.resources.includes(resource)).flatMap((r) => r.verbs))].sort();
+        const manage = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
+
+        it("has no wildcard and makes a Role that validates", () => {
+            for (const rule of rules) for (const value of [...rule.verbs, ...rule.resources, ...rule.apiGroups]) assert.ok(!value.includes("*"), JSON.stringify(rule));
+            const role = { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: "team", namespace: "etl" }, rules };
+            assert.deepEqual(validateK8sObject(role), []);
+        });
+
+        it("lets a data engineer run and manage Spark work: pods, what spark-submit creates, SparkApplications, Jobs", () => {
+            for (const resource of ["pods", "services", "configmaps", "persistentvolumeclaims"]) assert.deepEqual(on("", resource), manage, resource);
+            for (const resource of ["sparkapplications", "scheduledsparkapplications"]) assert.deepEqual(on("sparkoperator.k8s.io", resource), manage, resource);
+            for (const resource of ["jobs", "cronjobs"]) assert.deepEqual(on("batch", resource), manage, resource);
+            assert.deepEqual(on("", "pods/log"), ["get"]);
+            assert.deepEqual(on("", "pods/exec"), ["create", "get"]);
+            assert.deepEqual(on("", "pods/portforward"), ["create", "get"]);
+        });
+
+        it("lets them read events, their quota and LimitRange, and write none of them", () => {
+            for (const [group, resource] of [["", "events"], ["events.k8s.io", "events"], ["", "resourcequotas"], ["", "limitranges"], ["", "serviceaccounts"]]) {
+                assert.deepEqual(on(group, resource), ["get", "list", "watch"], `${group}/${resource}`);
+            }
+        });
+
+        it("grants nothing on secrets, RBAC objects, network policies or the namespace", () => {
+            for (const [group, resource] of [["", "secrets"], ["rbac.authorization.k8s.io", "roles"], ["rbac.authorization.k8s.io", "rolebindings"], ["networking.k8s.io", "networkpolicies"], ["", "namespaces"], ["", "serviceaccounts/token"]]) {
+                assert.deepEqual(on(group, resource), [], `${group}/${resource}`);
+            }
+            assert.deepEqual(rules.flatMap((r) => r.apiGroups).filter((g) => !["", "events.k8s.io", "sparkoperator.k8s.io", "batch"].includes(g)), []);
+        });
     });
 
     it("returns fresh rules on every call", () => {

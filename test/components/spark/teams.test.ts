@@ -2,7 +2,9 @@ import { strict as assert } from "assert";
 import type { LimitRange, ResourceQuota } from "kubernetes-models/v1";
 import { tierDefaults } from "../../../components/config/defaults";
 import { parseQuantity } from "../../../components/kubernetes/quantity";
-import { QuotaLoad, quotaLoad, quotaShortfalls, teamLimitRange, teamResourceQuota, teamSettings } from "../../../components/spark/teams";
+import { QuotaLoad, quotaLoad, quotaShortfalls, regionPartition, teamAccessEntries, teamGroupName, teamLimitRange, teamResourceQuota, teamSettings, teamWarehouseDir, teamWarehousePrefix } from "../../../components/spark/teams";
+import { teamRules } from "../../../components/kubernetes/rbac";
+import { mockAccountId } from "../../../tools/harness";
 import { RecordedResource, StackRun } from "../../../tools/harness";
 import { ofType, stackConfig, stackRun, stackRunWith } from "../../support";
 import { validateK8sObject } from "../../support/k8sSchema";
@@ -10,6 +12,38 @@ import { validateK8sObject } from "../../support/k8sSchema";
 const spark = tierDefaults("prod").spark;
 
 describe("teams", () => {
+    describe("access and scope", () => {
+        const role = (name: string, account = mockAccountId, partition = "aws") => `arn:${partition}:iam::${account}:role/${name}`;
+
+        it("names a team's group after its namespace unless spark.teams sets one", () => {
+            assert.equal(teamGroupName({ teams: {} }, "etl"), "spark-team:etl");
+            assert.equal(teamGroupName({ teams: { etl: { group: "data-eng" } } }, "etl"), "data-eng");
+        });
+
+        it("maps each region to the partition its ARNs use", () => {
+            assert.deepEqual(["eu-west-1", "cn-north-1", "us-gov-west-1"].map(regionPartition), ["aws", "aws-cn", "aws-us-gov"]);
+        });
+
+        it("gives an access entry only to teams that name a role, with the team's group", () => {
+            const teams = { etl: { iamRoleArn: role("etl-engineers") }, ml: { group: "ml-eng", iamRoleArn: role("ml") } };
+            assert.deepEqual(teamAccessEntries({ jobNamespaces: ["spark-jobs", "etl", "ml"], teams }, { partition: "aws", accountId: mockAccountId }), [
+                { namespace: "etl", group: "spark-team:etl", iamRoleArn: role("etl-engineers") },
+                { namespace: "ml", group: "ml-eng", iamRoleArn: role("ml") },
+            ]);
+        });
+
+        it("refuses a team role of another account or partition", () => {
+            for (const arn of [role("etl", "210987654321"), role("etl", mockAccountId, "aws-cn")]) {
+                assert.throws(() => teamAccessEntries({ jobNamespaces: ["etl"], teams: { etl: { iamRoleArn: arn } } }, { partition: "aws", accountId: mockAccountId }), /spark\.teams\.etl\.iamRoleArn: .* is not a role of this stack's account/);
+            }
+        });
+
+        it("confines a team to warehouse/<namespace>/, the folder its warehouse dir names", () => {
+            assert.equal(teamWarehousePrefix("etl"), "warehouse/etl/");
+            assert.equal(teamWarehouseDir("lake", "etl"), "s3a://lake/warehouse/etl");
+        });
+    });
+
     describe("teamSettings", () => {
         it("takes a team's own keys over teamDefaults, key by key", () => {
             const s = teamSettings({ teamDefaults: spark.teamDefaults, teams: { etl: { quota: { requestsCpu: 7, gpus: 0 }, limits: { defaultMemoryMiB: 1024 } } } }, "etl");
@@ -107,6 +141,36 @@ describe("teams", () => {
                     assert.deepEqual((range.inputs as { spec: unknown }).spec, teamLimitRange(ns, team.limits).spec, stack);
                 }
             }
+        });
+
+        it("binds each job namespace's group to its team Role, in that namespace only", async () => {
+            const run = await stackRunWith("prod", { spark: { jobNamespaces: ["spark-jobs", "etl", "ml"], teams: { ml: { group: "ml-engineers" } } } });
+            const bindings = ofType(run, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding").filter((b) => metadata(b).name === "team");
+            const groups: Record<string, string> = Object.fromEntries(
+                bindings.map((b): [string, string] => {
+                    const i = b.inputs as { roleRef: { kind: string; name: string }; subjects: { kind: string; name: string }[] };
+                    assert.deepEqual(i.roleRef, { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "team" });
+                    assert.deepEqual(i.subjects.map((s) => s.kind), ["Group"]);
+                    return [metadata(b).namespace ?? "", i.subjects[0].name];
+                }),
+            );
+            assert.deepEqual(groups, { "spark-jobs": "spark-team:spark-jobs", etl: "spark-team:etl", ml: "ml-engineers" });
+            const roles = ofType(run, "kubernetes:rbac.authorization.k8s.io/v1:Role").filter((r) => metadata(r).name === "team");
+            assert.deepEqual(roles.map((r) => metadata(r).namespace).sort(), ["etl", "ml", "spark-jobs"]);
+            for (const r of roles) assert.deepEqual((r.inputs as { rules: unknown }).rules, teamRules());
+            const clusterBindings = ofType(run, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding").filter((b) => JSON.stringify(b.inputs).includes("spark-team:") || JSON.stringify(b.inputs).includes("ml-engineers"));
+            assert.deepEqual(clusterBindings, [], "no cluster-wide binding of a team group");
+        });
+
+        it("maps a team's IAM role to its group with a STANDARD access entry, and only where a role is named", async () => {
+            const arn = `arn:aws:iam::${mockAccountId}:role/etl-engineers`;
+            const run = await stackRunWith("prod", { spark: { jobNamespaces: ["spark-jobs", "etl", "ml"], teams: { etl: { iamRoleArn: arn } } } });
+            const entries = ofType(run, "aws:eks/accessEntry:AccessEntry").filter((e) => !stackConfig("prod").cluster.adminRoleArns.includes(String(e.inputs.principalArn)));
+            assert.deepEqual(entries.map((e) => ({ principalArn: e.inputs.principalArn, type: e.inputs.type, kubernetesGroups: e.inputs.kubernetesGroups })), [{ principalArn: arn, type: "STANDARD", kubernetesGroups: ["spark-team:etl"] }]);
+            const policies = ofType(run, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation").filter((p) => p.inputs.principalArn === arn);
+            assert.deepEqual(policies, [], "no EKS access policy: Kubernetes RBAC alone decides");
+            const cluster = ofType(run, "aws:eks/cluster:Cluster")[0].inputs as { accessConfig: { authenticationMode: string } };
+            assert.ok(["API", "API_AND_CONFIG_MAP"].includes(cluster.accessConfig.authenticationMode), "the cluster takes access entries");
         });
 
         it("gives a team its own quota over the defaults", async () => {

@@ -57,6 +57,7 @@ const coreRuleNames = [
     "pod-security-baseline-extras",
     "images-pinned",
     "job-namespace-has-quota",
+    "group-bindings-namespaced",
 ];
 
 describe("policies/kubernetes", () => {
