@@ -427,6 +427,11 @@ export const sparkSchema = strictObject({
 });
 
 export const servicesSchema = strictObject({
+    /**
+     * Run the controllers that support it (Spark Operator, External Secrets Operator) with two
+     * replicas, leader election and PodDisruptionBudgets; on in prod (components/services/replication.ts).
+     */
+    highAvailability: boolean(),
     metastore: strictObject({
         replicas: integer(1, 5),
         /** Amazon RDS for PostgreSQL on AWS tiers; the local tier runs PostgreSQL in the cluster. */

@@ -26,6 +26,7 @@ import { hardenPodSpec } from "../kubernetes/hardening";
 import { rolloutAnnotations } from "../kubernetes/rollout";
 import { onSystemNodes } from "../kubernetes/scheduling";
 import { chartResources, containerSecurityContext, pinnedChart, podSecurityContext, systemNodeSelector } from "./charts";
+import { priorityClassName } from "../kubernetes/priorities";
 
 /** The OpenTelemetry collector release: the image's tag and the collector the integration suite validates with. */
 export const openTelemetryCollectorVersion = "0.153.0";
@@ -123,6 +124,7 @@ export class Tracing extends pulumi.ComponentResource {
                     spec: hardenPodSpec({
                         server: true,
                         runAsUser: 10001,
+                        priorityClassName: priorityClassName("platform"),
                         ...onSystemNodes({ nodeGroups: args.nodeGroups }),
                         containers: [{
                             name: "collector",

@@ -13,6 +13,7 @@ import { serverProbes } from "./probes";
 import { resourceRules } from "./resources";
 import { noPublicServices } from "./services";
 import { jobNamespaceHasQuota } from "./quotas";
+import { podsNamePriorityClass } from "./priorities";
 
 export const kubernetesRules: PlatformRule[] = [
     ...podSecurityRules,
@@ -25,6 +26,7 @@ export const kubernetesRules: PlatformRule[] = [
     exemptionsInPrivilegedNamespaces,
     namespacesDefaultDeny,
     jobNamespaceHasQuota,
+    podsNamePriorityClass,
     helmV4NotV3,
 ];
 
