@@ -433,6 +433,7 @@ function createServices(
                 connectUrls: Object.fromEntries(airflowConnect.map(({ version, backend }) => [version, sparkRemote(version, backend)])),
             }),
             nodeGroups,
+            replicas: controllerReplicas(c.services.highAvailability),
             serviceAccountName: serviceIdentities.airflow.serviceAccount,
             observability: observability.enabled ? { statsd: true, otlpEndpoint: tracing ? otlpHttpEndpoint : undefined } : undefined,
             // Airflow's Roles live in the job namespaces, so those must exist first.

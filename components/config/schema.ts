@@ -428,8 +428,9 @@ export const sparkSchema = strictObject({
 
 export const servicesSchema = strictObject({
     /**
-     * Run the controllers that support it (Spark Operator, External Secrets Operator) with two
-     * replicas, leader election and PodDisruptionBudgets; on in prod (components/services/replication.ts).
+     * Run the controllers and servers that support it (Spark Operator, External Secrets Operator,
+     * Airflow scheduler, API server and triggerer) with two replicas, leader election where they
+     * have it, and PodDisruptionBudgets; on in prod (components/services/replication.ts).
      */
     highAvailability: boolean(),
     metastore: strictObject({

@@ -5,7 +5,8 @@
  *
  * Tempo chart (charts.tempo, 1.10.1, Tempo 2.5.0), values keys checked against the chart's
  * values.yaml: tempo.{retention,reportingEnabled,receivers,resources,securityContext},
- * persistence.{enabled,size,storageClassName}, securityContext, nodeSelector, tempoQuery.enabled.
+ * persistence.{enabled,size,storageClassName}, securityContext, nodeSelector, tempoQuery.enabled,
+ * priorityClassName (templates/statefulset.yaml writes it on the pod when set).
  * Its config template reads tempo.receivers into distributor.receivers; only OTLP is kept.
  * The chart names its StatefulSet and Service after the release (fullname), and the Service
  * carries the HTTP port 3100 and the receivers' ports.
@@ -78,6 +79,7 @@ export function tempoValues(a: TracingArgs): Record<string, unknown> {
         tempoQuery: { enabled: false },
         persistence: { enabled: true, size: `${a.storageGiB}Gi`, ...(a.storageClassName ? { storageClassName: a.storageClassName } : {}) },
         securityContext: podSecurityContext(tempoUserId, tempoUserId),
+        priorityClassName: priorityClassName("platform"),
         ...(nodeSelector ? { nodeSelector } : {}),
     };
 }
