@@ -43,6 +43,8 @@ import { alertRuleInputs, alertRules } from "./observability/alertRules";
 import { FlowInputs, networkFlows, platformNamespaces, workloadLabels } from "./kubernetes/networkFlows";
 import { egressRulesFrom, networkPolicies, selectsPods } from "./kubernetes/networkPolicies";
 import { teamGroupName, teamSettings } from "./spark/teams";
+import { priorityClassManifests } from "./kubernetes/priorities";
+import { controllerReplicas } from "./services/replication";
 
 /** Where the platform's Spark images keep the GPU discovery script (images/spark-rapids). */
 export const gpuDiscoveryScript = "/opt/spark/scripts/getGpusResources.sh";
@@ -114,6 +116,9 @@ function createSparkStack(ctx: PlatformContext, parent: pulumi.Resource): SparkS
     const plan = ctx.plan;
     const opts = childOptions(ctx, parent);
     const placement = { nodeGroups: ctx.nodeGroups };
+    // The priority ladder every pod names (components/kubernetes/priorities.ts). A pod naming a
+    // class that does not exist yet is refused and its controller retries, so no ordering is needed.
+    for (const pc of priorityClassManifests()) new k8s.scheduling.v1.PriorityClass(`priority-${pc.metadata.name}`, pc, opts);
 
     const jobNamespaces = c.spark.jobNamespaces.map(
         (ns) => new SparkJobNamespace(`ns-${ns}`, { namespace: ns, podSecurityVersion: ctx.podSecurityVersion, team: teamSettings(c.spark, ns), group: teamGroupName(c.spark, ns) }, opts),
@@ -368,6 +373,7 @@ function createServices(
             jobNamespaces: c.spark.jobNamespaces,
             nodeGroups,
             sparkServiceAccountName: serviceIdentities.sparkJobs.serviceAccount,
+            replicas: controllerReplicas(c.services.highAvailability),
             // The chart renders a Role and RoleBinding into each job namespace.
             dependsOn: shared.jobNamespaces,
         }, opts);
@@ -377,7 +383,7 @@ function createServices(
     if (ctx.karpenter) new Karpenter("karpenter", ctx.karpenter, opts);
     if (ctx.externalSecrets) {
         const ns = namespaceOf(namespaces.externalSecrets);
-        new ExternalSecretsOperator("external-secrets", { ...ctx.externalSecrets, nodeGroups, dependsOn: [ns, ...(ctx.externalSecrets.dependsOn ?? [])] }, opts);
+        new ExternalSecretsOperator("external-secrets", { ...ctx.externalSecrets, nodeGroups, replicas: controllerReplicas(c.services.highAvailability), dependsOn: [ns, ...(ctx.externalSecrets.dependsOn ?? [])] }, opts);
     }
     if (ctx.sealedSecrets) {
         const ns = namespaceOf(namespaces.sealedSecrets);
@@ -427,6 +433,7 @@ function createServices(
                 connectUrls: Object.fromEntries(airflowConnect.map(({ version, backend }) => [version, sparkRemote(version, backend)])),
             }),
             nodeGroups,
+            replicas: controllerReplicas(c.services.highAvailability),
             serviceAccountName: serviceIdentities.airflow.serviceAccount,
             observability: observability.enabled ? { statsd: true, otlpEndpoint: tracing ? otlpHttpEndpoint : undefined } : undefined,
             // Airflow's Roles live in the job namespaces, so those must exist first.

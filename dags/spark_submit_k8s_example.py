@@ -9,7 +9,9 @@ Scheduling and hardening travel with the submission:
     executors node selector spark-k8s/node-role=executor and the toleration for the spot executor
               taint spark-k8s/executor=true:NoSchedule (executor pod template only)
     both      pod templates with runAsNonRoot (uid 185), seccomp RuntimeDefault, no privilege
-              escalation and all capabilities dropped, as the namespace's restricted policy requires
+              escalation and all capabilities dropped, as the namespace's restricted policy requires,
+              and the platform's PriorityClasses spark-k8s-driver and spark-k8s-executor (Spark has
+              no configuration key for them; it keeps the template's priorityClassName)
 
 Settings, as Airflow Variables (or AIRFLOW_VAR_<NAME> environment variables; the platform sets
 them on every Airflow pod from the stack's spark.images):
@@ -59,6 +61,7 @@ DRIVER_TEMPLATE = """\
 apiVersion: v1
 kind: Pod
 spec:
+  priorityClassName: spark-k8s-driver
   securityContext:
     runAsNonRoot: true
     runAsUser: 185
@@ -77,6 +80,7 @@ EXECUTOR_TEMPLATE = """\
 apiVersion: v1
 kind: Pod
 spec:
+  priorityClassName: spark-k8s-executor
   securityContext:
     runAsNonRoot: true
     runAsUser: 185

@@ -95,6 +95,7 @@ function base(): PlatformSettings {
             iceberg: { catalogName: "lake", catalogType: "hive", restUri: "" },
         },
         services: {
+            highAvailability: true,
             metastore: {
                 replicas: 2,
                 database: { instanceClass: "db.m6g.large", allocatedStorageGiB: 100, multiAz: true, backupRetentionDays: 14, engineVersion: "16" },
@@ -167,6 +168,7 @@ export function tierDefaults(tier: Tier): PlatformSettings {
                 },
                 services: {
                     ...d.services,
+                    highAvailability: false,
                     metastore: { ...d.services.metastore, replicas: 1 },
                     minio: { enabled: true, storageGiB: 20 },
                     postgres: { storageGiB: 5 },
@@ -203,6 +205,7 @@ export function tierDefaults(tier: Tier): PlatformSettings {
                 },
                 services: {
                     ...d.services,
+                    highAvailability: false,
                     metastore: {
                         replicas: 2,
                         database: { ...d.services.metastore.database, instanceClass: "db.t4g.medium", allocatedStorageGiB: 50, multiAz: false, backupRetentionDays: 7 },
@@ -244,6 +247,7 @@ export function tierDefaults(tier: Tier): PlatformSettings {
                 },
                 services: {
                     ...d.services,
+                    highAvailability: false,
                     metastore: {
                         replicas: 1,
                         database: { ...d.services.metastore.database, instanceClass: "db.t4g.small", allocatedStorageGiB: 20, multiAz: false, backupRetentionDays: 3 },

@@ -438,6 +438,12 @@ export const sparkSchema = strictObject({
 });
 
 export const servicesSchema = strictObject({
+    /**
+     * Run the controllers and servers that support it (Spark Operator, External Secrets Operator,
+     * Airflow scheduler, API server and triggerer) with two replicas, leader election where they
+     * have it, and PodDisruptionBudgets; on in prod (components/services/replication.ts).
+     */
+    highAvailability: boolean(),
     metastore: strictObject({
         replicas: integer(1, 5),
         /** Amazon RDS for PostgreSQL on AWS tiers; the local tier runs PostgreSQL in the cluster. */

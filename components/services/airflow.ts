@@ -37,6 +37,14 @@
  * - Helm hooks on the migration and create-user jobs: Pulumi applies the rendered objects itself;
  *   the create-user Job retries (restartPolicy OnFailure) until the migration has made the tables.
  * The triggerer stays on: deferrable operators (including the Kubernetes ones) need it.
+ *
+ * Priorities and replicas, keys checked against chart/values.yaml of apache/airflow at commit
+ * d6ba481 (the Airflow 3 chart with apiServer): {scheduler,apiServer,webserver,triggerer,dagProcessor,
+ * statsd,workers,createUserJob,migrateDatabaseJob}.priorityClassName, {scheduler,apiServer,triggerer}.replicas,
+ * {scheduler,apiServer}.podDisruptionBudget.{enabled,config.maxUnavailable}. The servers and jobs
+ * get the platform class; task pods (workers.*, the KubernetesExecutor's pod template) the driver
+ * class: a task pod is a Spark client or submitter whose loss fails the task. The triggerer has no
+ * budget key, so Airflow writes its PodDisruptionBudget itself (airflowTriggererBudget).
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -48,6 +56,8 @@ import { lineSuffix, SparkVersion } from "../config/schema";
 import { minioRegion } from "../spark/sparkDefaults";
 import { sparkApplicationRules, sparkSubmitRules } from "../kubernetes/rbac";
 import { charts, chartResources, pinnedChart, containerSecurityContext, podSecurityContext, splitImage, systemNodeSelector } from "./charts";
+import { priorityClassName } from "../kubernetes/priorities";
+import { ControllerReplicas, controllerReplicas } from "./replication";
 import { credential, CredentialValues } from "./credentials";
 
 /** The Helm release name; the chart names its workloads "<release>-<component>". */
@@ -157,6 +167,8 @@ export interface AirflowValuesArgs {
     readonly variables?: Readonly<Record<string, pulumi.Input<string>>>;
     /** With the monitoring stack: metrics through the chart's StatsD exporter, and traces to an OTLP/HTTP endpoint. */
     readonly observability?: AirflowObservability;
+    /** Scheduler, API server and triggerer replicas (controllerReplicas); one each when absent. */
+    readonly replicas?: Pick<ControllerReplicas, "airflowScheduler" | "airflowApiServer" | "airflowTriggerer">;
 }
 
 /** What Airflow reports to the monitoring stack. */
@@ -258,12 +270,16 @@ export function airflowValues(args: AirflowValuesArgs): Record<string, unknown> 
     const sidecar = { securityContexts: { container } };
     const logGroomer = { enabled: true, resources: chartResources("10m", "64Mi", "128Mi"), ...sidecar };
     const waitForMigrations = { enabled: true, ...sidecar };
+    const platform = { priorityClassName: priorityClassName("platform") };
     const server = (cpu: string, memory: string, limit: string) => ({
         resources: chartResources(cpu, memory, limit),
         securityContexts: contexts,
         serviceAccount: sa,
         waitForMigrations,
+        ...platform,
     });
+    const replicas = args.replicas ?? controllerReplicas(false);
+    const budget = (n: number) => ({ podDisruptionBudget: n > 1 ? { enabled: true, config: { maxUnavailable: 1 } } : { enabled: false } });
 
     const traces = args.observability?.otlpEndpoint;
     // The storage connection: plain env on S3 (region only), from a Secret on MinIO (it holds the keys).
@@ -322,6 +338,7 @@ export function airflowValues(args: AirflowValuesArgs): Record<string, unknown> 
         statsd: args.observability?.statsd
             ? {
                   enabled: true,
+                  ...platform,
                   resources: chartResources("50m", "64Mi", "128Mi"),
                   securityContexts: { pod: podSecurityContext(statsdUserId), container: containerSecurityContext({ readOnlyRootFilesystem: true, runAsUser: statsdUserId, runAsGroup: statsdUserId }) },
               }
@@ -329,10 +346,10 @@ export function airflowValues(args: AirflowValuesArgs): Record<string, unknown> 
         pgbouncer: { enabled: false },
         flower: { enabled: false },
         cleanup: { enabled: false },
-        scheduler: { ...server("500m", "1Gi", "2Gi"), logGroomerSidecar: logGroomer },
-        triggerer: { enabled: true, persistence: { enabled: false }, ...server("100m", "512Mi", "1Gi"), logGroomerSidecar: logGroomer },
+        scheduler: { ...server("500m", "1Gi", "2Gi"), replicas: replicas.airflowScheduler, ...budget(replicas.airflowScheduler), logGroomerSidecar: logGroomer },
+        triggerer: { enabled: true, replicas: replicas.airflowTriggerer, persistence: { enabled: false }, ...server("100m", "512Mi", "1Gi"), logGroomerSidecar: logGroomer },
         dagProcessor: { enabled: true, ...server("250m", "1Gi", "2Gi"), logGroomerSidecar: logGroomer },
-        apiServer: { ...server("250m", "1Gi", "2Gi"), service: { type: "ClusterIP" } },
+        apiServer: { ...server("250m", "1Gi", "2Gi"), replicas: replicas.airflowApiServer, ...budget(replicas.airflowApiServer), service: { type: "ClusterIP" } },
         webserver: { ...server("250m", "1Gi", "2Gi"), service: { type: "ClusterIP" } },
         // Task pods of the KubernetesExecutor (the chart's pod template).
         workers: {
@@ -340,14 +357,16 @@ export function airflowValues(args: AirflowValuesArgs): Record<string, unknown> 
             securityContexts: contexts,
             serviceAccount: sa,
             kubernetes: { serviceAccount: sa },
+            priorityClassName: priorityClassName("driver"),
         },
-        migrateDatabaseJob: { enabled: true, useHelmHooks: false, resources: chartResources("100m", "512Mi", "1Gi"), securityContexts: contexts },
+        migrateDatabaseJob: { enabled: true, useHelmHooks: false, resources: chartResources("100m", "512Mi", "1Gi"), securityContexts: contexts, ...platform },
         createUserJob: {
             enabled: true,
             useHelmHooks: false,
             resources: chartResources("100m", "512Mi", "1Gi"),
             securityContexts: contexts,
             args: ["bash", "-c", createAdminUserScript()],
+            ...platform,
             // Readable by the pod's fsGroup (the airflow user's group) only.
             extraVolumes: [{ name: "admin-user", secret: { secretName: args.secretNames.adminUser, defaultMode: 0o440 } }],
             extraVolumeMounts: [{ name: "admin-user", mountPath: adminUserMountPath, readOnly: true }],
@@ -416,6 +435,17 @@ export function readDagFiles(dir: string): { files: Record<string, string>; item
 /** The repository's example DAGs, read at deploy time. */
 export const repositoryDagsDirectory = path.join(__dirname, "../../dags");
 
+/**
+ * The triggerer's PodDisruptionBudget, which the chart does not offer: one pod at a time, selected
+ * by the labels the chart gives every triggerer pod (tier, component, release).
+ */
+export function airflowTriggererBudget(namespace: string): k8s.types.input.policy.v1.PodDisruptionBudget {
+    return {
+        metadata: { name: `${airflowRelease}-triggerer`, namespace, labels: { "app.kubernetes.io/part-of": "spark-k8s" } },
+        spec: { maxUnavailable: 1, selector: { matchLabels: { tier: "airflow", component: "triggerer", release: airflowRelease } } },
+    };
+}
+
 /** Inputs of Airflow: image, database, storage, DAGs and what it may run in the job namespaces. */
 export interface AirflowArgs {
     /** Namespace Airflow runs in (airflow); it must exist. */
@@ -448,6 +478,8 @@ export interface AirflowArgs {
     readonly variables?: Readonly<Record<string, pulumi.Input<string>>>;
     /** Whether the platform's node groups exist; true places Airflow on the system nodes. */
     readonly nodeGroups: boolean;
+    /** Scheduler, API server and triggerer replicas (controllerReplicas); one each when absent. */
+    readonly replicas?: Pick<ControllerReplicas, "airflowScheduler" | "airflowApiServer" | "airflowTriggerer">;
     /** Folder of shipped DAGs; defaults to the repository's dags/. */
     readonly dagsDirectory?: string;
     /** Service account with the EKS Pod Identity association; defaults to "airflow". */
@@ -574,10 +606,13 @@ export class Airflow extends pulumi.ComponentResource {
                     serviceAccountName,
                     variables: args.variables,
                     observability: args.observability,
+                    replicas: args.replicas,
                 }),
             },
             { parent: this, dependsOn: [...dependsOn, ...(args.dependsOn ?? [])] },
         );
+        const triggerers = args.replicas?.airflowTriggerer ?? 1;
+        if (triggerers > 1) new k8s.policy.v1.PodDisruptionBudget(`${name}-triggerer`, airflowTriggererBudget(namespace), { parent: this, dependsOn: [this.chart] });
         this.registerOutputs({});
     }
 }

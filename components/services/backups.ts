@@ -26,6 +26,7 @@ import { onSystemNodes } from "../kubernetes/scheduling";
 import { credential, CredentialValues } from "./credentials";
 import { ServiceDatabase, serviceDatabases } from "./databaseInit";
 import { postgresImage, postgresUserId } from "./postgres";
+import { priorityClassName } from "../kubernetes/priorities";
 
 /**
  * PostgreSQL client of the backup and restore pods: pg_dump 17, which dumps servers of every major
@@ -168,6 +169,7 @@ export function backupPodSpec(p: BackupPodParams): k8s.types.input.core.v1.PodSp
         volumes: [scriptsVolume],
         serviceAccountName: serviceIdentities.databaseBackup.serviceAccount,
         runAsUser: postgresUserId,
+        priorityClassName: priorityClassName("platform"),
         restartPolicy: "Never",
         ...onSystemNodes({ nodeGroups: p.nodeGroups }),
     });
@@ -189,6 +191,7 @@ export function restorePodSpec(p: BackupPodParams & { dumpKey: string }): k8s.ty
         volumes: [scriptsVolume],
         serviceAccountName: serviceIdentities.databaseRestore.serviceAccount,
         runAsUser: postgresUserId,
+        priorityClassName: priorityClassName("platform"),
         restartPolicy: "Never",
         ...onSystemNodes({ nodeGroups: p.nodeGroups }),
     });

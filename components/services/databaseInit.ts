@@ -20,6 +20,7 @@ import { inputsHash, inputsHashAnnotation } from "../kubernetes/rollout";
 import { onSystemNodes } from "../kubernetes/scheduling";
 import { postgresImage, postgresUserId } from "./postgres";
 import { credential, CredentialValues, FieldSource, GeneratedSecretName, generatedSecrets } from "./credentials";
+import { priorityClassName } from "../kubernetes/priorities";
 
 /** One service's role and database, and where the init job finds its password. */
 export interface ServiceDatabase {
@@ -250,6 +251,7 @@ export class DatabaseInit extends pulumi.ComponentResource {
             ],
             volumes: [{ name: "sql", configMap: { name: script.metadata.name } }],
             runAsUser: postgresUserId,
+            priorityClassName: priorityClassName("platform"),
             restartPolicy: "Never",
             ...onSystemNodes({ nodeGroups: args.nodeGroups }),
         });

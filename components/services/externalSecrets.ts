@@ -6,15 +6,23 @@
  * Values keys checked against deploy/charts/external-secrets/values.yaml of external-secrets
  * v1.3.2: installCRDs, bitwarden-sdk-server.enabled, replicaCount, leaderElect, image.{repository,tag}, serviceAccount.{create,
  * name}, livenessProbe.enabled, podSecurityContext.enabled (the chart renders the block only with it and one more key),
- * securityContext.enabled, resources, nodeSelector, priorityClassName, and the same under webhook
- * and certController.
+ * securityContext.enabled, resources, nodeSelector, priorityClassName, podDisruptionBudget.{enabled,minAvailable},
+ * and the same under webhook and certController (templates/{,webhook-,cert-controller-}poddisruptionbudget.yaml
+ * render each budget only when enabled).
+ *
+ * Priority: the platform class, not system-cluster-critical. The operator only copies secrets: when
+ * it is evicted, the Secrets it wrote stay and pods keep running; only new or rotated values wait.
+ * The system classes are for what the cluster cannot work without (DNS, node provisioning), and a
+ * cluster may keep them to kube-system with a quota.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { namespaces, serviceIdentities } from "../config/names";
 import { SecretProvider, SecretsConfig } from "../config/schema";
 import type { SecretStoreEndpoint } from "../kubernetes/networkFlows";
+import { priorityClassName } from "../kubernetes/priorities";
 import { chartResources, containerSecurityContext, pinnedChart, podSecurityContext, systemNodeSelector } from "./charts";
+import { ControllerReplicas, controllerReplicas } from "./replication";
 
 /** The Helm release: its name and namespace. */
 export const externalSecretsRelease = { name: "external-secrets", namespace: namespaces.externalSecrets } as const;
@@ -43,6 +51,13 @@ export interface ExternalSecretsValuesArgs {
     readonly serviceAccountAnnotations?: Readonly<Record<string, string>>;
     /** Labels of the controller's pods (Azure's workload identity webhook selects them by one). */
     readonly podLabels?: Readonly<Record<string, string>>;
+    /** Controller and webhook replicas (controllerReplicas); one each when absent. */
+    readonly replicas?: Pick<ControllerReplicas, "externalSecretsController" | "externalSecretsWebhook">;
+}
+
+/** Replicas of one Deployment of the chart, with a budget that lets one pod go when there are several. */
+function replicated(replicaCount: number): Record<string, unknown> {
+    return { replicaCount, podDisruptionBudget: replicaCount > 1 ? { enabled: true, minAvailable: replicaCount - 1 } : { enabled: false } };
 }
 
 /** The hardening every one of the chart's three Deployments gets. */
@@ -53,15 +68,17 @@ function hardened(nodeGroups: boolean, cpu: string, memory: string): Record<stri
         securityContext: { enabled: true, ...containerSecurityContext({ readOnlyRootFilesystem: true, runAsUser: operatorUser, runAsGroup: operatorUser }) },
         resources: chartResources(cpu, memory),
         ...(nodeGroups ? { nodeSelector: systemNodeSelector(true) } : {}),
-        priorityClassName: "system-cluster-critical",
+        priorityClassName: priorityClassName("platform"),
     };
 }
 
 export function externalSecretsValues(a: ExternalSecretsValuesArgs): Record<string, unknown> {
+    const replicas = a.replicas ?? controllerReplicas(false);
     return {
         installCRDs: true,
-        replicaCount: 1,
-        leaderElect: false,
+        ...replicated(replicas.externalSecretsController),
+        // Extra replicas are standbys: only the leader reconciles.
+        leaderElect: replicas.externalSecretsController > 1,
         // The Bitwarden provider's server; the platform offers no Bitwarden store.
         "bitwarden-sdk-server": { enabled: false },
         serviceAccount: { create: true, name: a.serviceAccountName, ...(a.serviceAccountAnnotations ? { annotations: { ...a.serviceAccountAnnotations } } : {}) },
@@ -69,8 +86,8 @@ export function externalSecretsValues(a: ExternalSecretsValuesArgs): Record<stri
         // The chart's default spec: GET /healthz on the named port "live" (8082).
         livenessProbe: { enabled: true },
         ...hardened(a.nodeGroups, "50m", "256Mi"),
-        webhook: { create: true, replicaCount: 1, ...hardened(a.nodeGroups, "20m", "128Mi") },
-        certController: { create: true, replicaCount: 1, ...hardened(a.nodeGroups, "20m", "128Mi") },
+        webhook: { create: true, ...replicated(replicas.externalSecretsWebhook), ...hardened(a.nodeGroups, "20m", "128Mi") },
+        certController: { create: true, ...replicated(1), ...hardened(a.nodeGroups, "20m", "128Mi") },
     };
 }
 
@@ -183,11 +200,11 @@ export class ExternalSecretsOperator extends pulumi.ComponentResource {
     readonly chart: k8s.helm.v4.Chart;
     readonly store?: k8s.apiextensions.CustomResource;
 
-    constructor(name: string, args: ExternalSecretsArgs & { readonly nodeGroups: boolean }, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, args: ExternalSecretsArgs & { readonly nodeGroups: boolean; readonly replicas?: ControllerReplicas }, opts?: pulumi.ComponentResourceOptions) {
         super("spark-k8s:services:ExternalSecretsOperator", name, {}, opts);
         this.chart = pinnedChart(name, "externalSecrets", {
             ...externalSecretsRelease,
-            values: externalSecretsValues({ serviceAccountName: serviceIdentities.externalSecrets.serviceAccount, nodeGroups: args.nodeGroups, ...operatorIdentity(args.settings) }),
+            values: externalSecretsValues({ serviceAccountName: serviceIdentities.externalSecrets.serviceAccount, nodeGroups: args.nodeGroups, replicas: args.replicas, ...operatorIdentity(args.settings) }),
         }, { parent: this, dependsOn: args.dependsOn });
         const settings = args.settings;
         if (isStoreProvider(settings.provider)) {

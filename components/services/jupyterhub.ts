@@ -30,8 +30,17 @@
  *   to every user pod; the chart's singleuser NetworkPolicy already denies the metadata server.
  * - prePuller hook and continuous puller: DaemonSets on every node (GPU and spot executor nodes
  *   included) and a Helm-hook Job; not privileged, but cluster-wide and outside what Pulumi orders.
- * - scheduling.userScheduler: a second kube-scheduler with cluster-wide RBAC; userPlaceholder and
- *   podPriority only make sense with it.
+ * - scheduling.userScheduler: a second kube-scheduler with cluster-wide RBAC; userPlaceholder only
+ *   makes sense with it.
+ *
+ * Priorities. The chart has no priorityClassName key for the hub or the proxy: with
+ * scheduling.podPriority.enabled it renders its own PriorityClass (value defaultPriority,
+ * templates/scheduling/priorityclass.yaml) and names it on its core pods and in
+ * KubeSpawner.priority_class_name. defaultPriority is the platform level's value, so the hub and
+ * proxy rank with the other services; hub.config, which z2jh's jupyterhub_config.py applies after
+ * its own settings, then names the driver class for the notebook pods: a notebook is an
+ * interactive session, ranked with Spark drivers (it may preempt executors, never a service).
+ * Keys checked against the 4.x values.yaml: scheduling.podPriority.{enabled,globalDefault,defaultPriority}.
  * - proxy.https (autohttps/traefik, secret sync) and the LoadBalancer: the proxy is ClusterIP and
  *   users reach it with `kubectl port-forward -n jupyterhub svc/proxy-public 8000:80`.
  */
@@ -40,6 +49,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { serviceEndpoints, serviceHost } from "../config/names";
 import { JupyterHubConfig, JupyterImageKey, jupyterImageKey, SparkVersion } from "../config/schema";
 import { onGpuNodes } from "../kubernetes/scheduling";
+import { priorityClassName, priorityLevels } from "../kubernetes/priorities";
 import { chartResources, pinnedChart, containerSecurityContext, podSecurityContext, splitImage, systemNodeSelector } from "./charts";
 import { ConnectServer, SparkBackend } from "../spark/scenarios";
 
@@ -266,6 +276,7 @@ export function jupyterhubValues(args: JupyterHubArgs): Record<string, unknown> 
                 ...auth.config,
                 // KubeSpawner applies these to every notebook pod, on top of singleuser.uid/fsGid.
                 KubeSpawner: {
+                    priority_class_name: priorityClassName("driver"),
                     container_security_context: notebookContainer,
                     pod_security_context: { runAsNonRoot: true, runAsUser: notebookUserId, fsGroup: notebookGroupId, seccompProfile: { type: "RuntimeDefault" } },
                 },
@@ -298,7 +309,7 @@ export function jupyterhubValues(args: JupyterHubArgs): Record<string, unknown> 
         scheduling: {
             userScheduler: { enabled: false },
             userPlaceholder: { enabled: false },
-            podPriority: { enabled: false },
+            podPriority: { enabled: true, globalDefault: false, defaultPriority: priorityLevels.platform.value },
         },
         prePuller: { hook: { enabled: false }, continuous: { enabled: false } },
         cull: { enabled: true, timeout: (args.idleCullMinutes ?? 60) * 60, every: 600 },

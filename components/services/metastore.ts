@@ -34,6 +34,7 @@ import { onSystemNodes } from "../kubernetes/scheduling";
 import { warehouseDir } from "../spark/sparkDefaults";
 import { inputsHash, inputsHashAnnotation } from "../kubernetes/rollout";
 import { metastoreDatabase, rerunnableJobAnnotations, rerunnableJobOptions } from "./databaseInit";
+import { priorityClassName } from "../kubernetes/priorities";
 
 /** UID and GID of the hive user in the apache/hive images. */
 export const hiveUserId = 1000;
@@ -284,6 +285,7 @@ export class HiveMetastore extends pulumi.ComponentResource {
                         ],
                         volumes,
                         runAsUser: hiveUserId,
+                        priorityClassName: priorityClassName("platform"),
                         restartPolicy: "Never",
                         ...placement,
                     }),
@@ -321,6 +323,7 @@ export class HiveMetastore extends pulumi.ComponentResource {
                         volumes,
                         serviceAccountName: args.serviceAccountName,
                         runAsUser: hiveUserId,
+                        priorityClassName: priorityClassName("platform"),
                         server: true,
                         terminationGracePeriodSeconds: 30,
                         ...placement,

@@ -15,6 +15,7 @@ import { volumeClaimTemplate } from "../kubernetes/volumes";
 import { onSystemNodes } from "../kubernetes/scheduling";
 import { inputsHash, inputsHashAnnotation } from "../kubernetes/rollout";
 import { rerunnableJobAnnotations, rerunnableJobOptions } from "./databaseInit";
+import { priorityClassName } from "../kubernetes/priorities";
 
 /** The last MinIO server release on quay.io. */
 export const minioImage = "quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z";
@@ -202,6 +203,7 @@ export class Minio extends pulumi.ComponentResource {
                             },
                         ],
                         runAsUser: minioUserId,
+                        priorityClassName: priorityClassName("platform"),
                         fsGroup: minioUserId,
                         server: true,
                         terminationGracePeriodSeconds: 30,
@@ -238,6 +240,7 @@ export class Minio extends pulumi.ComponentResource {
                             },
                         ],
                         runAsUser: minioUserId,
+                        priorityClassName: priorityClassName("platform"),
                         restartPolicy: "Never",
                         ...placement,
                     }),

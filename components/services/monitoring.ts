@@ -17,6 +17,11 @@
  * patch.nodeSelector}, grafana.{admin,sidecar.dashboards,sidecar.datasources.uid,
  * additionalDataSources,nodeSelector,resources,testFramework}, kube-state-metrics.{nodeSelector,
  * resources,metricLabelsAllowlist}, prometheus-node-exporter.{namespaceOverride,resources}.
+ * Priorities, every pod the chart renders on the platform class: prometheusOperator.priorityClassName
+ * and prometheusOperator.admissionWebhooks.patch.priorityClassName (the chart's README key table),
+ * prometheus.prometheusSpec.priorityClassName and alertmanager.alertmanagerSpec.priorityClassName
+ * (passed to the Prometheus and Alertmanager resources' spec.priorityClassName), and the top-level
+ * priorityClassName of the grafana, kube-state-metrics and prometheus-node-exporter subcharts.
  *
  * EKS runs etcd, the scheduler and the controller manager out of reach, and kube-proxy binds its
  * metrics to localhost: their scrapers and the default rules about them are off, or they would
@@ -28,6 +33,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { priorityClassName } from "../kubernetes/priorities";
 import { namespaces } from "../config/names";
 import { chartResources, pinnedChart, systemNodeSelector } from "./charts";
 import type { DashboardConfigMap } from "../observability/dashboards";
@@ -101,6 +107,7 @@ export function monitoringValues(a: MonitoringValuesArgs): Record<string, unknow
     const nodeSelector = systemNodeSelector(a.nodeGroups);
     const placed = nodeSelector ? { nodeSelector } : {};
     const ha = a.replicas >= 2;
+    const priority = { priorityClassName: priorityClassName("platform") };
     const volume = (gib: number) => ({
         volumeClaimTemplate: {
             spec: {
@@ -124,7 +131,8 @@ export function monitoringValues(a: MonitoringValuesArgs): Record<string, unknow
         prometheusOperator: {
             ...placed,
             resources: chartResources("100m", "128Mi", "256Mi"),
-            admissionWebhooks: { patch: { ...placed } },
+            ...priority,
+            admissionWebhooks: { patch: { ...placed, ...priority } },
         },
         prometheus: {
             prometheusSpec: {
@@ -134,6 +142,7 @@ export function monitoringValues(a: MonitoringValuesArgs): Record<string, unknow
                 storageSpec: volume(a.storageGiB),
                 resources: chartResources("250m", "1Gi", "2Gi"),
                 ...placed,
+                ...priority,
                 // Select every PodMonitor, ServiceMonitor, PrometheusRule and Probe, not only the release's own.
                 podMonitorSelectorNilUsesHelmValues: false,
                 serviceMonitorSelectorNilUsesHelmValues: false,
@@ -148,6 +157,7 @@ export function monitoringValues(a: MonitoringValuesArgs): Record<string, unknow
                 resources: chartResources("50m", "64Mi", "128Mi"),
                 storage: volume(alertmanagerStorageGiB),
                 ...placed,
+                ...priority,
             },
             podDisruptionBudget: { enabled: ha, minAvailable: 1 },
         },
@@ -155,6 +165,7 @@ export function monitoringValues(a: MonitoringValuesArgs): Record<string, unknow
             admin: { existingSecret: grafanaAdminSecretName, userKey: "username", passwordKey: "password" },
             resources: chartResources("100m", "256Mi", "512Mi"),
             ...placed,
+            ...priority,
             // The chart's test pod runs only with `helm test` and would not pass the pack's bar.
             testFramework: { enabled: false },
             sidecar: {
@@ -166,12 +177,14 @@ export function monitoringValues(a: MonitoringValuesArgs): Record<string, unknow
         "kube-state-metrics": {
             resources: chartResources("50m", "128Mi", "256Mi"),
             ...placed,
+            ...priority,
             // kube_node_labels carries the node role and capacity type (nodes per group on the platform dashboard).
             metricLabelsAllowlist: [`nodes=[${kubeStateNodeLabels.join(",")}]`],
         },
         "prometheus-node-exporter": {
             namespaceOverride: nodeExporterDaemonSet.namespace,
             resources: chartResources("20m", "32Mi", "64Mi"),
+            ...priority,
         },
     };
 }

@@ -11,6 +11,7 @@ import { ContainerResources, hardenPodSpec } from "../kubernetes/hardening";
 import { volumeClaimTemplate } from "../kubernetes/volumes";
 import { inputsHash, inputsHashAnnotation } from "../kubernetes/rollout";
 import { onSystemNodes } from "../kubernetes/scheduling";
+import { priorityClassName } from "../kubernetes/priorities";
 
 /** The official image, PostgreSQL 16 on Debian bookworm; its psql (16) also runs DatabaseInit. */
 export const postgresImage = "postgres:16.14-bookworm";
@@ -131,6 +132,7 @@ export class InClusterPostgres extends pulumi.ComponentResource {
                 },
             ],
             runAsUser: postgresUserId,
+            priorityClassName: priorityClassName("platform"),
             fsGroup: postgresUserId,
             server: true,
             terminationGracePeriodSeconds: 60,

@@ -7,10 +7,12 @@
  * Values keys checked against helm/sealed-secrets/values.yaml of sealed-secrets v0.40.0 (chart
  * 2.19.3): fullnameOverride, image.{registry,repository,tag}, podSecurityContext.enabled,
  * containerSecurityContext.enabled (the chart omits the key and renders the rest), resources,
- * nodeSelector, priorityClassName.
+ * nodeSelector, priorityClassName. Its priority is the platform class, like the External Secrets
+ * Operator's: Secrets it already wrote outlive an eviction.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { namespaces } from "../config/names";
+import { priorityClassName } from "../kubernetes/priorities";
 import { chartResources, containerSecurityContext, pinnedChart, podSecurityContext, systemNodeSelector } from "./charts";
 
 /** The release, and the controller's name kubeseal must be told (--controller-name, --controller-namespace). */
@@ -34,7 +36,7 @@ export function sealedSecretsValues(a: { readonly nodeGroups: boolean }): Record
         containerSecurityContext: { enabled: true, ...containerSecurityContext({ readOnlyRootFilesystem: true, runAsUser: controllerUser, runAsGroup: controllerUser }) },
         resources: chartResources("20m", "128Mi"),
         ...(a.nodeGroups ? { nodeSelector: systemNodeSelector(true) } : {}),
-        priorityClassName: "system-cluster-critical",
+        priorityClassName: priorityClassName("platform"),
     };
 }
 

@@ -3,8 +3,12 @@
  *
  * Values keys checked against kubeflow/spark-operator charts/spark-operator-chart at chart 2.4.0
  * (the helm-docs key table of its README, generated from that version's values.yaml):
- * controller.{replicas,nodeSelector,podSecurityContext,securityContext,resources},
- * webhook.{enable,replicas,nodeSelector,podSecurityContext,securityContext,resources},
+ * controller.{replicas,nodeSelector,podSecurityContext,securityContext,resources,priorityClassName,
+ * podDisruptionBudget.{enable,minAvailable}}, webhook.{enable,replicas,nodeSelector,podSecurityContext,
+ * securityContext,resources,priorityClassName,podDisruptionBudget.{enable,minAvailable}} (values.yaml
+ * and templates/{controller,webhook}/{deployment,poddisruptionbudget}.yaml of the Go module
+ * github.com/kubeflow/spark-operator/v2 v2.4.0: a budget with replicas 1 fails the render, and
+ * controller.leaderElection.enable defaults to true, so extra controller replicas are standbys),
  * spark.{jobNamespaces,serviceAccount.create,serviceAccount.name,rbac.create},
  * prometheus.metrics.enable. The chart has no values schema, so a wrong key would be ignored.
  *
@@ -13,7 +17,9 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { priorityClassName } from "../kubernetes/priorities";
 import { chartResources, pinnedChart, containerSecurityContext, podSecurityContext, systemNodeSelector } from "./charts";
+import { ControllerReplicas, controllerReplicas } from "./replication";
 
 /** The Helm release; the chart labels the controller pods app.kubernetes.io/instance with it. */
 export const sparkOperatorRelease = "spark-operator";
@@ -34,6 +40,8 @@ export interface SparkOperatorArgs {
      * EKS Pod Identity, with least-privilege RBAC), so the chart must not; defaults to "spark".
      */
     readonly sparkServiceAccountName?: string;
+    /** Controller and webhook replicas (controllerReplicas); one each when absent. */
+    readonly replicas?: Pick<ControllerReplicas, "sparkOperatorController" | "sparkOperatorWebhook">;
     /** What must exist first: the job namespaces, which the chart renders a Role and RoleBinding into. */
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -45,9 +53,14 @@ export function sparkOperatorValues(args: SparkOperatorArgs): Record<string, unk
     const placement = nodeSelector ? { nodeSelector } : {};
     const pod = podSecurityContext(sparkOperatorUserId);
     const container = containerSecurityContext({ readOnlyRootFilesystem: true, runAsUser: sparkOperatorUserId, runAsGroup: sparkOperatorUserId });
+    const replicas = args.replicas ?? controllerReplicas(false);
+    // The chart refuses a budget for a single replica; with several, one pod may go at a time.
+    const replicated = (n: number) => ({ replicas: n, podDisruptionBudget: n > 1 ? { enable: true, minAvailable: n - 1 } : { enable: false } });
+    const priority = { priorityClassName: priorityClassName("platform") };
     return {
         controller: {
-            replicas: 1,
+            ...replicated(replicas.sparkOperatorController),
+            ...priority,
             ...placement,
             podSecurityContext: pod,
             securityContext: container,
@@ -56,7 +69,8 @@ export function sparkOperatorValues(args: SparkOperatorArgs): Record<string, unk
         },
         webhook: {
             enable: true,
-            replicas: 1,
+            ...replicated(replicas.sparkOperatorWebhook),
+            ...priority,
             ...placement,
             podSecurityContext: pod,
             securityContext: container,

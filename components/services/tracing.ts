@@ -5,7 +5,8 @@
  *
  * Tempo chart (charts.tempo, 1.10.1, Tempo 2.5.0), values keys checked against the chart's
  * values.yaml: tempo.{retention,reportingEnabled,receivers,resources,securityContext},
- * persistence.{enabled,size,storageClassName}, securityContext, nodeSelector, tempoQuery.enabled.
+ * persistence.{enabled,size,storageClassName}, securityContext, nodeSelector, tempoQuery.enabled,
+ * priorityClassName (templates/statefulset.yaml writes it on the pod when set).
  * Its config template reads tempo.receivers into distributor.receivers; only OTLP is kept.
  * The chart names its StatefulSet and Service after the release (fullname), and the Service
  * carries the HTTP port 3100 and the receivers' ports.
@@ -26,6 +27,7 @@ import { hardenPodSpec } from "../kubernetes/hardening";
 import { rolloutAnnotations } from "../kubernetes/rollout";
 import { onSystemNodes } from "../kubernetes/scheduling";
 import { chartResources, containerSecurityContext, pinnedChart, podSecurityContext, systemNodeSelector } from "./charts";
+import { priorityClassName } from "../kubernetes/priorities";
 
 /** The OpenTelemetry collector release: the image's tag and the collector the integration suite validates with. */
 export const openTelemetryCollectorVersion = "0.153.0";
@@ -77,6 +79,7 @@ export function tempoValues(a: TracingArgs): Record<string, unknown> {
         tempoQuery: { enabled: false },
         persistence: { enabled: true, size: `${a.storageGiB}Gi`, ...(a.storageClassName ? { storageClassName: a.storageClassName } : {}) },
         securityContext: podSecurityContext(tempoUserId, tempoUserId),
+        priorityClassName: priorityClassName("platform"),
         ...(nodeSelector ? { nodeSelector } : {}),
     };
 }
@@ -123,6 +126,7 @@ export class Tracing extends pulumi.ComponentResource {
                     spec: hardenPodSpec({
                         server: true,
                         runAsUser: 10001,
+                        priorityClassName: priorityClassName("platform"),
                         ...onSystemNodes({ nodeGroups: args.nodeGroups }),
                         containers: [{
                             name: "collector",

@@ -11,6 +11,7 @@ import { connectPodRequests } from "./pinnedPods";
 import { cpuQuantity } from "../kubernetes/quantity";
 import { rolloutAnnotations } from "../kubernetes/rollout";
 import { sparkLoggingFiles, structuredLoggingConf } from "./logging";
+import { priorityClassName } from "../kubernetes/priorities";
 
 /** Where the platform mounts Spark's configuration inside its containers. */
 export const sparkConfDir = "/etc/spark-k8s";
@@ -141,6 +142,8 @@ export class SparkConnect extends pulumi.ComponentResource {
             // The driver creates its executors through the Kubernetes API.
             automountServiceAccountToken: true,
             runAsUser: sparkUserId,
+            // The Connect server is the driver of its Spark application.
+            priorityClassName: priorityClassName("driver"),
             server: true,
             ...args.placement,
         });

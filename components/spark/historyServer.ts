@@ -8,6 +8,7 @@ import { sparkConfDir, sparkDefaultsPath } from "./connect";
 import { sparkWritablePaths } from "./podTemplates";
 import { renderSparkDefaults } from "./sparkDefaults";
 import { sparkLoggingFiles } from "./logging";
+import { priorityClassName } from "../kubernetes/priorities";
 
 /**
  * The History Server's configuration: the S3A settings of the jobs that wrote the logs (taken from
@@ -78,6 +79,7 @@ export class HistoryServer extends pulumi.ComponentResource {
                         volumes: [{ name: "spark-conf", configMap: { name: conf.metadata.name } }],
                         serviceAccountName: args.serviceAccountName,
                         runAsUser: sparkUserId,
+                        priorityClassName: priorityClassName("platform"),
                         server: true,
                         ...args.placement,
                     }),

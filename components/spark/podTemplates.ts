@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { hardenPodSpec, sparkUserId } from "../kubernetes/hardening";
 import { GpuScheduling, Placement } from "../kubernetes/scheduling";
 import { ExecutorSizing } from "./sizing";
+import { priorityClassName } from "../kubernetes/priorities";
 
 /** Spark takes the container of this name from the template (spark.kubernetes.executor.podTemplateContainerName). */
 export const executorContainerName = "spark-kubernetes-executor";
@@ -55,6 +56,8 @@ export function executorPodTemplate(a: ExecutorTemplateArgs): k8s.types.input.co
                 },
             ],
             runAsUser: sparkUserId,
+            // Spark keeps the template's spec fields it does not set itself, priorityClassName among them.
+            priorityClassName: priorityClassName("executor"),
             restartPolicy: "Never",
             // Time for graceful decommissioning (block migration) when a spot node is reclaimed.
             terminationGracePeriodSeconds: 120,

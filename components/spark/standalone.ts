@@ -11,6 +11,7 @@ import { rolloutAnnotations } from "../kubernetes/rollout";
 import { standalonePodRequests } from "./pinnedPods";
 import { cpuQuantity } from "../kubernetes/quantity";
 import { sparkLoggingFiles, structuredLoggingConf } from "./logging";
+import { priorityClassName } from "../kubernetes/priorities";
 
 /**
  * The master's stable DNS name: pod 0 of its StatefulSet behind a headless Service. The master
@@ -114,6 +115,7 @@ export class SparkStandalone extends pulumi.ComponentResource {
                         ...confVolume,
                         serviceAccountName: args.serviceAccountName,
                         runAsUser: sparkUserId,
+                        priorityClassName: priorityClassName("driver"),
                         server: true,
                         ...args.masterPlacement,
                     }),
@@ -149,12 +151,20 @@ export class SparkStandalone extends pulumi.ComponentResource {
                         ...confVolume,
                         serviceAccountName: args.serviceAccountName,
                         runAsUser: sparkUserId,
+                        priorityClassName: priorityClassName("executor"),
                         server: true,
                         ...args.workerPlacement,
                     }),
                 },
             },
         }, parent);
+        if (args.workers > 1) {
+            // Drains take one worker at a time, so the cluster keeps executors while nodes rotate.
+            new k8s.policy.v1.PodDisruptionBudget(`${name}-worker`, {
+                metadata: { name: workerName, namespace: args.namespace, labels: workerLabels },
+                spec: { maxUnavailable: 1, selector: { matchLabels: { "app.kubernetes.io/name": workerName } } },
+            }, parent);
+        }
         this.registerOutputs({ masterUrl: this.masterUrl });
     }
 }

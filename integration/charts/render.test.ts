@@ -18,6 +18,10 @@ import { PlanResource, repoRoot, runStack, RunOptions, stackConfig, unwrapSecret
 import { checkPlan, PolicyExemption } from "../../tools/policyCheck";
 import { Environment } from "../../policies/lib/rule";
 import { chartModules, ensureHelm, pinnedChartDir } from "../support/helm";
+import { podSpecsOf } from "../../policies/lib/podSpecs";
+import { priorityClassType } from "../../policies/kubernetes/priorities";
+import { pdbTypes } from "../../policies/kubernetes/disruption";
+import { systemPriorityClassNames } from "../../components/kubernetes/priorities";
 
 const gpu: RunOptions = { config: { spark: { presets: ["gpu"] } } };
 /** The stack with Karpenter provisioning its executor and GPU nodes (the cluster area is replaced whole). */
@@ -34,6 +38,32 @@ const cases: { chart: ChartName; stack: Environment; options: RunOptions; with?:
 ];
 const fixture = path.join(repoRoot, "test/fixtures/charts/nvidia-device-plugin-0.18.2.yaml");
 const objects = (manifest: string) => parseAllDocuments(manifest).map((d) => d.toJS() as unknown).filter((o) => o !== null);
+
+/**
+ * What the chart values promise, read off Helm's output: every pod the chart renders names a
+ * PriorityClass of the stack or a system one, and every Deployment or StatefulSet of more than one
+ * replica has a rendered PodDisruptionBudget selecting its pods.
+ */
+function assertPrioritiesAndBudgets(stack: readonly PlanResource[], rendered: readonly PlanResource[], what: string): void {
+    const defined = new Set([...systemPriorityClassNames, ...[...stack, ...rendered].filter((r) => r.type === priorityClassType).map((r) => (r.inputs as { metadata: { name: string } }).metadata.name)]);
+    let pods = 0;
+    for (const r of rendered) {
+        for (const found of podSpecsOf(r.type, r.inputs)) {
+            pods++;
+            const name = found.spec.priorityClassName;
+            assert.ok(typeof name === "string" && defined.has(name), `${what}: ${r.name} ${found.path} names priorityClassName ${String(name)}, not one of ${[...defined].join(", ")}`);
+        }
+    }
+    assert.ok(pods > 0, `${what}: the chart renders pods`);
+    const pdbs = rendered.filter((r) => pdbTypes.includes(r.type));
+    for (const w of rendered.filter((r) => r.type === "kubernetes:apps/v1:Deployment" || r.type === "kubernetes:apps/v1:StatefulSet")) {
+        const spec = (w.inputs as { spec: { replicas?: number; template: { metadata?: { labels?: Record<string, string> } } } }).spec;
+        if ((spec.replicas ?? 1) <= 1) continue;
+        const labels = spec.template.metadata?.labels ?? {};
+        const selecting = pdbs.filter((p) => Object.entries((p.inputs as { spec: { selector: { matchLabels: Record<string, string> } } }).spec.selector.matchLabels).every(([k, v]) => labels[k] === v));
+        assert.equal(selecting.length, 1, `${what}: ${w.name} runs ${spec.replicas} replicas and needs one PodDisruptionBudget selecting its pods`);
+    }
+}
 
 describe("charts rendered by Helm, checked by the policy pack", function () {
     this.timeout(40 * 60 * 1000);
@@ -61,6 +91,12 @@ describe("charts rendered by Helm, checked by the policy pack", function () {
             const onChart = new Set(rendered.map((r) => r.urn));
             assert.deepEqual(found.filter((v) => onChart.has(v.urn)).map((v) => `${v.policy} ${v.name}: ${v.message}`), [], "no finding on the chart's objects, advisory included");
             for (const e of exempt) assert.ok(onChart.has(e.urn), `exempt ${e.policy} ${e.name} is not an object of the chart`);
+            assertPrioritiesAndBudgets(run.resources, rendered, `${c.stack} ${c.chart}`);
+            if (c.stack === "prod" && (c.chart === "sparkOperator" || c.chart === "externalSecrets")) {
+                // services.highAvailability: the controller and the webhook run twice, each with its budget.
+                const replicated = rendered.filter((r) => r.type === "kubernetes:apps/v1:Deployment" && ((r.inputs as { spec: { replicas?: number } }).spec.replicas ?? 1) >= 2);
+                assert.equal(replicated.length, 2, `prod ${c.chart}: ${rendered.filter((r) => r.type === "kubernetes:apps/v1:Deployment").map((r) => r.name).join(", ")}`);
+            }
         });
     }
 });
@@ -106,7 +142,7 @@ describe("npm run plan -- --policy --charts: rendering with Helm", function () {
         fs.writeFileSync(path.join(stackDir, "Pulumi.prod.yaml"), `${fs.readFileSync(path.join(repoRoot, "Pulumi.prod.yaml"), "utf8")}  spark-k8s:spark:\n    presets: [gpu]\n`);
         const run = spawnSync("npm", ["run", "--silent", "plan", "--", "--stack", "prod", "--dir", stackDir, "--policy", "--charts", chartsDir], { cwd: repoRoot, encoding: "utf8", env: { ...process.env, HELM: helm }, timeout: 300000 });
         assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
-        assert.match(run.stdout, /Charts rendered from .*: nvidia-device-plugin@0\.18\.2, spark-operator@2\.4\.0 \(\d+ objects\)/);
+        assert.match(run.stdout, /Charts rendered from .*: external-secrets@1\.3\.2, nvidia-device-plugin@0\.18\.2, spark-operator@2\.4\.0 \(\d+ objects\)/);
         assert.match(run.stdout, /Charts not rendered:\n {2}cluster-autoscaler@9\.50\.1 /);
         assert.match(run.stdout, /Policy check \(prod defaults\): 0 violations, 0 mandatory/);
         assert.match(run.stdout, /exempt no-privileged-containers: nvidia-device-plugin:nvidia-device-plugin\/nvidia-device-plugin-mps-control-daemon \(NVIDIA device plugin 0\.18\.2\)/);

@@ -14,6 +14,7 @@ import { resourceRules } from "./resources";
 import { noPublicServices } from "./services";
 import { jobNamespaceHasQuota } from "./quotas";
 import { groupBindingsNamespaced } from "./rbac";
+import { podsNamePriorityClass } from "./priorities";
 
 export const kubernetesRules: PlatformRule[] = [
     ...podSecurityRules,
@@ -27,6 +28,7 @@ export const kubernetesRules: PlatformRule[] = [
     namespacesDefaultDeny,
     jobNamespaceHasQuota,
     groupBindingsNamespaced,
+    podsNamePriorityClass,
     helmV4NotV3,
 ];
 

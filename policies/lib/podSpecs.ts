@@ -82,6 +82,7 @@ function sparkApplicationPod(spec: Record<string, unknown>, role: "driver" | "ex
             hostNetwork: at(s, "hostNetwork"),
             volumes: listAt(spec, "volumes"),
             serviceAccountName: textAt(s, "serviceAccount"),
+            priorityClassName: at(s, "priorityClassName"),
         },
         role,
         labels: labelsOf({ labels: at(s, "labels") }),

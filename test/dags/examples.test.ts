@@ -6,6 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { nodeRoleLabel } from "../../components/config/nodeRoles";
+import { priorityClassName } from "../../components/kubernetes/priorities";
 import { namespaces, serviceEndpoints, serviceHost, serviceIdentities } from "../../components/config/names";
 import { sparkVersions } from "../../components/config/schema";
 import { exampleDagVariables, variableEnvName } from "../../components/services/airflow";
@@ -100,6 +101,8 @@ describe("example DAGs", () => {
         for (const spec of [driver, executor]) {
             assert.equal(asRecord(spec.securityContext, "securityContext").runAsNonRoot, true);
         }
+        assert.equal(driver.priorityClassName, priorityClassName("driver"));
+        assert.equal(executor.priorityClassName, priorityClassName("executor"));
     });
 
     it("the spark-submit DAG's submitter script is valid bash and survives Airflow's Jinja rendering", () => {

@@ -4,6 +4,7 @@ import { nodeRoleLabel } from "../../../components/config/nodeRoles";
 import { namespaces, serviceIdentities } from "../../../components/config/names";
 import { asRecord, sparkRuntime35Default, tolerates } from "../../support/dags";
 import { imagePinProblem, read, v } from "../../support/images";
+import { priorityClassName } from "../../../components/kubernetes/priorities";
 
 describe("SparkApplication manifest (dags/manifests/spark-pi.yaml)", () => {
     const manifest = asRecord(parseYaml(read("dags", "manifests", "spark-pi.yaml")), "manifest");
@@ -44,6 +45,11 @@ describe("SparkApplication manifest (dags/manifests/spark-pi.yaml)", () => {
         assert.equal(tolerates(spec.tolerations), false, "no application-wide toleration");
         assert.deepEqual(asRecord(driver.nodeSelector, "driver nodeSelector"), { [nodeRoleLabel]: "driver" });
         assert.deepEqual(asRecord(executor.nodeSelector, "executor nodeSelector"), { [nodeRoleLabel]: "executor" });
+    });
+
+    it("names the platform's driver and executor PriorityClasses", () => {
+        assert.equal(driver.priorityClassName, priorityClassName("driver"));
+        assert.equal(executor.priorityClassName, priorityClassName("executor"));
     });
 
     it("hardens both pods: non-root, no privilege escalation, no capabilities, RuntimeDefault seccomp", () => {

@@ -79,11 +79,12 @@ describe("policies/kubernetes", () => {
                     "exemptions-in-privileged-namespaces",
                     "namespaces-default-deny",
                     "helm-v4-not-v3",
+                    "pods-name-priority-class",
                 ].sort(),
             );
             for (const rule of kubernetesRules) {
                 assert.equal(rule.family, "kubernetes", rule.name);
-                assert.equal(rule.kind, ["exemptions-in-privileged-namespaces", "namespaces-default-deny", "job-namespace-has-quota"].includes(rule.name) ? "stack" : "resource", rule.name);
+                assert.equal(rule.kind, ["exemptions-in-privileged-namespaces", "namespaces-default-deny", "job-namespace-has-quota", "pods-name-priority-class"].includes(rule.name) ? "stack" : "resource", rule.name);
             }
         });
 

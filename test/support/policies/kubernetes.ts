@@ -46,6 +46,8 @@ export function goodPodSpec(overrides: Obj = {}): Obj {
         containers: [goodContainer("app")],
         initContainers: [goodContainer("init")],
         volumes: [{ name: "tmp", emptyDir: {} }, { name: "conf", configMap: { name: "conf" } }],
+        // A built-in class, so the fixture needs no PriorityClass beside it.
+        priorityClassName: "system-cluster-critical",
         ...overrides,
     };
 }
@@ -70,7 +72,7 @@ export const wrappers: Record<string, (spec: Obj, meta?: Obj) => FakeResource> =
 
 export const sparkSecurityContext = goodContainer().securityContext as Obj;
 function sparkRole(overrides: Obj = {}): Obj {
-    return { cores: 1, memory: "4g", securityContext: sparkSecurityContext, podSecurityContext: { runAsNonRoot: true, runAsUser: 185 }, ...overrides };
+    return { cores: 1, memory: "4g", securityContext: sparkSecurityContext, podSecurityContext: { runAsNonRoot: true, runAsUser: 185 }, priorityClassName: "system-cluster-critical", ...overrides };
 }
 export function sparkApplicationSpec(driver: Obj = {}, executor: Obj = {}): Obj {
     return { type: "Scala", mode: "cluster", image: tagImage, mainClass: "Main", driver: sparkRole(driver), executor: sparkRole({ instances: 2, ...executor }) };
