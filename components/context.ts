@@ -4,7 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { BucketPurpose, LifecycleRule } from "./aws/dataLake";
 import { ServicesConfig, SparkConfig } from "./config/schema";
 import { ClusterAutoscalerArgs } from "./services/clusterAutoscaler";
-import { CredentialValues } from "./services/credentials";
+import { CredentialValues, GeneratedSecretName } from "./services/credentials";
+import type { SecretDeliveryPlan } from "./services/secretDelivery";
 import { ExternalSecretsArgs } from "./services/externalSecrets";
 import { KarpenterArgs } from "./services/karpenter";
 import { JupyterHubAuth } from "./services/jupyterhub";
@@ -56,6 +57,10 @@ export interface PlatformContext {
     readonly storage: ObjectStorage;
     /** The generated credentials the stack's components read. */
     readonly credentials: CredentialValues;
+    /** How credential Secrets reach the cluster (secretDelivery of secrets.provider). */
+    readonly secretDelivery: SecretDeliveryPlan;
+    /** The Secrets Manager version id of each credential, where the store is the one Pulumi writes. */
+    readonly secretVersions?: Readonly<Partial<Record<GeneratedSecretName, pulumi.Input<string>>>>;
     /** PostgreSQL server of the Metastore and Airflow databases. */
     readonly database: DatabaseServer;
     /** Kubernetes minor the Pod Security Admission labels pin, e.g. "v1.33". */

@@ -22,6 +22,7 @@ import { PlatformContext } from "./context";
 import { credential, credentialsNeeded, CredentialValues, GeneratedCredentials } from "./services/credentials";
 import { jupyterhubAuth } from "./services/jupyterhub";
 import { externalSecretsPlan } from "./services/externalSecrets";
+import { secretDelivery } from "./services/secretDelivery";
 import { ComponentPlan, componentPlan, usedImageKeys } from "./spark/scenarios";
 import { executorSizingForInstanceTypes, explicitExecutorSizing } from "./spark/sizing";
 import { SparkPlatform } from "./sparkStack";
@@ -244,6 +245,8 @@ async function awsBase(config: PlatformConfig, plan: ComponentPlan, credentials:
             },
             externalSecrets: externalSecretsPlan(config),
             sealedSecrets: config.secrets.provider === "sealed-secrets",
+            secretDelivery: secretDelivery(config.secrets, id),
+            ...(config.secrets.provider === "aws-secrets-manager" ? { secretVersions: secrets.versions } : {}),
             ...(karpenter ? { executorAnnotations: doNotDisruptAnnotation } : {}),
             karpenter: karpenterInfrastructure
                 ? {
@@ -298,6 +301,7 @@ function localBase(config: PlatformConfig, plan: ComponentPlan, credentials: Cre
             provider,
             externalSecrets: externalSecretsPlan(config),
             sealedSecrets: config.secrets.provider === "sealed-secrets",
+            secretDelivery: secretDelivery(config.secrets, platformId(config)),
             storage: { kind: "minio", endpoint: `http://${serviceHost(serviceEndpoints.minio)}:${serviceEndpoints.minio.port}`, buckets },
             bucketExpiry: expiryRules(config.storage),
             credentials,

@@ -20,7 +20,6 @@ import { connectServers } from "./spark/scenarios";
 import { eventLogDir, SparkConfInput, sparkDefaults, warehouseDir } from "./spark/sparkDefaults";
 import { SparkStandalone, standaloneMasterUrl } from "./spark/standalone";
 import { Airflow, exampleDagVariables } from "./services/airflow";
-import { inputsHash } from "./kubernetes/rollout";
 import { airflowDatabase, DatabaseInit, metastoreDatabase } from "./services/databaseInit";
 import { DatabaseBackups, serverMajor } from "./services/backups";
 import { ClusterAutoscaler } from "./services/clusterAutoscaler";
@@ -28,6 +27,7 @@ import { Karpenter } from "./services/karpenter";
 import { ExternalSecretsOperator, externalSecretsFlows } from "./services/externalSecrets";
 import { SealedSecretsController } from "./services/sealedSecrets";
 import { credential } from "./services/credentials";
+import { CredentialDelivery, credentialsVersion, deliverSecret, field } from "./services/secretDelivery";
 import { JupyterHub, sparkRemote } from "./services/jupyterhub";
 import { HiveMetastore, metastoreUri } from "./services/metastore";
 import { Minio } from "./services/minio";
@@ -126,10 +126,11 @@ function createSparkStack(ctx: PlatformContext, parent: pulumi.Resource): SparkS
     const jobs = jobNamespaces[c.spark.jobNamespaces.indexOf(namespaces.jobs)];
     const platformNs = new k8s.core.v1.Namespace("ns-platform", namespaceManifest(namespaces.platform, { podSecurity: "restricted", kubernetesVersion: ctx.podSecurityVersion }), opts);
 
+    const secretOperators = createSecretOperators(ctx, parent);
+    const delivery: CredentialDelivery = { plan: ctx.secretDelivery, values: ctx.credentials, versions: ctx.secretVersions, dependsOn: secretOperators.ready };
     if (ctx.storage.kind === "minio") {
-        const storageSecret = credential(ctx.credentials, "minioRoot", "Spark on MinIO").apply((m) => ({ AWS_ACCESS_KEY_ID: m.username, AWS_SECRET_ACCESS_KEY: m.password }));
         for (const [id, namespace] of [...jobNamespaces.map((j, i) => [`storage-${c.spark.jobNamespaces[i]}`, j.namespace] as const), ["storage-platform", platformNs.metadata.name] as const]) {
-            new k8s.core.v1.Secret(id, { metadata: { name: objectStorageSecretName, namespace }, stringData: pulumi.secret(storageSecret) }, opts);
+            deliverSecret(id, { name: objectStorageSecretName, namespace, data: { AWS_ACCESS_KEY_ID: [field("minioRoot", "username")], AWS_SECRET_ACCESS_KEY: [field("minioRoot", "password")] } }, delivery, opts);
         }
     }
 
@@ -180,7 +181,7 @@ function createSparkStack(ctx: PlatformContext, parent: pulumi.Resource): SparkS
 
     const env = storageEnv(ctx);
     // Pods that read the MinIO credentials restart when they are rotated.
-    const credentialsHash = ctx.storage.kind === "minio" ? inputsHash([credential(ctx.credentials, "minioRoot", "Spark on MinIO")]) : undefined;
+    const credentialsHash = ctx.storage.kind === "minio" ? credentialsVersion(delivery, ["minioRoot"]) : undefined;
     const gpuFor = (version: SparkVersion) => (usesGpu(plan, version) ? onGpuNodes(sizingFor(version).gpusPerExecutor, placement) : undefined);
     const endpoints: Record<string, string> = {};
     // One standalone cluster per line when a *-connect-standalone scenario is listed.
@@ -230,13 +231,13 @@ function createSparkStack(ctx: PlatformContext, parent: pulumi.Resource): SparkS
         endpoints[`connect-${version}${backend === "standalone" ? "-standalone" : ""}`] = sparkRemote(version, backend);
     }
 
-    const services = createServices(ctx, { platformNs, jobNamespaces, parent });
+    const services = createServices(ctx, { platformNs, jobNamespaces, parent, delivery });
     Object.assign(endpoints, services.endpoints);
 
     // NetworkPolicies: default-deny in every platform namespace, and the flow table's allows.
     const flowArgs = flowInputs(ctx);
     for (const policy of networkPolicies(platformNamespaces(flowArgs), networkFlows(flowArgs))) {
-        new k8s.networking.v1.NetworkPolicy(`netpol-${policy.metadata.namespace}-${policy.metadata.name}`, { ...policy, spec: policy.spec as k8s.types.input.networking.v1.NetworkPolicySpec }, { ...opts, dependsOn: [...jobNamespaces, platformNs, ...services.namespaces] });
+        new k8s.networking.v1.NetworkPolicy(`netpol-${policy.metadata.namespace}-${policy.metadata.name}`, { ...policy, spec: policy.spec as k8s.types.input.networking.v1.NetworkPolicySpec }, { ...opts, dependsOn: [...jobNamespaces, platformNs, ...secretOperators.namespaces, ...services.namespaces] });
     }
 
     const newestLine = sparkVersions.filter((v) => c.spark.versions.includes(v)).pop() ?? sparkVersions[0];
@@ -276,6 +277,29 @@ export function flowInputs(ctx: PlatformContext): FlowInputs {
     };
 }
 
+/**
+ * The secret operators secrets.provider asks for, before anything reads a credential: the External
+ * Secrets Operator and its store (what every ExternalSecret waits for), or the Sealed Secrets controller.
+ */
+function createSecretOperators(ctx: PlatformContext, parent: pulumi.Resource): { namespaces: k8s.core.v1.Namespace[]; ready: pulumi.Resource[] } {
+    const opts = childOptions(ctx, parent);
+    const nodeGroups = ctx.nodeGroups;
+    const created: k8s.core.v1.Namespace[] = [];
+    const ready: pulumi.Resource[] = [];
+    if (ctx.externalSecrets) {
+        const ns = platformNamespace(ctx, parent, namespaces.externalSecrets);
+        created.push(ns);
+        const operator = new ExternalSecretsOperator("external-secrets", { ...ctx.externalSecrets, nodeGroups, replicas: controllerReplicas(ctx.services.highAvailability), dependsOn: [ns, ...(ctx.externalSecrets.dependsOn ?? [])] }, opts);
+        ready.push(operator.store ?? operator.chart);
+    }
+    if (ctx.sealedSecrets) {
+        const ns = platformNamespace(ctx, parent, namespaces.sealedSecrets);
+        created.push(ns);
+        new SealedSecretsController("sealed-secrets", { nodeGroups, dependsOn: [ns] }, opts);
+    }
+    return { namespaces: created, ready };
+}
+
 /** A namespace of the platform, hardened to restricted unless a reason says otherwise. */
 function platformNamespace(ctx: PlatformContext, parent: pulumi.Resource, name: string, exemptionReason?: string): k8s.core.v1.Namespace {
     return new k8s.core.v1.Namespace(
@@ -293,7 +317,7 @@ function platformNamespace(ctx: PlatformContext, parent: pulumi.Resource, name: 
  */
 function createServices(
     ctx: PlatformContext,
-    shared: { platformNs: k8s.core.v1.Namespace; jobNamespaces: SparkJobNamespace[]; parent: pulumi.Resource },
+    shared: { platformNs: k8s.core.v1.Namespace; jobNamespaces: SparkJobNamespace[]; parent: pulumi.Resource; delivery: CredentialDelivery },
 ): { endpoints: Record<string, string>; namespaces: k8s.core.v1.Namespace[] } {
     const c = { spark: ctx.spark, services: ctx.services };
     const created: k8s.core.v1.Namespace[] = [];
@@ -316,6 +340,7 @@ function createServices(
         const minio = new Minio("minio", {
             namespace: ns.metadata.name,
             rootCredentials: credential(ctx.credentials, "minioRoot", "MinIO"),
+            delivery: shared.delivery,
             buckets,
             expiry: ctx.bucketExpiry,
             publicMetrics: c.services.observability.enabled,
@@ -332,6 +357,7 @@ function createServices(
         const postgres = new InClusterPostgres("postgres", {
             namespace: platformNamespaceName,
             admin: credential(ctx.credentials, "databaseAdmin", "PostgreSQL"),
+            delivery: shared.delivery,
             storageGiB: c.services.postgres.storageGiB,
             storageClassName: ctx.storageClassName,
             nodeGroups,
@@ -343,6 +369,7 @@ function createServices(
         namespace: platformNamespaceName,
         database: ctx.database,
         credentials: ctx.credentials,
+        delivery: shared.delivery,
         databases,
         nodeGroups,
         dependsOn: databaseReady,
@@ -360,6 +387,7 @@ function createServices(
         databaseCredentials: credential(ctx.credentials, "metastoreDatabase", "Hive Metastore"),
         storage: ctx.storage,
         objectStorageCredentials: ctx.storage.kind === "minio" ? credential(ctx.credentials, "minioRoot", "Hive Metastore on MinIO") : undefined,
+        delivery: shared.delivery,
         serviceAccountName: serviceIdentities.hiveMetastore.serviceAccount,
         nodeGroups,
         dependsOn: [databaseInit.job, metastoreAccount, ...minioReady],
@@ -381,15 +409,6 @@ function createServices(
 
     if (ctx.clusterAutoscaler) new ClusterAutoscaler("cluster-autoscaler", ctx.clusterAutoscaler, opts);
     if (ctx.karpenter) new Karpenter("karpenter", ctx.karpenter, opts);
-    if (ctx.externalSecrets) {
-        const ns = namespaceOf(namespaces.externalSecrets);
-        new ExternalSecretsOperator("external-secrets", { ...ctx.externalSecrets, nodeGroups, replicas: controllerReplicas(c.services.highAvailability), dependsOn: [ns, ...(ctx.externalSecrets.dependsOn ?? [])] }, opts);
-    }
-    if (ctx.sealedSecrets) {
-        const ns = namespaceOf(namespaces.sealedSecrets);
-        new SealedSecretsController("sealed-secrets", { nodeGroups, dependsOn: [ns] }, opts);
-    }
-
     if (plan.gpu && nodeGroups) {
         const ns = namespaceOf(namespaces.gpu, nvidiaDevicePluginExemption);
         new NvidiaDevicePlugin("nvidia-device-plugin", { namespace: ns.metadata.name }, opts);
@@ -422,6 +441,7 @@ function createServices(
             image: c.spark.images.airflow,
             database: ctx.database,
             credentials: ctx.credentials,
+            delivery: shared.delivery,
             storage: ctx.storage,
             gitSync: c.services.airflow.gitSync,
             jobNamespaces: c.spark.jobNamespaces,
@@ -450,6 +470,7 @@ function createServices(
             serverMajor: serverMajor(ctx.database, c.services.metastore.database.engineVersion),
             databases,
             credentials: ctx.credentials,
+            delivery: shared.delivery,
             storage: ctx.storage.kind === "s3"
                 ? { bucket: ctx.storage.buckets.backups, region: ctx.storage.region }
                 : { bucket: ctx.storage.buckets.backups, endpoint: ctx.storage.endpoint },
@@ -471,6 +492,7 @@ function createServices(
             nodeGroups,
             tempoUrl: tracing ? tempoQueryUrl : undefined,
             grafanaAdmin: credential(ctx.credentials, "grafanaAdmin", "Grafana"),
+            delivery: shared.delivery,
             objects: [
                 ...platformMonitors({ sparkOperator: plan.sparkOperator, airflow: plan.airflow.enabled, minio: plan.minio }),
                 ...sparkPodMonitors({ jobNamespaces: c.spark.jobNamespaces }),

@@ -199,6 +199,9 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>, 
             return { ...inputs, name: `${(inputs.namePrefix as string) ?? ""}${name}`, arn: `arn:aws:iam::${account}:role/${name}` };
         case "aws:secretsmanager/secret:Secret":
             return { ...inputs, arn: `arn:aws:secretsmanager:${region}:${account}:secret:${inputs.name as string}-AbCdEf` };
+        case "aws:secretsmanager/secretVersion:SecretVersion":
+            // Secrets Manager makes a new version id for each new value.
+            return { ...inputs, versionId: `mockversion-${createHash("sha256").update(JSON.stringify(inputs.secretString ?? "")).digest("hex").slice(0, 12)}` };
         case "aws:eks/cluster:Cluster":
             return {
                 ...inputs,

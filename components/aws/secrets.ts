@@ -21,11 +21,14 @@ export interface SecretsArgs {
  */
 export class PlatformSecrets extends pulumi.ComponentResource {
     readonly arns: Partial<Record<GeneratedSecretName, pulumi.Output<string>>>;
+    /** The version id of each secret's current value: a new value is a new id, which rolls the workloads reading it. */
+    readonly versions: Partial<Record<GeneratedSecretName, pulumi.Output<string>>>;
 
     constructor(name: string, args: SecretsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("spark-k8s:aws:PlatformSecrets", name, {}, opts);
         const parent = { parent: this };
         const arns: Partial<Record<GeneratedSecretName, pulumi.Output<string>>> = {};
+        const versions: Partial<Record<GeneratedSecretName, pulumi.Output<string>>> = {};
         for (const key of Object.keys(args.values) as GeneratedSecretName[]) {
             const spec = generatedSecrets[key];
             const value = credential(args.values, key, "PlatformSecrets");
@@ -36,10 +39,12 @@ export class PlatformSecrets extends pulumi.ComponentResource {
                 kmsKeyId: args.kmsKeyId,
                 recoveryWindowInDays: args.config.recoveryWindowInDays,
             }, parent);
-            new aws.secretsmanager.SecretVersion(id, { secretId: secret.id, secretString: value.apply((v) => JSON.stringify(v)) }, parent);
+            const version = new aws.secretsmanager.SecretVersion(id, { secretId: secret.id, secretString: value.apply((v) => JSON.stringify(v)) }, parent);
             arns[key] = secret.arn;
+            versions[key] = version.versionId;
         }
         this.arns = arns;
+        this.versions = versions;
         this.registerOutputs({ arns: this.arns });
     }
 }

@@ -72,6 +72,8 @@ function base(): PlatformSettings {
             passwordLength: 32,
             kmsKeyDeletionWindowInDays: 30,
             provider: "aws-secrets-manager",
+            refreshInterval: "1h",
+            revision: "",
             vault: { server: "", mountPath: "secret", authRole: "", authMountPath: "kubernetes" },
             azureKeyVault: { vaultUrl: "", tenantId: "", workloadIdentityClientId: "" },
             gcpSecretManager: { projectId: "", workloadIdentity: { gcpServiceAccount: "", clusterProjectId: "", clusterLocation: "", clusterName: "" } },
@@ -193,7 +195,7 @@ export function tierDefaults(tier: Tier): PlatformSettings {
                     gpu: { ...d.nodeGroups.gpu, instanceTypes: ["g5.xlarge"], maxSize: 2, diskSizeGiB: 150 },
                 },
                 storage: { ...d.storage, eventLogRetentionDays: 30, airflowLogRetentionDays: 30 },
-                secrets: { ...d.secrets, recoveryWindowInDays: 7, kmsKeyDeletionWindowInDays: 14 },
+                secrets: { ...d.secrets, recoveryWindowInDays: 7, kmsKeyDeletionWindowInDays: 14, refreshInterval: "15m" },
                 spark: {
                     ...d.spark,
                     teamDefaults: structuredClone(teamDefaults.staging),
@@ -237,7 +239,7 @@ export function tierDefaults(tier: Tier): PlatformSettings {
                     gpu: { ...d.nodeGroups.gpu, instanceTypes: ["g5.xlarge"], maxSize: 1, diskSizeGiB: 100 },
                 },
                 storage: { ...d.storage, forceDestroy: true, eventLogRetentionDays: 14, airflowLogRetentionDays: 14, noncurrentVersionRetentionDays: 7 },
-                secrets: { ...d.secrets, recoveryWindowInDays: 0, kmsKeyDeletionWindowInDays: 7 },
+                secrets: { ...d.secrets, recoveryWindowInDays: 0, kmsKeyDeletionWindowInDays: 7, refreshInterval: "5m" },
                 spark: {
                     ...d.spark,
                     teamDefaults: structuredClone(teamDefaults.dev),

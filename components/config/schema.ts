@@ -295,6 +295,10 @@ export const secretsSchema = strictObject({
     passwordLength: integer(24, 128),
     kmsKeyDeletionWindowInDays: integer(7, 30),
     ...secretStoresSchema,
+    /** How often the External Secrets Operator re-reads each credential from the store: a Go duration of h, m and s above zero. */
+    refreshInterval: pattern(/^(?=.*[1-9])(\d+h)?(\d+m)?(\d+s)?$/, 'a Go duration of hours, minutes and seconds above zero, such as "1h", "15m" or "1h30m"'),
+    /** Bumped by the operator after rotating credentials in a store Pulumi does not write: rolls the workloads that read them. */
+    revision: pattern(/^[A-Za-z0-9._-]{0,63}$/, 'letters, digits, ".", "_" and "-", at most 63, or ""'),
 });
 
 /**

@@ -523,6 +523,9 @@ const secretsRules: Record<string, Rule> = {
                 if (owner !== provider && value !== "") out.push(notAllowed(["secrets", ...keys], value, `expected "" unless provider is "${owner}"`));
             }
         }
+        if (c.secrets.revision !== "" && (provider === "kubernetes" || provider === "aws-secrets-manager")) {
+            out.push(notAllowed(["secrets", "revision"], c.secrets.revision, `expected "" with provider "${provider}", whose credential versions Pulumi knows; set it only with a store Pulumi does not write or sealed-secrets (docs/secrets.md)`));
+        }
         for (const [owner, paths] of Object.entries(secretProviderOptional)) {
             for (const keys of paths) {
                 const value = valueAt(keys);

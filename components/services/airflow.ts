@@ -50,7 +50,6 @@ import * as fs from "fs";
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { ObjectStorage } from "../context";
 import { lineSuffix, SparkVersion } from "../config/schema";
 import { minioRegion } from "../spark/sparkDefaults";
@@ -58,7 +57,8 @@ import { sparkApplicationRules, sparkSubmitRules } from "../kubernetes/rbac";
 import { charts, chartResources, pinnedChart, containerSecurityContext, podSecurityContext, splitImage, systemNodeSelector } from "./charts";
 import { priorityClassName } from "../kubernetes/priorities";
 import { ControllerReplicas, controllerReplicas } from "./replication";
-import { credential, CredentialValues } from "./credentials";
+import { CredentialValues } from "./credentials";
+import { CredentialDelivery, CredentialSecretSpec, deliverSecret, field, FieldRef, renderParts, writeSecrets } from "./secretDelivery";
 
 /** The Helm release name; the chart names its workloads "<release>-<component>". */
 export const airflowRelease = "airflow";
@@ -231,13 +231,27 @@ export function remoteLogFolder(storage: ObjectStorage): pulumi.Input<string> {
     return typeof bucket === "string" ? `s3://${bucket}/logs` : pulumi.interpolate`s3://${bucket}/logs`;
 }
 
+/** The AWS connection for MinIO as Secret parts: JSON whose login and password are the MinIO root user's. */
+export function minioConnectionParts(endpoint: string): (string | FieldRef)[] {
+    return ['{"conn_type":"aws","login":', field("minioRoot", "username", "json"), ',"password":', field("minioRoot", "password", "json"), `,"extra":${JSON.stringify({ endpoint_url: endpoint, region_name: minioRegion })}}`];
+}
+
 /** The AWS connection for MinIO: endpoint and root credentials. Secret, since it holds the password. */
 export function minioConnection(endpoint: string, credentials: pulumi.Input<Record<string, string>>): pulumi.Output<string> {
-    return pulumi.secret(
-        pulumi.output(credentials).apply((c) =>
-            JSON.stringify({ conn_type: "aws", login: c.username, password: c.password, extra: { endpoint_url: endpoint, region_name: minioRegion } }),
-        ),
-    );
+    return pulumi.secret(pulumi.output(credentials).apply((c) => renderParts(minioConnectionParts(endpoint), { minioRoot: c })));
+}
+
+/** `postgresql://user:password@host:port/db?sslmode=...` as Secret parts, user and password from the airflowDatabase credential. */
+export function metadataConnectionParts<H extends pulumi.Input<string>>(database: { readonly host: H; readonly port: number; readonly sslMode: string; readonly name: string }): (H | string | FieldRef)[] {
+    return [
+        "postgresql://",
+        field("airflowDatabase", "username", "url"),
+        ":",
+        field("airflowDatabase", "password", "url"),
+        "@",
+        database.host,
+        `:${database.port}/${encodeURIComponent(database.name)}?sslmode=${database.sslMode}`,
+    ];
 }
 
 /** `postgresql://user:password@host:port/db?sslmode=...`; secret. */
@@ -246,11 +260,7 @@ export function metadataConnection(
     credentials: pulumi.Input<Record<string, string>>,
 ): pulumi.Output<string> {
     return pulumi.secret(
-        pulumi.all([database.host, credentials]).apply(([host, c]) => {
-            const user = encodeURIComponent(c.username);
-            const password = encodeURIComponent(c.password);
-            return `postgresql://${user}:${password}@${host}:${database.port}/${encodeURIComponent(database.name)}?sslmode=${database.sslMode}`;
-        }),
+        pulumi.all([database.host, credentials]).apply(([host, c]) => renderParts(metadataConnectionParts({ ...database, host }), { airflowDatabase: c })),
     );
 }
 
@@ -464,6 +474,8 @@ export interface AirflowArgs {
     };
     /** Generated credentials: airflow keys, the metadata database user, the UI admin, and the MinIO root user on MinIO storage. */
     readonly credentials: CredentialValues;
+    /** How its Secrets are delivered (secretDelivery); default: Pulumi writes them with `credentials`. */
+    readonly delivery?: CredentialDelivery;
     /** Where the airflow-logs bucket is. */
     readonly storage: ObjectStorage;
     /** DAGs from git; an empty repo ships the DAGs of dagsDirectory instead. */
@@ -506,62 +518,20 @@ export class Airflow extends pulumi.ComponentResource {
 
         const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: { name: serviceAccountName, namespace, labels } }, parent);
 
-        const metadata = new k8s.core.v1.Secret(
-            `${name}-metadata`,
-            {
-                metadata: { name: names.metadata, namespace, labels },
-                type: "Opaque",
-                stringData: pulumi.secret(
-                    metadataConnection({ ...args.database, name: args.database.name ?? "airflow" }, credential(args.credentials, "airflowDatabase", "Airflow")).apply((connection) => ({ connection })),
-                ),
-            },
-            parent,
-        );
-
-        // Airflow 3 signs its task tokens with this; the chart would otherwise generate one per render.
-        const jwtSecret = new random.RandomPassword(`${name}-jwt-secret`, { length: 64, special: false }, parent);
-        const keys = new k8s.core.v1.Secret(
-            `${name}-keys`,
-            {
-                metadata: { name: names.keys, namespace, labels },
-                type: "Opaque",
-                stringData: pulumi.secret(
-                    pulumi.all([credential(args.credentials, "airflow", "Airflow"), jwtSecret.result]).apply(([k, jwt]) => ({
-                        "fernet-key": k.fernetKey,
-                        "webserver-secret-key": k.webserverSecretKey,
-                        "api-secret-key": k.apiSecretKey,
-                        "jwt-secret": jwt,
-                    })),
-                ),
-            },
-            parent,
-        );
-
-        const adminUser = new k8s.core.v1.Secret(
-            `${name}-admin-user`,
-            {
-                metadata: { name: names.adminUser, namespace, labels },
-                type: "Opaque",
-                stringData: pulumi.secret(credential(args.credentials, "airflowAdmin", "Airflow").apply((admin) => ({ username: admin.username, password: admin.password }))),
-            },
-            parent,
-        );
-
-        const dependsOn: pulumi.Resource[] = [serviceAccount, metadata, keys, adminUser];
-        if (args.storage.kind === "minio") {
-            const minioRoot = credential(args.credentials, "minioRoot", "Airflow on MinIO");
-            dependsOn.push(
-                new k8s.core.v1.Secret(
-                    `${name}-storage-connection`,
-                    {
-                        metadata: { name: names.storageConnection, namespace, labels },
-                        type: "Opaque",
-                        stringData: pulumi.secret(minioConnection(args.storage.endpoint, minioRoot).apply((connection) => ({ connection }))),
-                    },
-                    parent,
-                ),
-            );
-        }
+        const delivery = args.delivery ?? writeSecrets(args.credentials);
+        const deliver = (id: string, secretName: string, data: CredentialSecretSpec["data"]) => deliverSecret(`${name}-${id}`, { name: secretName, namespace, labels, data }, delivery, parent);
+        const metadata = deliver("metadata", names.metadata, { connection: metadataConnectionParts({ ...args.database, name: args.database.name ?? "airflow" }) });
+        // Airflow 3 signs its task tokens with jwt-secret; the chart would otherwise generate one per render.
+        const keys = deliver("keys", names.keys, {
+            "fernet-key": [field("airflow", "fernetKey")],
+            "webserver-secret-key": [field("airflow", "webserverSecretKey")],
+            "api-secret-key": [field("airflow", "apiSecretKey")],
+            "jwt-secret": [field("airflow", "jwtSecret")],
+        });
+        const adminUser = deliver("admin-user", names.adminUser, { username: [field("airflowAdmin", "username")], password: [field("airflowAdmin", "password")] });
+        const secrets = [metadata, keys, adminUser];
+        if (args.storage.kind === "minio") secrets.push(deliver("storage-connection", names.storageConnection, { connection: minioConnectionParts(args.storage.endpoint) }));
+        const dependsOn: pulumi.Resource[] = [serviceAccount, ...secrets.flatMap((s) => (s.resource ? [s.resource] : []))];
 
         let dags: DagBundle | undefined;
         if (args.gitSync.repo === "") {

@@ -23,10 +23,11 @@ import { databaseBackupJob, databaseBackupPrefix, serviceIdentities } from "../c
 import { DatabaseServer } from "../context";
 import { ContainerResources, ContainerSpec, hardenPodSpec } from "../kubernetes/hardening";
 import { onSystemNodes } from "../kubernetes/scheduling";
-import { credential, CredentialValues } from "./credentials";
+import { CredentialValues } from "./credentials";
 import { ServiceDatabase, serviceDatabases } from "./databaseInit";
 import { postgresImage, postgresUserId } from "./postgres";
 import { priorityClassName } from "../kubernetes/priorities";
+import { CredentialDelivery, deliverSecret, field, writeSecrets } from "./secretDelivery";
 
 /**
  * PostgreSQL client of the backup and restore pods: pg_dump 17, which dumps servers of every major
@@ -237,6 +238,8 @@ export interface DatabaseBackupsArgs {
     readonly databases: readonly ServiceDatabase[];
     /** Generated credentials: each database's role. */
     readonly credentials: CredentialValues;
+    /** How its credential Secret is delivered (secretDelivery); default: Pulumi writes it with `credentials`. */
+    readonly delivery?: CredentialDelivery;
     /** The backups bucket; the region on S3, or the MinIO endpoint. */
     readonly storage: { readonly bucket: pulumi.Input<string>; readonly region?: string; readonly endpoint?: string };
     /** See BackupPodParams.objectStorageEnv. */
@@ -261,10 +264,10 @@ export class DatabaseBackups extends pulumi.ComponentResource {
             const sa = serviceIdentities[id];
             new k8s.core.v1.ServiceAccount(`${name}-${sa.serviceAccount}`, { metadata: meta(sa.serviceAccount, sa.serviceAccount), automountServiceAccountToken: false }, parent);
         }
-        const logins = pulumi
-            .all(args.databases.map((d) => credential(args.credentials, d.credential, "DatabaseBackups")))
-            .apply((values) => Object.fromEntries(args.databases.flatMap((d, i) => [[`${d.database}-username`, values[i].username], [`${d.database}-password`, values[i].password]])));
-        new k8s.core.v1.Secret(`${name}-credentials`, { metadata: meta(backupObjects.credentials), type: "Opaque", stringData: pulumi.secret(logins) }, parent);
+        deliverSecret(`${name}-credentials`, {
+            ...meta(backupObjects.credentials),
+            data: Object.fromEntries(args.databases.flatMap((d) => [[`${d.database}-username`, [field(d.credential, "username")]], [`${d.database}-password`, [field(d.credential, "password")]]])),
+        }, args.delivery ?? writeSecrets(args.credentials), parent);
         new k8s.core.v1.ConfigMap(`${name}-scripts`, { metadata: meta(backupObjects.scripts), data: backupScripts() }, parent);
         new k8s.core.v1.ConfigMap(`${name}-settings`, {
             metadata: meta(backupObjects.settings),

@@ -31,8 +31,8 @@ export const generatedSecrets = {
     airflowDatabase: { slug: "airflow-db", description: "Airflow metadata PostgreSQL user", fields: { username: fixed("airflow"), password } },
     airflow: {
         slug: "airflow",
-        description: "Airflow Fernet key (connection encryption) and webserver/API signing keys",
-        fields: { fernetKey: { kind: "fernetKey" }, webserverSecretKey: { kind: "signingKey" }, apiSecretKey: { kind: "signingKey" } },
+        description: "Airflow Fernet key (connection encryption), webserver/API signing keys and the task-token (JWT) signing key",
+        fields: { fernetKey: { kind: "fernetKey" }, webserverSecretKey: { kind: "signingKey" }, apiSecretKey: { kind: "signingKey" }, jwtSecret: { kind: "signingKey" } },
     },
     airflowAdmin: { slug: "airflow-admin", description: "Airflow UI administrator (FAB auth manager), created by the chart's create-user Job", fields: { username: fixed("admin"), password } },
     minioRoot: { slug: "minio-root", description: "MinIO root user", fields: { username: fixed("minio-root"), password } },

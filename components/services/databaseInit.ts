@@ -19,8 +19,9 @@ import { ContainerResources, hardenPodSpec } from "../kubernetes/hardening";
 import { inputsHash, inputsHashAnnotation } from "../kubernetes/rollout";
 import { onSystemNodes } from "../kubernetes/scheduling";
 import { postgresImage, postgresUserId } from "./postgres";
-import { credential, CredentialValues, FieldSource, GeneratedSecretName, generatedSecrets } from "./credentials";
 import { priorityClassName } from "../kubernetes/priorities";
+import { CredentialDelivery, deliverSecret, field, writeSecrets } from "./secretDelivery";
+import { CredentialValues, FieldSource, GeneratedSecretName, generatedSecrets } from "./credentials";
 
 /** One service's role and database, and where the init job finds its password. */
 export interface ServiceDatabase {
@@ -184,6 +185,8 @@ export interface DatabaseInitArgs {
     readonly database: Pick<DatabaseServer, "host" | "port" | "sslMode">;
     /** Generated credentials: the administrator and each service's role (Pulumi secrets). */
     readonly credentials: CredentialValues;
+    /** How its credential Secret is delivered (secretDelivery); default: Pulumi writes it with `credentials`. */
+    readonly delivery?: CredentialDelivery;
     /** The databases of the services this stack installs (the metastore always, Airflow with an airflow-* scenario). */
     readonly databases: readonly ServiceDatabase[];
     /** Run on the system node group; true only where the platform made node groups. */
@@ -208,25 +211,22 @@ export class DatabaseInit extends pulumi.ComponentResource {
         const labels = { "app.kubernetes.io/name": "database-init", "app.kubernetes.io/part-of": "spark-k8s", "app.kubernetes.io/managed-by": "pulumi" };
         const sql = databaseInitSql(args.databases);
 
-        const c = args.credentials;
-        const secretData = pulumi
-            .all([credential(c, "databaseAdmin", "DatabaseInit"), ...args.databases.map((d) => credential(c, d.credential, "DatabaseInit"))])
-            .apply(([admin, ...services]) => ({
-                "admin-username": admin.username,
-                "admin-password": admin.password,
-                ...Object.fromEntries(args.databases.map((d, i) => [secretKey(d), services[i].password])),
-            }));
-        const secret = new k8s.core.v1.Secret(`${name}-credentials`, {
-            metadata: { name: "database-init-credentials", namespace: args.namespace, labels },
-            type: "Opaque",
-            stringData: pulumi.secret(secretData),
-        }, parent);
+        const secret = deliverSecret(`${name}-credentials`, {
+            name: "database-init-credentials",
+            namespace: args.namespace,
+            labels,
+            data: {
+                "admin-username": [field("databaseAdmin", "username")],
+                "admin-password": [field("databaseAdmin", "password")],
+                ...Object.fromEntries(args.databases.map((d) => [secretKey(d), [field(d.credential, "password")]])),
+            },
+        }, args.delivery ?? writeSecrets(args.credentials), parent);
         const script = new k8s.core.v1.ConfigMap(`${name}-sql`, {
             metadata: { name: "database-init-sql", namespace: args.namespace, labels },
             data: { "init.sql": sql },
         }, parent);
 
-        const fromSecret = (key: string) => ({ secretKeyRef: { name: secret.metadata.name, key } });
+        const fromSecret = (key: string) => ({ secretKeyRef: { name: secret.name, key } });
         const resources: ContainerResources = { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } };
         const podSpec = hardenPodSpec({
             containers: [
@@ -256,7 +256,7 @@ export class DatabaseInit extends pulumi.ComponentResource {
             ...onSystemNodes({ nodeGroups: args.nodeGroups }),
         });
 
-        const hash = inputsHash([sql, image, args.database.host, args.database.port, args.database.sslMode, secretData]);
+        const hash = inputsHash([sql, image, args.database.host, args.database.port, args.database.sslMode, secret.hash]);
         this.job = new k8s.batch.v1.Job(name, {
             metadata: { namespace: args.namespace, labels, annotations: { ...rerunnableJobAnnotations } },
             spec: {

@@ -33,6 +33,7 @@ import { hardenPodSpec } from "../kubernetes/hardening";
 import { onSystemNodes } from "../kubernetes/scheduling";
 import { warehouseDir } from "../spark/sparkDefaults";
 import { inputsHash, inputsHashAnnotation } from "../kubernetes/rollout";
+import { CredentialDelivery, deliverSecret, field, writeSecrets } from "./secretDelivery";
 import { metastoreDatabase, rerunnableJobAnnotations, rerunnableJobOptions } from "./databaseInit";
 import { priorityClassName } from "../kubernetes/priorities";
 
@@ -195,6 +196,8 @@ export interface HiveMetastoreArgs {
     readonly memoryMiB?: number;
     /** CPU request of each server. Default 250m. */
     readonly cpu?: string;
+    /** How its credential Secret is delivered (secretDelivery); default: Pulumi writes it with the values above. */
+    readonly delivery?: CredentialDelivery;
     /** What the schema Job waits for: the DatabaseInit that creates the metastore role and database. */
     readonly dependsOn?: pulumi.Input<pulumi.Input<pulumi.Resource>[]>;
 }
@@ -221,18 +224,17 @@ export class HiveMetastore extends pulumi.ComponentResource {
         const labels = { ...selector, "app.kubernetes.io/part-of": "spark-k8s", "app.kubernetes.io/managed-by": "pulumi" };
         const onMinio = args.storage.kind === "minio";
 
-        const secretData = pulumi
-            .all([args.databaseCredentials, args.objectStorageCredentials ?? pulumi.output(undefined)])
-            .apply(([db, store]) => ({
-                username: db.username,
-                password: db.password,
-                ...(onMinio && store ? { "s3-access-key": store.username, "s3-secret-key": store.password } : {}),
-            }));
-        const secret = new k8s.core.v1.Secret(`${name}-credentials`, {
-            metadata: { name: `${endpoint.name}-credentials`, namespace: args.namespace, labels },
-            type: "Opaque",
-            stringData: pulumi.secret(secretData),
-        }, parent);
+        const delivery = args.delivery ?? writeSecrets({ metastoreDatabase: args.databaseCredentials, ...(args.objectStorageCredentials ? { minioRoot: args.objectStorageCredentials } : {}) });
+        const secret = deliverSecret(`${name}-credentials`, {
+            name: `${endpoint.name}-credentials`,
+            namespace: args.namespace,
+            labels,
+            data: {
+                username: [field("metastoreDatabase", "username")],
+                password: [field("metastoreDatabase", "password")],
+                ...(onMinio ? { "s3-access-key": [field("minioRoot", "username")], "s3-secret-key": [field("minioRoot", "password")] } : {}),
+            },
+        }, delivery, parent);
 
         const storage: MetastoreSiteArgs["storage"] = args.storage.kind === "s3" ? { kind: "s3", region: args.storage.region } : { kind: "minio", endpoint: args.storage.endpoint };
         const xml = pulumi
@@ -243,7 +245,7 @@ export class HiveMetastore extends pulumi.ComponentResource {
             data: { "metastore-site.xml": xml, "hive-site.xml": xml },
         }, parent);
 
-        const fromSecret = (key: string) => ({ secretKeyRef: { name: secret.metadata.name, key } });
+        const fromSecret = (key: string) => ({ secretKeyRef: { name: secret.name, key } });
         const databaseEnv = [
             { name: metastoreDatabaseUserEnv, valueFrom: fromSecret("username") },
             { name: metastoreDatabasePasswordEnv, valueFrom: fromSecret("password") },
@@ -306,7 +308,7 @@ export class HiveMetastore extends pulumi.ComponentResource {
                 selector: { matchLabels: selector },
                 strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
                 template: {
-                    metadata: { labels, annotations: { [inputsHashAnnotation]: inputsHash([xml, secretData]) } },
+                    metadata: { labels, annotations: { [inputsHashAnnotation]: inputsHash([xml, secret.hash]) } },
                     spec: hardenPodSpec({
                         containers: [
                             {

@@ -14,6 +14,7 @@ import { ContainerResources, hardenPodSpec } from "../kubernetes/hardening";
 import { volumeClaimTemplate } from "../kubernetes/volumes";
 import { onSystemNodes } from "../kubernetes/scheduling";
 import { inputsHash, inputsHashAnnotation } from "../kubernetes/rollout";
+import { CredentialDelivery, deliverSecret, field, writeSecrets } from "./secretDelivery";
 import { rerunnableJobAnnotations, rerunnableJobOptions } from "./databaseInit";
 import { priorityClassName } from "../kubernetes/priorities";
 
@@ -111,6 +112,8 @@ export interface MinioArgs {
     readonly namespace: pulumi.Input<string>;
     /** Root user as { username, password } (credentials.minioRoot), a Pulumi secret. */
     readonly rootCredentials: pulumi.Output<Record<string, string>>;
+    /** How its root Secret is delivered (secretDelivery); default: Pulumi writes it with `rootCredentials`. */
+    readonly delivery?: CredentialDelivery;
     /** Bucket names by purpose: the same layout as the S3 data lake. */
     readonly buckets: Readonly<Record<BucketPurpose, string>>;
     /** Expiry rules by purpose (expiryRules of the storage config): the bucket Job sets them as each bucket's lifecycle. */
@@ -155,13 +158,14 @@ export class Minio extends pulumi.ComponentResource {
         const labels = { ...selector, "app.kubernetes.io/part-of": "spark-k8s", "app.kubernetes.io/managed-by": "pulumi" };
         const placement = onSystemNodes({ nodeGroups: args.nodeGroups });
 
-        const rootData = args.rootCredentials.apply((r) => ({ MINIO_ROOT_USER: r.username, MINIO_ROOT_PASSWORD: r.password }));
-        const secret = new k8s.core.v1.Secret(`${name}-root`, {
-            metadata: { name: `${e.name}-root`, namespace: args.namespace, labels },
-            type: "Opaque",
-            stringData: pulumi.secret(rootData),
-        }, parent);
-        const rootEnv = ["MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD"].map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: secret.metadata.name, key } } }));
+        const secret = deliverSecret(`${name}-root`, {
+            name: `${e.name}-root`,
+            namespace: args.namespace,
+            labels,
+            data: { MINIO_ROOT_USER: [field("minioRoot", "username")], MINIO_ROOT_PASSWORD: [field("minioRoot", "password")] },
+        }, args.delivery ?? writeSecrets({ minioRoot: args.rootCredentials }), parent);
+        const rootData = secret.hash;
+        const rootEnv = ["MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD"].map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: secret.name, key } } }));
 
         const ports = [
             { name: "api", port: e.port },

@@ -36,6 +36,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { priorityClassName } from "../kubernetes/priorities";
 import { namespaces } from "../config/names";
 import { chartResources, pinnedChart, systemNodeSelector } from "./charts";
+import { CredentialDelivery, deliverSecret, field, writeSecrets } from "./secretDelivery";
 import type { DashboardConfigMap } from "../observability/dashboards";
 import { kubeStateNodeLabels } from "../observability/metrics";
 
@@ -211,6 +212,8 @@ export function prometheusRule(name: string, spec: { readonly groups: readonly u
 export interface MonitoringArgs extends MonitoringValuesArgs {
     /** Grafana's administrator as { username, password } (credentials.grafanaAdmin), a Pulumi secret. */
     readonly grafanaAdmin: pulumi.Output<Record<string, string>>;
+    /** How the admin Secret is delivered (secretDelivery); default: Pulumi writes it with `grafanaAdmin`. */
+    readonly delivery?: CredentialDelivery;
     /** PodMonitors, ServiceMonitors and PrometheusRules, created once the chart has installed their CRDs. */
     readonly objects: readonly MonitoringObject[];
     /** The ConfigMaps the Grafana sidecar provisions dashboards from (observability/dashboards.ts). */
@@ -227,11 +230,12 @@ export class Monitoring extends pulumi.ComponentResource {
     constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("spark-k8s:services:Monitoring", name, {}, opts);
         const ns = monitoringRelease.namespace;
-        const admin = new k8s.core.v1.Secret(`${name}-grafana-admin`, {
-            metadata: { name: grafanaAdminSecretName, namespace: ns },
-            stringData: pulumi.secret(args.grafanaAdmin.apply((c) => ({ username: c.username, password: c.password }))),
-        }, { parent: this, dependsOn: args.dependsOn });
-        this.chart = pinnedChart(name, "kubePrometheusStack", { ...monitoringRelease, values: monitoringValues(args) }, { parent: this, dependsOn: [admin, ...(args.dependsOn ?? [])] });
+        const admin = deliverSecret(`${name}-grafana-admin`, {
+            name: grafanaAdminSecretName,
+            namespace: ns,
+            data: { username: [field("grafanaAdmin", "username")], password: [field("grafanaAdmin", "password")] },
+        }, args.delivery ?? writeSecrets({ grafanaAdmin: args.grafanaAdmin }), { parent: this, dependsOn: args.dependsOn });
+        this.chart = pinnedChart(name, "kubePrometheusStack", { ...monitoringRelease, values: monitoringValues(args) }, { parent: this, dependsOn: [...(admin.resource ? [admin.resource] : []), ...(args.dependsOn ?? [])] });
         for (const o of args.objects) {
             new k8s.apiextensions.CustomResource(`${name}-${o.kind.toLowerCase()}-${o.metadata.name}`, { ...o, metadata: { ...o.metadata } }, { parent: this, dependsOn: [this.chart] });
         }

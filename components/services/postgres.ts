@@ -9,7 +9,8 @@ import { serviceEndpoints, serviceHost } from "../config/names";
 import { DatabaseServer } from "../context";
 import { ContainerResources, hardenPodSpec } from "../kubernetes/hardening";
 import { volumeClaimTemplate } from "../kubernetes/volumes";
-import { inputsHash, inputsHashAnnotation } from "../kubernetes/rollout";
+import { inputsHashAnnotation } from "../kubernetes/rollout";
+import { CredentialDelivery, deliverSecret, field, writeSecrets } from "./secretDelivery";
 import { onSystemNodes } from "../kubernetes/scheduling";
 import { priorityClassName } from "../kubernetes/priorities";
 
@@ -59,6 +60,8 @@ export interface InClusterPostgresArgs {
     readonly namespace: pulumi.Input<string>;
     /** Superuser name and password ({ username, password }, a Pulumi secret): credentials.databaseAdmin. */
     readonly admin: pulumi.Output<Record<string, string>>;
+    /** How its admin Secret is delivered (secretDelivery); default: Pulumi writes it with `admin`. */
+    readonly delivery?: CredentialDelivery;
     /** Size of the data volume in GiB (services.postgres.storageGiB). */
     readonly storageGiB: number;
     /** StorageClass of the data volume; undefined means the cluster default. */
@@ -86,16 +89,16 @@ export class InClusterPostgres extends pulumi.ComponentResource {
         const selector = { "app.kubernetes.io/name": endpoint.name, "app.kubernetes.io/component": "database" };
         const labels = { ...selector, "app.kubernetes.io/part-of": "spark-k8s", "app.kubernetes.io/managed-by": "pulumi" };
 
-        const adminData = args.admin.apply((a) => ({ username: a.username, password: a.password }));
-        const secret = new k8s.core.v1.Secret(`${name}-admin`, {
-            metadata: { name: `${endpoint.name}-admin`, namespace: args.namespace, labels },
-            type: "Opaque",
-            stringData: pulumi.secret(adminData),
-        }, parent);
-        // A rotated admin credential restarts the pod, so the postStart hook applies it. A one-way
-        // hash reveals nothing and is no secret, so the pod spec stays readable (as DatabaseInit's inputsHash).
-        const credentialHash = inputsHash([adminData]);
-        const fromSecret = (key: string) => ({ secretKeyRef: { name: secret.metadata.name, key } });
+        const secret = deliverSecret(`${name}-admin`, {
+            name: `${endpoint.name}-admin`,
+            namespace: args.namespace,
+            labels,
+            data: { username: [field("databaseAdmin", "username")], password: [field("databaseAdmin", "password")] },
+        }, args.delivery ?? writeSecrets({ databaseAdmin: args.admin }), parent);
+        // A rotated admin credential restarts the pod, so the postStart hook applies it (the hash
+        // of its version: a one-way digest, no secret, so the pod spec stays readable).
+        const credentialHash = secret.hash;
+        const fromSecret = (key: string) => ({ secretKeyRef: { name: secret.name, key } });
 
         const headless = new k8s.core.v1.Service(`${name}-headless`, {
             metadata: { name: postgresHeadlessServiceName, namespace: args.namespace, labels },

@@ -7,6 +7,8 @@ import { strict as assert } from "assert";
 import * as path from "path";
 import { charts } from "../../components/services/charts";
 import { clusterSecretStore, storeProviders } from "../../components/services/externalSecrets";
+import { externalSecretManifest, field, secretDelivery } from "../../components/services/secretDelivery";
+import { metadataConnectionParts } from "../../components/services/airflow";
 import { exampleStoreSettings } from "../../test/support/secretStores";
 import { stackArtefacts } from "../support/artefacts";
 import { CrdValidators } from "../support/crds";
@@ -33,6 +35,7 @@ describe(`External Secrets objects against the ${source.version} CRDs`, function
                 .filter((r) => r.type.startsWith(`kubernetes:${group}/`))
                 .map((r) => unwrapSecrets(r.inputs) as { kind: string; metadata: { name: string } });
             assert.ok(objects.some((o) => o.kind === "ClusterSecretStore"), `${stack} writes the platform's ClusterSecretStore`);
+            assert.ok(objects.filter((o) => o.kind === "ExternalSecret").length >= 6, `${stack} delivers its credential Secrets as ExternalSecrets`);
             const found = objects.flatMap((o) => crds.problems(o).map((p) => `${o.kind} ${o.metadata.name} ${p}`));
             assert.deepEqual(found, [], found.join("\n"));
         });
@@ -44,6 +47,36 @@ describe(`External Secrets objects against the ${source.version} CRDs`, function
             assert.deepEqual(crds.problems(store), []);
         });
     }
+
+    /** An ExternalSecret of each store provider: plain fields and a derived connection URL. */
+    const sampleExternalSecret = (provider: (typeof storeProviders)[number]) => {
+        const plan = secretDelivery({ provider, refreshInterval: "15m", revision: "" }, "spark-prod");
+        if (plan.kind !== "externalSecret") throw new Error(`${provider} is a store provider`);
+        return externalSecretManifest(plan, {
+            name: "airflow-metadata-connection",
+            namespace: "airflow",
+            labels: { "app.kubernetes.io/part-of": "spark-k8s" },
+            data: {
+                connection: metadataConnectionParts({ host: "db.internal", port: 5432, sslMode: "require", name: "airflow" }),
+                username: [field("airflowDatabase", "username")],
+            },
+        }, "0123456789abcdef");
+    };
+
+    for (const provider of storeProviders) {
+        it(`an ExternalSecret from the ${provider} store fits the ExternalSecret CRD`, function () {
+            assert.deepEqual(crds.problems(sampleExternalSecret(provider)), []);
+        });
+    }
+
+    it("would catch a misspelt ExternalSecret field, a refreshInterval that is no string and a bad template engine", function () {
+        const good = sampleExternalSecret("vault") as { spec: Record<string, unknown> & { target: Record<string, unknown> & { template: Record<string, unknown> } } };
+        const withSpec = (spec: Record<string, unknown>) => crds.problems({ ...good, spec });
+        assert.deepEqual(withSpec({ ...good.spec, refreshIntervall: "15m" }), ["/spec/refreshIntervall: unknown field (the API server prunes it)"]);
+        assert.ok(withSpec({ ...good.spec, refreshInterval: 3600 }).some((p) => p.startsWith("/spec/refreshInterval: must be string")), withSpec({ ...good.spec, refreshInterval: 3600 }).join("\n"));
+        const badEngine = withSpec({ ...good.spec, target: { ...good.spec.target, template: { ...good.spec.target.template, engineVersion: "v1" } } });
+        assert.ok(badEngine.some((p) => p.startsWith("/spec/target/template/engineVersion: must be equal to one of the allowed values")), badEngine.join("\n"));
+    });
 
     it("would catch a misspelt field, a bad enum and a missing region", async function () {
         const run = await stackArtefacts("dev");

@@ -60,3 +60,27 @@ describe("config: secrets.provider", () => {
         assert.deepEqual(problems({ secrets: { provider: "kubernetes" } }), []);
     });
 });
+
+describe("config: secrets.refreshInterval and secrets.revision", () => {
+    it("defaults the refresh per tier and accepts Go durations of h, m and s", () => {
+        assert.deepEqual((["dev", "staging", "prod", "local"] as const).map((t) => tierDefaults(t).secrets.refreshInterval), ["5m", "15m", "1h", "5m"]);
+        for (const refreshInterval of ["1h", "30m", "90s", "1h30m", "2h0m10s"]) assert.deepEqual(problems({ secrets: { refreshInterval } }), [], refreshInterval);
+    });
+
+    it("refuses anything else, naming the key, the value and what is allowed", () => {
+        const expected = 'expected a Go duration of hours, minutes and seconds above zero, such as "1h", "15m" or "1h30m"';
+        for (const refreshInterval of ["1 hour", "0s", "", "1d", "-5m", "15"]) {
+            assert.deepEqual(problems({ secrets: { refreshInterval } }), [`secrets.refreshInterval: ${JSON.stringify(refreshInterval)} is not allowed; ${expected}`], refreshInterval);
+        }
+    });
+
+    it("takes a revision only where Pulumi cannot see the store", () => {
+        const vault = { provider: "vault", vault: { server: "https://vault.example.com:8200", authRole: "spark" } };
+        assert.deepEqual(problems({ secrets: { ...vault, revision: "2026-12-06" } }), []);
+        assert.deepEqual(problems({ secrets: { provider: "sealed-secrets", revision: "r2" } }), []);
+        assert.deepEqual(problems({ secrets: { revision: "r2" } }), [
+            'secrets.revision: "r2" is not allowed; expected "" with provider "aws-secrets-manager", whose credential versions Pulumi knows; set it only with a store Pulumi does not write or sealed-secrets (docs/secrets.md)',
+        ]);
+        assert.equal(problems({ secrets: { ...vault, revision: "a b" } }).length, 1);
+    });
+});

@@ -240,6 +240,7 @@ describe("services: chart components under mocks", () => {
             fernetKey: "FAKE-FERNET-0123",
             webserverSecretKey: "FAKE-WEBSERVER-0123",
             apiSecretKey: "FAKE-API-0123",
+            jwtSecret: "FAKE-JWT-0123",
             dbPassword: "FAKE-DB-PW-0123",
             minioPassword: "FAKE-MINIO-0123",
             adminPassword: "FAKE-ADMIN-PW-0123",
@@ -257,7 +258,7 @@ describe("services: chart components under mocks", () => {
                 image: "spark-k8s/airflow:3.2.2-p1",
                 database: { host: "db.example.internal", port: 5432, sslMode: "require" },
                 credentials: {
-                    airflow: secretRecord({ fernetKey: fakes.fernetKey, webserverSecretKey: fakes.webserverSecretKey, apiSecretKey: fakes.apiSecretKey }),
+                    airflow: secretRecord({ fernetKey: fakes.fernetKey, webserverSecretKey: fakes.webserverSecretKey, apiSecretKey: fakes.apiSecretKey, jwtSecret: fakes.jwtSecret }),
                     airflowDatabase: secretRecord({ username: "airflow", password: fakes.dbPassword }),
                     airflowAdmin: secretRecord({ username: "admin", password: fakes.adminPassword }),
                     minioRoot: secretRecord({ username: "minio-root", password: fakes.minioPassword }),
@@ -282,7 +283,6 @@ describe("services: chart components under mocks", () => {
             const values = assertOneChart(resources, charts.airflow, "airflow");
             const text = JSON.stringify(values);
             for (const fake of Object.values(fakes)) assert.ok(!text.includes(fake), fake);
-            assert.ok(!text.includes("mockpw"), "the generated JWT secret");
             assert.equal(values.executor, "KubernetesExecutor");
         });
 
@@ -297,7 +297,7 @@ describe("services: chart components under mocks", () => {
             const data = (keys.inputs.stringData as { value: Obj }).value;
             assert.deepEqual(Object.keys(data).sort(), ["api-secret-key", "fernet-key", "jwt-secret", "webserver-secret-key"]);
             assert.equal(data["fernet-key"], fakes.fernetKey);
-            assert.ok(typeof data["jwt-secret"] === "string" && (data["jwt-secret"]).length > 0);
+            assert.equal(data["jwt-secret"], fakes.jwtSecret);
             assert.equal(secretNamed(resources, airflowSecretNames.storageConnection), undefined, "no MinIO connection on S3");
         });
 

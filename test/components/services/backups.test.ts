@@ -168,8 +168,20 @@ describe("database backups", function () {
             assert.equal(env.find((e) => e.name === "BACKUP_DATABASES")?.value, "metastore");
         });
 
-        it("keeps the passwords in a secret Secret and nowhere else", async () => {
+        it("reads the logins from the platform's store on prod: an ExternalSecret of the Secret's name, and no Secret", async () => {
             const run = await stackRun("prod");
+            assert.equal(named(run, "kubernetes:core/v1:Secret", backupObjects.credentials), undefined);
+            const es = inputs<{ spec: { data: { remoteRef: { key: string; property: string } }[]; target: { name: string; template: { data: Record<string, string> } } } }>(
+                named(run, "kubernetes:external-secrets.io/v1:ExternalSecret", backupObjects.credentials)!,
+            );
+            assert.equal(es.spec.target.name, backupObjects.credentials);
+            assert.deepEqual(Object.keys(es.spec.target.template.data).sort(), ["airflow-password", "airflow-username", "metastore-password", "metastore-username"]);
+            const refs = es.spec.data.map((d) => `${d.remoteRef.key}#${d.remoteRef.property}`).sort();
+            assert.deepEqual(refs, ["spark-prod/airflow-db#password", "spark-prod/airflow-db#username", "spark-prod/metastore-db#password", "spark-prod/metastore-db#username"]);
+        });
+
+        it("with the kubernetes provider keeps the passwords in a secret Secret and nowhere else", async () => {
+            const run = await stackRunWith("prod", { secrets: { provider: "kubernetes" } });
             const secret = named(run, "kubernetes:core/v1:Secret", backupObjects.credentials)!;
             assert.ok(isSecretValue(secret.inputs.stringData), "stringData is a Pulumi secret");
             const data = unwrapSecrets(secret.inputs.stringData) as Record<string, string>;
