@@ -11,7 +11,7 @@ import { externalSecretManifest, field, secretDelivery } from "../../components/
 import { metadataConnectionParts } from "../../components/services/airflow";
 import { exampleStoreSettings } from "../../test/support/secretStores";
 import { stackArtefacts } from "../support/artefacts";
-import { CrdValidators } from "../support/crds";
+import { crdProblems, CrdValidators, groupObjects } from "../support/crds";
 import { chartModules, goModuleDir } from "../support/helm";
 import { unwrapSecrets } from "../../tools/harness";
 
@@ -31,12 +31,10 @@ describe(`External Secrets objects against the ${source.version} CRDs`, function
     for (const stack of ["dev", "staging", "prod"] as const) {
         it(`${stack}: every ${group} object fits its CRD`, async function () {
             const run = await stackArtefacts(stack);
-            const objects = run.resources
-                .filter((r) => r.type.startsWith(`kubernetes:${group}/`))
-                .map((r) => unwrapSecrets(r.inputs) as { kind: string; metadata: { name: string } });
+            const objects = groupObjects(run, group);
             assert.ok(objects.some((o) => o.kind === "ClusterSecretStore"), `${stack} writes the platform's ClusterSecretStore`);
             assert.ok(objects.filter((o) => o.kind === "ExternalSecret").length >= 6, `${stack} delivers its credential Secrets as ExternalSecrets`);
-            const found = objects.flatMap((o) => crds.problems(o).map((p) => `${o.kind} ${o.metadata.name} ${p}`));
+            const found = crdProblems(crds, objects);
             assert.deepEqual(found, [], found.join("\n"));
         });
     }

@@ -7,7 +7,7 @@ import { strict as assert } from "assert";
 import * as path from "path";
 import { prometheusOperatorVersion } from "../../components/services/monitoring";
 import { stackArtefacts } from "../support/artefacts";
-import { CrdValidators } from "../support/crds";
+import { crdProblems, CrdValidators, groupObjects } from "../support/crds";
 import { goModuleDir } from "../support/helm";
 import { unwrapSecrets } from "../../tools/harness";
 
@@ -24,12 +24,10 @@ describe(`Prometheus Operator objects against the ${prometheusOperatorVersion} C
     for (const stack of ["dev", "staging", "prod"] as const) {
         it(`${stack}: every ${group} object fits its CRD`, async function () {
             const run = await stackArtefacts(stack);
-            const objects = run.resources
-                .filter((r) => r.type.startsWith(`kubernetes:${group}/`))
-                .map((r) => unwrapSecrets(r.inputs) as { kind: string; metadata: { name: string } });
+            const objects = groupObjects(run, group);
             const kinds = [...new Set(objects.map((o) => o.kind))].sort();
             assert.deepEqual(kinds, ["PodMonitor", "PrometheusRule"], `${stack} writes PodMonitors and a PrometheusRule`);
-            const found = objects.flatMap((o) => crds.problems(o).map((p) => `${o.kind} ${o.metadata.name} ${p}`));
+            const found = crdProblems(crds, objects);
             assert.deepEqual(found, [], found.join("\n"));
         });
     }

@@ -12,6 +12,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { RE2 } from "re2-wasm";
 import { parse as parseYaml } from "yaml";
+import { StackRun, unwrapSecrets } from "../../tools/harness";
 
 type SchemaNode = Record<string, unknown> & {
     type?: string;
@@ -77,4 +78,20 @@ export class CrdValidators {
         this.compiled.set(key, validate);
         return validate(object) ? [] : (validate.errors ?? []).map(describe);
     }
+}
+
+/** An object of a custom resource as a stack writes it. */
+export interface CustomObject {
+    readonly kind: string;
+    readonly metadata: { readonly name: string };
+}
+
+/** The objects of an API group a stack run writes, with their secrets unwrapped. */
+export function groupObjects(run: StackRun, group: string): CustomObject[] {
+    return run.resources.filter((r) => r.type.startsWith(`kubernetes:${group}/`)).map((r) => unwrapSecrets(r.inputs) as CustomObject);
+}
+
+/** What the CRDs find wrong with each object, one line per problem naming the object. */
+export function crdProblems(crds: CrdValidators, objects: readonly CustomObject[]): string[] {
+    return objects.flatMap((o) => crds.problems(o).map((p) => `${o.kind} ${o.metadata.name} ${p}`));
 }
