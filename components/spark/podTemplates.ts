@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { hardenPodSpec, sparkUserId } from "../kubernetes/hardening";
 import { GpuScheduling, Placement } from "../kubernetes/scheduling";
 import { ExecutorSizing } from "./sizing";
+import { executorTerminationGracePeriodSeconds } from "./sparkDefaults";
 import { priorityClassName } from "../kubernetes/priorities";
 
 /** Spark takes the container of this name from the template (spark.kubernetes.executor.podTemplateContainerName). */
@@ -59,8 +60,8 @@ export function executorPodTemplate(a: ExecutorTemplateArgs): k8s.types.input.co
             // Spark keeps the template's spec fields it does not set itself, priorityClassName among them.
             priorityClassName: priorityClassName("executor"),
             restartPolicy: "Never",
-            // Time for graceful decommissioning (block migration) when a spot node is reclaimed.
-            terminationGracePeriodSeconds: 120,
+            // Spark 3.5 keeps it; 4.1+ overrides it with its own key, set to the same value in sparkDefaults.
+            terminationGracePeriodSeconds: executorTerminationGracePeriodSeconds,
             ...(a.gpu ? a.gpu.placement : a.placement),
         }),
     };

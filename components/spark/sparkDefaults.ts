@@ -108,6 +108,10 @@ export const costOptimizedIdleTimeoutSeconds = 30;
 export const costOptimizedShuffleTrackingTimeoutSeconds = 600;
 /** Spot instances get a two-minute notice; a decommissioned executor is gone shortly before. */
 export const spotKillIntervalSeconds = 110;
+/** How long an executor pod may take to stop: time for graceful decommissioning (block migration) when a spot node is reclaimed. */
+export const executorTerminationGracePeriodSeconds = 120;
+/** The lines that set the executor pods' grace period themselves (spark.kubernetes.executor.terminationGracePeriodSeconds, new in 4.1.0, default 30s, overriding the pod template). */
+const linesWithExecutorGraceConf: readonly SparkVersion[] = ["4.1", "4.3"];
 /** The region MinIO signs with; any non-reserved name works (hadoop-aws third_party_stores.md). */
 export const minioRegion = "us-east-1";
 
@@ -293,6 +297,7 @@ function clusterConf(input: SparkConfInput): Record<string, string> {
         "spark.kubernetes.executor.podTemplateFile": k8s.executorPodTemplateFile,
         ...driverConf(k8s),
     };
+    if (linesWithExecutorGraceConf.includes(input.version)) conf["spark.kubernetes.executor.terminationGracePeriodSeconds"] = seconds(executorTerminationGracePeriodSeconds);
     if (input.executor.requestCoresMillis !== undefined) conf["spark.kubernetes.executor.request.cores"] = `${input.executor.requestCoresMillis}m`;
     return conf;
 }

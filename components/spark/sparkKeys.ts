@@ -117,6 +117,8 @@ export const sparkKeySpecs: readonly SparkKeySpec[] = [
         "spark.kubernetes.executor.podTemplateFile",
         "spark.kubernetes.executor.request.cores",
     ]),
+    // New in Spark 4.1.0 (running-on-kubernetes.md, since 4.1.0); it overrides the executor template's grace period.
+    ...specs(sparkK8s, ["spark.kubernetes.executor.terminationGracePeriodSeconds"], ["4.1", "4.3"]),
     ...specs(hadoopAws, [
         "spark.hadoop.fs.s3a.impl",
         "spark.hadoop.fs.s3a.aws.credentials.provider",

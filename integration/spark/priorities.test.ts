@@ -3,9 +3,10 @@
  * PriorityClass, so the platform sets it in the executor pod template. Each line's own
  * KubernetesExecutorBuilder (ExecutorPod.java) builds executor 1 from the spark-defaults.conf and the
  * executor template the stack writes for its Connect server, and the pod must carry the executor
- * class: Spark keeps the template's priorityClassName and restartPolicy. (It does not keep the
- * template's terminationGracePeriodSeconds on 4.x, where spark.kubernetes.executor.terminationGracePeriodSeconds,
- * default 30, overrides it; ExecutorPod prints it for the record.)
+ * class: Spark keeps the template's priorityClassName and restartPolicy. The pod's grace period
+ * must be the platform's decommissioning window on every line: 3.5 keeps the template's, 4.1+
+ * overrides it with spark.kubernetes.executor.terminationGracePeriodSeconds (default 30s), which
+ * the stack sets to the same value.
  */
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
@@ -15,6 +16,7 @@ import * as path from "path";
 import { priorityClassName } from "../../components/kubernetes/priorities";
 import { serviceEndpoints, namespaces } from "../../components/config/names";
 import { SparkVersion } from "../../components/config/schema";
+import { executorTerminationGracePeriodSeconds } from "../../components/spark/sparkDefaults";
 import { runStack, StackRun } from "../../tools/harness";
 import { javaHome, sparkDistribution } from "../support/spark";
 
@@ -48,6 +50,7 @@ describe("Spark engine: the executor pod's priority", function () {
                 const fields = Object.fromEntries(java.stdout.trim().split("\n").filter((l) => /^\w+=/.test(l)).map((l) => l.split("=", 2) as [string, string]));
                 assert.equal(fields.priorityClassName, priorityClassName("executor"), java.stdout);
                 assert.equal(fields.restartPolicy, "Never", java.stdout);
+                assert.equal(fields.terminationGracePeriodSeconds, String(executorTerminationGracePeriodSeconds), java.stdout);
             } finally {
                 fs.rmSync(dir, { recursive: true, force: true });
             }
