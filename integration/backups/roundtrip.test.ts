@@ -23,7 +23,7 @@ import { databaseBackupJob, databaseBackupPrefix } from "../../components/config
 import { backupObjects, backupScriptsDir, restorableDatabase, restoreJobManifest, serverMajor } from "../../components/services/backups";
 import { RecordedResource, StackRun, stackConfig } from "../../tools/harness";
 import { storageEnv } from "../../components/sparkStack";
-import { resourcesOfType, stackArtefacts } from "../support/artefacts";
+import { kubernetesSecrets, resourcesOfType, stackArtefacts } from "../support/artefacts";
 import { seedBucketsFromPlan } from "../support/buckets";
 import { Postgres, runDatabaseInit, startPostgres } from "../support/postgres";
 import { ensureVenv } from "../support/python";
@@ -145,7 +145,7 @@ for (const stack of ["dev", "local"]) {
         const keys: Record<string, string> = {};
 
         before(async function () {
-            run = await stackArtefacts(stack);
+            run = await stackArtefacts(stack, kubernetesSecrets);
             const cron = named(run, "kubernetes:batch/v1:CronJob", databaseBackupJob.name);
             pod = (cron.inputs.spec as { jobTemplate: { spec: { template: { spec: PodSpec } } } }).jobTemplate.spec.template.spec;
             const venv = ensureVenv({ name: "awscli", requirements: awscliRequirements });

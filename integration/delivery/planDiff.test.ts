@@ -49,14 +49,19 @@ describe("plan diff between two commits", function () {
         const diff = diffPlans(readPlanJson(basePlan), readPlanJson(headPlan));
         const added = diff.added.filter((r) => r.type === "aws:ecr/repository:Repository").map((r) => r.inputs.name).sort();
         assert.deepEqual(added, ["airflow", "hive-metastore", "jupyter-spark", "spark-rapids", "spark-runtime"].map((n) => `spark-dev/spark-k8s/${n}`));
-        assert.deepEqual(diff.removed, [], "nothing the earlier commit made goes away");
+        // Only credential Secrets go away, each delivered by the head as an ExternalSecret of the same name and
+        // namespace, and Airflow's separate JWT key, now a field of the generated airflow credential.
+        const where = (r: { inputs: Record<string, unknown> }) => { const m = r.inputs.metadata as { name?: string; namespace?: string } | undefined; return `${m?.namespace}/${m?.name}`; };
+        const delivered = new Set(diff.added.filter((r) => r.type === "kubernetes:external-secrets.io/v1:ExternalSecret").map(where));
+        const lost = diff.removed.filter((r) => !(r.type === "kubernetes:core/v1:Secret" && delivered.has(where(r))) && !r.urn.endsWith("RandomPassword::airflow-jwt-secret"));
+        assert.deepEqual(lost.map((r) => r.urn), [], "nothing else the earlier commit made goes away");
         const connect = diff.changed.find((r) => r.type === "kubernetes:apps/v1:Deployment" && r.name.endsWith("spark-connect-35"));
         const image = connect?.changes.find((c) => /containers\[0\]\.image$/.test(c.path));
         assert.ok(image, `spark-connect-35's image changes:\n${markdown}`);
         // The base commit's tag is fixed (revision p2); the head's follows the current image tag.
         assert.equal(image.before, "spark-k8s/spark-runtime:3.5.9-p2");
         assert.match(String(image.after), /^123456789012\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/spark-dev\/spark-k8s\/spark-runtime:3\.5\.9-p\d+@sha256:[0-9a-f]{64}$/);
-        assert.match(markdown, /^### Plan diff: dev\n\n\d+ to add, 0 to remove, \d+ to change/);
+        assert.match(markdown, new RegExp(`^### Plan diff: dev\\n\\n\\d+ to add, ${diff.removed.length} to remove, \\d+ to change`));
         assert.ok(markdown.includes("| `aws:ecr/repository:Repository` |"), markdown);
     });
 });

@@ -8,7 +8,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { StackRun } from "../../tools/harness";
-import { configMapData, stackArtefacts } from "../support/artefacts";
+import { configMapData, kubernetesSecrets, stackArtefacts } from "../support/artefacts";
 import { ensureHive, Metastore, metastoreOverrides, overriddenSiteXml, runSchemaJob, SchemaRun, siteProperties, startMetastore, startMetastoreServer } from "../support/metastore";
 import { planDatabaseServer, Postgres, programPostgresVersion, runDatabaseInit, startPostgres } from "../support/postgres";
 import { LocalS3, startLocalS3 } from "../support/s3";
@@ -64,7 +64,7 @@ for (const stack of stacks) {
 
         before(async function () {
             ensureHive();
-            run = await stackArtefacts(stack);
+            run = await stackArtefacts(stack, kubernetesSecrets);
             s3 = await startLocalS3();
             pg = await startPostgres({ version: programPostgresVersion(), tlsOnly: planDatabaseServer(run).tlsOnly });
             runDatabaseInit(run, pg);

@@ -7,7 +7,7 @@
  */
 import { strict as assert } from "assert";
 import { StackRun } from "../../tools/harness";
-import { resourcesOfType, stackArtefacts } from "../support/artefacts";
+import { kubernetesSecrets, resourcesOfType, stackArtefacts } from "../support/artefacts";
 import { databaseInitPlan, inClusterPostgres, Login, planDatabaseServer, Postgres, programPostgresVersion, runDatabaseInit, startPostgres } from "../support/postgres";
 
 /** Stacks and scenarios: with and without Airflow, in-cluster server and RDS. */
@@ -53,7 +53,7 @@ for (const server of ["debian", programPostgresVersion()]) {
             let states: string[];
 
             before(async function () {
-                run = await stackArtefacts(c.stack, c.config);
+                run = await stackArtefacts(c.stack, { ...c.config, ...kubernetesSecrets });
                 sslMode = databaseInitPlan(run).env.PGSSLMODE;
                 // TLS only where the plan's server enforces it (RDS parameter group rds.force_ssl=1).
                 pg = await startPostgres({ version: server, tlsOnly: planDatabaseServer(run).tlsOnly });

@@ -6,6 +6,13 @@ import { RecordedResource, runStack, StackRun, unwrapSecrets } from "../../tools
 
 const runs = new Map<string, Promise<StackRun>>();
 
+/**
+ * Config that keeps a stack's credentials in Secrets Pulumi writes. The suites that run the real
+ * scripts (database init, schema, backups) read the credentials from those Secrets; with the AWS
+ * default provider they live in Secrets Manager behind ExternalSecrets, which the CRD suite checks.
+ */
+export const kubernetesSecrets = { secrets: { provider: "kubernetes" } } as const;
+
 /** A stack evaluated under the harness, with optional config overrides (e.g. presets). */
 export function stackArtefacts(stack: string, config: Record<string, unknown> = {}): Promise<StackRun> {
     const key = `${stack}:${JSON.stringify(config)}`;
