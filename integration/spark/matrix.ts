@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { icebergRuntimeLines, SparkVersion, sparkVersions } from "../../components/config/schema";
 import { loadStackConfig, StackRun } from "../../tools/harness";
-import { stackArtefacts } from "../support/artefacts";
+import { kubernetesSecrets, stackArtefacts } from "../support/artefacts";
 import { logDir } from "../support/processes";
 
 export const engineStacks = ["local", "dev", "prod"] as const;
@@ -50,7 +50,7 @@ function stackSparkConfig(stack: string): Record<string, unknown> {
 /** The stack with these presets on these lines (default: every line the presets allow); iceberg settings optional. */
 export function presetRun(stack: string, presets: readonly string[], options: { versions?: readonly string[]; iceberg?: Record<string, string> } = {}): Promise<StackRun> {
     const spark = { ...stackSparkConfig(stack), presets, versions: options.versions ?? linesFor(presets), ...(options.iceberg ? { iceberg: options.iceberg } : {}) };
-    return stackArtefacts(stack, { spark });
+    return stackArtefacts(stack, { spark, ...kubernetesSecrets });
 }
 
 /** One measured step of the matrix. */

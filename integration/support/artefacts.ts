@@ -8,7 +8,7 @@ const runs = new Map<string, Promise<StackRun>>();
 
 /**
  * Config that keeps a stack's credentials in Secrets Pulumi writes. The suites that run the real
- * scripts (database init, schema, backups) read the credentials from those Secrets; with the AWS
+ * scripts and servers (database init, schema, backups, the Spark engines' Metastore) read the credentials from those Secrets; with the AWS
  * default provider they live in Secrets Manager behind ExternalSecrets, which the CRD suite checks.
  */
 export const kubernetesSecrets = { secrets: { provider: "kubernetes" } } as const;
