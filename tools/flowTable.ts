@@ -12,7 +12,7 @@ import { componentPlan } from "../components/spark/scenarios";
 import { tierDefaults } from "../components/config/defaults";
 import { storeEndpoint } from "../components/services/externalSecrets";
 import { CommandResult, runMain } from "./cli";
-import { textCell } from "./markdown";
+import { textCell, withGeneratedBlock } from "./markdown";
 
 const repoRoot = path.resolve(__dirname, "..");
 /** The document holding the table, between these markers. */
@@ -69,10 +69,7 @@ export function flowTableBlock(): string {
 
 /** The document with its block replaced by the generated one. */
 export function withFlowTable(doc: string): string {
-    const start = doc.indexOf(flowTableMarkers.start);
-    const end = doc.indexOf(flowTableMarkers.end);
-    if (start < 0 || end < start) throw new Error(`${securityDoc}: the flow-table markers are missing`);
-    return doc.slice(0, start) + flowTableBlock() + doc.slice(end + flowTableMarkers.end.length);
+    return withGeneratedBlock(doc, { doc: securityDoc, markers: flowTableMarkers }, flowTableBlock());
 }
 
 function main(argv: readonly string[]): CommandResult {

@@ -12,3 +12,17 @@ export function codeCell(value: unknown, max = 120): string {
     const fence = text.includes("`") ? "``" : "`";
     return `${fence}${text.replace(/\|/g, "\\|")}${fence}`;
 }
+
+/** Where a generated block sits in a committed document: its file and the comment lines around it. */
+export interface GeneratedBlock {
+    readonly doc: string;
+    readonly markers: { readonly start: string; readonly end: string };
+}
+
+/** The document's text with the block between its markers (the markers included) replaced by `block`. */
+export function withGeneratedBlock(text: string, where: GeneratedBlock, block: string): string {
+    const start = text.indexOf(where.markers.start);
+    const end = text.indexOf(where.markers.end);
+    if (start < 0 || end < start) throw new Error(`${where.doc}: the generated block's markers are missing (${where.markers.start} … ${where.markers.end})`);
+    return text.slice(0, start) + block + text.slice(end + where.markers.end.length);
+}

@@ -9,7 +9,7 @@ import * as path from "path";
 import { storeProviders } from "../components/services/externalSecrets";
 import { storeEntries } from "../components/services/secretDelivery";
 import { CommandResult, runMain } from "./cli";
-import { textCell } from "./markdown";
+import { textCell, withGeneratedBlock } from "./markdown";
 
 const repoRoot = path.resolve(__dirname, "..");
 /** The document holding the table, between these markers. */
@@ -28,10 +28,7 @@ export function storeTableBlock(): string {
 
 /** The document with its block replaced by the generated one. */
 export function withStoreTable(doc: string): string {
-    const start = doc.indexOf(storeTableMarkers.start);
-    const end = doc.indexOf(storeTableMarkers.end);
-    if (start < 0 || end < start) throw new Error(`${secretsDoc}: the store-table markers are missing`);
-    return doc.slice(0, start) + storeTableBlock() + doc.slice(end + storeTableMarkers.end.length);
+    return withGeneratedBlock(doc, { doc: secretsDoc, markers: storeTableMarkers }, storeTableBlock());
 }
 
 function main(argv: readonly string[]): CommandResult {

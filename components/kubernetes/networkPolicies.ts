@@ -24,14 +24,19 @@ export const defaultDenyPolicyName = "default-deny";
 /** Label on every policy the table makes. */
 export const networkPolicyLabels = { "app.kubernetes.io/part-of": "spark-k8s", "app.kubernetes.io/managed-by": "pulumi", "spark-k8s/network-flow-table": "true" } as const;
 
-/** The default-deny policy of a namespace: every pod, no ingress, no egress. */
-export function defaultDeny(namespace: string): NetworkPolicyManifest {
+/** A policy of the table: its name, namespace and spec, with the table's labels and the flow's reason. */
+function policy(name: string, namespace: string, spec: NetworkPolicyManifest["spec"], flow?: Flow): NetworkPolicyManifest {
     return {
         apiVersion: "networking.k8s.io/v1",
         kind: "NetworkPolicy",
-        metadata: { name: defaultDenyPolicyName, namespace, labels: { ...networkPolicyLabels } },
-        spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+        metadata: { name, namespace, labels: { ...networkPolicyLabels }, ...(flow ? { annotations: { "spark-k8s/why": flow.why } } : {}) },
+        spec,
     };
+}
+
+/** The default-deny policy of a namespace: every pod, no ingress, no egress. */
+export function defaultDeny(namespace: string): NetworkPolicyManifest {
+    return policy(defaultDenyPolicyName, namespace, { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
 }
 
 /** A peer as a NetworkPolicyPeer; pods are matched by their namespace's name label. */
@@ -52,8 +57,6 @@ export function policyPorts(ports: readonly FlowPort[]): Record<string, unknown>
     return ports.map((p) => (p.port === undefined ? { protocol: p.protocol } : { protocol: p.protocol, port: p.port }));
 }
 
-const annotate = (flow: Flow) => ({ "spark-k8s/why": flow.why });
-
 /** Every NetworkPolicy of the stack: default-deny per namespace, then each flow's allows. */
 export function networkPolicies(namespaces: readonly string[], flows: readonly Flow[]): NetworkPolicyManifest[] {
     const governed = new Set(namespaces);
@@ -64,20 +67,10 @@ export function networkPolicies(namespaces: readonly string[], flows: readonly F
         ids.add(flow.id);
         const ports = policyPorts(flow.ports);
         if (flow.from.kind === "pods" && governed.has(flow.from.namespace) && flow.to.kind !== "port-forward") {
-            out.push({
-                apiVersion: "networking.k8s.io/v1",
-                kind: "NetworkPolicy",
-                metadata: { name: `${flow.id}-egress`, namespace: flow.from.namespace, labels: { ...networkPolicyLabels }, annotations: annotate(flow) },
-                spec: { podSelector: selector(flow.from), policyTypes: ["Egress"], egress: [{ to: [policyPeer(flow.to)], ports }] },
-            });
+            out.push(policy(`${flow.id}-egress`, flow.from.namespace, { podSelector: selector(flow.from), policyTypes: ["Egress"], egress: [{ to: [policyPeer(flow.to)], ports }] }, flow));
         }
         if (flow.to.kind === "pods" && governed.has(flow.to.namespace) && flow.from.kind !== "port-forward") {
-            out.push({
-                apiVersion: "networking.k8s.io/v1",
-                kind: "NetworkPolicy",
-                metadata: { name: `${flow.id}-ingress`, namespace: flow.to.namespace, labels: { ...networkPolicyLabels }, annotations: annotate(flow) },
-                spec: { podSelector: selector(flow.to), policyTypes: ["Ingress"], ingress: [{ from: [policyPeer(flow.from)], ports }] },
-            });
+            out.push(policy(`${flow.id}-ingress`, flow.to.namespace, { podSelector: selector(flow.to), policyTypes: ["Ingress"], ingress: [{ from: [policyPeer(flow.from)], ports }] }, flow));
         }
     }
     return out;
