@@ -17,10 +17,11 @@ import { PlatformConfig, platformId, platformTags, serviceEndpoints, serviceHost
 import { kubernetesReleases } from "./config/kubernetesReleases";
 import { KarpenterRole, karpenterRoles } from "./config/nodeRoles";
 import { ImageKey, imageSources, stackRegistryUrl, stackRepositories } from "./config/registry";
+import { pulumiWrittenProviders } from "./config/schema";
 import { ecrDigestFinder, ImageRegistry, resolveImages } from "./aws/imageRegistry";
 import { PlatformContext } from "./context";
-import { credential, credentialsNeeded, CredentialValues, GeneratedCredentials } from "./services/credentials";
-import { jupyterhubAuth } from "./services/jupyterhub";
+import { credential, credentialsNeeded, CredentialValues, GeneratedCredentials, generatedSecrets, isProvided } from "./services/credentials";
+import { githubClientSecretFromConfig, jupyterhubAuth } from "./services/jupyterhub";
 import { externalSecretsPlan } from "./services/externalSecrets";
 import { secretDelivery } from "./services/secretDelivery";
 import { ComponentPlan, componentPlan, usedImageKeys } from "./spark/scenarios";
@@ -76,7 +77,7 @@ export interface PlatformOutputs {
 
 /** The configuration the Kubernetes side reads: the spark and services areas, and sign-in resolved. */
 function kubernetesConfig(config: PlatformConfig): Pick<PlatformContext, "spark" | "services" | "jupyterhubAuth"> {
-    return { spark: config.spark, services: config.services, jupyterhubAuth: jupyterhubAuth(config.services.jupyterhub, config.project) };
+    return { spark: config.spark, services: config.services, jupyterhubAuth: jupyterhubAuth(config.services.jupyterhub) };
 }
 
 interface Base {
@@ -323,7 +324,12 @@ function localBase(config: PlatformConfig, plan: ComponentPlan, credentials: Cre
 /** The platform's base for its tier, plus the context the Kubernetes side is built from. */
 export async function createBase(config: PlatformConfig): Promise<Base> {
     const plan = componentPlan({ ...config.spark, tier: config.tier, minioEnabled: config.services.minio.enabled });
-    const credentials = new GeneratedCredentials(platformId(config), { passwordLength: config.secrets.passwordLength, names: credentialsNeeded(plan, config.services) }).values;
+    // The operator's own values (the GitHub OAuth client secret) are read from the stack only where
+    // Pulumi writes what the cluster reads; with any other provider they are in the store already.
+    const pulumiWrites = pulumiWrittenProviders.includes(config.secrets.provider);
+    const names = credentialsNeeded(plan, config.services).filter((n) => pulumiWrites || !isProvided(n));
+    const provided: Record<string, pulumi.Output<string>> = names.includes("githubOAuth") ? { [generatedSecrets.githubOAuth.fields.clientSecret.configPath]: githubClientSecretFromConfig(config.project) } : {};
+    const credentials = new GeneratedCredentials(platformId(config), { passwordLength: config.secrets.passwordLength, names, provided }).values;
     return config.tier === "local" ? localBase(config, plan, credentials) : awsBase(config, plan, credentials);
 }
 

@@ -424,6 +424,7 @@ function createServices(
             nodeGroups,
             storageClassName: ctx.storageClassName,
             auth: ctx.jupyterhubAuth,
+            delivery: shared.delivery,
             notebookEgress: egressRulesFrom(networkFlows(flowInputs(ctx)), (from) => selectsPods(from, namespaces.jupyterhub, workloadLabels.notebook)),
         }, opts);
         endpoints.jupyterhub = `http://proxy-public.${namespaces.jupyterhub}.svc.cluster.local`;

@@ -248,6 +248,12 @@ export const storageSchema = strictObject({
 export const secretProviders = ["aws-secrets-manager", "vault", "azure-key-vault", "gcp-secret-manager", "ibm-secrets-manager", "sealed-secrets", "kubernetes"] as const;
 export type SecretProvider = (typeof secretProviders)[number];
 
+/**
+ * Providers whose values Pulumi writes (the Secrets, or the Secrets Manager secrets), and so reads
+ * from the stack: with the others the operator puts every value in the store or seals it.
+ */
+export const pulumiWrittenProviders: readonly SecretProvider[] = ["kubernetes", "aws-secrets-manager"];
+
 /** "" (unset) or a value of the given form; which fields a provider needs is a cross-field rule. */
 const optional = (re: RegExp, expected: string) => z.union([z.literal(""), pattern(re, expected)], { error: `expected "" or ${expected}` });
 const httpsUrl = (example: string) => optional(/^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[\w./-]*)?$/, `an https URL such as ${example}`);

@@ -23,6 +23,7 @@ import {
     PlatformConfig,
     platformSchema,
     PlatformSettings,
+    pulumiWrittenProviders,
     requiredClusterLogTypes,
     secretConfigMarker,
     secretConfigPaths,
@@ -469,7 +470,18 @@ const servicesRules: Record<string, Rule> = {
                     notAllowed(at("github", "callbackUrl"), github.callbackUrl, 'expected the callback URL registered with the OAuth app (https://<hub host>/hub/oauth_callback) when authenticator is "github"'),
                 );
             }
-            if (!github.clientSecret) {
+            const provider = c.secrets.provider;
+            if (!pulumiWrittenProviders.includes(provider)) {
+                if (github.clientSecret) {
+                    out.push(
+                        notAllowed(
+                            at("github", "clientSecret"),
+                            github.clientSecret,
+                            `expected "" with secrets.provider "${provider}": the operator puts the client secret in the store (or seals it) under the name docs/secrets.md gives, and Pulumi never reads it`,
+                        ),
+                    );
+                }
+            } else if (!github.clientSecret) {
                 out.push(
                     notAllowed(
                         at("github", "clientSecret"),
@@ -523,7 +535,7 @@ const secretsRules: Record<string, Rule> = {
                 if (owner !== provider && value !== "") out.push(notAllowed(["secrets", ...keys], value, `expected "" unless provider is "${owner}"`));
             }
         }
-        if (c.secrets.revision !== "" && (provider === "kubernetes" || provider === "aws-secrets-manager")) {
+        if (c.secrets.revision !== "" && pulumiWrittenProviders.includes(provider)) {
             out.push(notAllowed(["secrets", "revision"], c.secrets.revision, `expected "" with provider "${provider}", whose credential versions Pulumi knows; set it only with a store Pulumi does not write or sealed-secrets (docs/secrets.md)`));
         }
         for (const [owner, paths] of Object.entries(secretProviderOptional)) {

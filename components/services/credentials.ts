@@ -9,7 +9,9 @@ export type FieldSource =
     /** 32 random bytes, URL-safe base64: the format Airflow's Fernet key requires. */
     | { readonly kind: "fernetKey" }
     /** 64 characters for signing keys. */
-    | { readonly kind: "signingKey" };
+    | { readonly kind: "signingKey" }
+    /** Not generated: the operator's own value, read as a Pulumi secret from the stack's secret config at configPath. */
+    | { readonly kind: "provided"; readonly configPath: string };
 
 /** What one generated credential holds, and how each of its fields gets its value. */
 export interface GeneratedSecretSpec {
@@ -24,7 +26,10 @@ export interface GeneratedSecretSpec {
 const password: FieldSource = { kind: "password" };
 const fixed = (value: string): FieldSource => ({ kind: "fixed", value });
 
-/** The credentials the platform generates; on AWS each also becomes one Secrets Manager secret. */
+/**
+ * The credentials the platform's workloads read, generated but for `provided` fields; on AWS each
+ * also becomes one Secrets Manager secret.
+ */
 export const generatedSecrets = {
     databaseAdmin: { slug: "database-admin", description: "PostgreSQL administrator (creates the service databases)", fields: { username: fixed("platform_admin"), password } },
     metastoreDatabase: { slug: "metastore-db", description: "Hive Metastore PostgreSQL user", fields: { username: fixed("metastore"), password } },
@@ -37,6 +42,11 @@ export const generatedSecrets = {
     airflowAdmin: { slug: "airflow-admin", description: "Airflow UI administrator (FAB auth manager), created by the chart's create-user Job", fields: { username: fixed("admin"), password } },
     minioRoot: { slug: "minio-root", description: "MinIO root user", fields: { username: fixed("minio-root"), password } },
     grafanaAdmin: { slug: "grafana-admin", description: "Grafana administrator of the monitoring stack", fields: { username: fixed("admin"), password } },
+    githubOAuth: {
+        slug: "jupyterhub-github-oauth",
+        description: "JupyterHub's GitHub OAuth app client secret (authenticator github)",
+        fields: { clientSecret: { kind: "provided", configPath: "services.jupyterhub.github.clientSecret" } },
+    },
 } as const satisfies Record<string, GeneratedSecretSpec>;
 
 export type GeneratedSecretName = keyof typeof generatedSecrets;
@@ -47,12 +57,13 @@ export type CredentialValues = Readonly<Partial<Record<GeneratedSecretName, pulu
 /**
  * The credentials the components of a plan read (and on AWS keep in Secrets Manager): the database
  * administrator and the metastore's role always, Airflow's keys, admin and role with Airflow, the
- * MinIO root user with MinIO, Grafana's administrator with the monitoring stack. Nothing is
- * generated for a component the stack does not install.
+ * MinIO root user with MinIO, Grafana's administrator with the monitoring stack, the GitHub OAuth
+ * client secret with JupyterHub signing in through GitHub. Nothing is generated for a component the
+ * stack does not install.
  */
 export function credentialsNeeded(
-    plan: { readonly airflow: { readonly enabled: boolean }; readonly minio: boolean },
-    services: { readonly observability: { readonly enabled: boolean } },
+    plan: { readonly airflow: { readonly enabled: boolean }; readonly minio: boolean; readonly jupyterhub: { readonly enabled: boolean } },
+    services: { readonly observability: { readonly enabled: boolean }; readonly jupyterhub: { readonly authenticator: string } },
 ): GeneratedSecretName[] {
     return [
         "databaseAdmin",
@@ -60,8 +71,12 @@ export function credentialsNeeded(
         ...(plan.airflow.enabled ? (["airflowDatabase", "airflow", "airflowAdmin"] as const) : []),
         ...(plan.minio ? (["minioRoot"] as const) : []),
         ...(services.observability.enabled ? (["grafanaAdmin"] as const) : []),
+        ...(plan.jupyterhub.enabled && services.jupyterhub.authenticator === "github" ? (["githubOAuth"] as const) : []),
     ];
 }
+
+/** Whether any field of a credential is the operator's own value rather than generated. */
+export const isProvided = (name: GeneratedSecretName): boolean => Object.values(generatedSecrets[name].fields as Record<string, FieldSource>).some((f) => f.kind === "provided");
 
 /** One generated credential a component reads; an error naming both when the stack did not generate it. */
 export function credential(values: CredentialValues, name: GeneratedSecretName, reader: string): pulumi.Output<Record<string, string>> {
@@ -81,6 +96,8 @@ export interface GeneratedCredentialsArgs {
     readonly passwordLength: number;
     /** Which credentials to generate (credentialsNeeded). */
     readonly names: readonly GeneratedSecretName[];
+    /** The operator's values of `provided` fields, by config path, each a Pulumi secret. */
+    readonly provided?: Readonly<Record<string, pulumi.Input<string>>>;
 }
 
 /** Generates the credentials the stack's components need. Values are Pulumi secrets from the start. */
@@ -109,6 +126,12 @@ export class GeneratedCredentials extends pulumi.ComponentResource {
                     case "fernetKey":
                         fields[field] = pulumi.secret(new random.RandomBytes(id, { length: 32 }, parent).base64.apply(toUrlSafeBase64));
                         break;
+                    case "provided": {
+                        const value = args.provided?.[source.configPath];
+                        if (value === undefined) throw new Error(`GeneratedCredentials: ${key}.${field} is the operator's value at ${source.configPath}, and none was given`);
+                        fields[field] = pulumi.secret(value);
+                        break;
+                    }
                 }
             }
             values[key] = pulumi.secret(pulumi.all(fields));

@@ -22,8 +22,10 @@
  *   Passwords: at least 12 characters, not a common one; 5 failed logins lock a name for 10 minutes.
  * - github: oauthenticator.github.GitHubOAuthenticator with the client id and callback URL from
  *   config, limited to one organization (scope read:org) or, with none, to adminUsers. The client
- *   secret is a Pulumi secret in a Kubernetes Secret the hub reads as OAUTH_CLIENT_SECRET (the
- *   environment variable OAuthenticator falls back to), so it is in neither the values nor the plan.
+ *   secret is the `githubOAuth` credential, delivered like every other (a Secret Pulumi writes, an
+ *   ExternalSecret from the store, or a sealed Secret) and read by the hub as OAUTH_CLIENT_SECRET
+ *   (the environment variable OAuthenticator falls back to), so it is in neither the values nor the
+ *   plan; the hub rolls when its version changes.
  *
  * Chart features switched off, and why:
  * - singleuser.cloudMetadata.blockWithIptables: adds a privileged init container (iptables, NET_ADMIN)
@@ -48,10 +50,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { serviceEndpoints, serviceHost } from "../config/names";
 import { JupyterHubConfig, JupyterImageKey, jupyterImageKey, SparkVersion } from "../config/schema";
+import { inputsHashAnnotation } from "../kubernetes/rollout";
 import { onGpuNodes } from "../kubernetes/scheduling";
 import { priorityClassName, priorityLevels } from "../kubernetes/priorities";
 import { chartResources, pinnedChart, containerSecurityContext, podSecurityContext, splitImage, systemNodeSelector } from "./charts";
 import { ConnectServer, SparkBackend } from "../spark/scenarios";
+import { CredentialDelivery, deliverSecret, field } from "./secretDelivery";
 
 /** UID and GID of the jovyan user in the Jupyter images, and of the hub image's user. */
 export const notebookUserId = 1000;
@@ -98,8 +102,6 @@ export type JupyterHubAuth =
           readonly callbackUrl: string;
           /** Only its members may sign in; "" admits adminUsers only. */
           readonly organization: string;
-          /** The OAuth app's client secret; it goes only into a Kubernetes Secret. */
-          readonly clientSecret: pulumi.Input<string>;
       };
 
 /** Inputs of JupyterHub: notebook profiles, images, placement, storage and sign-in. */
@@ -124,6 +126,8 @@ export interface JupyterHubArgs {
     readonly auth: JupyterHubAuth;
     /** The notebooks' egress rules, from the flow table (egressRulesFrom); none opens nothing. */
     readonly notebookEgress?: readonly Record<string, unknown>[];
+    /** How the GitHub OAuth client secret (credential githubOAuth) reaches the hub; needed with github sign-in. */
+    readonly delivery?: CredentialDelivery;
 }
 
 /**
@@ -142,11 +146,11 @@ export function githubClientSecretFromConfig(project: string): pulumi.Output<str
     );
 }
 
-/** The sign-in settings of the validated config; with github the client secret is read from Pulumi config as a secret. */
-export function jupyterhubAuth(config: JupyterHubConfig, project: string): JupyterHubAuth {
+/** The sign-in settings of the validated config; the client secret is a credential (githubOAuth), not a setting. */
+export function jupyterhubAuth(config: JupyterHubConfig): JupyterHubAuth {
     if (config.authenticator === "native") return { kind: "native", adminUsers: config.adminUsers };
     const { clientId, callbackUrl, organization } = config.github;
-    return { kind: "github", adminUsers: config.adminUsers, clientId, callbackUrl, organization, clientSecret: githubClientSecretFromConfig(project) };
+    return { kind: "github", adminUsers: config.adminUsers, clientId, callbackUrl, organization };
 }
 
 /** The authenticator's part of hub.config, and the hub's extra environment; pure, no secret value. */
@@ -316,27 +320,30 @@ export function jupyterhubValues(args: JupyterHubArgs): Record<string, unknown> 
     };
 }
 
-/** JupyterHub from the Zero to JupyterHub chart, plus a Secret with the OAuth client secret for github. */
+/** JupyterHub from the Zero to JupyterHub chart, plus the OAuth client secret's Secret for github. */
 export class JupyterHub extends pulumi.ComponentResource {
     readonly chart: k8s.helm.v4.Chart;
 
     constructor(name: string, args: JupyterHubArgs, opts?: pulumi.ComponentResourceOptions) {
         super("spark-k8s:services:JupyterHub", name, {}, opts);
-        const values = jupyterhubValues(args);
+        let values = jupyterhubValues(args);
         const dependsOn: pulumi.Resource[] = [];
         if (args.auth.kind === "github") {
-            const clientSecret = args.auth.clientSecret;
-            dependsOn.push(
-                new k8s.core.v1.Secret(
-                    `${name}-github-oauth`,
-                    {
-                        metadata: { name: githubOAuthSecret.name, namespace: args.namespace, labels: { "app.kubernetes.io/part-of": "spark-k8s", "app.kubernetes.io/name": "jupyterhub" } },
-                        type: "Opaque",
-                        stringData: pulumi.secret(pulumi.output(clientSecret).apply((secret) => ({ [githubOAuthSecret.key]: secret }))),
-                    },
-                    { parent: this },
-                ),
+            if (!args.delivery) throw new Error("JupyterHub: GitHub sign-in reads the githubOAuth credential; pass its delivery");
+            const delivered = deliverSecret(
+                `${name}-github-oauth`,
+                {
+                    name: githubOAuthSecret.name,
+                    namespace: args.namespace,
+                    labels: { "app.kubernetes.io/part-of": "spark-k8s", "app.kubernetes.io/name": "jupyterhub" },
+                    data: { [githubOAuthSecret.key]: [field("githubOAuth", "clientSecret")] },
+                },
+                args.delivery,
+                { parent: this },
             );
+            if (delivered.resource) dependsOn.push(delivered.resource);
+            // hub.annotations go on the hub's pod template (templates/hub/deployment.yaml of the 4.x chart).
+            values = { ...values, hub: { ...(values.hub as Record<string, unknown>), annotations: { [inputsHashAnnotation]: delivered.hash } } };
         }
         this.chart = pinnedChart(name, "jupyterhub", { name: "jupyterhub", namespace: args.namespace, values }, { parent: this, dependsOn });
         this.registerOutputs({});

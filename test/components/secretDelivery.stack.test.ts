@@ -83,4 +83,29 @@ describe("credential delivery on whole stacks", function () {
         assert.deepEqual(secretNames(fromVault), []);
         assert.deepEqual(leaks(fromVault), []);
     });
+
+    describe("the GitHub OAuth client secret, the operator's own credential", () => {
+        const fake = "FAKE-GITHUB-CLIENT-SECRET-4711";
+        const hub = (clientSecret: string) => ({
+            jupyterhub: { authenticator: "github", adminUsers: ["octo-admin"], github: { clientId: "Ov23liFAKECLIENTID", organization: "", callbackUrl: "https://hub.example.com/hub/oauth_callback", clientSecret } },
+        });
+        const oauthTarget = "jupyterhub/jupyterhub-github-oauth";
+
+        it("dev (Secrets Manager): Pulumi keeps it in Secrets Manager only, and the hub's Secret is an ExternalSecret", async () => {
+            const run = await stackRunWith("dev", { services: hub(fake) });
+            assert.ok(externalSecretTargets(run).includes(oauthTarget), externalSecretTargets(run).join(", "));
+            assert.ok(!secretNames(run).includes(oauthTarget));
+            const inKubernetes = run.resources.filter((r) => r.type.startsWith("kubernetes:") && JSON.stringify(unwrapSecrets(r.inputs)).includes(fake));
+            assert.deepEqual(inKubernetes.map((r) => r.name), []);
+            const stored = run.resources.filter((r) => r.type === "aws:secretsmanager/secretVersion:SecretVersion" && JSON.stringify(unwrapSecrets(r.inputs)).includes(fake));
+            assert.equal(stored.length, 1, "one Secrets Manager version holds it");
+        });
+
+        it("prod with Vault: Pulumi neither reads nor writes it; the ExternalSecret names the store key", async () => {
+            const run = await stackRunWith("prod", { services: hub(""), secrets: { ...exampleStoreSettings("vault"), provider: "vault" } });
+            assert.ok(externalSecretTargets(run).includes(oauthTarget));
+            const oauth = ofType(run, es).map((r) => inputs<{ spec: { target: { name: string }; data: { remoteRef: { key: string } }[] } }>(r)).find((o) => o.spec.target.name === "jupyterhub-github-oauth")!;
+            assert.deepEqual(oauth.spec.data.map((d) => d.remoteRef.key), ["spark-prod/jupyterhub-github-oauth"]);
+        });
+    });
 });

@@ -120,10 +120,11 @@ describe("offline plan", function () {
             assert.ok(!`${result.stdout}${result.stderr}`.includes("set with pulumi config set"), result.stderr);
             const plan = fs.readFileSync(json, "utf8");
             assert.ok(!plan.includes("AAAAAAAAAAAAAAAA") && !plan.includes("offline-stand-in"), "neither the ciphertext nor the stand-in reaches the plan");
-            const oauth = (JSON.parse(plan) as { resources: { type: string; inputs: { metadata?: { name?: string }; stringData?: unknown } }[] }).resources.find(
-                (r) => r.type === "kubernetes:core/v1:Secret" && r.inputs.metadata?.name === "jupyterhub-github-oauth",
+            // dev keeps it in Secrets Manager, which the hub's ExternalSecret reads.
+            const oauth = (JSON.parse(plan) as { resources: { type: string; name: string; inputs: { secretString?: unknown } }[] }).resources.find(
+                (r) => r.type === "aws:secretsmanager/secretVersion:SecretVersion" && r.name.endsWith("jupyterhub-github-oauth"),
             );
-            assert.equal(oauth?.inputs.stringData, secretMask);
+            assert.equal(oauth?.inputs.secretString, secretMask);
         });
     });
 });

@@ -2,6 +2,7 @@ import { strict as assert } from "assert";
 import { ConfigError, resolveConfig, secretConfigMarker, tierDefaults, tiers } from "../../../components/config";
 import { scenarioCombinations } from "../../support";
 import { ctx, problems } from "../../support/config";
+import { exampleStoreSettings } from "../../support/secretStores";
 
 describe("config validation", () => {
     describe("merging stack values over tier defaults", () => {
@@ -230,6 +231,20 @@ describe("config validation", () => {
             }
             assert.ok(problems(githubHub({}, { authenticator: "native" })).includes(`services.jupyterhub.github.clientSecret: "${secretConfigMarker}" is not allowed; expected "" unless authenticator is "github"`));
             assert.ok(!new ConfigError([]).message.includes(fakeSecret));
+        });
+
+        it("takes the client secret from config only where Pulumi writes what the hub reads; a store or sealing holds it otherwise", () => {
+            for (const provider of ["vault", "sealed-secrets"]) {
+                const settings = provider === "vault" ? exampleStoreSettings("vault") : {};
+                const withSecret = problems({ ...githubHub(), secrets: { ...settings, provider } });
+                assert.ok(
+                    withSecret.includes(`services.jupyterhub.github.clientSecret: "${secretConfigMarker}" is not allowed; expected "" with secrets.provider "${provider}": the operator puts the client secret in the store (or seals it) under the name docs/secrets.md gives, and Pulumi never reads it`),
+                    withSecret.join("\n"),
+                );
+                assert.deepEqual(problems({ ...githubHub({ clientSecret: "" }), secrets: { ...settings, provider } }), [], provider);
+            }
+            assert.deepEqual(problems({ ...githubHub(), secrets: { provider: "aws-secrets-manager" } }), []);
+            assert.ok(problems({ ...githubHub({ clientSecret: "" }), secrets: { provider: "aws-secrets-manager" } }).some((m) => m.startsWith("services.jupyterhub.github.clientSecret:")));
         });
 
         it("reports every missing piece of a GitHub app at once", () => {

@@ -14,6 +14,9 @@ import {
     oauthClientSecretEnv,
     sparkRemote,
 } from "../../../components/services/jupyterhub";
+import * as pulumi from "@pulumi/pulumi";
+import { inputsHashAnnotation } from "../../../components/kubernetes/rollout";
+import { writeSecrets } from "../../../components/services/secretDelivery";
 import { isSecretValue, maskSecrets, runProgram, runStack } from "../../../tools/harness";
 import { assertBlocksAt, assertOneChart, at, build, chartType, charts_, hardeningProblems, Obj, systemSelector } from "../../support/chartValues";
 
@@ -135,9 +138,9 @@ describe("services: JupyterHub sign-in", () => {
         clientId: "Ov23liFAKECLIENTID",
         callbackUrl: "https://hub.example.com/hub/oauth_callback",
         organization: "example-org",
-        clientSecret: fakeClientSecret,
     };
-    const args = (auth: JupyterHubAuth): JupyterHubArgs => ({ namespace: "jupyterhub", servers: [{ version: "3.5", backend: "k8s" }], images, gpu: false, nodeGroups: true, auth });
+    const delivery = writeSecrets({ githubOAuth: pulumi.secret(pulumi.output<Record<string, string>>({ clientSecret: fakeClientSecret })) });
+    const args = (auth: JupyterHubAuth): JupyterHubArgs => ({ namespace: "jupyterhub", servers: [{ version: "3.5", backend: "k8s" }], images, gpu: false, nodeGroups: true, auth, delivery });
     const hubConfig = (auth: JupyterHubAuth) => at(jupyterhubValues(args(auth)), "hub.config") as Obj;
 
     it("uses NativeAuthenticator by default: sign-up needs an admin's approval, admins come from config", () => {
@@ -190,24 +193,15 @@ describe("services: JupyterHub sign-in", () => {
         assert.throws(() => jupyterhubValues(args({ ...github, callbackUrl: "" })), /clientId and callbackUrl/);
     });
 
-    it("turns the validated config into sign-in settings, reading the GitHub secret from config", async () => {
-        const native = jupyterhubAuth({ authenticator: "native", adminUsers: ["alice"], github: { clientId: "", organization: "", callbackUrl: "", clientSecret: "" } }, "spark-k8s");
+    it("turns the validated config into sign-in settings; the GitHub secret is read from config as a Pulumi secret", async () => {
+        const native = jupyterhubAuth({ authenticator: "native", adminUsers: ["alice"], github: { clientId: "", organization: "", callbackUrl: "", clientSecret: "" } });
         assert.deepEqual(native, { kind: "native", adminUsers: ["alice"] });
+        const auth = jupyterhubAuth({ authenticator: "github", adminUsers: ["octo"], github: { clientId: "Ov23liFAKECLIENTID", organization: "", callbackUrl: "https://hub.example.com/hub/oauth_callback", clientSecret: secretConfigMarker } });
+        assert.ok(!JSON.stringify(auth).includes(secretConfigMarker), "the sign-in settings hold no secret");
         const services = { jupyterhub: { authenticator: "github", github: { clientId: "Ov23liFAKECLIENTID", clientSecret: fakeClientSecret } } };
-        const { result } = await runProgram(
-            () => {
-                const auth = jupyterhubAuth(
-                    { authenticator: "github", adminUsers: ["octo"], github: { clientId: "Ov23liFAKECLIENTID", organization: "", callbackUrl: "https://hub.example.com/hub/oauth_callback", clientSecret: secretConfigMarker } },
-                    "spark-k8s",
-                );
-                return auth.kind === "github" ? { clientId: auth.clientId, clientSecret: auth.clientSecret } : {};
-            },
-            { values: { "spark-k8s:services": JSON.stringify(services) } },
-        );
-        const r = result as { clientId: string; clientSecret: unknown };
-        assert.equal(r.clientId, "Ov23liFAKECLIENTID");
-        assert.ok(isSecretValue(r.clientSecret), "the client secret is read as a Pulumi secret");
-        assert.equal(r.clientSecret.value, fakeClientSecret, "the real value, not the marker");
+        const { result } = await runProgram(() => githubClientSecretFromConfig("spark-k8s"), { values: { "spark-k8s:services": JSON.stringify(services) } });
+        assert.ok(isSecretValue(result), "the client secret is read as a Pulumi secret");
+        assert.equal(result.value, fakeClientSecret, "the real value, not the marker");
         await assert.rejects(
             runProgram(() => githubClientSecretFromConfig("spark-k8s"), { values: { "spark-k8s:services": "{}" } }),
             /clientSecret is not set/,
@@ -225,7 +219,26 @@ describe("services: JupyterHub sign-in", () => {
         const chart = charts_(resources)[0];
         assert.ok(chart.dependencies.includes(secret.urn), "the chart waits for the Secret");
         assert.ok(!JSON.stringify(chart.inputs).includes(fakeClientSecret));
+        const annotations = at(chart.inputs.values, "hub.annotations") as Obj;
+        assert.match(String(annotations[inputsHashAnnotation]), /^[0-9a-f]{32}$/, "the hub rolls when the client secret changes");
         assert.ok(!JSON.stringify(maskSecrets(resources.map((r) => r.inputs))).includes(fakeClientSecret), "the plan masks it");
+    });
+
+    it("with a store, the client secret arrives as an ExternalSecret of the same name, and Pulumi never holds it", async () => {
+        const store = { plan: { kind: "externalSecret", provider: "vault", platformId: "spark-k8s-dev", refreshInterval: "1h", revision: "r1" }, values: {} } as const;
+        const { resources } = await build(() => new JupyterHub("jupyterhub", { ...args(github), delivery: store }));
+        assert.equal(resources.filter((r) => r.type === "kubernetes:core/v1:Secret").length, 0);
+        const es = resources.filter((r) => r.type === "kubernetes:external-secrets.io/v1:ExternalSecret");
+        assert.equal(es.length, 1);
+        const spec = es[0].inputs.spec as { target: { name: string; template: { data: Obj } }; data: { remoteRef: { key: string; property: string } }[] };
+        assert.equal(spec.target.name, githubOAuthSecret.name);
+        assert.deepEqual(Object.keys(spec.target.template.data), [githubOAuthSecret.key]);
+        assert.deepEqual(spec.data.map((d) => d.remoteRef), [{ key: "spark-k8s-dev/jupyterhub-github-oauth", property: "clientSecret" }]);
+        assert.ok(charts_(resources)[0].dependencies.includes(es[0].urn), "the chart waits for the ExternalSecret");
+    });
+
+    it("refuses GitHub sign-in without a way to deliver the client secret", async () => {
+        await assert.rejects(build(() => new JupyterHub("jupyterhub", { ...args(github), delivery: undefined })), /githubOAuth/);
     });
 
     it("the component makes no Secret for native sign-in", async () => {
