@@ -2,11 +2,16 @@
 jupyter-spark image installs. Usage: client.py <sc://url> <table suffix> [<iceberg catalog>].
 Prints one JSON line with what it observed (a part that fails reports its error and the next part
 still runs); the TypeScript test asserts on it."""
+import faulthandler
 import json
+import signal
 import sys
 import time
 
 from pyspark.sql import SparkSession
+
+# When the suite's timeout kills a hung session, every thread's stack shows where it waited.
+faulthandler.register(signal.SIGTERM, chain=True)
 
 url, suffix = sys.argv[1], sys.argv[2]
 catalog = sys.argv[3] if len(sys.argv) > 3 else None

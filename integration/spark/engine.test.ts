@@ -91,6 +91,8 @@ async function runCombination(run: StackRun, line: SparkVersion, presets: readon
     try {
         const suffix = `${lineSuffix(line)}_${where.preset.replace(/\W+/g, "_")}`;
         result = (await timed(at, "client session", () => runClient<ClientResult>(client, clientScript, [server.url, suffix, ...(catalog ? [catalog] : [])]))).result;
+    } catch (err) {
+        throw new Error(`${(err as Error).message}\nThe Connect server's log ends:\n${server.server.logTail(40)}`);
     } finally {
         await timed(at, "stop Connect server", () => server.stop());
     }

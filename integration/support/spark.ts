@@ -626,8 +626,10 @@ export async function runClient<T>(client: ConnectClient, script: string, args: 
         // Asynchronous: the Pod Identity endpoint answers the server from this process meanwhile.
         const out = await new Promise<string>((resolve, reject) => {
             execFile(client.venv.python, [file, ...args], { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, PYTHONUNBUFFERED: "1" } }, (err, stdout, stderr) => {
-                // The end of a Python traceback names the exception; the server's log has the rest.
-                if (err) reject(new Error(`Spark Connect client ${client.used} ${args.join(" ")} failed (${err.code ?? err.signal}): ${`${stdout}\n${stderr}`.trim().split("\n").slice(-3).join("\n")}`));
+                // The end of a Python traceback names the exception; the server's log has the rest. A
+                // session killed by the timeout prints every thread's stack (faulthandler), so more shows.
+                const lines = err?.signal ? 60 : 3;
+                if (err) reject(new Error(`Spark Connect client ${client.used} ${args.join(" ")} failed (${err.code ?? err.signal}) after ${((Date.now() - started) / 1000).toFixed(0)} s: ${`${stdout}\n${stderr}`.trim().split("\n").slice(-lines).join("\n")}`));
                 else resolve(stdout);
             });
         });
