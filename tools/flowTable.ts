@@ -4,15 +4,14 @@
  *
  *   node -r ./tools/register.cjs tools/flowTable.ts --write   (rewrites the block in docs/security.md)
  */
-import * as fs from "fs";
 import * as path from "path";
 import { Scenario } from "../components/config/schema";
 import { Flow, FlowInputs, FlowPort, networkFlows, Peer, platformNamespaces } from "../components/kubernetes/networkFlows";
 import { componentPlan } from "../components/spark/scenarios";
 import { tierDefaults } from "../components/config/defaults";
 import { storeEndpoint } from "../components/services/externalSecrets";
-import { CommandResult, runMain } from "./cli";
-import { textCell, withGeneratedBlock } from "./markdown";
+import { runMain } from "./cli";
+import { generatedBlockCommand, GeneratedBlockSource, textCell, withFreshBlock } from "./markdown";
 
 const repoRoot = path.resolve(__dirname, "..");
 /** The document holding the table, between these markers. */
@@ -67,17 +66,12 @@ export function flowTableBlock(): string {
     return [flowTableMarkers.start, "", ...parts.flatMap((p) => [p, ""]), flowTableMarkers.end].join("\n");
 }
 
+/** Where the block sits and how it is generated. */
+export const flowTableSource: GeneratedBlockSource = { doc: securityDoc, markers: flowTableMarkers, block: flowTableBlock };
+
 /** The document with its block replaced by the generated one. */
 export function withFlowTable(doc: string): string {
-    return withGeneratedBlock(doc, { doc: securityDoc, markers: flowTableMarkers }, flowTableBlock());
+    return withFreshBlock(doc, flowTableSource);
 }
 
-function main(argv: readonly string[]): CommandResult {
-    if (argv.includes("--write")) {
-        fs.writeFileSync(securityDoc, withFlowTable(fs.readFileSync(securityDoc, "utf8")));
-        return { code: 0, stdout: `wrote ${path.relative(repoRoot, securityDoc)}\n`, stderr: "" };
-    }
-    return { code: 0, stdout: `${flowTableBlock()}\n`, stderr: "" };
-}
-
-if (require.main === module) runMain(main);
+if (require.main === module) runMain(generatedBlockCommand("flowTable", flowTableSource));

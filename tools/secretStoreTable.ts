@@ -4,12 +4,11 @@
  *
  *   node -r ./tools/register.cjs tools/secretStoreTable.ts --write   (rewrites the block in docs/secrets.md)
  */
-import * as fs from "fs";
 import * as path from "path";
 import { storeProviders } from "../components/services/externalSecrets";
 import { storeEntries } from "../components/services/secretDelivery";
-import { CommandResult, runMain } from "./cli";
-import { textCell, withGeneratedBlock } from "./markdown";
+import { runMain } from "./cli";
+import { generatedBlockCommand, GeneratedBlockSource, textCell, withFreshBlock } from "./markdown";
 
 const repoRoot = path.resolve(__dirname, "..");
 /** The document holding the table, between these markers. */
@@ -26,17 +25,12 @@ export function storeTableBlock(): string {
     return [storeTableMarkers.start, "", header, rule, ...rows, "", storeTableMarkers.end].join("\n");
 }
 
+/** Where the block sits and how it is generated. */
+export const secretStoreTableSource: GeneratedBlockSource = { doc: secretsDoc, markers: storeTableMarkers, block: storeTableBlock };
+
 /** The document with its block replaced by the generated one. */
 export function withStoreTable(doc: string): string {
-    return withGeneratedBlock(doc, { doc: secretsDoc, markers: storeTableMarkers }, storeTableBlock());
+    return withFreshBlock(doc, secretStoreTableSource);
 }
 
-function main(argv: readonly string[]): CommandResult {
-    if (argv.includes("--write")) {
-        fs.writeFileSync(secretsDoc, withStoreTable(fs.readFileSync(secretsDoc, "utf8")));
-        return { code: 0, stdout: `wrote ${path.relative(repoRoot, secretsDoc)}\n`, stderr: "" };
-    }
-    return { code: 0, stdout: `${storeTableBlock()}\n`, stderr: "" };
-}
-
-if (require.main === module) runMain(main);
+if (require.main === module) runMain(generatedBlockCommand("secretStoreTable", secretStoreTableSource));
