@@ -7,8 +7,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { run } from "../support/cache";
 import { ensureVenv, Venv } from "../support/python";
-import { SparkVersion, sparkVersions } from "../../components/config/schema";
+import { SparkVersion } from "../../components/config/schema";
 import { versionsEnv } from "../support/metastore";
+import { airflowConnectClient } from "../../tools/imageVersions";
 
 export const repositoryRoot = path.resolve(__dirname, "../..");
 /** The committed lock of the image's Python packages, used as pip constraints (see lock.ts). */
@@ -38,15 +39,13 @@ export function airflowImage(): AirflowImage {
     const dockerfile = fs.readFileSync(path.join(repositoryRoot, "images", "airflow", "Dockerfile"), "utf8");
     const run = dockerfile.split(/\r?\n/).filter((l) => !l.trim().startsWith("#")).join("\n");
     const providers = [...new Set([...run.matchAll(/\b(apache-airflow-providers-[a-z0-9-]+)/g)].map((m) => m[1]))].sort();
-    const client = /"(pyspark\[[a-z,]+\])==\$\{(SPARK(\d)(\d+)_VERSION)\}"/.exec(run);
-    if (providers.length === 0 || !client) throw new Error("images/airflow/Dockerfile: no providers or no pyspark[...]==${SPARK<NN>_VERSION} client found");
-    const line = `${client[3]}.${client[4]}`;
-    if (!(sparkVersions as readonly string[]).includes(line)) throw new Error(`images/airflow/Dockerfile: its client's Spark line ${line} is not one of ${sparkVersions.join(", ")}`);
+    if (providers.length === 0) throw new Error("images/airflow/Dockerfile: no providers found");
+    const sparkClient = airflowConnectClient(dockerfile, env);
     return {
         airflowVersion: get("AIRFLOW_VERSION"),
         pythonVersion: get("AIRFLOW_PYTHON_VERSION"),
         providers,
-        sparkClient: { requirement: client[1], line: line as SparkVersion, version: get(client[2]), versionKey: client[2] },
+        sparkClient,
     };
 }
 

@@ -23,6 +23,7 @@ import * as os from "os";
 import * as path from "path";
 import { metastorePodIdentityCredentialsProvider } from "../../components/services/metastore";
 import { RecordedResource, StackRun } from "../../tools/harness";
+import { readVersionsEnv, substitute } from "../../tools/imageVersions";
 import { resourcesOfType } from "./artefacts";
 import { cachedDirectory, cacheRoot, digestOf, run } from "./cache";
 import { ensureJars, mavenRepository } from "./maven";
@@ -37,20 +38,7 @@ export const hiveJavaHome = "/usr/lib/jvm/java-17-openjdk-amd64";
 
 /** images/versions.env, KEY → value with ${KEY} of earlier keys expanded. */
 export function versionsEnv(): Map<string, string> {
-    const vars = new Map<string, string>();
-    for (const raw of fs.readFileSync(path.join(repoRoot, "images", "versions.env"), "utf8").split(/\r?\n/)) {
-        const m = /^([A-Z][A-Z0-9_]*)=(?:"([^"]*)"|'([^']*)'|(\S*))$/.exec(raw.trim());
-        if (m) vars.set(m[1], expandVars(m[2] ?? m[3] ?? m[4], vars, "images/versions.env"));
-    }
-    return vars;
-}
-
-function expandVars(text: string, vars: ReadonlyMap<string, string>, where: string): string {
-    return text.replace(/\$\{([A-Za-z_]\w*)\}|\$([A-Za-z_]\w*)/g, (_all, braced?: string, bare?: string) => {
-        const value = vars.get((braced ?? bare)!);
-        if (value === undefined) throw new Error(`${where}: \${${braced ?? bare}} is not defined in images/versions.env`);
-        return value;
-    });
+    return readVersionsEnv();
 }
 
 /** What images/hive-metastore/Dockerfile builds, read from it and images/versions.env. */
@@ -80,7 +68,7 @@ export function hiveImage(): HiveImage {
     return {
         hiveVersion: get("HIVE_VERSION"),
         hadoopVersion: get("HIVE_HADOOP_VERSION"),
-        addedJars: coordinates.map((c) => expandVars(c, versions, "images/hive-metastore/Dockerfile")),
+        addedJars: coordinates.map((c) => substitute(c, versions, "images/hive-metastore/Dockerfile")),
         removedFromLib,
     };
 }

@@ -12,6 +12,7 @@ import { parseQuantity } from "../../components/kubernetes/quantity";
 import { lineSuffix, SparkVersion } from "../../components/config/schema";
 import { parseSparkDefaults } from "../../components/spark/sparkDefaults";
 import { RecordedResource, StackRun } from "../../tools/harness";
+import { jupyterClientRequirement, substitute } from "../../tools/imageVersions";
 import { configMapData, resourcesOfType } from "./artefacts";
 import { cachedDirectory, cacheRoot, digestOf } from "./cache";
 import { ensureJars } from "./maven";
@@ -25,15 +26,6 @@ const imagesDir = path.join(repoRoot, "images");
 
 /** The JDK the images run Spark on (the official apache/spark images are java17). */
 export const javaHome = "/usr/lib/jvm/java-17-openjdk-amd64";
-
-/** `${KEY}` / `$KEY` of images/versions.env substituted in a Dockerfile's text, as build.sh passes them as build args. */
-function expand(text: string, vars: ReadonlyMap<string, string>, where: string): string {
-    return text.replace(/\$\{([A-Za-z_]\w*)\}|\$([A-Za-z_]\w*)/g, (_all, braced?: string, bare?: string) => {
-        const value = vars.get((braced ?? bare)!);
-        if (value === undefined) throw new Error(`${where}: \${${braced ?? bare}} is not defined in images/versions.env`);
-        return value;
-    });
-}
 
 /** images/versions.env as KEY → value (the suite's one parser, metastore.ts versionsEnv). */
 export const imageVersions = versionsEnv;
@@ -68,7 +60,7 @@ export function imageJarCoordinates(line: SparkVersion): string[] {
     const [, , dest, ...coordinates] = fetches[0].split(/\s+/);
     if (dest !== "/jars" || coordinates.length === 0) throw new Error(`images/spark-runtime/Dockerfile stage jars-${line}: unexpected "${fetches[0]}"`);
     const versions = versionsEnv();
-    return coordinates.map((c) => expand(c, versions, `images/spark-runtime/Dockerfile stage jars-${line}`));
+    return coordinates.map((c) => substitute(c, versions, `images/spark-runtime/Dockerfile stage jars-${line}`));
 }
 
 /** A jar the image adds: the coordinate it names, and the one the suite uses. */
@@ -557,10 +549,7 @@ export interface ConnectClient {
 
 /** The `<line>) client="<requirement>"` of images/jupyter-spark/Dockerfile, ARGs substituted. */
 export function imageClientRequirement(line: SparkVersion): string {
-    const text = fs.readFileSync(path.join(imagesDir, "jupyter-spark", "Dockerfile"), "utf8");
-    const m = new RegExp(`^\\s*${line.replace(".", "\\.")}\\)\\s*client="([^"]+)"`, "m").exec(text);
-    if (!m) throw new Error(`images/jupyter-spark/Dockerfile installs no client for Spark ${line}`);
-    return expand(m[1], versionsEnv(), "images/jupyter-spark/Dockerfile");
+    return jupyterClientRequirement(fs.readFileSync(path.join(imagesDir, "jupyter-spark", "Dockerfile"), "utf8"), line, versionsEnv());
 }
 
 async function pypiReleases(project: string): Promise<string[]> {

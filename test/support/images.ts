@@ -9,6 +9,7 @@ import * as path from "path";
 import { jupyterImageKey, lineSuffix, sparkImageKey, SparkVersion, sparkVersions } from "../../components/config/schema";
 import { parsePinnedImage } from "../../components/config/imageRef";
 import { repoRoot } from "../../tools/harness";
+import { parseVersionsEnv, substitute } from "../../tools/imageVersions";
 
 export const imagesDir = path.join(repoRoot, "images");
 /** A file of the repository, by path segments from its root. */
@@ -18,35 +19,7 @@ export const read = (...p: string[]): string => fs.readFileSync(path.join(repoRo
 // versions.env
 // ---------------------------------------------------------------------------------------------
 
-/** Parses the KEY=value lines of versions.env (bash syntax), expanding ${KEY} of earlier keys. */
-function parseVersionsEnv(text: string): Map<string, string> {
-    const vars = new Map<string, string>();
-    text.split(/\r?\n/).forEach((raw, i) => {
-        const line = raw.trim();
-        if (line === "" || line.startsWith("#")) return;
-        const m = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line);
-        if (!m) throw new Error(`versions.env line ${i + 1}: expected KEY=value, got "${line}"`);
-        let value = m[2];
-        const quoted = /^"(.*)"$/.exec(value) ?? /^'(.*)'$/.exec(value);
-        if (quoted) value = quoted[1];
-        else if (/\s/.test(value)) throw new Error(`versions.env line ${i + 1}: unquoted value with spaces`);
-        vars.set(m[1], substitute(value, vars, `versions.env line ${i + 1}`));
-    });
-    return vars;
-}
-
-/** ${NAME} and $NAME from vars; an unknown name is an error (strict) or left as a marker. */
-export function substitute(text: string, vars: ReadonlyMap<string, string | undefined>, where: string, strict = true): string {
-    return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_all, braced: string | undefined, bare: string | undefined) => {
-        const name = (braced ?? bare)!;
-        const value = vars.get(name);
-        if (value === undefined) {
-            if (strict) throw new Error(`${where}: \${${name}} is not defined`);
-            return `<unresolved ${name}>`;
-        }
-        return value;
-    });
-}
+export { substitute };
 
 export const versions = parseVersionsEnv(read("images", "versions.env"));
 export const v = (key: string): string => {
