@@ -116,6 +116,20 @@ describe("images/versions.env and images/build.sh", () => {
         assert.match(docs, /REGISTRY=\S+ PUSH=1 images\/build\.sh/);
         assert.match(docs, /docs\/configuration\.md/);
     });
+
+    it("docs/images.md's versions table states each key's value in versions.env", () => {
+        const rows = read("docs", "images.md")
+            .split("\n")
+            .map((line) => /^\| (`[A-Z0-9_]+`(?: \/ `[A-Z0-9_]+`)*)[^|]* \| (.+) \|$/.exec(line))
+            .filter((m): m is RegExpExecArray => m !== null);
+        assert.ok(rows.length >= 15, `${rows.length} rows`);
+        for (const [, keyCell, valueCell] of rows) {
+            const keys = keyCell.split(" / ").map((k) => k.replace(/`/g, ""));
+            const values = valueCell.split(" / ").map((x) => (/^`(.*)`$/.exec(x.trim())?.[1] ?? ""));
+            assert.equal(values.length, keys.length, keyCell);
+            keys.forEach((key, i) => assert.equal(values[i], v(key), `docs/images.md: ${key}`));
+        }
+    });
 });
 
 /**
