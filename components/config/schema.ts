@@ -53,6 +53,12 @@ export function lineSuffix<V extends string>(version: V): LineSuffix<V> {
  */
 export const icebergRuntimeLines: readonly SparkVersion[] = ["3.5", "4.1"];
 
+/**
+ * The Spark line of the Connect client the Airflow image installs (images/airflow/Dockerfile): its
+ * Connect DAGs talk to that line's server only, so airflow-connect-* scenarios need it in spark.versions.
+ */
+export const airflowConnectLine: SparkVersion = "3.5";
+
 /** The spark.images keys of a line's Spark runtime and notebook images. */
 export type SparkImageKey = `spark${LineSuffix}`;
 export type JupyterImageKey = `jupyter${LineSuffix}`;

@@ -17,6 +17,7 @@ import { pinnedPods } from "../spark/pinnedPods";
 import { quotaLoad, quotaShortfalls, regionPartition, teamSettingPath, teamSettings } from "../spark/teams";
 import { allocatable, smallestCommonShape } from "../spark/sizing";
 import {
+    airflowConnectLine,
     configKeys,
     icebergRuntimeLines,
     NodeGroupRole,
@@ -374,6 +375,17 @@ const sparkRules: Record<string, Rule> = {
                 ["spark", "versions"],
                 c.spark.versions,
                 `expected only Spark lines Apache Iceberg ships a runtime for (${lines}) while spark.presets has "iceberg"; there is no iceberg-spark-runtime for ${without.join(", ")}`,
+            ),
+        ];
+    },
+    airflowConnectNeedsItsLine: (c) => {
+        const connect = [...new Set(c.spark.scenarios.filter((s) => typeof s === "string" && s.startsWith("airflow-connect-")))];
+        if (connect.length === 0 || c.spark.versions.includes(airflowConnectLine)) return [];
+        return [
+            notAllowed(
+                ["spark", "versions"],
+                c.spark.versions,
+                `expected "${airflowConnectLine}" among the versions while spark.scenarios lists ${connect.map((s) => `"${s}"`).join(" and ")}: the Airflow image's Spark Connect client is for Spark ${airflowConnectLine} only`,
             ),
         ];
     },

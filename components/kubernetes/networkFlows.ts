@@ -4,6 +4,7 @@
  * Pure: it reads what the stack runs and returns the flows; nothing else opens a connection.
  */
 import { connectServerLabel, namespaces, serviceEndpoints } from "../config/names";
+import { airflowConnectLine } from "../config/schema";
 import type { ComponentPlan } from "../spark/scenarios";
 import { driverPorts } from "../spark/connect";
 import { tracingPorts } from "../services/tracing";
@@ -316,7 +317,7 @@ export function networkFlows(i: FlowInputs): Flow[] {
         if (i.airflowGitSync) flows.push({ id: "airflow-to-git", from: airflow, to: internet, ports: tcp(443), why: "git-sync pulls the DAG repository over HTTPS" });
         if (i.plan.airflow.connectBackends.length > 0) {
             for (const connectNs of connectNamespaces(i)) {
-                flows.push({ id: `airflow-to-connect-${connectNs}`, from: airflow, to: connectPods(connectNs), ports: tcp(serviceEndpoints.connect("3.5").grpcPort), why: "Connect DAGs run PySpark over Spark Connect's gRPC API" });
+                flows.push({ id: `airflow-to-connect-${connectNs}`, from: airflow, to: connectPods(connectNs), ports: tcp(serviceEndpoints.connect(airflowConnectLine).grpcPort), why: "Connect DAGs run PySpark over Spark Connect's gRPC API" });
             }
         }
         if (i.tracing) {

@@ -2,7 +2,8 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { icebergRuntimeLines, lineSuffix, sparkVersions } from "../../components/config/schema";
+import { airflowConnectLine, icebergRuntimeLines, lineSuffix, sparkVersions } from "../../components/config/schema";
+import { airflowConnectClient } from "../../tools/imageVersions";
 import { hadoopAwsProfiles } from "../../components/spark/sparkDefaults";
 import { dockerfileProblems, imagesDir, lineValue, read, resolveDockerfile, scalaOf, sparkLines, substitute, v, versions } from "../support/images";
 
@@ -34,6 +35,10 @@ describe("platform Dockerfiles", () => {
             for (const a of shared) assert.equal(a.value, v(a.name), `line ${a.line}: ARG ${a.name}`);
         });
     }
+
+    it("the Airflow image's Connect client is for the line airflow-connect-* scenarios require (airflowConnectLine)", () => {
+        assert.equal(airflowConnectClient(read("images", "airflow", "Dockerfile"), versions).line, airflowConnectLine);
+    });
 
     it("spark images run as the Spark user 185", () => {
         for (const name of ["spark-runtime", "spark-rapids"]) {

@@ -109,6 +109,11 @@ describe("config validation", () => {
             { name: "a GitHub organization name GitHub cannot have", raw: { services: { jupyterhub: { github: { organization: "-example" } } } }, expect: 'services.jupyterhub.github.organization: "-example" is not allowed; expected a GitHub organization name' },
             { name: "GitHub settings while signing in natively", raw: { services: { jupyterhub: { github: { clientId: "Ov23liFAKECLIENTID" } } } }, expect: 'services.jupyterhub.github.clientId: "Ov23liFAKECLIENTID" is not allowed; expected "" unless authenticator is "github"' },
             { name: "a stack name AWS names cannot hold", stack: "Dev_Alice", raw: { environment: "dev", cluster: { publicAccessCidrs: ["198.51.100.0/24"] } }, expect: 'stack: "Dev_Alice" is not allowed; expected a stack name of 1 to 20 lower-case letters' },
+            {
+                name: "Airflow's Connect DAGs without the line of the Airflow image's client",
+                raw: { spark: { versions: ["4.1"], scenarios: ["airflow-connect-k8s"] } },
+                expect: 'spark.versions: ["4.1"] is not allowed; expected "3.5" among the versions while spark.scenarios lists "airflow-connect-k8s": the Airflow image\'s Spark Connect client is for Spark 3.5 only',
+            },
             { name: "gpu preset with a standalone-backend scenario listed", raw: { spark: { scenarios: ["jupyter-connect-k8s", "airflow-connect-standalone"], presets: ["gpu"] } }, expect: 'spark.presets: ["gpu"] is not allowed; expected no gpu preset while spark.scenarios lists "airflow-connect-standalone" (GPU executors need the k8s backend)' },
             { name: "a job namespace the platform owns", raw: { spark: { jobNamespaces: ["spark-jobs", "airflow"] } }, expect: 'spark.jobNamespaces[1]: "airflow" is not allowed; expected a namespace of its own' },
             { name: "a team that is no job namespace", raw: { spark: { teams: { etl: { quota: { pods: 10 } } } } }, expect: "spark.teams.etl: unknown key; expected one of the job namespaces (spark.jobNamespaces): spark-jobs" },
