@@ -167,7 +167,12 @@ export interface ScriptCall {
 export function scriptCalls(text: string): ScriptCall[] {
     const calls: ScriptCall[] = [];
     for (const block of fencedBlocks(text)) {
-        const joined = block.replace(/\\\n/g, " ");
+        let joined = block.replace(/\\\n/g, " ");
+        // Command substitutions are arguments' values, not flags of the call: $(pulumi ... --json | jq ...).
+        for (let before = ""; before !== joined; ) {
+            before = joined;
+            joined = joined.replace(/\$\([^()]*\)/g, "VALUE");
+        }
         for (const line of joined.split("\n")) {
             for (const m of line.matchAll(/scripts\/recipes\/([A-Za-z0-9_.-]+\.sh)([^|;&]*)/g)) {
                 const flags = [...m[2].matchAll(/(?:^|\s)(--[a-z][a-z0-9-]*)/g)].map((f) => f[1]);

@@ -88,6 +88,8 @@ describe("recipe checks (tools/recipes.ts)", () => {
     it("reads script calls and their flags from code blocks only, across continuation lines", () => {
         const text = "Run `scripts/recipes/rbac-check.sh --nope` or:\n\n```sh\nscripts/recipes/executor-logs.sh --namespace spark-jobs \\\n  --tail 50 | less\n```\n";
         assert.deepEqual(scriptCalls(text), [{ script: "executor-logs.sh", flags: ["--namespace", "--tail"] }]);
+        const substituted = '```sh\nscripts/recipes/s3-check.sh --bucket "$(pulumi stack output buckets --json | jq -r .warehouse)" \\\n  --region "$(pulumi config get aws:region)"\n```\n';
+        assert.deepEqual(scriptCalls(substituted), [{ script: "s3-check.sh", flags: ["--bucket", "--region"] }], "flags inside $(...) belong to another command");
         const scripts: Record<string, string> = { "executor-logs.sh": "case $1 in --namespace) ;; --tail) ;; esac" };
         assert.deepEqual(scriptCallProblems(scriptCalls(text), (n) => scripts[n]), []);
         assert.equal(scriptCallProblems([{ script: "executor-logs.sh", flags: ["--since"] }], (n) => scripts[n]).length, 1, "unknown flag");
