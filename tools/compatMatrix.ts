@@ -6,7 +6,7 @@
  * presets and scenarios config validation accepts on each line, and the committed stacks.
  *
  *   node -r ./tools/register.cjs tools/compatMatrix.ts           (prints the block)
- *   node -r ./tools/register.cjs tools/compatMatrix.ts --write   (rewrites the block in docs/compatibility.md)
+ *   npm run docs:compat   (tools/compatMatrix.ts --write: rewrites the block in docs/compatibility.md)
  */
 import * as fs from "fs";
 import * as path from "path";

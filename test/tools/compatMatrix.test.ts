@@ -32,7 +32,7 @@ describe("tools/compatMatrix: the compatibility matrix of docs/compatibility.md"
 
     it("is committed as the generator writes it (node -r ./tools/register.cjs tools/compatMatrix.ts --write)", () => {
         const doc = fs.readFileSync(compatibilityDoc, "utf8");
-        assert.equal(withCompatMatrix(doc), doc, "docs/compatibility.md is stale: run node -r ./tools/register.cjs tools/compatMatrix.ts --write");
+        assert.equal(withCompatMatrix(doc), doc, "docs/compatibility.md is stale: run npm run docs:compat");
     });
 
     it("shows every line's release, Python, Hadoop, SDK and tags from images/versions.env", () => {
