@@ -1,15 +1,12 @@
 import { strict as assert } from "assert";
-import { runWithStandIns, StandInRule } from "../../support/commandStandIn";
-import { assertHelp, assertUsageError, fixture, recipe } from "./recipes";
+import { runWithStandIns } from "../../support/commandStandIn";
+import { assertHelp, assertUsageError, fixture, recipe, recorded } from "./recipes";
 
 const script = recipe("executor-logs.sh");
 const app = "spark-7c1e4f2a9b8d4e6f8a0b1c2d3e4f5a6b";
 const driver = "nightly-orders-3f9a1c7e5d2b4a60-driver";
 const connectPod = "spark-connect-35-6d8f9b7c4-x2k9p";
 
-/** kubectl answering `get pods` from a recorded go-template rendering (fixtures/render.sh). */
-const pods = (file: string): StandInRule => ({ command: "kubectl", match: "^get pods ", stdoutFile: fixture(file) });
-const driverLog = (file: string): StandInRule => ({ command: "kubectl", match: "^logs .* --all-containers=true$", stdoutFile: fixture(file) });
 
 describe("scripts/recipes/executor-logs.sh", () => {
     it("--help documents every flag and the exit codes", () => {
@@ -26,7 +23,7 @@ describe("scripts/recipes/executor-logs.sh", () => {
     });
 
     it("reports the OOMKilled executor of an application with its memory limit and heap, and exits 1", () => {
-        const run = runWithStandIns(script, ["--app", app], [pods("executor-pods-oom.txt")]);
+        const run = runWithStandIns(script, ["--app", app], recorded("executor-oom"));
         assert.equal(run.status, 1, run.stderr);
         assert.match(run.stdout, /OOMKILLED\s+nightly-orders-3f9a1c7e5d2b4a60-exec-2 \(executor 2\)/);
         assert.match(run.stdout, /memory limit 4505Mi, SPARK_EXECUTOR_MEMORY \(heap\) 4096m, cores 4; about 409 MiB of the limit is left beyond the heap/);
@@ -41,14 +38,14 @@ describe("scripts/recipes/executor-logs.sh", () => {
     });
 
     it("exits 0 on healthy executors, in the namespace asked for", () => {
-        const run = runWithStandIns(script, ["--app", app, "-n", "team-a"], [pods("executor-pods-healthy.txt")]);
+        const run = runWithStandIns(script, ["--app", app, "-n", "team-a"], recorded("executor-healthy"));
         assert.equal(run.status, 0, run.stdout + run.stderr);
         assert.match(run.stdout, /^OK {2}2 executor pod\(s\), none killed for memory or failing$/m);
         assert.match(run.joined("kubectl")[0], /^get pods --namespace team-a --selector spark-role=executor,spark-app-selector=spark-7c1e/);
     });
 
     it("with --driver keeps the executors the driver owns and searches its log for exit code 137", () => {
-        const oom = runWithStandIns(script, ["--driver", driver], [pods("executor-pods-all.txt"), driverLog("driver-log-oom.txt")]);
+        const oom = runWithStandIns(script, ["--driver", driver], recorded("executor-all"));
         assert.equal(oom.status, 1, oom.stderr);
         assert.match(oom.stdout, /OOMKILLED\s+nightly-orders-3f9a1c7e5d2b4a60-exec-2/);
         assert.doesNotMatch(oom.stdout, /spark-connect-35-/, "executors of another owner are listed");
@@ -58,7 +55,7 @@ describe("scripts/recipes/executor-logs.sh", () => {
             `logs --namespace spark-jobs ${driver} --all-containers=true`,
         ]);
 
-        const connect = runWithStandIns(script, ["--driver", connectPod], [pods("executor-pods-all.txt"), driverLog("driver-log-healthy.txt")]);
+        const connect = runWithStandIns(script, ["--driver", connectPod], recorded("executor-all"));
         assert.equal(connect.status, 0, connect.stdout + connect.stderr);
         assert.equal(connect.stdout.split("\n").filter((l) => /^spark-connect-35-\S+-exec-\d /.test(l)).length, 3);
         assert.match(connect.stdout, /no executor exited with exit code 137/);
@@ -68,13 +65,13 @@ describe("scripts/recipes/executor-logs.sh", () => {
         const none = runWithStandIns(script, ["--app", "spark-0000"], [{ command: "kubectl", match: "^get pods ", stdout: "" }]);
         assert.equal(none.status, 1);
         assert.match(none.stdout, /NO EXECUTORS/);
-        const gone = runWithStandIns(script, ["--driver", "gone-driver"], [pods("executor-pods-all.txt"), driverLog("driver-log-oom.txt")]);
+        const gone = runWithStandIns(script, ["--driver", "gone-driver"], recorded("executor-all", [{ command: "kubectl", match: "^logs .*gone-driver", stdoutFile: fixture("executor-all/logs-nightly-orders-3f9a1c7e5d2b4a60-driver.txt") }]));
         assert.equal(gone.status, 1);
         assert.match(gone.stdout, /NO EXECUTORS[\s\S]*DRIVER LOG {2}executor\(s\) 2 exited/);
     });
 
     it("--tail prints each listed executor's log", () => {
-        const run = runWithStandIns(script, ["--app", app, "--tail", "5"], [pods("executor-pods-healthy.txt"), { command: "kubectl", match: "^logs ", stdout: "26/12/06 02:31:05 INFO Executor: Finished task 7.0 in stage 3.0\n" }]);
+        const run = runWithStandIns(script, ["--app", app, "--tail", "5"], recorded("executor-healthy", [{ command: "kubectl", match: "^logs ", stdout: "26/12/06 02:31:05 INFO Executor: Finished task 7.0 in stage 3.0\n" }]));
         assert.equal(run.status, 0, run.stderr);
         assert.deepEqual(run.joined("kubectl").slice(1), [1, 2].map((i) => `logs --namespace spark-jobs nightly-orders-3f9a1c7e5d2b4a60-exec-${i} --container spark-kubernetes-executor --tail 5`));
         assert.match(run.stdout, /==> logs of nightly-orders-3f9a1c7e5d2b4a60-exec-1 \(last 5 lines\) <==\n26\/12\/06/);
