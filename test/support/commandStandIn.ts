@@ -52,13 +52,13 @@ function standInText(command: string, rulesDir: string, log: string): string {
 joined="$*"
 for rule in ${JSON.stringify(rulesDir)}/*; do
     [ -d "$rule" ] || continue
-    pattern=$(cat "$rule/match")
+    pattern=$(<"$rule/match")
     if [[ "$joined" =~ $pattern ]]; then
         if [ -f "$rule/run" ]; then exec bash "$rule/run" "$@"; fi
-        if [ -f "$rule/stdoutFile" ]; then cat "$(cat "$rule/stdoutFile")"; fi
+        if [ -f "$rule/stdoutFile" ]; then cat "$(<"$rule/stdoutFile")"; fi
         if [ -f "$rule/stdout" ]; then cat "$rule/stdout"; fi
         if [ -f "$rule/stderr" ]; then cat "$rule/stderr" >&2; fi
-        exit "$(cat "$rule/exitCode")"
+        exit "$(<"$rule/exitCode")"
     fi
 done
 echo "stand-in ${command}: no rule for: $joined" >&2
