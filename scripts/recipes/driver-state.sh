@@ -147,10 +147,12 @@ fi
 if [ -n "$pod" ]; then
     template='phase={{.status.phase}}{{"\n"}}podIP={{.status.podIP}}{{"\n"}}node={{.spec.nodeName}}{{"\n"}}'
     template+='serviceAccount={{.spec.serviceAccountName}}{{"\n"}}'
+    # shellcheck disable=SC2016 # go-template variables, not the shell's
     template+='{{with .metadata.labels}}{{range $k, $v := .}}label {{$k}}={{$v}}{{"\n"}}{{end}}{{end}}'
     template+='{{range .status.conditions}}condition {{.type}}={{.status}} reason={{.reason}} message={{.message}}{{"\n"}}{{end}}'
     container_line='container {{.name}} ready={{.ready}} restarts={{.restartCount}} state={{with .state.waiting}}waiting:{{.reason}}{{end}}{{with .state.running}}running{{end}}{{with .state.terminated}}terminated:{{.reason}}:{{.exitCode}}{{end}} last={{with .lastState.terminated}}{{.reason}}:{{.exitCode}}{{end}} message={{with .state.waiting}}{{.message}}{{end}}{{"\n"}}'
     template+="{{range .status.initContainerStatuses}}init-${container_line}{{end}}{{range .status.containerStatuses}}${container_line}{{end}}"
+    # shellcheck disable=SC2016 # go-template variables, not the shell's
     template+='{{range .spec.containers}}{{$c := .name}}{{range .env}}{{if or (eq .name "SPARK_DRIVER_BIND_ADDRESS") (eq .name "SPARK_CONF_DIR")}}env {{$c}} {{.name}}={{if .value}}{{.value}}{{else}}{{with .valueFrom}}{{with .fieldRef}}fieldRef:{{.fieldPath}}{{end}}{{end}}{{end}}{{"\n"}}{{end}}{{end}}{{end}}'
     if ! state=$(kubectl get pod "$pod" --namespace "$namespace" --output "go-template=$template"); then
         echo "$me: no pod $pod in namespace $namespace" >&2
@@ -233,6 +235,7 @@ fi
 
 echo
 echo "== ResourceQuota use in $namespace =="
+# shellcheck disable=SC2016 # go-template variables, not the shell's
 quota=$(kubectl get resourcequota --namespace "$namespace" \
     --output 'go-template={{range .items}}{{$q := .metadata.name}}{{$used := .status.used}}{{range $k, $v := .status.hard}}{{$q}}{{"\t"}}{{$k}}{{"\t"}}{{index $used $k}}{{"\t"}}{{$v}}{{"\n"}}{{end}}{{end}}' || true)
 if [ -z "$quota" ]; then

@@ -108,6 +108,7 @@ if [ -z "$url" ]; then command -v kubectl >/dev/null 2>&1 || usage_error "kubect
 
 work=$(mktemp -d)
 pf_pid=""
+# shellcheck disable=SC2329 # run by the EXIT trap
 cleanup() {
     if [ -n "$pf_pid" ]; then
         kill "$pf_pid" 2>/dev/null || true
