@@ -136,6 +136,7 @@ fi
 reachable=false
 if addresses=$(getent hosts "$S3_HOST"); then
     check dns ok "$S3_HOST resolves to $(echo "$addresses" | awk '{ print $1 }' | paste -sd, -)"
+    # shellcheck disable=SC2016 # $0 and $1 are the inner bash's arguments
     if timeout 5 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$S3_HOST" "$S3_PORT" 2>/dev/null; then
         check tcp ok "$S3_HOST:$S3_PORT accepts connections"
         reachable=true
