@@ -163,9 +163,9 @@ if [ "$pods" -eq 0 ]; then
 fi
 
 if [ -n "$driver" ]; then
-    if driver_log=$(kubectl logs --namespace "$namespace" "$driver" --all-containers=true); then
-        # Spark's driver logs "The executor with id N exited with exit code 137(SIGKILL, possible container OOM)."
-        lost=$(printf '%s\n' "$driver_log" | grep -E 'exited with exit code 137' || true)
+    # Streamed through grep rather than held: a Connect server's log can be large. With pipefail a
+    # kubectl failure fails the pipeline; grep finding nothing does not.
+    if lost=$(kubectl logs --namespace "$namespace" "$driver" --all-containers=true | { grep -E 'exited with exit code 137' || true; }); then
         if [ -n "$lost" ]; then
             # One loss is logged several times (the scheduler, each lost task): count executor ids.
             ids=$(printf '%s\n' "$lost" | grep -oE 'executor with id [0-9]+ exited with exit code 137' | awk '{ print $4 }' | sort -un | paste -sd, - || true)

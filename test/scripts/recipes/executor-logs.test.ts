@@ -68,6 +68,9 @@ describe("scripts/recipes/executor-logs.sh", () => {
         const gone = runWithStandIns(script, ["--driver", "gone-driver"], recorded("executor-all", [{ command: "kubectl", match: "^logs .*gone-driver", stdoutFile: fixture("executor-all/logs-nightly-orders-3f9a1c7e5d2b4a60-driver.txt") }]));
         assert.equal(gone.status, 1);
         assert.match(gone.stdout, /NO EXECUTORS[\s\S]*DRIVER LOG {2}executor\(s\) 2 exited/);
+        const unreadable = runWithStandIns(script, ["--driver", "other-driver"], recorded("executor-all", [{ command: "kubectl", match: "^logs ", stderr: 'Error from server (NotFound): pods "other-driver" not found\n', exitCode: 1 }]));
+        assert.equal(unreadable.status, 1);
+        assert.match(unreadable.stderr, /could not read the log of pod other-driver in namespace spark-jobs/);
     });
 
     it("--tail prints each listed executor's log", () => {
