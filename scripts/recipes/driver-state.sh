@@ -42,15 +42,8 @@ Exit codes:
 EOF
 }
 
-usage_error() {
-    echo "$me: $*" >&2
-    echo "Run '$me --help' for usage." >&2
-    exit 2
-}
-
-need_value() {
-    if [ $# -lt 2 ] || [ -z "$2" ] || [[ "$2" == --* ]]; then usage_error "flag $1 needs a value"; fi
-}
+# shellcheck source=scripts/recipes/lib/common.bash
+. "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -75,7 +68,7 @@ for v in "$pod" "$app" "$connect"; do [ -z "$v" ] || given=$((given + 1)); done
 if [ -n "$pod" ] && ! [[ "$pod" =~ ^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$ ]]; then usage_error "flag --pod: '$pod' is not a pod name"; fi
 if [ -n "$app" ] && ! [[ "$app" =~ ^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$ ]]; then usage_error "flag --app: '$app' is not a label value"; fi
 if [ -n "$connect" ] && ! [[ "$connect" =~ $dns_label ]]; then usage_error "flag --connect: '$connect' is not a Deployment name"; fi
-command -v kubectl >/dev/null 2>&1 || usage_error "kubectl is not on PATH"
+need_command kubectl
 
 problems=0
 problem() {

@@ -44,16 +44,8 @@ Exit codes:
 EOF
 }
 
-usage_error() {
-    echo "$me: $*" >&2
-    echo "Run '$me --help' for usage." >&2
-    exit 2
-}
-
-# need_value <flag> <remaining args...>: the flag must be followed by a value.
-need_value() {
-    if [ $# -lt 2 ] || [ -z "$2" ] || [[ "$2" == --* ]]; then usage_error "flag $1 needs a value"; fi
-}
+# shellcheck source=scripts/recipes/lib/common.bash
+. "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -77,7 +69,7 @@ if [ -z "$app" ] && [ -z "$driver" ]; then usage_error "give --app <spark-app-se
 if [ -n "$app" ] && ! [[ "$app" =~ ^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$ ]]; then usage_error "flag --app: '$app' is not a label value"; fi
 if [ -n "$driver" ] && ! [[ "$driver" =~ ^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$ ]]; then usage_error "flag --driver: '$driver' is not a pod name"; fi
 [[ "$tail_lines" =~ ^[0-9]+$ ]] || usage_error "flag --tail: '$tail_lines' is not a whole number"
-command -v kubectl >/dev/null 2>&1 || usage_error "kubectl is not on PATH"
+need_command kubectl
 
 selector="spark-role=executor"
 if [ -n "$app" ]; then selector="spark-role=executor,spark-app-selector=$app"; fi

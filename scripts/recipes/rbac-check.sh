@@ -48,15 +48,8 @@ Exit codes:
 EOF
 }
 
-usage_error() {
-    echo "$me: $*" >&2
-    echo "Run '$me --help' for usage." >&2
-    exit 2
-}
-
-need_value() {
-    if [ $# -lt 2 ] || [ -z "$2" ] || [[ "$2" == --* ]]; then usage_error "flag $1 needs a value"; fi
-}
+# shellcheck source=scripts/recipes/lib/common.bash
+. "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -77,7 +70,7 @@ dns_label='^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$'
 [[ "$service_account" =~ ^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$ ]] || usage_error "flag --service-account: '$service_account' is not a service account name"
 if [ -n "$group" ] && [ "$team" != true ]; then usage_error "flag --group needs --team"; fi
 if [ -n "$group" ] && ! [[ "$group" =~ ^[A-Za-z0-9:._@-]+$ ]]; then usage_error "flag --group: '$group' is not a group name"; fi
-command -v kubectl >/dev/null 2>&1 || usage_error "kubectl is not on PATH"
+need_command kubectl
 
 # Each check: "<need|deny> <verb> <resource>", resource as kubectl auth can-i takes it
 # (resource.group for API groups other than core).

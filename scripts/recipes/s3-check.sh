@@ -55,15 +55,8 @@ Exit codes:
 EOF
 }
 
-usage_error() {
-    echo "$me: $*" >&2
-    echo "Run '$me --help' for usage." >&2
-    exit 2
-}
-
-need_value() {
-    if [ $# -lt 2 ] || [ -z "$2" ] || [[ "$2" == --* ]]; then usage_error "flag $1 needs a value"; fi
-}
+# shellcheck source=scripts/recipes/lib/common.bash
+. "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -117,7 +110,7 @@ fi
 if [ "$credentials_secret" != none ] && ! [[ "$credentials_secret" =~ ^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$ ]]; then
     usage_error "flag --credentials-secret: '$credentials_secret' is not a Secret name"
 fi
-if [ "$dry_run" != true ]; then command -v kubectl >/dev/null 2>&1 || usage_error "kubectl is not on PATH"; fi
+if [ "$dry_run" != true ]; then need_command kubectl; fi
 
 # What the pod runs: one line per check, "CHECK <name> ok|FAIL <detail>"; exit 1 if any failed.
 read -r -d '' pod_script <<'POD' || true

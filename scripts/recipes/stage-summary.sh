@@ -54,15 +54,8 @@ Exit codes:
 EOF
 }
 
-usage_error() {
-    echo "$me: $*" >&2
-    echo "Run '$me --help' for usage." >&2
-    exit 2
-}
-
-need_value() {
-    if [ $# -lt 2 ] || [ -z "$2" ] || [[ "$2" == --* ]]; then usage_error "flag $1 needs a value"; fi
-}
+# shellcheck source=scripts/recipes/lib/common.bash
+. "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -102,9 +95,9 @@ if [ -n "$app_id" ] && ! [[ "$app_id" =~ ^[A-Za-z0-9][-A-Za-z0-9_.]*$ ]]; then u
 if ! [[ "$skew_factor" =~ ^[0-9]+(\.[0-9]+)?$ ]] || [[ "$skew_factor" =~ ^0+(\.0+)?$ ]]; then usage_error "flag --skew-factor: '$skew_factor' is not a positive number"; fi
 [[ "$skew_min_seconds" =~ ^[0-9]+$ ]] || usage_error "flag --skew-min-seconds: '$skew_min_seconds' is not a whole number"
 [[ "$limit" =~ ^[1-9][0-9]*$ ]] || usage_error "flag --limit: '$limit' is not a positive whole number"
-command -v curl >/dev/null 2>&1 || usage_error "curl is not on PATH"
-command -v python3 >/dev/null 2>&1 || usage_error "python3 is not on PATH: it reads the REST API's JSON (jq is not assumed)"
-if [ -z "$url" ]; then command -v kubectl >/dev/null 2>&1 || usage_error "kubectl is not on PATH"; fi
+need_command curl
+need_command python3 "it reads the REST API's JSON, without jq"
+if [ -z "$url" ]; then need_command kubectl; fi
 
 work=$(mktemp -d)
 pf_pid=""
