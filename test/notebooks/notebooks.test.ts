@@ -63,9 +63,12 @@ function notebookProblems(nb: unknown, expected: { number: string; title: string
     if (typeof kernelspec.display_name !== "string") problems.push("kernelspec.display_name missing");
     if (!Array.isArray(nb.cells) || nb.cells.length === 0) return [...problems, "no cells"];
     const ids = new Set<string>();
-    nb.cells.forEach((cell: unknown, i) => {
+    (nb.cells as unknown[]).forEach((cell, i) => {
         const at = `cell ${i}`;
-        if (!isObject(cell)) return problems.push(`${at}: not an object`);
+        if (!isObject(cell)) {
+            problems.push(`${at}: not an object`);
+            return;
+        }
         const id = cell.id;
         if (typeof id !== "string" || !/^[a-zA-Z0-9-_]{1,64}$/.test(id)) problems.push(`${at}: id ${String(id)} is not 1-64 of [a-zA-Z0-9-_]`);
         else if (ids.has(id)) problems.push(`${at}: duplicate id ${id}`);
