@@ -325,11 +325,12 @@ describe("tutorial notebooks (notebooks/*.ipynb) executed headless against each 
                     assert.match(parts, /error class: TABLE_OR_VIEW_NOT_FOUND\nSQLSTATE {3}: 42P01\nparameters : \{/);
                 }
                 const ansi = cellText(n, "nb05-ansi");
-                if (line === "3.5") assert.match(ansi, /spark\.sql\.ansi\.enabled = false\nno error; the malformed value became None/);
+                if (line === "3.5") assert.match(ansi, /spark\.sql\.ansi\.enabled = false\nno error; the malformed values became \[None, None, None\]/);
                 else assert.match(ansi, /spark\.sql\.ansi\.enabled = true\nrun-time error: CAST_INVALID_INPUT/);
                 const plan = cellText(n, "nb05-explain-pushdown");
                 assert.match(plan, /PushedFilters: \[IsNotNull\(amount\), GreaterThan\(amount,99\.0\)\]/);
                 assert.match(plan, /ReadSchema: struct<id:bigint,amount:double>/);
+                assert.match(cellText(n, "nb05-try-cast"), /\| *0x\| *NULL\| *0\|\n\| *1x\| *NULL\| *10\|/);
                 assert.match(cellText(n, "nb05-conf"), /spark\.sql\.adaptive\.coalescePartitions\.enabled/);
             });
 
