@@ -21,7 +21,7 @@ try:
         name, source = spec.split("=", 1)
         frame = spark.read.schema(schema).option("header", "true").csv(source)
         frame.write.mode("overwrite").saveAsTable(f"{database}.{name}")
-        counts[name] = spark.read.table(f"{database}.{name}").count()
+        counts[name] = int(spark.read.table(f"{database}.{name}").count())  # the 3.5 client may return numpy int64
     print(json.dumps(counts))
 finally:
     spark.stop()
