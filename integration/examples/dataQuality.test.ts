@@ -23,7 +23,7 @@ import { LocalS3, startLocalS3 } from "../support/s3";
 import { ConnectServer, startConnectServer } from "../support/spark";
 import { presetRun } from "../spark/matrix";
 import { airflowHome, AirflowHome, dagBagReport, DagBagReport } from "../airflow/environment";
-import { airflowImage, lockPins } from "../airflow/image";
+import { airflowImage, lockPins, normalise } from "../airflow/image";
 import { dataQualityVenv, exampleDir, exampleRequirements } from "./dataQuality";
 
 const image = airflowImage();
@@ -185,15 +185,21 @@ describe(`examples/data-quality: Great Expectations ${gxVersion} and the validat
         const out = run(venv.python, ["-c", "import json, importlib.metadata as m; print(json.dumps({p: m.version(p) for p in ('great_expectations', 'pandas', 'pyspark', 'apache-airflow')}))"]);
         const got = JSON.parse(out) as Record<string, string>;
         const pins = lockPins();
-        const requirements = new Map(exampleRequirements().map((r) => r.split("==") as [string, string]));
+        const requirements = new Map(exampleRequirements().map((r): [string, string] => [normalise(r.split("==")[0]), r.split("==")[1]]));
         assert.equal(got.great_expectations, gxVersion);
         assert.match(gxVersion, /^1\./, "GX Core, the 1.x line");
         assert.equal(got.pandas, requirements.get("pandas"), "requirements.txt pins the pandas that installs");
         assert.equal(got.pandas, pins.get("pandas"), "the pandas of the Airflow image's lock");
         assert.equal(got.pyspark, image.sparkClient.version);
         assert.equal(got["apache-airflow"], image.airflowVersion);
-        // Whatever pip resolved stays consistent.
+        // Whatever pip resolved is consistent, and nothing floats: each distribution is pinned by the image's lock or requirements.txt.
         run(venv.bin("pip"), ["check"], { what: "pip check in the data-quality venv" });
+        const installed = run(venv.bin("pip"), ["list", "--format", "json", "--disable-pip-version-check"]);
+        const unpinned = (JSON.parse(installed) as { name: string; version: string }[])
+            .filter((d) => !["pip", "setuptools", "wheel"].includes(normalise(d.name)))
+            .filter((d) => (pins.get(normalise(d.name)) ?? requirements.get(normalise(d.name))) !== d.version)
+            .map((d) => `${d.name}==${d.version}`);
+        assert.deepEqual(unpinned, [], "installed at a version neither the Airflow image's lock nor requirements.txt pins");
     });
 
     describe("validate.py on the repository's CSV files (GX's pandas datasource)", function () {
