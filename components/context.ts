@@ -2,7 +2,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BucketPurpose, LifecycleRule } from "./aws/dataLake";
-import { ServicesConfig, SparkConfig } from "./config/schema";
+import { ServicesConfig, SparkConfig, Tier } from "./config/schema";
 import { ClusterAutoscalerArgs } from "./services/clusterAutoscaler";
 import { CredentialValues, GeneratedSecretName } from "./services/credentials";
 import type { SecretDeliveryPlan } from "./services/secretDelivery";
@@ -93,6 +93,8 @@ export interface PlatformContext {
     readonly bucketExpiry: Readonly<Record<BucketPurpose, readonly LifecycleRule[]>>;
     /** The VPC CIDR on AWS, where the API server's and the database's ENIs are; absent on local. NetworkPolicies use it. */
     readonly vpcCidr?: string;
+    /** The stack's tier, which workloads may read (Airflow's DAGs as the Variable spark_k8s_environment). */
+    readonly environment: Tier;
     /** The stack's estimated cost a month at idle (components/cost/estimate.ts), which the platform dashboard shows. */
     readonly idleMonthlyCost: number;
 }

@@ -75,9 +75,9 @@ export interface PlatformOutputs {
     readonly costEstimate: CostEstimate;
 }
 
-/** The configuration the Kubernetes side reads: the spark and services areas, and sign-in resolved. */
-function kubernetesConfig(config: PlatformConfig): Pick<PlatformContext, "spark" | "services" | "jupyterhubAuth"> {
-    return { spark: config.spark, services: config.services, jupyterhubAuth: jupyterhubAuth(config.services.jupyterhub) };
+/** The configuration the Kubernetes side reads: the tier, the spark and services areas, and sign-in resolved. */
+function kubernetesConfig(config: PlatformConfig): Pick<PlatformContext, "environment" | "spark" | "services" | "jupyterhubAuth"> {
+    return { environment: config.tier, spark: config.spark, services: config.services, jupyterhubAuth: jupyterhubAuth(config.services.jupyterhub) };
 }
 
 interface Base {

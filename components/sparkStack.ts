@@ -449,6 +449,7 @@ function createServices(
             sparkSubmit: plan.airflowSparkSubmit,
             sparkApplications: plan.airflowSparkApplications,
             variables: exampleDagVariables({
+                environment: ctx.environment,
                 warehouseUri: pulumi.output(ctx.storage.buckets).apply((b) => warehouseDir(b.warehouse)),
                 sparkImages: Object.fromEntries(c.spark.versions.map((v) => [v, c.spark.images[sparkImageKey(v)]])),
                 connectUrls: Object.fromEntries(airflowConnect.map(({ version, backend }) => [version, sparkRemote(version, backend)])),

@@ -51,7 +51,7 @@ import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ObjectStorage } from "../context";
-import { lineSuffix, SparkVersion } from "../config/schema";
+import { lineSuffix, SparkVersion, Tier } from "../config/schema";
 import { minioRegion } from "../spark/sparkDefaults";
 import { sparkApplicationRules, sparkSubmitRules } from "../kubernetes/rbac";
 import { charts, chartResources, pinnedChart, containerSecurityContext, podSecurityContext, splitImage, systemNodeSelector } from "./charts";
@@ -188,16 +188,18 @@ export function variableEnvName(variable: string): string {
 }
 
 /**
- * The Variables the shipped example DAGs read, from what the stack runs: the warehouse root, each
- * line's Spark image, and each line's Connect server for the Connect DAGs (the backend Airflow's
- * airflow-connect-* scenarios use). With them the DAGs run as shipped, side by side.
+ * The Variables the shipped example DAGs read, from what the stack runs: the stack's tier, the
+ * warehouse root, each line's Spark image, and each line's Connect server for the Connect DAGs (the
+ * backend Airflow's airflow-connect-* scenarios use). With them the DAGs run as shipped, side by side.
  */
 export function exampleDagVariables(a: {
+    /** The stack's tier (spark_k8s_environment), e.g. for the data-quality example's production_only mode. */
+    readonly environment: Tier;
     readonly warehouseUri: pulumi.Input<string>;
     readonly sparkImages: Readonly<Partial<Record<SparkVersion, string>>>;
     readonly connectUrls: Readonly<Partial<Record<SparkVersion, string>>>;
 }): Record<string, pulumi.Input<string>> {
-    const out: Record<string, pulumi.Input<string>> = { spark_k8s_warehouse_uri: a.warehouseUri };
+    const out: Record<string, pulumi.Input<string>> = { spark_k8s_environment: a.environment, spark_k8s_warehouse_uri: a.warehouseUri };
     for (const [version, image] of Object.entries(a.sparkImages)) out[`spark_k8s_spark_image_${lineSuffix(version as SparkVersion)}`] = image;
     for (const [version, url] of Object.entries(a.connectUrls)) out[`spark_k8s_connect_url_${lineSuffix(version as SparkVersion)}`] = url;
     return out;

@@ -60,6 +60,7 @@ describe("scenarios on a whole stack", function () {
             // The example DAGs read these; with them they run as shipped.
             const variable = (name: string) => env.find((e) => e.name === `AIRFLOW_VAR_${name.toUpperCase()}`)?.value;
             assert.match(String(variable("spark_k8s_warehouse_uri")), /^s3a:\/\/[^/]+\/warehouse$/);
+            assert.equal(variable("spark_k8s_environment"), tier, "the data-quality example's production_only mode reads the tier");
             // The image each line's pods run: as configured on local, the digest the stack resolved on AWS.
             const deployed = (run.outputs.images ?? tierDefaults(tier).spark.images) as Record<string, string>;
             for (const line of listed) assert.equal(variable(`spark_k8s_spark_image_${lineSuffix(line)}`), deployed[`spark${lineSuffix(line)}`], line);

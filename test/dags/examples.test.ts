@@ -63,6 +63,7 @@ describe("example DAGs", () => {
     it("the platform sets exactly the Variables the shipped DAGs read, for every Spark line", () => {
         const read = new Set(dagFiles.flatMap((f) => [...dag(f).matchAll(/var\.value\.get\('([a-z0-9_]+)'/g)].map((m) => m[1])));
         const set = exampleDagVariables({
+            environment: "dev",
             warehouseUri: "s3a://w/warehouse",
             sparkImages: Object.fromEntries(sparkVersions.map((v) => [v, `img:${v}`])),
             connectUrls: Object.fromEntries(sparkVersions.map((v) => [v, `sc://${v}`])),

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { serviceEndpoints, serviceHost } from "../../components/config/names";
 import { lineSuffix, tiers } from "../../components/config/schema";
-import { exampleDagVariables } from "../../components/services/airflow";
+import { exampleDagVariables, variableEnvName } from "../../components/services/airflow";
 import { repoRoot } from "../../tools/harness";
 
 const exampleDir = path.join(repoRoot, "examples", "data-quality");
@@ -82,7 +82,12 @@ describe("examples/data-quality", () => {
         const endpoint = serviceEndpoints.connect("3.5");
         assert.equal(pythonString(dag, "CONNECT_URL_35"), `sc://${serviceHost(endpoint)}:${endpoint.grpcPort}`);
         const variable = `spark_k8s_connect_url_${lineSuffix("3.5")}`;
-        assert.ok(Object.keys(exampleDagVariables({ warehouseUri: "s3a://w/warehouse", sparkImages: {}, connectUrls: { "3.5": "sc://x:1" } })).includes(variable));
+        assert.ok(Object.keys(exampleDagVariables({ environment: "dev", warehouseUri: "s3a://w/warehouse", sparkImages: {}, connectUrls: { "3.5": "sc://x:1" } })).includes(variable));
         assert.ok(dag.includes(`var.value.get('${variable}'`), `the DAG reads ${variable}`);
+    });
+
+    it("the DAG's default environment is the tier the platform sets as the Variable spark_k8s_environment", () => {
+        assert.equal(exampleDagVariables({ environment: "staging", warehouseUri: "s3a://w/warehouse", sparkImages: {}, connectUrls: {} }).spark_k8s_environment, "staging");
+        assert.ok(dag.includes(`os.environ.get("${variableEnvName("spark_k8s_environment")}"`), "the DAG reads the environment variable Airflow's pods get");
     });
 });
