@@ -15,12 +15,11 @@ import { lineSuffix, tiers } from "../../components/config/schema";
 import { variableEnvName } from "../../components/services/airflow";
 import { StackRun } from "../../tools/harness";
 import { configMapData } from "../support/artefacts";
-import { seedBucketsFromPlan } from "../support/buckets";
 import { run } from "../support/cache";
-import { Metastore, PodIdentityEndpoint, startMetastore, startPodIdentityEndpoint, warehouseLocation } from "../support/metastore";
+import { warehouseLocation } from "../support/metastore";
 import { Venv } from "../support/python";
-import { LocalS3, startLocalS3 } from "../support/s3";
 import { ConnectServer, startConnectServer } from "../support/spark";
+import { StackServers, startStackServers } from "../support/stackServers";
 import { presetRun } from "../spark/matrix";
 import { airflowHome, AirflowHome, dagBagReport, DagBagReport } from "../airflow/environment";
 import { airflowImage, lockPins, normalise } from "../airflow/image";
@@ -300,19 +299,15 @@ describe(`examples/data-quality: Great Expectations ${gxVersion} and the validat
 
     describe(`through the local stack's Spark Connect ${line} server (GX's Spark datasource on Spark Connect DataFrames)`, function () {
         let stack: StackRun;
-        let s3: LocalS3;
-        let podIdentity: PodIdentityEndpoint;
-        let metastore: Metastore;
+        let servers: StackServers | undefined;
         let server: ConnectServer;
         const landing: Record<"good" | "bad", string> = { good: "", bad: "" };
 
         before(async function () {
             this.timeout(30 * 60 * 1000);
             stack = await presetRun("local", [], { versions: [line] });
-            s3 = await startLocalS3();
-            await seedBucketsFromPlan(stack, s3);
-            podIdentity = await startPodIdentityEndpoint();
-            metastore = await startMetastore({ run: stack, s3 });
+            servers = await startStackServers(stack);
+            const { s3, metastore, podIdentity } = servers;
             server = await startConnectServer(line, { run: stack, s3, metastoreUri: metastore.thriftUri, podIdentity });
             const { bucket } = warehouseLocation(configMapData(stack, "hive-metastore-config")["metastore-site.xml"]);
             for (const name of ["good", "bad"] as const) {
@@ -327,9 +322,7 @@ describe(`examples/data-quality: Great Expectations ${gxVersion} and the validat
         });
         after(async () => {
             await server?.stop();
-            await metastore?.stop();
-            await podIdentity?.close();
-            await s3?.stop();
+            await servers?.stop();
         });
 
         const withLog = async <T>(action: () => Promise<T>): Promise<T> => {

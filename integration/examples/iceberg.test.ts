@@ -12,9 +12,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { lineSuffix } from "../../components/config/schema";
 import { StackRun } from "../../tools/harness";
-import { seedBucketsFromPlan } from "../support/buckets";
-import { Metastore, PodIdentityEndpoint, startMetastore, startPodIdentityEndpoint } from "../support/metastore";
-import { LocalS3, startLocalS3 } from "../support/s3";
+import { StackServers, startStackServers } from "../support/stackServers";
 import { compareVersions, ConnectClient, ConnectServer, connectClient, icebergCatalogs, runClient, startConnectServer } from "../support/spark";
 import { linesFor, presetRun } from "../spark/matrix";
 
@@ -75,33 +73,24 @@ interface Rollback {
 describe("Iceberg examples (examples/iceberg) on the local stack with the iceberg preset", function () {
     this.timeout(10 * 60 * 1000);
     let run: StackRun;
-    let s3: LocalS3 | undefined;
-    let podIdentity: PodIdentityEndpoint | undefined;
-    let metastore: Metastore | undefined;
+    let servers: StackServers | undefined;
 
     before("object storage seeded from the plan, the stack's metastore", async function () {
         this.timeout(30 * 60 * 1000);
         run = await presetRun("local", ["iceberg"]);
-        s3 = await startLocalS3();
-        await seedBucketsFromPlan(run, s3);
-        podIdentity = await startPodIdentityEndpoint();
-        metastore = await startMetastore({ run, s3 });
+        servers = await startStackServers(run);
     });
-    after(async () => {
-        await metastore?.stop();
-        await podIdentity?.close();
-        await s3?.stop();
-    });
+    after(() => servers?.stop());
 
     /** Every key of the bucket that holds an s3a:// URL, under the URL's key. */
     const keysUnder = (url: string): string[] => {
         const { bucket, key } = s3aObject(url);
-        return s3!.listKeys(bucket, key.replace(/\/?$/, "/"));
+        return servers!.s3.listKeys(bucket, key.replace(/\/?$/, "/"));
     };
     /** Whether an s3a:// URL names an object in the bucket. */
     const exists = (url: string): boolean => {
         const { bucket, key } = s3aObject(url);
-        return s3!.listKeys(bucket, key).includes(key);
+        return servers!.s3.listKeys(bucket, key).includes(key);
     };
 
     // Every Iceberg line: 4.1 is the newest, 3.5 the first of the platform's default versions.
@@ -116,7 +105,7 @@ describe("Iceberg examples (examples/iceberg) on the local stack with the iceber
             before(`the ${line} Connect server with the generated conf, and its notebook client`, async function () {
                 this.timeout(20 * 60 * 1000);
                 client = await connectClient(line);
-                server = await startConnectServer(line, { run, s3: s3!, metastoreUri: metastore!.thriftUri, podIdentity });
+                server = await startConnectServer(line, { run, s3: servers!.s3, metastoreUri: servers!.metastore.thriftUri, podIdentity: servers!.podIdentity });
                 const catalogs = icebergCatalogs(server.conf);
                 assert.equal(catalogs.length, 1, `the iceberg preset defines one Iceberg catalog, the conf has ${catalogs.join(", ") || "none"}`);
                 catalog = catalogs[0];

@@ -16,12 +16,10 @@ import * as path from "path";
 import { icebergRuntimeLines, SparkVersion, sparkVersions } from "../../components/config/schema";
 import { serviceEndpoints } from "../../components/config/names";
 import { StackRun } from "../../tools/harness";
-import { seedBucketsFromPlan } from "../support/buckets";
-import { Metastore, PodIdentityEndpoint, startMetastore, startPodIdentityEndpoint } from "../support/metastore";
 import { logDir } from "../support/processes";
 import { ensureVenv, Venv } from "../support/python";
-import { LocalS3, startLocalS3 } from "../support/s3";
 import { ConnectClient, ConnectServer, connectClient, runClient, startConnectServer } from "../support/spark";
+import { StackServers, startStackServers } from "../support/stackServers";
 import { concurrencyLimit, presetRun, sparkConcurrency, timed, timingReport } from "../spark/matrix";
 
 const stack = "local";
@@ -155,9 +153,7 @@ const occurrences = (text: string, what: string): number => text.split(what).len
 describe("tutorial notebooks (notebooks/*.ipynb) executed headless against each line's Connect server", function () {
     this.timeout(30 * 60 * 1000);
     let run: StackRun;
-    let s3: LocalS3;
-    let podIdentity: PodIdentityEndpoint;
-    let metastore: Metastore;
+    let stackServers: StackServers | undefined;
     const runs = new Map<SparkVersion, Promise<LineRun>>();
     const servers: ConnectServer[] = [];
 
@@ -165,10 +161,8 @@ describe("tutorial notebooks (notebooks/*.ipynb) executed headless against each 
         this.timeout(40 * 60 * 1000);
         const at = (line: string) => ({ stack, preset: "notebooks", line });
         run = await presetRun(stack, []);
-        s3 = await startLocalS3();
-        await seedBucketsFromPlan(run, s3);
-        podIdentity = await startPodIdentityEndpoint();
-        metastore = await timed(at("-"), "start metastore", () => startMetastore({ run, s3 }));
+        stackServers = await timed(at("-"), "start S3, Pod Identity endpoint, metastore", () => startStackServers(run));
+        const { s3, metastore, podIdentity } = stackServers;
         const limit = concurrencyLimit(sparkConcurrency);
         for (const line of sparkVersions) {
             runs.set(line, limit(async () => {
@@ -189,9 +183,7 @@ describe("tutorial notebooks (notebooks/*.ipynb) executed headless against each 
             if (r.status === "fulfilled") console.log(r.value.reports.map((n) => `      ${r.value.server.line} ${n.notebook.padEnd(32)} ${n.seconds.toFixed(1).padStart(6)} s${n.error ? "  FAILED" : ""}`).join("\n"));
         }
         for (const s of servers) await s.stop();
-        await metastore?.stop();
-        await podIdentity?.close();
-        await s3?.stop();
+        await stackServers?.stop();
     });
 
     for (const line of sparkVersions) {

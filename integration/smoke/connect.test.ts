@@ -22,10 +22,10 @@ import { connectClientPod } from "../../tools/smoke/run";
 import { configMapData } from "../support/artefacts";
 import { parseSparkDefaults } from "../../components/spark/sparkDefaults";
 import { historyCheck } from "../../tools/smoke/history";
-import { seedBucketsFromPlan } from "../support/buckets";
-import { Metastore, PodIdentityEndpoint, startMetastore, startPodIdentityEndpoint } from "../support/metastore";
+import { Metastore, PodIdentityEndpoint } from "../support/metastore";
 import { freePort, logDir } from "../support/processes";
-import { LocalS3, startLocalS3 } from "../support/s3";
+import { LocalS3 } from "../support/s3";
+import { StackServers, startStackServers } from "../support/stackServers";
 import { ConnectServer, connectClient, historyServerLine, localiseContainer, overridesFor, podContainer, PodSpec, runClient, sparkDistribution, sparkEnv, sparkVenv, startConnectServer, startHistoryServer, StartedSparkServer } from "../support/spark";
 import { concurrencyLimit, presetRun, sparkConcurrency, timed, timingReport } from "../spark/matrix";
 
@@ -55,6 +55,7 @@ describe("smoke checks (tools/smoke) against the local stack's real servers", fu
     let s3: LocalS3;
     let podIdentity: PodIdentityEndpoint;
     let metastore: Metastore;
+    let stackServers: StackServers | undefined;
     let history: StartedSparkServer | undefined;
     const runs = new Map<SparkVersion, Promise<LineRun>>();
     const servers: ConnectServer[] = [];
@@ -80,10 +81,8 @@ describe("smoke checks (tools/smoke) against the local stack's real servers", fu
         this.timeout(30 * 60 * 1000);
         const at = (line: string) => ({ stack, preset: "smoke", line });
         run = await presetRun(stack, []);
-        s3 = await startLocalS3();
-        await seedBucketsFromPlan(run, s3);
-        podIdentity = await startPodIdentityEndpoint();
-        metastore = await timed(at("-"), "start metastore", () => startMetastore({ run, s3 }));
+        stackServers = await timed(at("-"), "start S3, Pod Identity endpoint, metastore", () => startStackServers(run));
+        ({ s3, metastore, podIdentity } = stackServers);
         const limit = concurrencyLimit(sparkConcurrency);
         for (const line of sparkVersions) {
             runs.set(line, limit(async () => {
@@ -104,9 +103,7 @@ describe("smoke checks (tools/smoke) against the local stack's real servers", fu
         console.log(timingReport());
         await history?.stop();
         for (const s of servers) await s.stop();
-        await metastore?.stop();
-        await podIdentity?.close();
-        await s3?.stop();
+        await stackServers?.stop();
     });
 
     for (const line of sparkVersions) {

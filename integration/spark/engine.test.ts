@@ -15,8 +15,7 @@ import { StackRun } from "../../tools/harness";
 import { configMapData } from "../support/artefacts";
 import { seedBucketsFromPlan } from "../support/buckets";
 import { IcebergRestCatalog, startIcebergRestCatalog } from "../support/icebergRest";
-import { Metastore, PodIdentityEndpoint, startMetastore, startPodIdentityEndpoint } from "../support/metastore";
-import { LocalS3, startLocalS3 } from "../support/s3";
+import { StackServers, startStackServers } from "../support/stackServers";
 import {
     connectClient,
     historyServerLine,
@@ -68,13 +67,6 @@ interface RanApplication {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** The stack's shared servers, started once per stack. */
-interface StackServers {
-    readonly s3: LocalS3;
-    readonly metastore: Metastore;
-    readonly podIdentity: PodIdentityEndpoint;
-}
 
 /**
  * One combination: the line's Connect server started from the plan, the notebook client's session
@@ -226,17 +218,9 @@ describe("Spark engine: every line with the program's configuration", function (
             before(`object storage seeded from the plan, the stack's metastore`, async function () {
                 this.timeout(15 * 60 * 1000);
                 base = await presetRun(stack, []);
-                const s3 = await startLocalS3();
-                await seedBucketsFromPlan(base, s3);
-                const podIdentity = await startPodIdentityEndpoint();
-                const metastore = await timed({ stack, preset: "-", line: "-" }, "start metastore", () => startMetastore({ run: base, s3 }));
-                servers = { s3, podIdentity, metastore };
+                servers = await timed({ stack, preset: "-", line: "-" }, "start S3, Pod Identity endpoint, metastore", () => startStackServers(base));
             });
-            after(async () => {
-                await servers?.metastore.stop();
-                await servers?.podIdentity.close();
-                await servers?.s3.stop();
-            });
+            after(() => servers?.stop());
 
             it("the program creates the event-log folder every Connect server and the History Server need", function () {
                 const { s3 } = servers;
