@@ -26,7 +26,11 @@ export function freePort(): Promise<number> {
 export const logDir = fs.mkdtempSync(path.join(os.tmpdir(), "spark-k8s-it-logs-"));
 
 export type Readiness =
-    | { readonly port: number }
+    /**
+     * The port accepts connections and, with logLine, the log says this server started: an open port
+     * alone may be another process's, which took it between freePort and the server's bind.
+     */
+    | { readonly port: number; readonly logLine?: RegExp }
     | { readonly http: string; readonly status?: number }
     | { readonly logLine: RegExp }
     | { readonly check: () => Promise<boolean> };
@@ -139,7 +143,7 @@ export async function startServer(spec: ServerSpec): Promise<Server> {
             throw new Error(`${spec.name} ${exited} before it was ready; log ${logFile}:\n${logTail()}`);
         }
         let ok: boolean;
-        if ("port" in r) ok = await tcpOpen(r.port);
+        if ("port" in r) ok = (r.logLine === undefined || r.logLine.test(logTail(100000))) && (await tcpOpen(r.port));
         else if ("http" in r) {
             const status = await httpStatus(r.http);
             ok = status !== undefined && (r.status === undefined ? status < 500 : status === r.status);

@@ -453,30 +453,43 @@ export async function startConnectServer(line: SparkVersion, options: SparkServe
     const podName = `${endpoint.name}-it`;
     const container = deploymentContainer(options.run, endpoint.name, endpoint.namespace, podName);
     const conf = parseSparkDefaults(configMapData(options.run, `${endpoint.name}-conf`, endpoint.namespace)["spark-defaults.conf"]);
-    const [port, uiPort, driverPort, blockManagerPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
-    const overrides = overridesFor("connect", { conf, line, s3Endpoint: options.s3.endpoint, metastoreUri: options.metastoreUri, port, uiPort, driverPorts: [driverPort, blockManagerPort] });
-    const local = localiseContainer(container, dist, endpoint.name);
-    const [command, ...args] = local.command;
     const started = Date.now();
-    const server = await startServer({
-        name: `${endpoint.name}-${options.run.stack}`,
-        command,
-        args: [...args, ...Object.entries(overrides).flatMap(([k, v]) => ["--conf", `${k}=${v}`])],
-        env: { ...local.env, ...storageEnv(options, container.env), ...sparkEnv(dist) },
-        cwd: path.join(local.dir, "work-dir"),
-        ready: { port },
-        timeoutMs: 240000,
-    });
-    const startSeconds = (Date.now() - started) / 1000;
-    return {
-        line, port, uiPort, server, conf, overrides, startSeconds, url: `sc://127.0.0.1:${port}`,
-        memoryLimitMiB: container.memoryLimitMiB,
-        jvmMaxHeapMiB: () => jvmMaxHeapMiB(server),
-        stop: async () => {
-            await server.stop();
+    // A port freePort found free may be taken by another process before Spark binds it (once in CI:
+    // the server died of a BindException while the port answered for that other process). The
+    // server is ready when it logs that it started on its own port; on a bind failure it is started
+    // again on fresh ports.
+    for (let attempt = 1; ; attempt++) {
+        const [port, uiPort, driverPort, blockManagerPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+        const overrides = overridesFor("connect", { conf, line, s3Endpoint: options.s3.endpoint, metastoreUri: options.metastoreUri, port, uiPort, driverPorts: [driverPort, blockManagerPort] });
+        const local = localiseContainer(container, dist, endpoint.name);
+        const [command, ...args] = local.command;
+        let server: Server;
+        try {
+            server = await startServer({
+                name: `${endpoint.name}-${options.run.stack}`,
+                command,
+                args: [...args, ...Object.entries(overrides).flatMap(([k, v]) => ["--conf", `${k}=${v}`])],
+                env: { ...local.env, ...storageEnv(options, container.env), ...sparkEnv(dist) },
+                cwd: path.join(local.dir, "work-dir"),
+                ready: { port, logLine: new RegExp(`Spark Connect server started at: \\S*:${port}\\b`) },
+                timeoutMs: 240000,
+            });
+        } catch (err) {
             fs.rmSync(local.dir, { recursive: true, force: true });
-        },
-    };
+            if (attempt < 3 && /BindException|Address already in use/.test((err as Error).message)) continue;
+            throw err;
+        }
+        return {
+            line, port, uiPort, server, conf, overrides, url: `sc://127.0.0.1:${port}`,
+            startSeconds: (Date.now() - started) / 1000,
+            memoryLimitMiB: container.memoryLimitMiB,
+            jvmMaxHeapMiB: () => jvmMaxHeapMiB(server),
+            stop: async () => {
+                await server.stop();
+                fs.rmSync(local.dir, { recursive: true, force: true });
+            },
+        };
+    }
 }
 
 /** The Spark line whose image the History Server runs: the Connect server with the same image. */
